@@ -1,0 +1,35 @@
+//! The error type of this crate: bad input from a user, never a bug.
+
+use crate::arch::NUM_ARCHS;
+
+/// Everything that can go wrong in `nb102-space`: all of it is bad input.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SpaceError {
+    /// An architecture string that does not follow `|op~j|+|op~j|op~j|+|op~j|op~j|op~j|`.
+    #[error("invalid architecture string {input:?} at byte {position}: expected {expected}, found {found}")]
+    Parse {
+        /// The whole string as given.
+        input: String,
+        /// Byte offset of the offending part in `input`.
+        position: usize,
+        /// What the parser expected there.
+        expected: &'static str,
+        /// What it found there, quoted, or `end of input`.
+        found: String,
+    },
+    /// An op name that is not one of the five.
+    #[error("unknown op: expected one of none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3, found {0:?}")]
+    UnknownOp(String),
+    /// An op number outside `0..5`.
+    #[error("op index out of range: expected 0..5, found {0}")]
+    OpIndexOutOfRange(u64),
+    /// An architecture index (official or enumeration) outside `0..15625`.
+    #[error("architecture index out of range: expected 0..{NUM_ARCHS}, found {0}")]
+    IndexOutOfRange(u64),
+    /// A string of op digits that is not six digits `0`–`4`.
+    #[error("invalid op digits: expected six digits 0-4 in edge order, found {0:?}")]
+    OpDigits(String),
+}
+
+/// `Result` with [`SpaceError`].
+pub type Result<T, E = SpaceError> = std::result::Result<T, E>;

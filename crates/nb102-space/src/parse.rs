@@ -1,0 +1,160 @@
+//! Parsing architecture strings, strictly where it matters and leniently where users differ.
+//!
+//! Accepted: the official `|op~0|+|op~0|op~1|+|op~0|op~1|op~2|`, a node's entries in any order,
+//! `none` entries left out (so the 4-edge ResNet string of `xautodl` parses), and the outer `|`
+//! omitted, as the reference's own parser (`str2lists`) drops empty tokens. The result is always the
+//! canonical cell, so equivalent spellings print and index the same.
+//!
+//! Refused, with the byte position: anything but three `+`-separated node groups, an entry that is
+//! not `op~j`, an unknown op, an input that is not an earlier node, and an edge given twice.
+
+use std::str::FromStr;
+
+use crate::arch::{edge_position, Arch, NUM_EDGES, NUM_NODES};
+use crate::error::{Result, SpaceError};
+use crate::op::Op;
+
+impl FromStr for Arch {
+    type Err = SpaceError;
+
+    /// Parses any spelling of a cell described in the module docs.
+    fn from_str(input: &str) -> Result<Arch> {
+        let err = |position: usize, expected: &'static str, found: Option<&str>| SpaceError::Parse {
+            input: input.to_owned(),
+            position,
+            expected,
+            found: found.map_or_else(|| "end of input".to_owned(), |f| format!("{f:?}")),
+        };
+
+        // One pass over the bytes, no allocation: parsing sits in the inner loop of searches.
+        // '+', '|' and '~' are ASCII, so every slice below falls on a char boundary.
+        let bytes = input.as_bytes();
+        let mut ops = [Op::None; NUM_EDGES];
+        let mut seen = [false; NUM_EDGES];
+        let mut to = 1;
+        let mut at = 0;
+        while at < bytes.len() {
+            match bytes[at] {
+                b'+' if to == NUM_NODES - 1 => {
+                    return Err(err(at, "exactly 3 node groups separated by '+'", Some(&input[at..])));
+                }
+                b'+' => to += 1,
+                b'|' => {}
+                _ => {
+                    let end = bytes[at..].iter().position(|b| matches!(b, b'|' | b'+')).map_or(bytes.len(), |n| at + n);
+                    let token = &input[at..end];
+                    let (name, from) =
+                        token.split_once('~').ok_or_else(|| err(at, "an entry 'op~input'", Some(token)))?;
+                    let op = name.parse::<Op>().map_err(|_| {
+                        err(at, "an op name (none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3)", Some(name))
+                    })?;
+                    let from_at = at + name.len() + 1;
+                    let from_node = match from.as_bytes() {
+                        [digit @ b'0'..=b'9'] => usize::from(digit - b'0'),
+                        _ if !from.is_empty() && from.bytes().all(|b| b.is_ascii_digit()) => usize::MAX,
+                        _ => return Err(err(from_at, "an input node number", Some(from))),
+                    };
+                    let edge =
+                        edge_position(to, from_node).ok_or_else(|| err(from_at, INPUT_EXPECTED[to], Some(from)))?;
+                    if std::mem::replace(&mut seen[edge], true) {
+                        return Err(err(at, "each input at most once per node", Some(token)));
+                    }
+                    ops[edge] = op;
+                    at = end;
+                    continue;
+                }
+            }
+            at += 1;
+        }
+        if to < NUM_NODES - 1 {
+            return Err(err(input.len(), "3 node groups separated by '+'", None));
+        }
+        Ok(Arch::from_ops(ops))
+    }
+}
+
+/// What an input of node `to` may be, for the error message.
+const INPUT_EXPECTED: [&str; NUM_NODES] =
+    ["", "input 0 for node 1", "input 0 or 1 for node 2", "input 0, 1 or 2 for node 3"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OFFICIAL_1: &str =
+        "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|";
+
+    fn check_same(spelling: &str, canonical: &str) {
+        let arch: Arch = spelling.parse().unwrap_or_else(|e| panic!("{spelling}: {e}"));
+        assert_eq!(arch.to_string(), canonical, "{spelling}");
+    }
+
+    fn check_error(input: &str, position: usize, expected: &str, found: &str) {
+        match input.parse::<Arch>() {
+            Err(SpaceError::Parse { position: p, expected: e, found: f, .. }) => {
+                assert_eq!((p, e, f.as_str()), (position, expected, found), "{input}")
+            }
+            other => panic!("{input}: expected a parse error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn official_strings_round_trip() {
+        check_same(OFFICIAL_1, OFFICIAL_1);
+        let all_none = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|";
+        check_same(all_none, all_none);
+    }
+
+    #[test]
+    fn user_spellings_canonicalise() {
+        // Reordered entries within a node.
+        check_same(
+            "|nor_conv_3x3~0|+|avg_pool_3x3~1|nor_conv_3x3~0|+|skip_connect~2|nor_conv_3x3~1|skip_connect~0|",
+            OFFICIAL_1,
+        );
+        // `none` entries left out: xautodl's ResNet_CODE.
+        check_same(
+            "|nor_conv_3x3~0|+|nor_conv_3x3~1|+|skip_connect~0|skip_connect~2|",
+            "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|",
+        );
+        // No outer bars, and an empty node group.
+        check_same("skip_connect~0++", "|skip_connect~0|+|none~0|none~1|+|none~0|none~1|none~2|");
+        check_same("|skip_connect~0|+||+||", "|skip_connect~0|+|none~0|none~1|+|none~0|none~1|none~2|");
+    }
+
+    #[test]
+    fn malformed_strings_name_the_position_and_the_expectation() {
+        check_error("", 0, "3 node groups separated by '+'", "end of input");
+        check_error("|skip_connect~0|+|none~0|none~1|", 32, "3 node groups separated by '+'", "end of input");
+        check_error("|none~0|+||+||+|none~0|", 14, "exactly 3 node groups separated by '+'", "\"+|none~0|\"");
+        check_error(
+            "|conv~0|+||+||",
+            1,
+            "an op name (none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3)",
+            "\"conv\"",
+        );
+        check_error("|skip_connect|+||+||", 1, "an entry 'op~input'", "\"skip_connect\"");
+        check_error("|skip_connect~x|+||+||", 14, "an input node number", "\"x\"");
+        check_error("|skip_connect~-1|+||+||", 14, "an input node number", "\"-1\"");
+        check_error("|skip_connect~1|+||+||", 14, "input 0 for node 1", "\"1\"");
+        check_error("|none~0|+|none~2|+||", 15, "input 0 or 1 for node 2", "\"2\"");
+        check_error("|none~0|+||+|none~3|", 18, "input 0, 1 or 2 for node 3", "\"3\"");
+        check_error(
+            "|none~0|+|none~0|skip_connect~0|+||",
+            17,
+            "each input at most once per node",
+            "\"skip_connect~0\"",
+        );
+        check_error("|none~0~1|+||+||", 6, "an input node number", "\"0~1\"");
+    }
+
+    #[test]
+    fn errors_print_on_one_line() {
+        let message = "|conv~0|+||+||".parse::<Arch>().unwrap_err().to_string();
+        assert_eq!(
+            message,
+            "invalid architecture string \"|conv~0|+||+||\" at byte 1: expected an op name \
+             (none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3), found \"conv\""
+        );
+    }
+}

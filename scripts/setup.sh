@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Prepares a machine to build nb102: a Python venv holding exactly the libtorch that tch 0.24 expects,
+# the reference packages used as test oracles, and the `.libtorch` link that `.cargo/config.toml` points at.
+#
+# Idempotent: a complete venv is reused (a second run takes about a second). The venv lives in a per-user
+# cache folder named after the torch version, so every clone on a machine shares one 4.6 GB install.
+# A killed run leaves only a temporary folder behind, which the next run removes.
+#
+# Variables: NB102_VENV (venv folder), NB102_PYTHON (python used to create it).
+set -euo pipefail
+
+TORCH_VERSION=2.11.0
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PYTHON="${NB102_PYTHON:-python3}"
+VENV="${NB102_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/nb102/venv-torch-$TORCH_VERSION}"
+# The reference implementation, used only by golden-file scripts and comparisons (never by the crates).
+# Their metadata pins numpy versions that no longer build on Python 3.11, hence --no-deps.
+REFERENCE_PACKAGES=(xautodl==1.0.0 nas-bench-201==2.1 nats-bench==1.8)
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+venv_complete() {
+    [[ -f "$1/.nb102-complete" ]] &&
+        [[ "$("$1/bin/python" -c 'import importlib.metadata as m; print(m.version("torch"))' 2>/dev/null)" == "$TORCH_VERSION" ]]
+}
+
+mkdir -p "$(dirname "$VENV")"
+exec 9>"$VENV.lock"
+flock 9 # one installer at a time per venv; others wait and then reuse its result
+
+if venv_complete "$VENV"; then
+    say "reusing $VENV (torch $TORCH_VERSION)"
+else
+    rm -rf "$VENV" "$VENV".tmp.*
+    tmp="$VENV.tmp.$$"
+    say "creating $VENV with torch==$TORCH_VERSION (about 2.7 GB to download, once per machine)"
+    "$PYTHON" -m venv "$tmp"
+    "$tmp/bin/python" -m pip install --quiet --disable-pip-version-check "torch==$TORCH_VERSION" numpy
+    "$tmp/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps "${REFERENCE_PACKAGES[@]}"
+    touch "$tmp/.nb102-complete"
+    # pip and the venv scripts are run as `python -m`, so the folder can move after the install.
+    mv "$tmp" "$VENV"
+    venv_complete "$VENV" || { say "expected torch $TORCH_VERSION in $VENV, found something else"; exit 1; }
+fi
+
+site="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+ln -sfn "$site/torch" "$ROOT/.libtorch"
+[[ -f "$ROOT/.libtorch/lib/libtorch_cpu.so" ]] || { say "expected $ROOT/.libtorch/lib/libtorch_cpu.so, found none"; exit 1; }
+# The venv's python is what golden-file scripts run with.
+ln -sfn "$VENV" "$ROOT/.venv"
+say "libtorch: $ROOT/.libtorch -> $site/torch"
