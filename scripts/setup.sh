@@ -13,9 +13,10 @@ TORCH_VERSION=2.11.0
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PYTHON="${NB102_PYTHON:-python3}"
 VENV="${NB102_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/nb102/venv-torch-$TORCH_VERSION}"
-# The reference implementation, used only by golden-file scripts and comparisons (never by the crates).
-# Their metadata pins numpy versions that no longer build on Python 3.11, hence --no-deps.
-REFERENCE_PACKAGES=(xautodl==1.0.0 nas-bench-201==2.1 nats-bench==1.8)
+# The reference implementation and what the golden-file scripts need to write their files; used only by
+# scripts and comparisons, never by the crates. The reference's metadata pins numpy versions that no longer
+# build on Python 3.11, hence --no-deps.
+SCRIPT_PACKAGES=(xautodl==1.0.0 nas-bench-201==2.1 nats-bench==1.8 safetensors==0.8.0)
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 
@@ -36,11 +37,29 @@ else
     say "creating $VENV with torch==$TORCH_VERSION (about 2.7 GB to download, once per machine)"
     "$PYTHON" -m venv "$tmp"
     "$tmp/bin/python" -m pip install --quiet --disable-pip-version-check "torch==$TORCH_VERSION" numpy
-    "$tmp/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps "${REFERENCE_PACKAGES[@]}"
     touch "$tmp/.nb102-complete"
     # pip and the venv scripts are run as `python -m`, so the folder can move after the install.
     mv "$tmp" "$VENV"
     venv_complete "$VENV" || { say "expected torch $TORCH_VERSION in $VENV, found something else"; exit 1; }
+fi
+
+# The script packages are checked on every run, so adding one to the list updates an existing venv.
+missing="$("$VENV/bin/python" - "${SCRIPT_PACKAGES[@]}" <<'PY'
+import importlib.metadata as m, sys
+for spec in sys.argv[1:]:
+    name, version = spec.split("==")
+    try:
+        ok = m.version(name) == version
+    except m.PackageNotFoundError:
+        ok = False
+    if not ok:
+        print(spec)
+PY
+)"
+if [[ -n "$missing" ]]; then
+    say "installing $(echo $missing)"
+    # shellcheck disable=SC2086 # one package per word
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps $missing
 fi
 
 site="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"

@@ -1,5 +1,7 @@
 //! The error type of this crate.
 
+use std::path::PathBuf;
+
 /// Everything that can go wrong in `nb102-model`.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
@@ -14,6 +16,30 @@ pub enum ModelError {
         /// How many CUDA devices libtorch sees.
         available: usize,
     },
+    /// A dataset name this crate does not know.
+    #[error("unknown dataset: expected cifar10, cifar10-valid, cifar100, ImageNet16-120 or fashion-mnist, found {0:?}")]
+    DatasetName(String),
+    /// A network config that cannot be built.
+    #[error("invalid {what}: expected {expected}, found {found}")]
+    Config {
+        /// Which setting.
+        what: &'static str,
+        /// What it must be.
+        expected: &'static str,
+        /// What it was.
+        found: String,
+    },
+    /// A weight file that does not fit the network.
+    #[error("weights {path}: {problem}")]
+    Weights {
+        /// The file.
+        path: PathBuf,
+        /// What does not fit: a missing, unexpected or mis-shaped tensor.
+        problem: String,
+    },
+    /// A libtorch failure, such as an unreadable file.
+    #[error(transparent)]
+    Torch(#[from] tch::TchError),
 }
 
 /// `Result` with [`ModelError`].

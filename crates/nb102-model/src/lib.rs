@@ -1,11 +1,43 @@
-//! The NAS-Bench-201 cell networks on libtorch.
+//! The NAS-Bench-201 cell networks on libtorch, identical to the reference's (`xautodl` `infer.tiny`).
 //!
-//! At present this crate provides device selection ([`DeviceSpec`]): `auto`, `cpu` or `cuda:N`.
+//! - [`NetworkConfig`] (cell, width, depth, data shape; [`NetworkConfig::nb201`] for the benchmark's C=16, N=5)
+//!   and [`TinyNetwork`], a `tch::nn::ModuleT` whose parameter names are the reference's state-dict keys and
+//!   whose seeded initialisation on the CPU reproduces the reference's weights bit for bit.
+//! - [`NetworkConfig::costs`]: parameters and FLOPs by the reference's convention, without building tensors.
+//! - [`load_weights`] / [`save_weights`]: safetensors, and `torch.save` files for reading.
+//! - [`measure_latency`]: the reference's latency protocol, on CPU or CUDA.
+//! - [`DeviceSpec`]: `auto`, `cpu` or `cuda:N`.
 //!
-//! Features: none.
+//! ```
+//! use nb102_model::{Dataset, NetworkConfig, TinyNetwork};
+//! use nb102_space::Arch;
+//! use tch::nn::{ModuleT, VarStore};
+//!
+//! let config = NetworkConfig::nb201(Arch::from_official_index(11472)?, Dataset::Cifar10);
+//! assert_eq!(format!("{:.6}", config.costs()?.params_mb()), "0.559386");
+//! let vs = VarStore::new(tch::Device::Cpu);
+//! let net = TinyNetwork::new(&vs.root(), &config)?;
+//! let logits = net.forward_t(&tch::Tensor::zeros([2, 3, 32, 32], tch::kind::FLOAT_CPU), false);
+//! assert_eq!(logits.size(), [2, 10]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Features: `cuda-tests` enables the tests that need a CUDA device.
 
+mod config;
+mod costs;
 mod device;
 mod error;
+mod latency;
+mod layout;
+mod network;
+mod ops;
+mod weights;
 
+pub use config::{Dataset, NetworkConfig};
+pub use costs::{Costs, PartCosts};
 pub use device::DeviceSpec;
 pub use error::{ModelError, Result};
+pub use latency::{measure_latency, reference_batches};
+pub use network::TinyNetwork;
+pub use weights::{load_weights, read_tensors, save_weights, write_safetensors};

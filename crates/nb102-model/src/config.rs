@@ -1,0 +1,153 @@
+//! What a network is made of: the cell, the width and depth, and the shape of the data.
+//!
+//! `NetworkConfig` is plain data (any field can be set); `validate` checks the combinations the
+//! network cannot be built from, so that building never panics inside libtorch.
+
+use std::fmt;
+use std::str::FromStr;
+
+use nb102_space::Arch;
+
+use crate::error::{ModelError, Result};
+
+/// The datasets whose shape a benchmark network is built for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dataset {
+    /// CIFAR-10: 10 classes, 3x32x32 (also the `cifar10-valid` setting).
+    Cifar10,
+    /// CIFAR-100: 100 classes, 3x32x32.
+    Cifar100,
+    /// ImageNet16-120: 120 classes, 3x16x16.
+    ImageNet16_120,
+    /// Fashion-MNIST: 10 classes, 1x28x28.
+    FashionMnist,
+}
+
+impl Dataset {
+    /// Every dataset, in the order above.
+    pub const ALL: [Dataset; 4] = [Dataset::Cifar10, Dataset::Cifar100, Dataset::ImageNet16_120, Dataset::FashionMnist];
+
+    /// The reference's name (`cifar10`, `cifar100`, `ImageNet16-120`), or `fashion-mnist`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Dataset::Cifar10 => "cifar10",
+            Dataset::Cifar100 => "cifar100",
+            Dataset::ImageNet16_120 => "ImageNet16-120",
+            Dataset::FashionMnist => "fashion-mnist",
+        }
+    }
+
+    /// Number of classes.
+    pub const fn classes(self) -> i64 {
+        match self {
+            Dataset::Cifar10 | Dataset::FashionMnist => 10,
+            Dataset::Cifar100 => 100,
+            Dataset::ImageNet16_120 => 120,
+        }
+    }
+
+    /// Image channels.
+    pub const fn in_channels(self) -> i64 {
+        match self {
+            Dataset::FashionMnist => 1,
+            _ => 3,
+        }
+    }
+
+    /// Image height and width.
+    pub const fn input_size(self) -> (i64, i64) {
+        match self {
+            Dataset::Cifar10 | Dataset::Cifar100 => (32, 32),
+            Dataset::ImageNet16_120 => (16, 16),
+            Dataset::FashionMnist => (28, 28),
+        }
+    }
+}
+
+impl fmt::Display for Dataset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Dataset {
+    type Err = ModelError;
+
+    /// Accepts the dataset names and the reference's setting names (`cifar10-valid` is CIFAR-10).
+    fn from_str(s: &str) -> Result<Dataset> {
+        match s {
+            "cifar10" | "cifar10-valid" => Ok(Dataset::Cifar10),
+            "cifar100" => Ok(Dataset::Cifar100),
+            "ImageNet16-120" => Ok(Dataset::ImageNet16_120),
+            "fashion-mnist" => Ok(Dataset::FashionMnist),
+            _ => Err(ModelError::DatasetName(s.to_owned())),
+        }
+    }
+}
+
+/// The evaluated network (`infer.tiny`): a cell, `channels` and `cells` per stage, the data's shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NetworkConfig {
+    /// The cell repeated in every stage.
+    pub arch: Arch,
+    /// Width of the first stage, C (the benchmark: 16); the stages have C, 2C and 4C channels.
+    pub channels: i64,
+    /// Cells per stage, N (the benchmark: 5).
+    pub cells: i64,
+    /// Outputs of the classifier.
+    pub classes: i64,
+    /// Channels of the input images.
+    pub in_channels: i64,
+    /// Height and width of the input images.
+    pub input_size: (i64, i64),
+}
+
+impl NetworkConfig {
+    /// The benchmark's network for `dataset`: C = 16, N = 5.
+    pub fn nb201(arch: Arch, dataset: Dataset) -> NetworkConfig {
+        NetworkConfig {
+            arch,
+            channels: 16,
+            cells: 5,
+            classes: dataset.classes(),
+            in_channels: dataset.in_channels(),
+            input_size: dataset.input_size(),
+        }
+    }
+
+    /// Checks that a network can be built from this config.
+    ///
+    /// # Errors
+    /// [`ModelError::Config`] for non-positive sizes, a negative cell count, or an input whose sides are not
+    /// multiples of 4 (each reduction halves them, and its two branches only agree on even sizes).
+    pub fn validate(&self) -> Result<()> {
+        let positive = [
+            ("channels", self.channels),
+            ("classes", self.classes),
+            ("in_channels", self.in_channels),
+            ("input height", self.input_size.0),
+            ("input width", self.input_size.1),
+        ];
+        for (what, value) in positive {
+            if value < 1 {
+                return Err(ModelError::Config { what, expected: "a positive number", found: value.to_string() });
+            }
+        }
+        if self.cells < 0 {
+            return Err(ModelError::Config { what: "cells", expected: "0 or more", found: self.cells.to_string() });
+        }
+        if self.input_size.0 % 4 != 0 || self.input_size.1 % 4 != 0 {
+            return Err(ModelError::Config {
+                what: "input size",
+                expected: "sides that are multiples of 4",
+                found: format!("{}x{}", self.input_size.0, self.input_size.1),
+            });
+        }
+        Ok(())
+    }
+
+    /// Width of each of the three stages: C, 2C, 4C.
+    pub fn stage_channels(&self) -> [i64; 3] {
+        [self.channels, 2 * self.channels, 4 * self.channels]
+    }
+}

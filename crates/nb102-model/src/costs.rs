@@ -1,0 +1,159 @@
+//! Parameters and FLOPs, counted the way the reference reports them.
+//!
+//! `xautodl.utils.get_model_infos`: parameters are all trainable tensors (batch-norm weights and biases
+//! included, running statistics not), in millions; FLOPs sum only convolutions
+//! (`k*k*C_in*C_out*H_out*W_out`, no bias here) and linear layers (`in*out + out`) for one image, in
+//! millions; pooling, batch norm, ReLU and additions count nothing, and every op present is counted,
+//! including those on edges whose output is discarded. Counting runs on the layout, without tensors,
+//! so all 15,625 cells cost microseconds.
+
+use nb102_space::Op;
+
+use crate::config::NetworkConfig;
+use crate::error::Result;
+use crate::layout::{blocks, Block};
+
+/// Cost of a whole network, and of its parts in forward order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Costs {
+    /// Trainable parameters.
+    pub params: u64,
+    /// Multiply-accumulates of convolutions and linear layers for one image.
+    pub flops: u64,
+    /// `stem`, `stage1`, `reduction1`, `stage2`, `reduction2`, `stage3`, `head`.
+    pub parts: Vec<PartCosts>,
+}
+
+/// Cost of one part of the network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartCosts {
+    /// Name of the part.
+    pub name: &'static str,
+    /// Trainable parameters.
+    pub params: u64,
+    /// FLOPs for one image.
+    pub flops: u64,
+}
+
+impl Costs {
+    /// Parameters in millions, the reference's `params` ("MB").
+    pub fn params_mb(&self) -> f64 {
+        self.params as f64 / 1e6
+    }
+
+    /// FLOPs in millions, the reference's `flop`.
+    pub fn flops_m(&self) -> f64 {
+        self.flops as f64 / 1e6
+    }
+}
+
+impl NetworkConfig {
+    /// Parameters and FLOPs of the network this config builds.
+    ///
+    /// # Errors
+    /// As [`NetworkConfig::validate`].
+    pub fn costs(&self) -> Result<Costs> {
+        self.validate()?;
+        const PART_NAMES: [&str; 7] = ["stem", "stage1", "reduction1", "stage2", "reduction2", "stage3", "head"];
+        let mut parts: Vec<PartCosts> = PART_NAMES.iter().map(|&name| PartCosts { name, params: 0, flops: 0 }).collect();
+        for block in blocks(self) {
+            let (part, Count { params, flops }) = match block {
+                Block::Stem { in_channels, channels, size } => {
+                    (0, conv(in_channels, channels, 3, size) + batch_norm(channels))
+                }
+                Block::Cell { stage, channels, size, .. } => {
+                    let count = self.arch.ops().iter().fold(Count::default(), |acc, op| {
+                        acc + match op {
+                            Op::NorConv1x1 => conv(channels, channels, 1, size) + batch_norm(channels),
+                            Op::NorConv3x3 => conv(channels, channels, 3, size) + batch_norm(channels),
+                            Op::None | Op::SkipConnect | Op::AvgPool3x3 => Count::default(),
+                        }
+                    });
+                    (2 * stage + 1, count)
+                }
+                Block::Reduction { stage, in_channels, channels, size, .. } => {
+                    let out = (size.0 / 2, size.1 / 2);
+                    let count = conv(in_channels, channels, 3, out)
+                        + batch_norm(channels)
+                        + conv(channels, channels, 3, out)
+                        + batch_norm(channels)
+                        + conv(in_channels, channels, 1, out);
+                    (2 * stage, count)
+                }
+                Block::Head { channels, classes } => {
+                    let linear = (channels * classes + classes) as u64;
+                    (6, batch_norm(channels) + Count { params: linear, flops: linear })
+                }
+            };
+            parts[part].params += params;
+            parts[part].flops += flops;
+        }
+        Ok(Costs {
+            params: parts.iter().map(|p| p.params).sum(),
+            flops: parts.iter().map(|p| p.flops).sum(),
+            parts,
+        })
+    }
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Count {
+    params: u64,
+    flops: u64,
+}
+
+impl std::ops::Add for Count {
+    type Output = Count;
+    fn add(self, other: Count) -> Count {
+        Count { params: self.params + other.params, flops: self.flops + other.flops }
+    }
+}
+
+/// A bias-free `k x k` convolution producing an `out` sized map.
+fn conv(c_in: i64, c_out: i64, k: i64, out: (i64, i64)) -> Count {
+    let weights = (k * k * c_in * c_out) as u64;
+    Count { params: weights, flops: weights * (out.0 * out.1) as u64 }
+}
+
+/// An affine batch norm: weight and bias count, running statistics do not.
+fn batch_norm(c: i64) -> Count {
+    Count { params: 2 * c as u64, flops: 0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use nb102_space::Arch;
+
+    use super::*;
+    use crate::config::Dataset;
+
+    fn check(index: usize, dataset: Dataset, params_mb: &str, flops_m: &str) {
+        let costs = NetworkConfig::nb201(Arch::from_official_index(index).unwrap(), dataset).costs().unwrap();
+        assert_eq!(
+            (format!("{:.6}", costs.params_mb()), format!("{:.5}", costs.flops_m())),
+            (params_mb.to_owned(), flops_m.to_owned()),
+            "index {index} on {dataset}"
+        );
+    }
+
+    #[test]
+    fn values_stored_in_real_benchmark_records() {
+        // `params` and `flop` of the official NATS-Bench records of indices 0, 11 and 284 (spec 02 §2.6).
+        check(0, Dataset::Cifar10, "0.129306", "15.64737");
+        check(0, Dataset::Cifar100, "0.135156", "15.65322");
+        check(0, Dataset::ImageNet16_120, "0.136456", "3.91948");
+        check(11, Dataset::Cifar10, "0.802426", "113.95137");
+        check(284, Dataset::ImageNet16_120, "0.108456", "2.93644");
+        check(1462, Dataset::Cifar10, "1.531546", "220.11969");
+        check(11472, Dataset::Cifar100, "0.565236", "78.56778");
+    }
+
+    #[test]
+    fn parts_add_up_and_reductions_match_the_closed_form() {
+        let costs = NetworkConfig::nb201(Arch::from_official_index(1).unwrap(), Dataset::Cifar10).costs().unwrap();
+        assert_eq!(costs.parts.iter().map(|p| p.params).sum::<u64>(), costs.params);
+        // ResNetBasicblock 16 -> 32: 14,464 parameters, 14,336 * 16 * 16 FLOPs (spec 02 §2.5, §2.6).
+        assert_eq!((costs.parts[2].params, costs.parts[2].flops), (14_464, 14_336 * 256));
+        assert_eq!((costs.parts[4].params, costs.parts[4].flops), (57_600, 57_344 * 64));
+    }
+}

@@ -1,0 +1,41 @@
+//! The macro structure of the network as plain data: the blocks in forward order with their widths
+//! and spatial sizes.
+//!
+//! Both the libtorch network (`network.rs`) and the cost model (`costs.rs`) are built from this one
+//! list, so the parameter and FLOP counts describe the network that actually runs.
+
+use crate::config::NetworkConfig;
+
+/// One block of the network, with the spatial size of its input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Block {
+    /// `stem`: 3x3 conv from the image channels to C, then batch norm.
+    Stem { in_channels: i64, channels: i64, size: (i64, i64) },
+    /// An `InferCell` at width `channels` (keys `cells.{index}.layers.k`).
+    Cell { index: usize, stage: usize, channels: i64, size: (i64, i64) },
+    /// A `ResNetBasicblock` with stride 2 (keys `cells.{index}.conv_a|conv_b|downsample`).
+    Reduction { index: usize, stage: usize, in_channels: i64, channels: i64, size: (i64, i64) },
+    /// `lastact` (batch norm, ReLU), global average pooling and `classifier`.
+    Head { channels: i64, classes: i64 },
+}
+
+/// The blocks of `config` in forward order; `config` must be valid.
+pub(crate) fn blocks(config: &NetworkConfig) -> Vec<Block> {
+    let widths = config.stage_channels();
+    let mut size = config.input_size;
+    let mut blocks = vec![Block::Stem { in_channels: config.in_channels, channels: widths[0], size }];
+    let mut index = 0;
+    for (stage, &channels) in widths.iter().enumerate() {
+        if stage > 0 {
+            blocks.push(Block::Reduction { index, stage, in_channels: widths[stage - 1], channels, size });
+            index += 1;
+            size = (size.0 / 2, size.1 / 2);
+        }
+        for _ in 0..config.cells {
+            blocks.push(Block::Cell { index, stage, channels, size });
+            index += 1;
+        }
+    }
+    blocks.push(Block::Head { channels: widths[2], classes: config.classes });
+    blocks
+}

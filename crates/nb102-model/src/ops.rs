@@ -1,0 +1,138 @@
+//! The layers of the network, with the reference's parameter names and initialisation.
+//!
+//! Initialisation follows PyTorch's defaults in the order the reference constructs its modules, so with
+//! the same `manual_seed` on the CPU a new network has bit-identical weights to `xautodl`'s
+//! (`Conv2d`/`Linear` weights: `kaiming_uniform_(a=sqrt(5))`; `Linear` bias: `uniform(±1/sqrt(fan_in))`;
+//! batch norm: ones, zeros, and running statistics 0 and 1).
+
+use tch::nn::{self, Init};
+use tch::{Kind, Tensor};
+
+/// PyTorch's `BatchNorm2d(c)` with its defaults (eps 1e-5, momentum 0.1, affine, tracking statistics),
+/// including the `num_batches_tracked` buffer, so the state dict has the reference's keys.
+#[derive(Debug)]
+pub(crate) struct BatchNorm {
+    weight: Tensor,
+    bias: Tensor,
+    running_mean: Tensor,
+    running_var: Tensor,
+    num_batches_tracked: Tensor,
+}
+
+impl BatchNorm {
+    pub(crate) fn new(p: &nn::Path, c: i64) -> BatchNorm {
+        BatchNorm {
+            weight: p.var("weight", &[c], Init::Const(1.0)),
+            bias: p.var("bias", &[c], Init::Const(0.0)),
+            running_mean: p.zeros_no_train("running_mean", &[c]),
+            running_var: p.ones_no_train("running_var", &[c]),
+            num_batches_tracked: p.add("num_batches_tracked", Tensor::zeros([], (Kind::Int64, p.device())), false),
+        }
+    }
+}
+
+impl nn::ModuleT for BatchNorm {
+    /// # Shapes
+    /// `[b, c, h, w] -> [b, c, h, w]`; in training, updates the running statistics as PyTorch does.
+    fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
+        if train {
+            tch::no_grad(|| {
+                let mut count = self.num_batches_tracked.shallow_clone();
+                let _ = count.f_add_scalar_(1).expect("num_batches_tracked is an int64 scalar");
+            });
+        }
+        xs.batch_norm(
+            Some(&self.weight),
+            Some(&self.bias),
+            Some(&self.running_mean),
+            Some(&self.running_var),
+            train,
+            0.1,
+            1e-5,
+            true,
+        )
+    }
+}
+
+/// A bias-free `Conv2d` with PyTorch's default initialisation.
+#[derive(Debug)]
+pub(crate) struct Conv {
+    weight: Tensor,
+    stride: i64,
+    padding: i64,
+}
+
+impl Conv {
+    pub(crate) fn new(p: &nn::Path, c_in: i64, c_out: i64, kernel: i64, stride: i64, padding: i64) -> Conv {
+        let bound = kaiming_uniform_bound(c_in * kernel * kernel);
+        Conv { weight: p.var("weight", &[c_out, c_in, kernel, kernel], Init::Uniform { lo: -bound, up: bound }), stride, padding }
+    }
+
+    /// # Shapes
+    /// `[b, c_in, h, w] -> [b, c_out, h', w']`.
+    pub(crate) fn forward(&self, xs: &Tensor) -> Tensor {
+        xs.conv2d(&self.weight, None::<Tensor>, [self.stride; 2], [self.padding; 2], [1, 1], 1)
+    }
+}
+
+/// `ReLUConvBN`: ReLU, bias-free convolution, batch norm; keys `op.1.weight` and `op.2.*`.
+#[derive(Debug)]
+pub(crate) struct ReluConvBn {
+    conv: Conv,
+    bn: BatchNorm,
+}
+
+impl ReluConvBn {
+    pub(crate) fn new(p: &nn::Path, c_in: i64, c_out: i64, kernel: i64, stride: i64, padding: i64) -> ReluConvBn {
+        let op = p / "op";
+        ReluConvBn { conv: Conv::new(&(&op / "1"), c_in, c_out, kernel, stride, padding), bn: BatchNorm::new(&(&op / "2"), c_out) }
+    }
+}
+
+impl nn::ModuleT for ReluConvBn {
+    /// # Shapes
+    /// `[b, c_in, h, w] -> [b, c_out, h / stride, w / stride]`.
+    fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
+        self.bn.forward_t(&self.conv.forward(&xs.relu()), train)
+    }
+}
+
+/// A `Linear` layer with PyTorch's default initialisation.
+#[derive(Debug)]
+pub(crate) struct Linear {
+    weight: Tensor,
+    bias: Tensor,
+}
+
+impl Linear {
+    pub(crate) fn new(p: &nn::Path, c_in: i64, c_out: i64) -> Linear {
+        let bound = kaiming_uniform_bound(c_in);
+        let weight = p.var("weight", &[c_out, c_in], Init::Uniform { lo: -bound, up: bound });
+        let bias_bound = 1.0 / (c_in as f64).sqrt();
+        let bias = p.var("bias", &[c_out], Init::Uniform { lo: -bias_bound, up: bias_bound });
+        Linear { weight, bias }
+    }
+}
+
+impl nn::Module for Linear {
+    /// # Shapes
+    /// `[b, c_in] -> [b, c_out]`.
+    fn forward(&self, xs: &Tensor) -> Tensor {
+        xs.linear(&self.weight, Some(&self.bias))
+    }
+}
+
+/// `3x3` average pooling, stride 1, padding 1, dividing by the in-image elements only
+/// (`count_include_pad=False`).
+pub(crate) fn avg_pool_3x3(xs: &Tensor) -> Tensor {
+    xs.avg_pool2d([3, 3], [1, 1], [1, 1], false, false, None::<i64>)
+}
+
+/// The bound of `torch.nn.init.kaiming_uniform_(w, a=math.sqrt(5))`, computed with the same float
+/// operations as PyTorch so the drawn weights are bit-identical.
+fn kaiming_uniform_bound(fan_in: i64) -> f64 {
+    let a = 5f64.sqrt();
+    let gain = (2.0 / (1.0 + a * a)).sqrt();
+    let std = gain / (fan_in as f64).sqrt();
+    3f64.sqrt() * std
+}

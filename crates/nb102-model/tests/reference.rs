@@ -1,0 +1,218 @@
+//! The network against the reference implementation: state-dict keys, eval and train outputs,
+//! batch-norm statistics, weight files, and parameter and FLOP counts of every cell.
+//! (Seeded initial weights are in `seeded_init.rs`: the seed is global, so that test runs alone.)
+//! The golden files were written by `scripts/golden/model.py` with xautodl 1.0.0.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use nb102_model::{load_weights, read_tensors, save_weights, Dataset, ModelError, NetworkConfig, TinyNetwork};
+use nb102_space::{official_archs, Arch};
+use sha2::{Digest, Sha256};
+use tch::nn::VarStore;
+use tch::{Device, Kind, Tensor};
+
+fn data(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+}
+
+struct Case {
+    name: String,
+    config: NetworkConfig,
+    seed: i64,
+}
+
+fn cases() -> Vec<Case> {
+    let text = std::fs::read_to_string(data("cases.tsv")).unwrap();
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|line| {
+            let f: Vec<&str> = line.split('\t').collect();
+            let n = |i: usize| f[i].parse::<i64>().unwrap();
+            let config = NetworkConfig {
+                arch: f[1].parse().unwrap(),
+                channels: n(2),
+                cells: n(3),
+                classes: n(4),
+                in_channels: 3,
+                input_size: (n(5), n(5)),
+            };
+            Case { name: f[0].to_owned(), config, seed: n(7) }
+        })
+        .collect()
+}
+
+fn network(config: &NetworkConfig) -> (VarStore, TinyNetwork) {
+    let vs = VarStore::new(Device::Cpu);
+    let net = TinyNetwork::new(&vs.root(), config).unwrap();
+    (vs, net)
+}
+
+fn max_abs_diff(a: &Tensor, b: &Tensor) -> f64 {
+    assert_eq!(a.size(), b.size());
+    (a.to_kind(Kind::Double) - b.to_kind(Kind::Double)).abs().max().double_value(&[])
+}
+
+fn assert_close(what: &str, ours: &Tensor, reference: &Tensor) {
+    let diff = max_abs_diff(ours, reference);
+    assert!(diff <= 1e-5, "{what}: max |ours - reference| = {diff:e} > 1e-5");
+}
+
+#[test]
+fn state_dict_keys_and_shapes_are_the_references() {
+    let arch = Arch::from_official_index(1).unwrap();
+    let (vs, _net) = network(&NetworkConfig::nb201(arch, Dataset::Cifar10));
+    let mut ours: Vec<String> = vs
+        .variables()
+        .into_iter()
+        .map(|(name, t)| {
+            let dims: Vec<String> = t.size().iter().map(i64::to_string).collect();
+            let shape = if dims.len() == 1 { format!("({},)", dims[0]) } else { format!("({})", dims.join(", ")) };
+            let dtype = match t.kind() {
+                Kind::Float => "float32",
+                Kind::Int64 => "int64",
+                other => panic!("{name}: unexpected kind {other:?}"),
+            };
+            format!("{name} {shape} {dtype}")
+        })
+        .collect();
+    let mut reference: Vec<String> =
+        std::fs::read_to_string(data("statedict-keys-arch1-cifar10.txt")).unwrap().lines().map(str::to_owned).collect();
+    assert_eq!(reference.len(), 309);
+    ours.sort();
+    reference.sort();
+    assert_eq!(ours, reference);
+}
+
+#[test]
+fn reference_weights_give_reference_outputs() {
+    for case in cases() {
+        let (mut vs, net) = network(&case.config);
+        load_weights(&mut vs, &data(&format!("{}.weights.safetensors", case.name))).unwrap();
+        let io = read_tensors(&data(&format!("{}.io.safetensors", case.name))).unwrap();
+        let (features, logits) = tch::no_grad(|| net.forward_features_t(&io["x"], false));
+        assert_close(&format!("{} eval features", case.name), &features, &io["eval.features"]);
+        assert_close(&format!("{} eval logits", case.name), &logits, &io["eval.logits"]);
+
+        let (features, logits) = tch::no_grad(|| net.forward_features_t(&io["x"], true));
+        assert_close(&format!("{} train features", case.name), &features, &io["train.features"]);
+        assert_close(&format!("{} train logits", case.name), &logits, &io["train.logits"]);
+        let state = vs.variables();
+        let buffers: Vec<&String> = io.keys().filter(|k| k.starts_with("train_state.")).collect();
+        assert!(!buffers.is_empty());
+        for key in buffers {
+            let name = key.trim_start_matches("train_state.");
+            assert_close(&format!("{} {name} after a train step", case.name), &state[name], &io[key]);
+        }
+    }
+}
+
+#[test]
+fn torch_save_files_load_like_safetensors() {
+    let case = &cases()[0];
+    let (mut from_pt, _) = network(&case.config);
+    load_weights(&mut from_pt, &data("tiny.weights.pt")).unwrap();
+    let reference = read_tensors(&data("conv3x3.weights.safetensors")).unwrap();
+    for (name, t) in from_pt.variables() {
+        assert!(t.equal(&reference[&name]), "{name}");
+    }
+}
+
+#[test]
+fn saved_weights_load_back_identically_and_atomically() {
+    let case = &cases()[1];
+    let (mut vs, _) = network(&case.config);
+    load_weights(&mut vs, &data("resnet.weights.safetensors")).unwrap();
+    let dir = std::env::temp_dir().join(format!("nb102-model-save-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("w.safetensors");
+    save_weights(&vs, &path).unwrap();
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "no temporary file is left behind");
+    let (mut back, _) = network(&case.config);
+    load_weights(&mut back, &path).unwrap();
+    let original = vs.variables();
+    for (name, t) in back.variables() {
+        assert!(t.equal(&original[&name]), "{name}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn weights_of_another_network_are_refused_with_the_reason() {
+    let cases = cases();
+    let (mut vs, _) = network(&cases[0].config);
+    let message = |r: nb102_model::Result<()>| match r {
+        Err(e @ ModelError::Weights { .. }) => e.to_string(),
+        other => panic!("expected a weights error, got {other:?}"),
+    };
+    // resnet: wider (C=8) and deeper (N=2) than conv3x3 (C=4, N=1).
+    let wrong = message(load_weights(&mut vs, &data("resnet.weights.safetensors")));
+    assert!(wrong.ends_with("resnet.weights.safetensors: tensor cells.0.layers.0.op.1.weight: expected shape [4, 4, 3, 3], found [8, 8, 3, 3]"), "{wrong}");
+    let (mut none_vs, _) = network(&cases[4].config);
+    let extra = message(load_weights(&mut none_vs, &data("conv3x3.weights.safetensors")));
+    assert!(extra.contains("unexpected tensor cells.0.layers.0.op.1.weight"), "{extra}");
+    let missing = message(load_weights(&mut vs, &data("no-such-file.safetensors")));
+    assert!(missing.contains("expected a file, found none"), "{missing}");
+    let extension = message(load_weights(&mut vs, &data("cases.tsv")));
+    assert!(extension.contains("found extension Some(\"tsv\")"), "{extension}");
+}
+
+#[test]
+fn parameter_counts_of_the_built_network_equal_the_cost_model() {
+    let configs = cases().into_iter().map(|c| c.config).chain(
+        [0, 1462, 11472, 1835, 1651, 7581]
+            .into_iter()
+            .flat_map(|i| Dataset::ALL.map(|d| NetworkConfig::nb201(Arch::from_official_index(i).unwrap(), d))),
+    );
+    for config in configs {
+        let (vs, _) = network(&config);
+        let built: i64 = vs.trainable_variables().iter().map(Tensor::numel).map(|n| n as i64).sum();
+        assert_eq!(built as u64, config.costs().unwrap().params, "{config:?}");
+    }
+}
+
+#[test]
+fn params_and_flops_of_every_cell_on_every_dataset() {
+    let mut digest = Sha256::new();
+    let mut lines = Vec::new();
+    for (index, arch) in official_archs().enumerate() {
+        let mut line = index.to_string();
+        for dataset in [Dataset::Cifar10, Dataset::Cifar100, Dataset::ImageNet16_120] {
+            let costs = NetworkConfig::nb201(arch, dataset).costs().unwrap();
+            line += &format!("\t{:.6}\t{:.5}", costs.params_mb(), costs.flops_m());
+        }
+        digest.update(line.as_bytes());
+        digest.update(b"\n");
+        lines.push(line);
+    }
+    let golden = std::fs::read_to_string(data("costs-golden.txt")).unwrap();
+    let expected = golden.lines().find_map(|l| l.strip_prefix("costs\t")).unwrap();
+    if format!("{:x}", digest.finalize()) != expected {
+        panic!("params/FLOPs differ from the reference: {}", first_difference(&lines));
+    }
+}
+
+/// The first row that differs from the spec's table, when it is at hand.
+fn first_difference(lines: &[String]) -> String {
+    let spec = std::env::var_os("NB102_SPEC_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec"))
+        .join("data/nb201_archs.tsv");
+    let Ok(text) = std::fs::read_to_string(&spec) else {
+        return "spec data not found; set NB102_SPEC_DIR to name the first differing row".to_owned();
+    };
+    let reference: HashMap<usize, String> = text
+        .lines()
+        .skip(1)
+        .enumerate()
+        .map(|(i, l)| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (i, [&[f[0]][..], &f[7..13]].concat().join("\t"))
+        })
+        .collect();
+    lines
+        .iter()
+        .enumerate()
+        .find(|(i, l)| reference.get(i) != Some(l))
+        .map_or_else(|| "no row differs".to_owned(), |(i, l)| format!("ours {l:?}, reference {:?}", reference.get(&i)))
+}
