@@ -12,6 +12,9 @@ Writes into crates/nb102-model/tests/data/:
   `train.features` / `train.logits` (train mode, from the same weights) and `train_state.<key>`
   (the buffers after that train-mode forward);
 - tiny.weights.pt: the first case's weights written by `torch.save(state_dict)`;
+- <case>.sgd.safetensors for the first two cases: `targets`, and the state dict after three training steps
+  (train-mode forward, cross-entropy, `torch.optim.SGD(lr, momentum=0.9, weight_decay=5e-4, nesterov=True)`
+  with the learning rates of SGD_LRS) from the case's weights on its `x`;
 - statedict-keys-arch1-cifar10.txt: `key shape dtype` of the benchmark network of index 1, 10 classes;
 - costs-golden.txt: sha256 of the params/FLOPs lines of all 15,625 cells on the three datasets (see `costs`).
 """
@@ -81,6 +84,28 @@ def make_case(name, arch, C, N, classes, size, batch, seed):
     return weights
 
 
+SGD_LRS = [0.1, 0.05, 0.02]
+
+
+def sgd_steps(name, arch, C, N, classes, size, batch, seed, weights):
+    """The reference's training step (`exps/NAS-Bench-201/functions.py procedure`) three times."""
+    net = build(arch, C, N, classes)
+    net.load_state_dict(weights)
+    net.train()
+    x = torch.randn(batch, 3, size, size, generator=torch.Generator().manual_seed(2000 + seed))
+    targets = torch.randint(0, classes, (batch,), generator=torch.Generator().manual_seed(3000 + seed))
+    optimizer = torch.optim.SGD(net.parameters(), lr=SGD_LRS[0], momentum=0.9, weight_decay=5e-4, nesterov=True)
+    for lr in SGD_LRS:
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        optimizer.zero_grad()
+        _, logits = net(x)
+        torch.nn.functional.cross_entropy(logits, targets).backward()
+        optimizer.step()
+    after = {f"after.{k}": v.clone().contiguous() for k, v in net.state_dict().items()}
+    save_file({"targets": targets, **after}, OUT / f"{name}.sgd.safetensors")
+
+
 def costs_digest():
     """sha256 of `index<TAB>params10<TAB>flops10<TAB>params100<TAB>flops100<TAB>params120<TAB>flops120` lines
     (6 and 5 decimals), taken from the spec's nb201_archs.tsv after checking 300 random rows against
@@ -105,6 +130,8 @@ def main():
             f.write("\t".join(map(str, case)) + "\n")
             if case[0] == "conv3x3":
                 torch.save(weights, OUT / "tiny.weights.pt")
+            if case[0] in ("conv3x3", "resnet"):
+                sgd_steps(*case, weights)
 
     net = build("|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|", 16, 5, 10)
     keys = [f"{k} {tuple(v.shape)} {str(v.dtype).removeprefix('torch.')}" for k, v in net.state_dict().items()]

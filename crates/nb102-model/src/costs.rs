@@ -55,7 +55,8 @@ impl NetworkConfig {
     pub fn costs(&self) -> Result<Costs> {
         self.validate()?;
         const PART_NAMES: [&str; 7] = ["stem", "stage1", "reduction1", "stage2", "reduction2", "stage3", "head"];
-        let mut parts: Vec<PartCosts> = PART_NAMES.iter().map(|&name| PartCosts { name, params: 0, flops: 0 }).collect();
+        let mut parts: Vec<PartCosts> =
+            PART_NAMES.iter().map(|&name| PartCosts { name, params: 0, flops: 0 }).collect();
         for block in blocks(self) {
             let (part, Count { params, flops }) = match block {
                 Block::Stem { in_channels, channels, size } => {
@@ -88,11 +89,7 @@ impl NetworkConfig {
             parts[part].params += params;
             parts[part].flops += flops;
         }
-        Ok(Costs {
-            params: parts.iter().map(|p| p.params).sum(),
-            flops: parts.iter().map(|p| p.flops).sum(),
-            parts,
-        })
+        Ok(Costs { params: parts.iter().map(|p| p.params).sum(), flops: parts.iter().map(|p| p.flops).sum(), parts })
     }
 }
 

@@ -17,7 +17,9 @@ pub enum ModelError {
         available: usize,
     },
     /// A dataset name this crate does not know.
-    #[error("unknown dataset: expected cifar10, cifar10-valid, cifar100, ImageNet16-120 or fashion-mnist, found {0:?}")]
+    #[error(
+        "unknown dataset: expected cifar10, cifar10-valid, cifar100, ImageNet16-120 or fashion-mnist, found {0:?}"
+    )]
     DatasetName(String),
     /// A network config that cannot be built.
     #[error("invalid {what}: expected {expected}, found {found}")]

@@ -6,6 +6,7 @@
 //! - [`NetworkConfig::costs`]: parameters and FLOPs by the reference's convention, without building tensors.
 //! - [`load_weights`] / [`save_weights`]: safetensors, and `torch.save` files for reading.
 //! - [`measure_latency`]: the reference's latency protocol, on CPU or CUDA.
+//! - [`Sgd`]: the benchmark's optimiser, stepping all parameters at once.
 //! - [`DeviceSpec`]: `auto`, `cpu` or `cuda:N`.
 //!
 //! ```
@@ -32,6 +33,7 @@ mod latency;
 mod layout;
 mod network;
 mod ops;
+mod optim;
 mod weights;
 
 pub use config::{Dataset, NetworkConfig};
@@ -40,4 +42,5 @@ pub use device::DeviceSpec;
 pub use error::{ModelError, Result};
 pub use latency::{measure_latency, reference_batches};
 pub use network::TinyNetwork;
+pub use optim::{Sgd, SgdConfig};
 pub use weights::{load_weights, read_tensors, save_weights, write_safetensors};

@@ -40,18 +40,27 @@ impl TinyNetwork {
             match block {
                 Block::Stem { in_channels, channels, .. } => {
                     let s = p / "stem";
-                    stem = Some((Conv::new(&(&s / "0"), in_channels, channels, 3, 1, 1), BatchNorm::new(&(&s / "1"), channels)));
+                    stem = Some((
+                        Conv::new(&(&s / "0"), in_channels, channels, 3, 1, 1),
+                        BatchNorm::new(&(&s / "1"), channels),
+                    ));
                 }
-                Block::Cell { index, channels, .. } => cells.push(Stage::Cell(Cell::new(&(&cells_path / index), config, channels))),
+                Block::Cell { index, channels, .. } => {
+                    cells.push(Stage::Cell(Cell::new(&(&cells_path / index), config, channels)))
+                }
                 Block::Reduction { index, in_channels, channels, .. } => {
                     cells.push(Stage::Reduction(Reduction::new(&(&cells_path / index), in_channels, channels)))
                 }
                 Block::Head { channels, classes } => {
-                    head = Some((BatchNorm::new(&(p / "lastact" / "0"), channels), Linear::new(&(p / "classifier"), channels, classes)))
+                    head = Some((
+                        BatchNorm::new(&(p / "lastact" / "0"), channels),
+                        Linear::new(&(p / "classifier"), channels, classes),
+                    ))
                 }
             }
         }
-        let (stem, (lastact, classifier)) = (stem.expect("the layout starts with a stem"), head.expect("the layout ends with a head"));
+        let (stem, (lastact, classifier)) =
+            (stem.expect("the layout starts with a stem"), head.expect("the layout ends with a head"));
         Ok(TinyNetwork { config: *config, stem, cells, lastact, classifier })
     }
 

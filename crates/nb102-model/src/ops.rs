@@ -65,7 +65,11 @@ pub(crate) struct Conv {
 impl Conv {
     pub(crate) fn new(p: &nn::Path, c_in: i64, c_out: i64, kernel: i64, stride: i64, padding: i64) -> Conv {
         let bound = kaiming_uniform_bound(c_in * kernel * kernel);
-        Conv { weight: p.var("weight", &[c_out, c_in, kernel, kernel], Init::Uniform { lo: -bound, up: bound }), stride, padding }
+        Conv {
+            weight: p.var("weight", &[c_out, c_in, kernel, kernel], Init::Uniform { lo: -bound, up: bound }),
+            stride,
+            padding,
+        }
     }
 
     /// # Shapes
@@ -85,7 +89,10 @@ pub(crate) struct ReluConvBn {
 impl ReluConvBn {
     pub(crate) fn new(p: &nn::Path, c_in: i64, c_out: i64, kernel: i64, stride: i64, padding: i64) -> ReluConvBn {
         let op = p / "op";
-        ReluConvBn { conv: Conv::new(&(&op / "1"), c_in, c_out, kernel, stride, padding), bn: BatchNorm::new(&(&op / "2"), c_out) }
+        ReluConvBn {
+            conv: Conv::new(&(&op / "1"), c_in, c_out, kernel, stride, padding),
+            bn: BatchNorm::new(&(&op / "2"), c_out),
+        }
     }
 }
 

@@ -23,7 +23,9 @@ pub fn load_weights(vs: &mut VarStore, path: &Path) -> Result<()> {
     let mut variables: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
     variables.sort_by(|a, b| a.0.cmp(&b.0));
     for (name, var) in &variables {
-        let src = file.get(name).ok_or_else(|| problem(format!("expected tensor {name} of shape {:?}, found none", var.size())))?;
+        let src = file
+            .get(name)
+            .ok_or_else(|| problem(format!("expected tensor {name} of shape {:?}, found none", var.size())))?;
         if src.size() != var.size() {
             return Err(problem(format!("tensor {name}: expected shape {:?}, found {:?}", var.size(), src.size())));
         }
@@ -56,7 +58,8 @@ pub fn save_weights(vs: &VarStore, path: &Path) -> Result<()> {
 /// [`ModelError::Torch`] if the file cannot be written.
 pub fn write_safetensors(named: &[(String, Tensor)], path: &Path) -> Result<()> {
     let tmp = temporary_path(path);
-    let cpu: Vec<(&str, Tensor)> = named.iter().map(|(n, t)| (n.as_str(), t.to(tch::Device::Cpu).contiguous())).collect();
+    let cpu: Vec<(&str, Tensor)> =
+        named.iter().map(|(n, t)| (n.as_str(), t.to(tch::Device::Cpu).contiguous())).collect();
     Tensor::write_safetensors(&cpu, &tmp)?;
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);

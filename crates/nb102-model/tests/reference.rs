@@ -6,9 +6,12 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use nb102_model::{load_weights, read_tensors, save_weights, Dataset, ModelError, NetworkConfig, TinyNetwork};
+use nb102_model::{
+    load_weights, read_tensors, save_weights, Dataset, ModelError, NetworkConfig, Sgd, SgdConfig, TinyNetwork,
+};
 use nb102_space::{official_archs, Arch};
 use sha2::{Digest, Sha256};
+use tch::nn::ModuleT;
 use tch::nn::VarStore;
 use tch::{Device, Kind, Tensor};
 
@@ -103,6 +106,26 @@ fn reference_weights_give_reference_outputs() {
         for key in buffers {
             let name = key.trim_start_matches("train_state.");
             assert_close(&format!("{} {name} after a train step", case.name), &state[name], &io[key]);
+        }
+    }
+}
+
+#[test]
+fn three_sgd_steps_match_torch_optim_sgd() {
+    for case in &cases()[..2] {
+        let (mut vs, net) = network(&case.config);
+        load_weights(&mut vs, &data(&format!("{}.weights.safetensors", case.name))).unwrap();
+        let io = read_tensors(&data(&format!("{}.io.safetensors", case.name))).unwrap();
+        let reference = read_tensors(&data(&format!("{}.sgd.safetensors", case.name))).unwrap();
+        let mut sgd = Sgd::new(&vs, SgdConfig::nb201());
+        // The learning rates of scripts/golden/model.py SGD_LRS.
+        for lr in [0.1, 0.05, 0.02] {
+            sgd.set_lr(lr);
+            let loss = net.forward_t(&io["x"], true).cross_entropy_for_logits(&reference["targets"]);
+            sgd.backward_step(&loss);
+        }
+        for (name, t) in vs.variables() {
+            assert_close(&format!("{} {name} after three steps", case.name), &t, &reference[&format!("after.{name}")]);
         }
     }
 }

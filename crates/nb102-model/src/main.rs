@@ -1,0 +1,272 @@
+//! `nb102-model`: the benchmark's networks from the command line: costs, a forward pass with given
+//! weights, and latency.
+//!
+//! Bad input (an architecture, dataset or device that does not parse, a missing or mismatched weight
+//! file) is one line on stderr and exit status 2; a failure to write the output is exit status 1.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{anyhow, Context};
+use clap::{Args, Parser, Subcommand};
+use nb102_model::{
+    load_weights, measure_latency, read_tensors, reference_batches, write_safetensors, Dataset, DeviceSpec,
+    NetworkConfig, TinyNetwork,
+};
+use nb102_space::Arch;
+use serde_json::json;
+use tch::nn::VarStore;
+use tch::Kind;
+
+/// The NAS-Bench-201 networks: costs, forward passes, latency.
+#[derive(Parser)]
+#[command(name = "nb102-model", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parameters (millions) and FLOPs (millions) the reference's way, in total and per part.
+    Info {
+        #[command(flatten)]
+        net: NetArgs,
+        /// Input height and width, e.g. 32x32 (default: the dataset's).
+        #[arg(long, value_name = "HxW")]
+        input: Option<String>,
+        /// Input channels (default: the dataset's).
+        #[arg(long)]
+        in_channels: Option<i64>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the network on tensor `x` of a safetensors file; write `logits` and `features`.
+    Forward {
+        #[command(flatten)]
+        net: NetArgs,
+        /// State dict to load: .safetensors, or .pt/.pth/.bin from torch.save.
+        #[arg(long)]
+        weights: PathBuf,
+        /// Safetensors file holding the input batch `x` of shape [b, channels, h, w].
+        #[arg(long)]
+        input: PathBuf,
+        /// Safetensors file to write.
+        #[arg(long)]
+        output: PathBuf,
+        /// Train-mode forward (batch statistics); the output then also holds the updated state dict.
+        #[arg(long)]
+        train_mode: bool,
+        /// auto, cpu or cuda:N.
+        #[arg(long, default_value = "auto")]
+        device: String,
+    },
+    /// Inference latency per batch, the reference's way (eval mode, no grad, first sample dropped).
+    Latency {
+        #[command(flatten)]
+        net: NetArgs,
+        /// auto, cpu or cuda:N.
+        #[arg(long, default_value = "auto")]
+        device: String,
+        /// Images per batch.
+        #[arg(long, default_value_t = 256)]
+        batch: i64,
+        /// Batches to time (default: as many full batches as the reference's test loader has).
+        #[arg(long)]
+        batches: Option<usize>,
+    },
+}
+
+#[derive(Args)]
+struct NetArgs {
+    /// An official index or an architecture string.
+    #[arg(long, allow_hyphen_values = true)]
+    arch: String,
+    /// cifar10 (or cifar10-valid), cifar100, ImageNet16-120 or fashion-mnist.
+    #[arg(long)]
+    dataset: String,
+    /// Channels of the first stage, C.
+    #[arg(long, default_value_t = 16)]
+    channels: i64,
+    /// Cells per stage, N.
+    #[arg(long, default_value_t = 5)]
+    cells: i64,
+    /// Classifier outputs (default: the dataset's).
+    #[arg(long)]
+    classes: Option<i64>,
+}
+
+impl NetArgs {
+    fn config(&self) -> anyhow::Result<(NetworkConfig, Dataset)> {
+        let arch: Arch = if self.arch.bytes().all(|b| b.is_ascii_digit()) {
+            let index =
+                self.arch.parse().map_err(|_| anyhow!("invalid index: expected 0..15625, found {:?}", self.arch))?;
+            Arch::from_official_index(index)?
+        } else {
+            self.arch.parse()?
+        };
+        let dataset: Dataset = self.dataset.parse()?;
+        let config = NetworkConfig {
+            channels: self.channels,
+            cells: self.cells,
+            classes: self.classes.unwrap_or(dataset.classes()),
+            ..NetworkConfig::nb201(arch, dataset)
+        };
+        config.validate()?;
+        Ok((config, dataset))
+    }
+}
+
+/// How a command failed: bad input (status 2) or anything else (status 1).
+enum Failure {
+    Input(anyhow::Error),
+    Other(anyhow::Error),
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Failure {
+    fn from(err: E) -> Failure {
+        Failure::Input(err.into())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) if !err.use_stderr() => {
+            let _ = err.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(err) => {
+            // clap's report spans several lines; the paragraph before the usage names what was wrong.
+            let report = err.to_string();
+            let what: Vec<&str> = report.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
+            eprintln!("nb102-model: {} (see 'nb102-model --help')", what.join(" ").trim_start_matches("error: "));
+            return ExitCode::from(2);
+        }
+    };
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input(err)) => {
+            eprintln!("nb102-model: {err:#}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Other(err)) => {
+            eprintln!("nb102-model: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command) -> Result<(), Failure> {
+    match command {
+        Command::Info { net, input, in_channels, json } => {
+            let (mut config, dataset) = net.config()?;
+            if let Some(input) = input {
+                config.input_size = parse_size(&input)?;
+            }
+            config.in_channels = in_channels.unwrap_or(config.in_channels);
+            let costs = config.costs()?;
+            let parts: Vec<_> =
+                costs.parts.iter().map(|p| json!({"name": p.name, "params": p.params, "flops": p.flops})).collect();
+            let info = json!({
+                "arch": config.arch.to_string(),
+                "index": config.arch.official_index(),
+                "dataset": dataset.name(),
+                "channels": config.channels,
+                "cells": config.cells,
+                "classes": config.classes,
+                "in_channels": config.in_channels,
+                "input": [config.input_size.0, config.input_size.1],
+                "params_mb": costs.params_mb(),
+                "flops_m": costs.flops_m(),
+                "params": costs.params,
+                "flops": costs.flops,
+                "parts": parts,
+            });
+            if json {
+                println!("{info}");
+            } else {
+                println!(
+                    "{} (index {}) on {dataset}, C={} N={}",
+                    config.arch,
+                    config.arch.official_index(),
+                    config.channels,
+                    config.cells
+                );
+                println!("params_mb  {:.6}\nflops_m    {:.5}", costs.params_mb(), costs.flops_m());
+                for p in &costs.parts {
+                    println!("  {:<11} {:>9} params {:>12} flops", p.name, p.params, p.flops);
+                }
+            }
+        }
+        Command::Forward { net, weights, input, output, train_mode, device } => {
+            let device = device.parse::<DeviceSpec>()?.resolve()?;
+            let (mut config, _) = net.config()?;
+            let x = read_tensors(&input)?
+                .remove("x")
+                .ok_or_else(|| anyhow!("{}: expected a tensor named x, found none", input.display()))?;
+            let &[_, channels, h, w] = x.size().as_slice() else {
+                return Err(anyhow!(
+                    "{}: expected x of shape [b, channels, h, w], found {:?}",
+                    input.display(),
+                    x.size()
+                )
+                .into());
+            };
+            (config.in_channels, config.input_size) = (channels, (h, w));
+            config.validate()?;
+            let mut vs = VarStore::new(device);
+            let network = TinyNetwork::new(&vs.root(), &config)?;
+            load_weights(&mut vs, &weights)?;
+            let x = x.to_kind(Kind::Float).to_device(device);
+            let (features, logits) = tch::no_grad(|| network.forward_features_t(&x, train_mode));
+            let mut named = vec![("logits".to_owned(), logits), ("features".to_owned(), features)];
+            if train_mode {
+                let mut state: Vec<_> = vs.variables().into_iter().collect();
+                state.sort_by(|a, b| a.0.cmp(&b.0));
+                named.extend(state);
+            }
+            write_output(&named, &output)?;
+        }
+        Command::Latency { net, device, batch, batches } => {
+            let spec: DeviceSpec = device.parse()?;
+            let device = spec.resolve()?;
+            let (config, dataset) = net.config()?;
+            if batch < 1 {
+                return Err(anyhow!("invalid batch: expected a positive number, found {batch}").into());
+            }
+            let batches = batches.unwrap_or_else(|| reference_batches(test_images(dataset)));
+            let vs = VarStore::new(device);
+            let network = TinyNetwork::new(&vs.root(), &config)?;
+            let samples = measure_latency(&network, device, batch, batches);
+            let mean = samples.iter().sum::<f64>() / samples.len().max(1) as f64;
+            println!(
+                "{}",
+                json!({"arch": config.arch.to_string(), "dataset": dataset.name(), "device": format!("{device:?}"),
+                       "batch": batch, "latency_s": mean, "samples_s": samples})
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Images in the loader the reference measures latency on: CIFAR-10's test set, the `x-test` halves of
+/// CIFAR-100 and ImageNet16-120, and Fashion-MNIST's test set.
+fn test_images(dataset: Dataset) -> usize {
+    match dataset {
+        Dataset::Cifar10 | Dataset::FashionMnist => 10_000,
+        Dataset::Cifar100 => 5_000,
+        Dataset::ImageNet16_120 => 3_000,
+    }
+}
+
+fn parse_size(text: &str) -> anyhow::Result<(i64, i64)> {
+    text.split_once('x')
+        .and_then(|(h, w)| Some((h.parse().ok()?, w.parse().ok()?)))
+        .ok_or_else(|| anyhow!("invalid input size: expected HxW such as 32x32, found {text:?}"))
+}
+
+fn write_output(named: &[(String, tch::Tensor)], path: &Path) -> Result<(), Failure> {
+    write_safetensors(named, path).with_context(|| format!("writing {}", path.display())).map_err(Failure::Other)
+}

@@ -1,0 +1,87 @@
+//! SGD as the benchmark trains with it (`torch.optim.SGD`, Nesterov momentum, weight decay on every
+//! parameter), updating all parameters of a network at once.
+//!
+//! The parameters are moved into one contiguous buffer (each keeps its identity, now a view of the
+//! buffer), and the gradients are gathered into one, so a step is a handful of tensor operations
+//! instead of several per parameter tensor: on a GPU, a step of a 15-cell network launches about ten
+//! kernels rather than over a thousand. The arithmetic per element is PyTorch's (dampening 0):
+//! `d = g + wd * p; buf = d` on the first step, else `buf = m * buf + d`; `d = d + m * buf` with
+//! Nesterov, else `d = buf`; `p = p - lr * d`.
+
+use tch::nn::VarStore;
+use tch::Tensor;
+
+/// Hyper-parameters of [`Sgd`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SgdConfig {
+    /// Learning rate of the next step.
+    pub lr: f64,
+    /// Momentum factor.
+    pub momentum: f64,
+    /// L2 penalty added to every gradient.
+    pub weight_decay: f64,
+    /// Nesterov momentum.
+    pub nesterov: bool,
+}
+
+impl SgdConfig {
+    /// NAS-Bench-201's optimiser (`configs/nas-benchmark/hyper-opts/*.config`): LR 0.1 (the schedule's
+    /// start), momentum 0.9, weight decay 5e-4, Nesterov.
+    pub fn nb201() -> SgdConfig {
+        SgdConfig { lr: 0.1, momentum: 0.9, weight_decay: 5e-4, nesterov: true }
+    }
+}
+
+/// SGD over all trainable variables of a `VarStore`, kept in one flat buffer.
+#[derive(Debug)]
+pub struct Sgd {
+    params: Vec<Tensor>,
+    flat: Tensor,
+    momentum_buffer: Option<Tensor>,
+    config: SgdConfig,
+}
+
+impl Sgd {
+    /// Takes over the trainable variables of `vs` (their values are kept; they become views of one buffer).
+    pub fn new(vs: &VarStore, config: SgdConfig) -> Sgd {
+        let params = vs.trainable_variables();
+        let flat =
+            tch::no_grad(|| Tensor::cat(&params.iter().map(|p| p.detach().reshape([-1])).collect::<Vec<_>>(), 0));
+        let mut offset = 0;
+        for p in &params {
+            let n = p.numel() as i64;
+            p.shallow_clone().set_data(&flat.narrow(0, offset, n).view(p.size().as_slice()));
+            offset += n;
+        }
+        Sgd { params, flat, momentum_buffer: None, config }
+    }
+
+    /// Sets the learning rate of the following steps (the schedule is the caller's).
+    pub fn set_lr(&mut self, lr: f64) {
+        self.config.lr = lr;
+    }
+
+    /// Back-propagates `loss` to the parameters and takes one step.
+    pub fn backward_step(&mut self, loss: &Tensor) {
+        let grads = Tensor::run_backward(&[loss], &self.params, false, false);
+        let SgdConfig { lr, momentum, weight_decay, nesterov } = self.config;
+        tch::no_grad(|| {
+            let mut d = Tensor::cat(&grads.iter().map(|g| g.reshape([-1])).collect::<Vec<_>>(), 0);
+            if weight_decay != 0.0 {
+                d += &self.flat * weight_decay;
+            }
+            if momentum != 0.0 {
+                let buf = match &mut self.momentum_buffer {
+                    Some(buf) => {
+                        *buf *= momentum;
+                        *buf += &d;
+                        buf.shallow_clone()
+                    }
+                    None => self.momentum_buffer.insert(d.copy()).shallow_clone(),
+                };
+                d = if nesterov { d + buf * momentum } else { buf };
+            }
+            self.flat -= d * lr;
+        });
+    }
+}
