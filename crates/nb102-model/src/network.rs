@@ -148,6 +148,8 @@ impl ModuleT for Cell {
     /// `[b, c, h, w] -> [b, c, h, w]`.
     fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
         let mut nodes: Vec<Tensor> = Vec::with_capacity(NUM_NODES);
+        // relu(node j), computed at most once and shared by the conv edges leaving node j.
+        let mut activated: [Option<Tensor>; NUM_NODES] = Default::default();
         nodes.push(xs.shallow_clone());
         for to in 1..NUM_NODES {
             // Summed in edge order, as the reference's `sum(...)`, so floating-point results agree.
@@ -157,7 +159,9 @@ impl ModuleT for Cell {
                 let term = match edge {
                     Edge::Zero => continue,
                     Edge::Identity => input.shallow_clone(),
-                    Edge::Conv(op) => op.forward_t(input, train),
+                    Edge::Conv(op) => {
+                        op.forward_relu_applied(activated[from].get_or_insert_with(|| input.relu()), train)
+                    }
                     Edge::Pool => avg_pool_3x3(input),
                 };
                 node = Some(match node {

@@ -5,7 +5,7 @@
 //! (`Conv2d`/`Linear` weights: `kaiming_uniform_(a=sqrt(5))`; `Linear` bias: `uniform(±1/sqrt(fan_in))`;
 //! batch norm: ones, zeros, and running statistics 0 and 1).
 
-use tch::nn::{self, Init};
+use tch::nn::{self, Init, ModuleT};
 use tch::{Kind, Tensor};
 
 /// PyTorch's `BatchNorm2d(c)` with its defaults (eps 1e-5, momentum 0.1, affine, tracking statistics),
@@ -96,11 +96,23 @@ impl ReluConvBn {
     }
 }
 
+impl ReluConvBn {
+    /// Convolution and batch norm of an input that is already `relu(x)`: a cell computes the ReLU of a
+    /// node once for all the conv edges leaving it (same values as three separate ReLUs, and one
+    /// ReLU backward instead of three).
+    ///
+    /// # Shapes
+    /// `[b, c_in, h, w] -> [b, c_out, h / stride, w / stride]`.
+    pub(crate) fn forward_relu_applied(&self, relu_xs: &Tensor, train: bool) -> Tensor {
+        self.bn.forward_t(&self.conv.forward(relu_xs), train)
+    }
+}
+
 impl nn::ModuleT for ReluConvBn {
     /// # Shapes
     /// `[b, c_in, h, w] -> [b, c_out, h / stride, w / stride]`.
     fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
-        self.bn.forward_t(&self.conv.forward(&xs.relu()), train)
+        self.forward_relu_applied(&xs.relu(), train)
     }
 }
 

@@ -22,7 +22,6 @@ fn data(name: &str) -> PathBuf {
 struct Case {
     name: String,
     config: NetworkConfig,
-    seed: i64,
 }
 
 fn cases() -> Vec<Case> {
@@ -40,7 +39,7 @@ fn cases() -> Vec<Case> {
                 in_channels: 3,
                 input_size: (n(5), n(5)),
             };
-            Case { name: f[0].to_owned(), config, seed: n(7) }
+            Case { name: f[0].to_owned(), config }
         })
         .collect()
 }

@@ -1,0 +1,199 @@
+//! The `nb102-model` binary as a user runs it.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use nb102_model::read_tensors;
+
+fn data(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_nb102-model")).args(args).output().expect("nb102-model runs")
+}
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = run(args);
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn check_input_error(args: &[&str], needle: &str) {
+    let out = run(args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{args:?} should print one line: {stderr}");
+    assert!(stderr.contains(needle), "{args:?}: {stderr:?} lacks {needle:?}");
+}
+
+const RESNET: &str = "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|";
+
+#[test]
+fn info_reports_the_reference_costs() {
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout_of(&["info", "--arch", "11472", "--dataset", "cifar100", "--json"])).unwrap();
+    assert_eq!(json["params_mb"], 0.565236);
+    assert_eq!(json["flops_m"], 78.56778);
+    assert_eq!(json["arch"], RESNET);
+    assert_eq!(json["parts"].as_array().unwrap().len(), 7);
+    let small: serde_json::Value = serde_json::from_str(&stdout_of(&[
+        "info",
+        "--arch",
+        RESNET,
+        "--dataset",
+        "fashion-mnist",
+        "--channels",
+        "8",
+        "--cells",
+        "1",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!((small["in_channels"].as_i64(), small["input"][0].as_i64()), (Some(1), Some(28)));
+}
+
+#[test]
+fn forward_writes_the_reference_outputs() {
+    let dir = std::env::temp_dir().join(format!("nb102-model-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let output = dir.join("y.safetensors");
+    let weights = data("resnet.weights.safetensors");
+    let input = data("resnet.io.safetensors");
+    let common = ["--arch", RESNET, "--dataset", "cifar10", "--channels", "8", "--cells", "2", "--device", "cpu"];
+    let args = |extra: &[&'static str]| {
+        let mut a: Vec<&str> = vec!["forward"];
+        a.extend(common);
+        a.extend([
+            "--weights",
+            weights.to_str().unwrap(),
+            "--input",
+            input.to_str().unwrap(),
+            "--output",
+            output.to_str().unwrap(),
+        ]);
+        a.extend(extra);
+        a.into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let reference = read_tensors(&input).unwrap();
+    let ok = |a: Vec<String>| assert!(run(&a.iter().map(String::as_str).collect::<Vec<_>>()).status.success());
+
+    ok(args(&[]));
+    let y = read_tensors(&output).unwrap();
+    for (ours, theirs) in [("logits", "eval.logits"), ("features", "eval.features")] {
+        let diff = (&y[ours] - &reference[theirs]).abs().max().double_value(&[]);
+        assert!(diff <= 1e-5, "{ours}: {diff}");
+    }
+    assert_eq!(y.len(), 2);
+
+    ok(args(&["--train-mode"]));
+    let y = read_tensors(&output).unwrap();
+    let diff = (&y["logits"] - &reference["train.logits"]).abs().max().double_value(&[]);
+    assert!(diff <= 1e-5, "train logits: {diff}");
+    let var = "cells.6.layers.0.op.2.running_var";
+    let diff = (&y[var] - &reference[&format!("train_state.{var}")]).abs().max().double_value(&[]);
+    assert!(diff <= 1e-5, "{var}: {diff}");
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "no temporary file is left behind");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn latency_reports_samples() {
+    let json: serde_json::Value = serde_json::from_str(&stdout_of(&[
+        "latency",
+        "--arch",
+        "1835",
+        "--dataset",
+        "ImageNet16-120",
+        "--device",
+        "cpu",
+        "--batch",
+        "8",
+        "--batches",
+        "3",
+    ]))
+    .unwrap();
+    assert_eq!(json["samples_s"].as_array().unwrap().len(), 2, "the first of three is dropped");
+    assert!(json["latency_s"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn bad_input_is_one_line_and_status_2() {
+    let weights = data("resnet.weights.safetensors");
+    let input = data("resnet.io.safetensors");
+    let w = weights.to_str().unwrap();
+    let i = input.to_str().unwrap();
+    check_input_error(&["info", "--arch", "|conv~0|+||+||", "--dataset", "cifar10"], "expected an op name");
+    check_input_error(&["info", "--arch", "15625", "--dataset", "cifar10"], "expected 0..15625, found 15625");
+    check_input_error(&["info", "--arch", "1", "--dataset", "imagenet"], "unknown dataset");
+    check_input_error(
+        &["info", "--arch", "1", "--dataset", "cifar10", "--input", "30x30"],
+        "expected sides that are multiples of 4, found 30x30",
+    );
+    check_input_error(&["info", "--arch", "1", "--dataset", "cifar10", "--input", "big"], "expected HxW");
+    check_input_error(
+        &["latency", "--arch", "1", "--dataset", "cifar10", "--device", "tpu"],
+        "expected auto, cpu or cuda:N",
+    );
+    check_input_error(
+        &["latency", "--arch", "1", "--dataset", "cifar10", "--device", "cuda:7"],
+        "cuda device 7 unavailable",
+    );
+    let out = "/nonexistent-dir/y.safetensors";
+    // Weights of C=8, N=2 into the default C=16, N=5 network.
+    check_input_error(
+        &[
+            "forward",
+            "--arch",
+            RESNET,
+            "--dataset",
+            "cifar10",
+            "--weights",
+            w,
+            "--input",
+            i,
+            "--output",
+            out,
+            "--device",
+            "cpu",
+        ],
+        "expected shape",
+    );
+    check_input_error(
+        &[
+            "forward",
+            "--arch",
+            RESNET,
+            "--dataset",
+            "cifar10",
+            "--weights",
+            "missing.safetensors",
+            "--input",
+            i,
+            "--output",
+            out,
+        ],
+        "expected a file, found none",
+    );
+    check_input_error(
+        &[
+            "forward",
+            "--arch",
+            RESNET,
+            "--dataset",
+            "cifar10",
+            "--weights",
+            w,
+            "--input",
+            w,
+            "--output",
+            out,
+            "--channels",
+            "8",
+            "--cells",
+            "2",
+        ],
+        "expected a tensor named x",
+    );
+    check_input_error(&["info", "--dataset", "cifar10"], "--arch");
+}
