@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod arch;
+mod files;
 
 /// NAS-Bench-201, rebuilt: query the search space and the benchmark.
 #[derive(Parser)]
@@ -23,6 +24,14 @@ enum Command {
     /// The search space: official indices, strings, validity, isomorphism classes.
     #[command(subcommand)]
     Arch(arch::ArchCommand),
+    /// Show one per-trial file.
+    Trial(files::TrialArgs),
+    /// Merge per-trial files into a benchmark file.
+    Merge(files::MergeArgs),
+    /// Write a benchmark file without weights.
+    Simplify(files::SimplifyArgs),
+    /// Describe a benchmark file: kind, cells, trials, settings, schedules, seeds, checksum.
+    Info(files::InfoArgs),
 }
 
 /// How a command failed, which decides the exit status.
@@ -59,6 +68,10 @@ fn main() -> ExitCode {
     let mut out = io::BufWriter::new(stdout.lock());
     let result = match cli.command {
         Command::Arch(command) => arch::run(command, &mut out),
+        Command::Trial(args) => files::trial(args, &mut out),
+        Command::Merge(args) => files::merge(args, &mut out),
+        Command::Simplify(args) => files::simplify(args, &mut out),
+        Command::Info(args) => files::info(args, &mut out),
     }
     .and_then(|()| out.flush().map_err(Failure::from));
     match result {

@@ -4,9 +4,11 @@
 //!
 //! ```text
 //! cargo bench -p nb102-model --bench train_step -- [--arch 1462] [--device cpu|cuda:0] [--batch 256]
-//!     [--steps 10] [--warmup 3] [--threads N] [--dataset cifar10] [--no-reference]
+//!     [--steps 10] [--warmup 3] [--threads N] [--dataset cifar10] [--rounds 3] [--no-reference]
 //! ```
-//! The reference runs with `NB102_REFERENCE_PYTHON` (default: the set-up venv's python).
+//! The reference runs with `NB102_REFERENCE_PYTHON` (default: the set-up venv's python). The two
+//! alternate for `--rounds` rounds and the median of the per-round ratios is reported, so that a drift in
+//! the machine's speed (common on shared virtual machines) does not favour either side.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -25,31 +27,48 @@ struct Options {
     steps: usize,
     warmup: usize,
     threads: i32,
+    rounds: usize,
     reference: bool,
 }
 
 fn main() {
     let options = parse_options();
     tch::set_num_threads(options.threads);
-    let ours = time_ours(&options);
     println!(
-        "machine threads: {}, device: {:?}, cell {} ({}), batch {}",
+        "threads: {}, device: {:?}, cell {} ({}), batch {}",
         options.threads,
         options.device,
         options.arch.official_index(),
         options.arch,
         options.batch
     );
-    print_phases("nb102 (tch)", &ours);
-    if !options.reference {
-        return;
-    }
-    match time_reference(&options) {
-        Ok(theirs) => {
-            print_phases("reference (xautodl)", &theirs);
-            println!("step time ratio nb102 / reference: {:.3}", ours[0] / theirs[0]);
+    let mut ratios = Vec::new();
+    for round in 1..=options.rounds {
+        println!("round {round}");
+        let ours = time_ours(&options);
+        print_phases("nb102 (tch)", &ours);
+        if !options.reference {
+            continue;
         }
-        Err(e) => println!("reference: not run ({e})"),
+        match time_reference(&options) {
+            Ok(theirs) => {
+                print_phases("reference (xautodl)", &theirs);
+                ratios.push(ours[0] / theirs[0]);
+            }
+            Err(e) => {
+                println!("reference: not run ({e})");
+                return;
+            }
+        }
+    }
+    if !ratios.is_empty() {
+        ratios.sort_by(f64::total_cmp);
+        let shown: Vec<String> = ratios.iter().map(|r| format!("{r:.3}")).collect();
+        println!(
+            "step time ratio nb102 / reference: {:.3} (median of rounds: {})",
+            ratios[ratios.len() / 2],
+            shown.join(", ")
+        );
     }
 }
 
@@ -139,6 +158,7 @@ fn parse_options() -> Options {
         steps: 10,
         warmup: 3,
         threads: tch::get_num_threads(),
+        rounds: 3,
         reference: true,
     };
     let mut args = std::env::args().skip(1);
@@ -161,6 +181,7 @@ fn parse_options() -> Options {
             "--steps" => o.steps = value().parse().expect("a step count"),
             "--warmup" => o.warmup = value().parse().expect("a warm-up count"),
             "--threads" => o.threads = value().parse().expect("a thread count"),
+            "--rounds" => o.rounds = value().parse().expect("a round count"),
             "--no-reference" => o.reference = false,
             "--bench" => {} // passed by `cargo bench`
             other => panic!("unknown option {other:?}"),

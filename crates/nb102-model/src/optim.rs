@@ -11,6 +11,9 @@
 use tch::nn::VarStore;
 use tch::Tensor;
 
+/// Alignment of each parameter in the flat buffer, in elements (64 bytes of `f32`).
+const ALIGN: i64 = 16;
+
 /// Hyper-parameters of [`Sgd`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SgdConfig {
@@ -37,6 +40,8 @@ impl SgdConfig {
 pub struct Sgd {
     params: Vec<Tensor>,
     flat: Tensor,
+    /// Zeros standing for the gap after each parameter in `flat`, made once so a step creates none.
+    gaps: Vec<Option<Tensor>>,
     momentum_buffer: Option<Tensor>,
     config: SgdConfig,
 }
@@ -45,15 +50,24 @@ impl Sgd {
     /// Takes over the trainable variables of `vs` (their values are kept; they become views of one buffer).
     pub fn new(vs: &VarStore, config: SgdConfig) -> Sgd {
         let params = vs.trainable_variables();
-        let flat =
-            tch::no_grad(|| Tensor::cat(&params.iter().map(|p| p.detach().reshape([-1])).collect::<Vec<_>>(), 0));
+        // Each parameter starts on a 64-byte boundary, as a separately allocated tensor would: oneDNN's CPU
+        // kernels are slower on unaligned weights. The gaps stay zero (their gradient is zero).
+        let padded: Vec<i64> = params.iter().map(|p| (p.numel() as i64 + ALIGN - 1) / ALIGN * ALIGN).collect();
+        let total: i64 = padded.iter().sum();
+        let flat = Tensor::zeros([total], (p_kind(&params), vs.device()));
         let mut offset = 0;
-        for p in &params {
-            let n = p.numel() as i64;
-            p.shallow_clone().set_data(&flat.narrow(0, offset, n).view(p.size().as_slice()));
-            offset += n;
-        }
-        Sgd { params, flat, momentum_buffer: None, config }
+        let mut gaps = Vec::with_capacity(params.len());
+        tch::no_grad(|| {
+            for (p, &len) in params.iter().zip(&padded) {
+                let n = p.numel() as i64;
+                let view = flat.narrow(0, offset, n).view(p.size().as_slice());
+                view.shallow_clone().copy_(p);
+                p.shallow_clone().set_data(&view);
+                gaps.push((len > n).then(|| Tensor::zeros([len - n], (p.kind(), p.device()))));
+                offset += len;
+            }
+        });
+        Sgd { params, flat, gaps, momentum_buffer: None, config }
     }
 
     /// Sets the learning rate of the following steps (the schedule is the caller's).
@@ -66,7 +80,12 @@ impl Sgd {
         let grads = Tensor::run_backward(&[loss], &self.params, false, false);
         let SgdConfig { lr, momentum, weight_decay, nesterov } = self.config;
         tch::no_grad(|| {
-            let mut d = Tensor::cat(&grads.iter().map(|g| g.reshape([-1])).collect::<Vec<_>>(), 0);
+            let mut pieces = Vec::with_capacity(2 * grads.len());
+            for (g, gap) in grads.iter().zip(&self.gaps) {
+                pieces.push(g.reshape([-1]));
+                pieces.extend(gap.as_ref().map(Tensor::shallow_clone));
+            }
+            let mut d = Tensor::cat(&pieces, 0);
             if weight_decay != 0.0 {
                 d += &self.flat * weight_decay;
             }
@@ -84,4 +103,9 @@ impl Sgd {
             self.flat -= d * lr;
         });
     }
+}
+
+/// The dtype of the parameters (all of one kind in a network).
+fn p_kind(params: &[Tensor]) -> tch::Kind {
+    params.first().map_or(tch::Kind::Float, Tensor::kind)
 }

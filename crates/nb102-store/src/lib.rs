@@ -1,5 +1,34 @@
-//! Records and files of the benchmark: the record of one training trial, per-trial files, the merged
-//! benchmark file, and importers of the official NAS-Bench-201 and NATS-Bench files.
+//! Records and files of the benchmark.
 //!
-//! This crate does not link libtorch; its merge and simplify core does no I/O.
-//! It holds no items yet: the record types are defined together with the first code that writes them.
+//! - [`TrialRecord`]: one training run (the reference's `ResultsCount`), keyed by [`Setting`], [`Hp`] and seed,
+//!   with [`Provenance`]; `docs/RECORDS.md` documents every field.
+//! - Per-trial files ([`write_trial`], [`read_trial`]): CBOR with a format version, written atomically.
+//! - [`merge`] and [`simplify`]: pure functions from records to a [`Benchmark`], independent of input order,
+//!   refusing conflicting duplicates.
+//! - Benchmark files ([`write_benchmark`], [`BenchmarkFile`]): a checked header and index, then one section per
+//!   cell decoded on first use; the name carries the digest, as the reference's files do.
+//!
+//! This crate does not link libtorch; the merge and simplify core does no I/O.
+
+mod atomic;
+mod bench_file;
+mod error;
+mod merge;
+mod record;
+mod setting;
+mod trial_file;
+
+pub use bench_file::{write_benchmark, BenchmarkFile, BENCHMARK_EXTENSION, BENCHMARK_FORMAT_VERSION};
+pub use error::{Result, StoreError};
+pub use merge::{merge, simplify, Benchmark, BenchmarkKind, BenchmarkMeta, CellResults, TrialKey};
+pub use record::{EvalPoint, NetConfig, Provenance, TrainEpoch, TrialRecord};
+pub use setting::{EvalSet, Hp, Setting};
+pub use trial_file::{read_trial, write_trial, TRIAL_FORMAT_VERSION, TRIAL_SUFFIX};
+
+/// Trial files under the given folders (searched recursively), sorted; temporary files are skipped.
+///
+/// # Errors
+/// [`StoreError::Io`] for a folder that cannot be read.
+pub fn find_trial_files(dirs: &[std::path::PathBuf]) -> Result<Vec<std::path::PathBuf>> {
+    atomic::find_files(dirs, TRIAL_SUFFIX)
+}

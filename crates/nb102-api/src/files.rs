@@ -1,0 +1,200 @@
+//! `nb102 trial | merge | simplify | info`: per-trial files and benchmark files from the command line.
+//!
+//! Every file given by the user that cannot be read as what it should be is bad input (exit status 2);
+//! only a failure to write the output is exit status 1.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use nb102_store::{BenchmarkFile, BenchmarkKind, BenchmarkMeta, StoreError, TrialRecord};
+use serde_json::json;
+
+use crate::Failure;
+
+#[derive(Args)]
+pub(crate) struct TrialArgs {
+    /// A per-trial file (`*.trial.cbor`).
+    file: PathBuf,
+    /// Print the whole record as JSON (weights as their size in bytes).
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub(crate) struct MergeArgs {
+    /// Folders searched recursively for `*.trial.cbor` files.
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
+    /// Output prefix: the file written is PREFIX-XXXXXX.nb102, XXXXXX from its checksum.
+    #[arg(short, long)]
+    output: PathBuf,
+    /// What the trials are.
+    #[arg(long, value_enum)]
+    kind: Kind,
+    /// One line describing the benchmark (default: from the kind).
+    #[arg(long)]
+    description: Option<String>,
+}
+
+#[derive(Args)]
+pub(crate) struct SimplifyArgs {
+    /// A benchmark file.
+    file: PathBuf,
+    /// Output prefix: the file written is PREFIX-XXXXXX.nb102.
+    #[arg(short, long)]
+    output: PathBuf,
+}
+
+#[derive(Args)]
+pub(crate) struct InfoArgs {
+    /// A benchmark file.
+    file: PathBuf,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Kind {
+    /// Trained with the NAS-Bench-201 protocol.
+    Nb201,
+    /// A reduced demonstration run.
+    Demo,
+    /// Generated numbers, for benchmarking the software.
+    Synthetic,
+}
+
+pub(crate) fn trial(args: TrialArgs, out: &mut impl Write) -> Result<(), Failure> {
+    let record = nb102_store::read_trial(&args.file).map_err(input)?;
+    if args.json {
+        writeln!(out, "{}", trial_json(&record))?;
+        return Ok(());
+    }
+    writeln!(out, "cell      {} {}", record.arch.official_index(), record.arch)?;
+    writeln!(out, "setting   {}  hp {}  seed {}", record.setting, record.hp, record.seed)?;
+    writeln!(
+        out,
+        "network   C={} N={} classes={}  params {:.6} MB  flops {:.5} M",
+        record.net.channels, record.net.cells, record.net.classes, record.params_mb, record.flops_m
+    )?;
+    if let Some(last) = record.train.last() {
+        writeln!(out, "train     last epoch: loss {:.4}  top-1 {:.2}%", last.loss, last.top1)?;
+    }
+    for (set, points) in &record.eval {
+        if let Some(p) = points.last() {
+            writeln!(
+                out,
+                "{:<9} epoch {}: loss {:.4}  accuracy {:.2}%  ({} evaluations)",
+                set.name(),
+                p.epoch,
+                p.loss,
+                p.accuracy,
+                points.len()
+            )?;
+        }
+    }
+    writeln!(out, "producer  {}", record.provenance.producer)?;
+    Ok(())
+}
+
+pub(crate) fn merge(args: MergeArgs, out: &mut impl Write) -> Result<(), Failure> {
+    let files = nb102_store::find_trial_files(&args.dirs).map_err(input)?;
+    if files.is_empty() {
+        let dirs: Vec<String> = args.dirs.iter().map(|d| d.display().to_string()).collect();
+        return Err(Failure::Input(anyhow::anyhow!(
+            "expected *.trial.cbor files under {}, found none",
+            dirs.join(", ")
+        )));
+    }
+    let progress = ProgressBar::new(files.len() as u64).with_style(
+        ProgressStyle::with_template("reading trials {bar:30} {pos}/{len} {eta}").expect("a valid template"),
+    );
+    let mut records = Vec::with_capacity(files.len());
+    for path in &files {
+        records.push((path.display().to_string(), nb102_store::read_trial(path).map_err(input)?));
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    let (kind, default_description) = match args.kind {
+        Kind::Nb201 => (BenchmarkKind::Nb201, "NAS-Bench-201 trained with nb102"),
+        Kind::Demo => {
+            (BenchmarkKind::Demo, "demo run of nb102: reduced cells, epochs, width or data; not NAS-Bench-201")
+        }
+        Kind::Synthetic => {
+            (BenchmarkKind::Synthetic, "synthetic numbers for benchmarking the software; not training results")
+        }
+    };
+    let meta = BenchmarkMeta { description: args.description.unwrap_or_else(|| default_description.to_owned()), kind };
+    let benchmark = nb102_store::merge(meta, records).map_err(input)?;
+    let path = nb102_store::write_benchmark(&benchmark, &args.output).map_err(output)?;
+    writeln!(out, "{}", path.display())?;
+    Ok(())
+}
+
+pub(crate) fn simplify(args: SimplifyArgs, out: &mut impl Write) -> Result<(), Failure> {
+    let file = BenchmarkFile::open(&args.file).map_err(input)?;
+    let simple = nb102_store::simplify(&file.to_benchmark().map_err(input)?);
+    let path = nb102_store::write_benchmark(&simple, &args.output).map_err(output)?;
+    writeln!(out, "{}", path.display())?;
+    Ok(())
+}
+
+pub(crate) fn info(args: InfoArgs, out: &mut impl Write) -> Result<(), Failure> {
+    let file = BenchmarkFile::open(&args.file).map_err(input)?;
+    let (mut settings, mut hps, mut seeds) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    let (mut trials, mut weights) = (0usize, 0usize);
+    for index in file.indices() {
+        for t in file.cell(index).map_err(input)?.expect("listed cells exist").trials() {
+            settings.insert(t.setting.name());
+            hps.insert(t.hp.epochs());
+            seeds.insert(t.seed);
+            trials += 1;
+            weights += usize::from(t.weights.is_some());
+        }
+    }
+    let kind = match file.meta().kind {
+        BenchmarkKind::Nb201 => "nb201",
+        BenchmarkKind::Demo => "demo",
+        BenchmarkKind::Synthetic => "synthetic",
+    };
+    let info = json!({
+        "path": file.path().display().to_string(),
+        "kind": kind,
+        "description": file.meta().description,
+        "format_version": nb102_store::BENCHMARK_FORMAT_VERSION,
+        "sha256": file.digest(),
+        "cells": file.len(),
+        "trials": trials,
+        "trials_with_weights": weights,
+        "settings": settings,
+        "hp": hps,
+        "seeds": seeds,
+    });
+    if args.json {
+        writeln!(out, "{info}")?;
+    } else {
+        for (key, value) in info.as_object().expect("an object") {
+            let shown = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+            writeln!(out, "{key:<20}{shown}")?;
+        }
+    }
+    Ok(())
+}
+
+/// The record as JSON, its weights replaced by their size.
+fn trial_json(record: &TrialRecord) -> serde_json::Value {
+    let mut value = serde_json::to_value(record.without_weights()).expect("records serialise to JSON");
+    value["weights"] = record.weights.as_ref().map_or(serde_json::Value::Null, |w| json!({ "bytes": w.len() }));
+    value
+}
+
+fn input(err: StoreError) -> Failure {
+    Failure::Input(err.into())
+}
+
+fn output(err: StoreError) -> Failure {
+    Failure::Other(err.into())
+}

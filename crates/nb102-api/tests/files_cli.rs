@@ -1,0 +1,101 @@
+//! `nb102 trial | merge | simplify | info` on files written by nb102-store.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use nb102_space::Arch;
+use nb102_store::{write_trial, EvalPoint, EvalSet, Hp, NetConfig, Provenance, Setting, TrainEpoch, TrialRecord};
+
+fn nb102(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_nb102")).args(args).output().expect("the nb102 binary runs")
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = nb102(args);
+    assert!(out.status.success(), "nb102 {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn fails_with(args: &[&str], needle: &str) {
+    let out = nb102(args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "nb102 {args:?}: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(needle), "{stderr:?} lacks {needle:?}");
+}
+
+fn trial(index: usize, seed: u32) -> TrialRecord {
+    let hp = Hp::new(2);
+    TrialRecord {
+        arch: Arch::from_official_index(index).unwrap(),
+        setting: Setting::FashionMnist,
+        hp,
+        seed,
+        net: NetConfig { channels: 8, cells: 1, classes: 10 },
+        train: vec![TrainEpoch { loss: 1.0, top1: 60.0, top5: None, time: Some(3.0) }; 2],
+        eval: BTreeMap::from([(EvalSet::XValid, vec![EvalPoint { epoch: 1, loss: 0.9, accuracy: 70.25, time: None }])]),
+        params_mb: 0.1,
+        flops_m: 2.0,
+        latency: vec![],
+        provenance: Provenance { producer: "test".into(), config_hash: None, device: None, dataset_fingerprint: None },
+        weights: Some(vec![0; 10]),
+    }
+}
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("nb102-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn merge_info_trial_and_simplify() {
+    let root = dir("merge");
+    let runs = root.join("runs");
+    std::fs::create_dir_all(runs.join("nested")).unwrap();
+    write_trial(&runs.join("a.trial.cbor"), &trial(11472, 777)).unwrap();
+    write_trial(&runs.join("nested/b.trial.cbor"), &trial(11472, 888)).unwrap();
+    write_trial(&runs.join("c.trial.cbor"), &trial(1462, 777)).unwrap();
+
+    let text = ok(&["trial", s(&runs.join("a.trial.cbor"))]);
+    assert!(text.starts_with("cell      11472 |nor_conv_3x3~0|"), "{text}");
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&["trial", s(&runs.join("a.trial.cbor")), "--json"])).unwrap();
+    assert_eq!((json["seed"].as_u64(), json["setting"].as_str()), (Some(777), Some("fashion-mnist")));
+    assert_eq!(json["weights"]["bytes"], 10);
+
+    let written = ok(&["merge", s(&runs), "-o", s(&root.join("demo")), "--kind", "demo"]);
+    let path = PathBuf::from(written.trim_end());
+    assert!(path.exists() && path.extension().unwrap() == "nb102", "{written}");
+    let info: serde_json::Value = serde_json::from_str(&ok(&["info", s(&path), "--json"])).unwrap();
+    assert_eq!(
+        (info["kind"].as_str(), info["cells"].as_u64(), info["trials"].as_u64(), info["trials_with_weights"].as_u64()),
+        (Some("demo"), Some(2), Some(3), Some(3))
+    );
+    assert_eq!(info["seeds"], serde_json::json!([777, 888]));
+    assert!(info["description"].as_str().unwrap().contains("not NAS-Bench-201"));
+
+    let simple = PathBuf::from(ok(&["simplify", s(&path), "-o", s(&root.join("simple"))]).trim_end());
+    let info: serde_json::Value = serde_json::from_str(&ok(&["info", s(&simple), "--json"])).unwrap();
+    assert_eq!((info["trials"].as_u64(), info["trials_with_weights"].as_u64()), (Some(3), Some(0)));
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn bad_files_are_one_line_and_status_2() {
+    let root = dir("bad");
+    let garbage = root.join("x-123456.nb102");
+    std::fs::write(&garbage, b"hello").unwrap();
+    fails_with(&["info", s(&garbage)], "expected an nb102 benchmark file, found no NB102BEN header");
+    fails_with(&["trial", s(&garbage)], "expected an nb102 trial file (CBOR)");
+    fails_with(&["merge", s(&root), "-o", s(&root.join("out")), "--kind", "demo"], "expected *.trial.cbor files under");
+    fails_with(&["merge", s(&root), "-o", s(&root.join("out"))], "--kind");
+    fails_with(&["info", s(&root.join("missing.nb102"))], "missing.nb102");
+    std::fs::remove_dir_all(&root).unwrap();
+}

@@ -1,0 +1,77 @@
+//! The error type of this crate.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in `nb102-store`.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A setting name that is not one of the known ones.
+    #[error(
+        "unknown setting: expected cifar10-valid, cifar10, cifar100, ImageNet16-120 or fashion-mnist, found {0:?}"
+    )]
+    SettingName(String),
+    /// An evaluation-set name that is not one of the known ones.
+    #[error("unknown evaluation set: expected x-valid, x-test or ori-test, found {0:?}")]
+    EvalSetName(String),
+    /// A record whose parts do not agree with each other.
+    #[error("invalid record {what}: expected {expected}, found {found}")]
+    InvalidRecord {
+        /// The record (arch index, setting, hp, seed).
+        what: String,
+        /// What should hold.
+        expected: String,
+        /// What the record holds.
+        found: String,
+    },
+    /// A file that is not of the expected kind.
+    #[error("{path}: expected {expected}, found {found}")]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What the file should be.
+        expected: String,
+        /// What it is.
+        found: String,
+    },
+    /// A file written by an unknown version of the format.
+    #[error("{path}: expected format version {expected}, found {found}")]
+    Version {
+        /// The file.
+        path: PathBuf,
+        /// The version this build reads.
+        expected: u32,
+        /// The version in the file.
+        found: u32,
+    },
+    /// A file whose content does not match its checksum.
+    #[error("{path}: checksum mismatch: expected {expected}, found {found}")]
+    Checksum {
+        /// The file.
+        path: PathBuf,
+        /// The checksum recorded (in the name or the index).
+        expected: String,
+        /// The checksum of the content.
+        found: String,
+    },
+    /// Two inputs that hold different results for the same trial.
+    #[error("conflicting results for {trial}: {first} and {second} differ")]
+    Conflict {
+        /// The trial (arch index, setting, hp, seed).
+        trial: String,
+        /// Where the first came from.
+        first: String,
+        /// Where the second came from.
+        second: String,
+    },
+    /// A file that could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// `Result` with [`StoreError`].
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

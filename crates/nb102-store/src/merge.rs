@@ -1,0 +1,143 @@
+//! Merge and simplify: many trial records into one benchmark, as pure functions over values.
+//!
+//! The output depends only on the set of inputs, never on their order: cells are keyed by official
+//! index and trials sorted by (hp, setting, seed), so the file written from it is byte-identical for
+//! the same trials. Two inputs for the same trial must be identical; if they differ, the merge fails
+//! and names both sources rather than keep one.
+
+use std::collections::BTreeMap;
+
+use nb102_space::Arch;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, StoreError};
+use crate::record::TrialRecord;
+use crate::setting::{Hp, Setting};
+
+/// What a benchmark file is, said inside it so that a demo or synthetic file is never taken for NAS-Bench-201.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BenchmarkMeta {
+    /// One line for people, e.g. `NAS-Bench-201, regenerated with nb102`.
+    pub description: String,
+    /// What kind of data it holds.
+    pub kind: BenchmarkKind,
+}
+
+/// The kind of data in a benchmark file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BenchmarkKind {
+    /// Trained with the NAS-Bench-201 protocol (or imported from its official files).
+    Nb201,
+    /// A reduced demonstration run (fewer cells, epochs, channels or data): not comparable with NAS-Bench-201.
+    Demo,
+    /// Generated numbers for benchmarking the software: not training results.
+    Synthetic,
+}
+
+/// The key of a trial within a cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct TrialKey {
+    /// The schedule.
+    pub hp: Hp,
+    /// The setting.
+    pub setting: Setting,
+    /// The seed.
+    pub seed: u32,
+}
+
+impl TrialKey {
+    /// The key of `record`.
+    pub fn of(record: &TrialRecord) -> TrialKey {
+        TrialKey { hp: record.hp, setting: record.setting, seed: record.seed }
+    }
+}
+
+/// All trials of one cell, sorted by [`TrialKey`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CellResults {
+    trials: Vec<TrialRecord>,
+}
+
+impl CellResults {
+    /// The cell (taken from its first trial; every cell has at least one).
+    pub fn arch(&self) -> Arch {
+        self.trials[0].arch
+    }
+
+    /// The trials, sorted by (hp, setting, seed).
+    pub fn trials(&self) -> &[TrialRecord] {
+        &self.trials
+    }
+
+    /// The trial with `key`, if present.
+    pub fn trial(&self, key: TrialKey) -> Option<&TrialRecord> {
+        self.trials.binary_search_by(|t| TrialKey::of(t).cmp(&key)).ok().map(|i| &self.trials[i])
+    }
+}
+
+/// A merged benchmark: metadata and the trials of each cell, by official index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Benchmark {
+    /// What the benchmark is.
+    pub meta: BenchmarkMeta,
+    cells: BTreeMap<usize, CellResults>,
+}
+
+impl Benchmark {
+    /// The cells, by official index, in increasing order.
+    pub fn cells(&self) -> &BTreeMap<usize, CellResults> {
+        &self.cells
+    }
+
+    /// Number of trials over all cells.
+    pub fn num_trials(&self) -> usize {
+        self.cells.values().map(|c| c.trials.len()).sum()
+    }
+}
+
+/// Merges records, each labelled with where it came from (a path, for error messages).
+///
+/// # Errors
+/// [`StoreError::Conflict`] when two different records share a cell and [`TrialKey`]; an invalid record.
+pub fn merge(meta: BenchmarkMeta, inputs: impl IntoIterator<Item = (String, TrialRecord)>) -> Result<Benchmark> {
+    let mut cells: BTreeMap<usize, BTreeMap<TrialKey, (String, TrialRecord)>> = BTreeMap::new();
+    for (source, record) in inputs {
+        record.validate()?;
+        let trials = cells.entry(record.arch.official_index()).or_default();
+        let key = TrialKey::of(&record);
+        match trials.get(&key) {
+            Some((first, existing)) if *existing != record => {
+                // Name the two sources in a fixed order, whatever order they came in.
+                let (a, b) = if first <= &source { (first.clone(), source) } else { (source, first.clone()) };
+                return Err(StoreError::Conflict { trial: record.describe(), first: a, second: b });
+            }
+            Some(_) => {}
+            None => {
+                trials.insert(key, (source, record));
+            }
+        }
+    }
+    let cells = cells
+        .into_iter()
+        .map(|(index, trials)| (index, CellResults { trials: trials.into_values().map(|(_, r)| r).collect() }))
+        .collect();
+    Ok(Benchmark { meta, cells })
+}
+
+/// The same benchmark without any weights (the reference's `clear_params`).
+pub fn simplify(benchmark: &Benchmark) -> Benchmark {
+    let cells = benchmark
+        .cells
+        .iter()
+        .map(|(index, cell)| {
+            (*index, CellResults { trials: cell.trials.iter().map(TrialRecord::without_weights).collect() })
+        })
+        .collect();
+    Benchmark { meta: benchmark.meta.clone(), cells }
+}
+
+/// Rebuilds a benchmark from decoded cells (the file reader's path); the cells must be sorted and valid.
+pub(crate) fn from_cells(meta: BenchmarkMeta, cells: BTreeMap<usize, CellResults>) -> Benchmark {
+    Benchmark { meta, cells }
+}

@@ -1,0 +1,143 @@
+//! The record of one training trial (the reference's `ResultsCount`) and the provenance that comes
+//! with it. These types are the contract between the training crate, the importers and the query API;
+//! `docs/RECORDS.md` describes them field by field.
+
+use std::collections::BTreeMap;
+
+use nb102_space::Arch;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::error::{Result, StoreError};
+use crate::setting::{EvalSet, Hp, Setting};
+
+/// One training run: a cell trained on one setting, with one schedule and one seed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrialRecord {
+    /// The cell (stored as its official string).
+    #[serde(serialize_with = "arch_to_string", deserialize_with = "arch_from_string")]
+    pub arch: Arch,
+    /// The dataset setting.
+    pub setting: Setting,
+    /// The training schedule.
+    pub hp: Hp,
+    /// The seed of the run (the reference's 777, 888, 999, or 111 for some 12-epoch runs).
+    pub seed: u32,
+    /// Width, depth and classes of the trained network.
+    pub net: NetConfig,
+    /// One entry per epoch, in order; as many as the schedule's epochs.
+    pub train: Vec<TrainEpoch>,
+    /// Per evaluation set, the epochs it was evaluated after, in increasing order. The reference's
+    /// 200-epoch runs evaluate some sets only after the last epoch.
+    pub eval: BTreeMap<EvalSet, Vec<EvalPoint>>,
+    /// Parameters in millions, the reference's `params`.
+    pub params_mb: f64,
+    /// FLOPs in millions, the reference's `flop`.
+    pub flops_m: f64,
+    /// Inference latencies in seconds, one per batch of 256 (may be empty).
+    pub latency: Vec<f64>,
+    /// Where the numbers come from.
+    pub provenance: Provenance,
+    /// Final weights as a safetensors file with the reference's keys, when kept.
+    #[serde(with = "serde_bytes")]
+    pub weights: Option<Vec<u8>>,
+}
+
+/// Training metrics of one epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TrainEpoch {
+    /// Mean cross-entropy over the epoch.
+    pub loss: f64,
+    /// Top-1 accuracy in percent over the epoch (train mode, running average).
+    pub top1: f64,
+    /// Top-5 accuracy in percent, when recorded.
+    pub top5: Option<f64>,
+    /// Wall time of the epoch in seconds, when recorded.
+    pub time: Option<f64>,
+}
+
+/// An evaluation after one epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct EvalPoint {
+    /// The epoch after which the evaluation ran (0-based).
+    pub epoch: u16,
+    /// Mean cross-entropy.
+    pub loss: f64,
+    /// Top-1 accuracy in percent.
+    pub accuracy: f64,
+    /// Wall time in seconds, when recorded.
+    pub time: Option<f64>,
+}
+
+/// The trained network's shape (the reference's `arch_config`, minus the cell).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetConfig {
+    /// Channels of the first stage, C.
+    pub channels: u32,
+    /// Cells per stage, N.
+    pub cells: u32,
+    /// Classes of the classifier.
+    pub classes: u32,
+}
+
+/// Where a record's numbers come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// What made the record: `nb102-train 0.1.0`, or the official file it was imported from.
+    pub producer: String,
+    /// Hash of the resolved training config, for records nb102 trained.
+    pub config_hash: Option<String>,
+    /// The device it trained on, e.g. `cuda:0 (NVIDIA H100)`.
+    pub device: Option<String>,
+    /// Fingerprint of the training data.
+    pub dataset_fingerprint: Option<String>,
+}
+
+impl TrialRecord {
+    /// `cell 11472 cifar10-valid hp=12 seed=777`, for messages.
+    pub fn describe(&self) -> String {
+        format!("cell {} {} hp={} seed={}", self.arch.official_index(), self.setting, self.hp, self.seed)
+    }
+
+    /// Checks that the parts agree: one train entry per epoch of the schedule, evaluation epochs increasing
+    /// and inside the schedule, finite non-negative costs.
+    ///
+    /// # Errors
+    /// [`StoreError::InvalidRecord`] naming the first disagreement.
+    pub fn validate(&self) -> Result<()> {
+        let invalid =
+            |expected: String, found: String| StoreError::InvalidRecord { what: self.describe(), expected, found };
+        let epochs = usize::from(self.hp.epochs());
+        if self.train.len() != epochs {
+            return Err(invalid(format!("{epochs} train epochs"), self.train.len().to_string()));
+        }
+        for (set, points) in &self.eval {
+            let increasing = points.windows(2).all(|w| w[0].epoch < w[1].epoch);
+            let inside = points.iter().all(|p| usize::from(p.epoch) < epochs);
+            if !increasing || !inside {
+                let found: Vec<u16> = points.iter().map(|p| p.epoch).collect();
+                return Err(invalid(format!("{set} epochs increasing and below {epochs}"), format!("{found:?}")));
+            }
+        }
+        if !(self.params_mb.is_finite() && self.params_mb >= 0.0 && self.flops_m.is_finite() && self.flops_m >= 0.0) {
+            return Err(invalid(
+                "finite non-negative params and flops".into(),
+                format!("{} and {}", self.params_mb, self.flops_m),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The record without its weights (the reference's `clear_params`).
+    pub fn without_weights(&self) -> TrialRecord {
+        TrialRecord { weights: None, ..self.clone() }
+    }
+}
+
+fn arch_to_string<S: Serializer>(arch: &Arch, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_str(arch)
+}
+
+fn arch_from_string<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Arch, D::Error> {
+    let text = String::deserialize(d)?;
+    text.parse().map_err(serde::de::Error::custom)
+}

@@ -1,0 +1,222 @@
+//! Trial files, merge, simplify and benchmark files, end to end on disk.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use nb102_space::Arch;
+use nb102_store::{
+    find_trial_files, merge, read_trial, simplify, write_benchmark, write_trial, BenchmarkFile, BenchmarkKind,
+    BenchmarkMeta, EvalPoint, EvalSet, Hp, NetConfig, Provenance, Setting, StoreError, TrainEpoch, TrialKey,
+    TrialRecord,
+};
+
+fn record(index: usize, setting: Setting, hp: Hp, seed: u32) -> TrialRecord {
+    let epochs = hp.epochs();
+    let x = (index as f64 + f64::from(seed)) / 1000.0;
+    let train = (0..epochs)
+        .map(|e| TrainEpoch {
+            loss: 2.0 - x - f64::from(e) * 0.01,
+            top1: 10.0 + f64::from(e) + x,
+            top5: Some(50.0),
+            time: Some(7.25),
+        })
+        .collect();
+    let mut eval = BTreeMap::new();
+    eval.insert(
+        EvalSet::XValid,
+        (0..epochs).map(|e| EvalPoint { epoch: e, loss: 1.5, accuracy: 40.0 + x, time: Some(1.0) }).collect(),
+    );
+    eval.insert(EvalSet::OriTest, vec![EvalPoint { epoch: epochs - 1, loss: 1.25, accuracy: 45.5 + x, time: None }]);
+    TrialRecord {
+        arch: Arch::from_official_index(index).unwrap(),
+        setting,
+        hp,
+        seed,
+        net: NetConfig { channels: 16, cells: 5, classes: 10 },
+        train,
+        eval,
+        params_mb: 0.5 + x,
+        flops_m: 70.0 + x,
+        latency: vec![0.01, 0.011],
+        provenance: Provenance {
+            producer: "test".into(),
+            config_hash: Some("abc".into()),
+            device: None,
+            dataset_fingerprint: None,
+        },
+        weights: Some(vec![1, 2, 3, index as u8]),
+    }
+}
+
+fn meta() -> BenchmarkMeta {
+    BenchmarkMeta { description: "test benchmark".into(), kind: BenchmarkKind::Demo }
+}
+
+fn records() -> Vec<TrialRecord> {
+    let mut all = Vec::new();
+    for index in [11472, 0, 1462] {
+        for setting in [Setting::Cifar10Valid, Setting::Cifar100] {
+            for seed in [777, 888] {
+                all.push(record(index, setting, Hp::new(3), seed));
+            }
+        }
+        all.push(record(index, Setting::Cifar10Valid, Hp::new(5), 111));
+    }
+    all
+}
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("nb102-store-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn labelled(records: &[TrialRecord]) -> Vec<(String, TrialRecord)> {
+    records.iter().map(|r| (r.describe(), r.clone())).collect()
+}
+
+#[test]
+fn trial_files_round_trip_and_refuse_other_versions_and_garbage() {
+    let dir = TempDir::new("trial");
+    let r = record(1, Setting::ImageNet16_120, Hp::H12, 777);
+    let path = dir.0.join("a.trial.cbor");
+    write_trial(&path, &r).unwrap();
+    assert_eq!(read_trial(&path).unwrap(), r);
+    assert_eq!(find_trial_files(std::slice::from_ref(&dir.0)).unwrap(), vec![path.clone()]);
+
+    // Another version: same envelope, version 2.
+    let bytes = std::fs::read(&path).unwrap();
+    let mut value: ciborium::Value = ciborium::from_reader(bytes.as_slice()).unwrap();
+    if let ciborium::Value::Map(entries) = &mut value {
+        for (k, v) in entries.iter_mut() {
+            if k.as_text() == Some("version") {
+                *v = ciborium::Value::Integer(2.into());
+            }
+        }
+    }
+    let v2 = dir.0.join("v2.trial.cbor");
+    let mut out = Vec::new();
+    ciborium::into_writer(&value, &mut out).unwrap();
+    std::fs::write(&v2, out).unwrap();
+    assert!(matches!(read_trial(&v2), Err(StoreError::Version { expected: 1, found: 2, .. })));
+
+    let truncated = dir.0.join("t.trial.cbor");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let message = read_trial(&truncated).unwrap_err().to_string();
+    assert!(message.contains("expected an nb102 trial file (CBOR)"), "{message}");
+    assert!(matches!(read_trial(&dir.0.join("missing.trial.cbor")), Err(StoreError::Io { .. })));
+
+    let mut bad = r.clone();
+    bad.train.pop();
+    let message = write_trial(&dir.0.join("bad.trial.cbor"), &bad).unwrap_err().to_string();
+    assert_eq!(message, "invalid record cell 1 ImageNet16-120 hp=12 seed=777: expected 12 train epochs, found 11");
+}
+
+#[test]
+fn merge_is_independent_of_input_order_and_byte_identical() {
+    let dir = TempDir::new("order");
+    let forward = merge(meta(), labelled(&records())).unwrap();
+    let mut reversed_records = records();
+    reversed_records.reverse();
+    let reversed = merge(meta(), labelled(&reversed_records)).unwrap();
+    assert_eq!(forward, reversed);
+    let a = write_benchmark(&forward, &dir.0.join("a")).unwrap();
+    let b = write_benchmark(&reversed, &dir.0.join("b")).unwrap();
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    assert_eq!(a.file_name().unwrap().to_str().unwrap()[2..], b.file_name().unwrap().to_str().unwrap()[2..]);
+    assert_eq!(forward.num_trials(), 15);
+    // Identical duplicates are one trial.
+    let doubled: Vec<_> = records().into_iter().chain(records()).collect();
+    assert_eq!(merge(meta(), labelled(&doubled)).unwrap(), forward);
+}
+
+#[test]
+fn conflicting_duplicates_name_both_sources() {
+    let original = record(5, Setting::Cifar10, Hp::H12, 888);
+    let mut changed = original.clone();
+    changed.train[3].loss += 1e-9;
+    let err =
+        merge(meta(), vec![("runs/b.trial.cbor".to_owned(), changed), ("runs/a.trial.cbor".to_owned(), original)])
+            .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "conflicting results for cell 5 cifar10 hp=12 seed=888: runs/a.trial.cbor and runs/b.trial.cbor differ"
+    );
+}
+
+#[test]
+fn benchmark_files_read_lazily_and_check_every_byte() {
+    let dir = TempDir::new("bench");
+    let benchmark = merge(meta(), labelled(&records())).unwrap();
+    let path = write_benchmark(&benchmark, &dir.0.join("demo")).unwrap();
+    let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+    assert!(name.starts_with("demo-") && name.ends_with(".nb102") && name.len() == "demo-".len() + 6 + 6, "{name}");
+
+    let file = BenchmarkFile::open(&path).unwrap();
+    assert_eq!(file.meta(), &meta());
+    assert!(file.digest().ends_with(&name[5..11]));
+    assert_eq!(file.indices().collect::<Vec<_>>(), vec![0, 1462, 11472]);
+    let cell = file.cell(11472).unwrap().unwrap();
+    assert_eq!(cell, &benchmark.cells()[&11472]);
+    assert_eq!(cell.arch().official_index(), 11472);
+    let key = TrialKey { hp: Hp::new(3), setting: Setting::Cifar100, seed: 888 };
+    assert_eq!(cell.trial(key).unwrap(), &record(11472, Setting::Cifar100, Hp::new(3), 888));
+    assert!(file.cell(1).unwrap().is_none());
+    assert!(file.cell(99_999).unwrap().is_none());
+    assert_eq!(file.to_benchmark().unwrap(), benchmark);
+
+    // Shared by threads.
+    std::thread::scope(|s| {
+        for index in [0, 1462, 11472, 0] {
+            let file = &file;
+            s.spawn(move || assert_eq!(file.cell(index).unwrap().unwrap().arch().official_index(), index));
+        }
+    });
+
+    // Simplify drops the weights and changes the digest.
+    let simple = simplify(&benchmark);
+    assert!(simple.cells().values().flat_map(|c| c.trials()).all(|t| t.weights.is_none()));
+    let simple_path = write_benchmark(&simple, &dir.0.join("demo")).unwrap();
+    assert_ne!(simple_path, path);
+
+    // A renamed file fails the name check; a flipped byte in a section fails when that cell is read.
+    let renamed = dir.0.join("demo-000000.nb102");
+    std::fs::copy(&path, &renamed).unwrap();
+    assert!(matches!(BenchmarkFile::open(&renamed), Err(StoreError::Checksum { .. })));
+    let mut bytes = std::fs::read(&path).unwrap();
+    let last = bytes.len() - 10;
+    bytes[last] ^= 0xff;
+    let corrupt = dir.0.join("corrupt").join(&name);
+    std::fs::create_dir_all(corrupt.parent().unwrap()).unwrap();
+    std::fs::write(&corrupt, &bytes).unwrap();
+    let damaged = BenchmarkFile::open(&corrupt).unwrap();
+    assert!(damaged.cell(0).unwrap().is_some());
+    assert!(matches!(damaged.cell(11472), Err(StoreError::Checksum { .. })));
+    // Truncation and other files.
+    std::fs::write(&corrupt, &bytes[..15]).unwrap();
+    assert!(matches!(BenchmarkFile::open(&corrupt), Err(StoreError::Format { .. })));
+    std::fs::write(&corrupt, b"not a benchmark at all").unwrap();
+    let message = BenchmarkFile::open(&corrupt).err().unwrap().to_string();
+    assert!(message.ends_with("expected an nb102 benchmark file, found no NB102BEN header"), "{message}");
+}
+
+#[test]
+fn unknown_benchmark_versions_are_refused() {
+    let dir = TempDir::new("version");
+    let path = write_benchmark(&merge(meta(), labelled(&records()[..2])).unwrap(), &dir.0.join("v")).unwrap();
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[8] = 9;
+    std::fs::write(&path, &bytes).unwrap();
+    assert!(matches!(BenchmarkFile::open(Path::new(&path)), Err(StoreError::Version { expected: 1, found: 9, .. })));
+}
