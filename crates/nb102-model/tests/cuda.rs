@@ -6,43 +6,19 @@
 //! differences are printed.
 #![cfg(feature = "cuda-tests")]
 
-use std::path::PathBuf;
-
 use nb102_model::{
     load_weights, measure_latency, read_tensors, DeviceSpec, NetworkConfig, Sgd, SgdConfig, TinyNetwork,
 };
 use tch::nn::{ModuleT, VarStore};
 use tch::{Device, Kind, Tensor};
 
+mod common;
+use common::{cases, data};
+
 /// Relative to the scale of the reference output (TF32 convolutions).
 const RELATIVE: f64 = 2e-3;
 /// Absolute, for parameters after three SGD steps.
 const SGD_TOLERANCE: f64 = 1e-2;
-
-fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
-}
-
-fn cases() -> Vec<(String, NetworkConfig)> {
-    std::fs::read_to_string(data("cases.tsv"))
-        .unwrap()
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .map(|line| {
-            let f: Vec<&str> = line.split('\t').collect();
-            let n = |i: usize| f[i].parse::<i64>().unwrap();
-            let config = NetworkConfig {
-                arch: f[1].parse().unwrap(),
-                channels: n(2),
-                cells: n(3),
-                classes: n(4),
-                in_channels: 3,
-                input_size: (n(5), n(5)),
-            };
-            (f[0].to_owned(), config)
-        })
-        .collect()
-}
 
 fn check(what: &str, ours: &Tensor, reference: &Tensor) {
     assert_eq!(ours.device(), Device::Cuda(0), "{what} ran on the GPU");
@@ -62,7 +38,7 @@ fn auto_picks_the_gpu() {
 #[test]
 fn reference_weights_give_reference_outputs_on_cuda() {
     let gpu = Device::Cuda(0);
-    for (name, config) in cases() {
+    for common::Case { name, config, .. } in cases() {
         let mut vs = VarStore::new(gpu);
         let net = TinyNetwork::new(&vs.root(), &config).unwrap();
         load_weights(&mut vs, &data(&format!("{name}.weights.safetensors"))).unwrap();
@@ -84,7 +60,7 @@ fn reference_weights_give_reference_outputs_on_cuda() {
 #[test]
 fn sgd_steps_on_cuda_follow_the_reference() {
     let gpu = Device::Cuda(0);
-    for (name, config) in &cases()[..2] {
+    for common::Case { name, config, .. } in &cases()[..2] {
         let mut vs = VarStore::new(gpu);
         let net = TinyNetwork::new(&vs.root(), config).unwrap();
         load_weights(&mut vs, &data(&format!("{name}.weights.safetensors"))).unwrap();

@@ -11,38 +11,12 @@ use nb102_model::{
 };
 use nb102_space::{official_archs, Arch};
 use sha2::{Digest, Sha256};
+
+mod common;
+use common::{cases, data};
 use tch::nn::ModuleT;
 use tch::nn::VarStore;
 use tch::{Device, Kind, Tensor};
-
-fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
-}
-
-struct Case {
-    name: String,
-    config: NetworkConfig,
-}
-
-fn cases() -> Vec<Case> {
-    let text = std::fs::read_to_string(data("cases.tsv")).unwrap();
-    text.lines()
-        .filter(|l| !l.starts_with('#'))
-        .map(|line| {
-            let f: Vec<&str> = line.split('\t').collect();
-            let n = |i: usize| f[i].parse::<i64>().unwrap();
-            let config = NetworkConfig {
-                arch: f[1].parse().unwrap(),
-                channels: n(2),
-                cells: n(3),
-                classes: n(4),
-                in_channels: 3,
-                input_size: (n(5), n(5)),
-            };
-            Case { name: f[0].to_owned(), config }
-        })
-        .collect()
-}
 
 fn network(config: &NetworkConfig) -> (VarStore, TinyNetwork) {
     let vs = VarStore::new(Device::Cpu);
