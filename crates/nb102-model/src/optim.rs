@@ -11,8 +11,8 @@
 use tch::nn::VarStore;
 use tch::Tensor;
 
-/// Alignment of each parameter in the flat buffer, in elements (64 bytes of `f32`).
-const ALIGN: i64 = 16;
+/// Alignment of each parameter in the flat buffer on the CPU, in elements (64 bytes of `f32`).
+const CPU_ALIGN: i64 = 16;
 
 /// Hyper-parameters of [`Sgd`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -50,9 +50,11 @@ impl Sgd {
     /// Takes over the trainable variables of `vs` (their values are kept; they become views of one buffer).
     pub fn new(vs: &VarStore, config: SgdConfig) -> Sgd {
         let params = vs.trainable_variables();
-        // Each parameter starts on a 64-byte boundary, as a separately allocated tensor would: oneDNN's CPU
-        // kernels are slower on unaligned weights. The gaps stay zero (their gradient is zero).
-        let padded: Vec<i64> = params.iter().map(|p| (p.numel() as i64 + ALIGN - 1) / ALIGN * ALIGN).collect();
+        // On the CPU each parameter starts on a 64-byte boundary, as a separately allocated tensor would:
+        // oneDNN's kernels are slower on unaligned weights. The gaps stay zero (their gradient is zero). On
+        // CUDA alignment makes no difference, and gaps would only lengthen the gradient concatenation.
+        let align = if vs.device().is_cuda() { 1 } else { CPU_ALIGN };
+        let padded: Vec<i64> = params.iter().map(|p| (p.numel() as i64 + align - 1) / align * align).collect();
         let total: i64 = padded.iter().sum();
         let flat = Tensor::zeros([total], (p_kind(&params), vs.device()));
         let mut offset = 0;
