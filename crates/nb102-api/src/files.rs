@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use nb102_store::{BenchmarkFile, BenchmarkKind, BenchmarkMeta, StoreError, TrialRecord};
 use serde_json::json;
@@ -55,6 +55,18 @@ pub(crate) struct InfoArgs {
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum ImportCommand {
+    /// A NATS-Bench topology archive folder (NATS-tss-v1_0-3ffb9-simple: meta.pickle.pbz2, NNNNNN.pickle.pbz2).
+    NatsTss {
+        /// The archive folder.
+        dir: PathBuf,
+        /// Output prefix: the file written is PREFIX-XXXXXX.nb102.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -181,6 +193,30 @@ pub(crate) fn info(args: InfoArgs, out: &mut impl Write) -> Result<(), Failure> 
             writeln!(out, "{key:<20}{shown}")?;
         }
     }
+    Ok(())
+}
+
+pub(crate) fn import(command: ImportCommand, out: &mut impl Write) -> Result<(), Failure> {
+    let ImportCommand::NatsTss { dir, output: prefix } = command;
+    let files = nb102_store::nats_tss_files(&dir).map_err(input)?;
+    let progress = ProgressBar::new(files.len() as u64).with_style(
+        ProgressStyle::with_template("importing {bar:30} {pos}/{len} cells {eta}").expect("a valid template"),
+    );
+    let mut records = Vec::new();
+    for path in &files {
+        let label = path.display().to_string();
+        records.extend(nb102_store::read_nats_tss_file(path).map_err(input)?.into_iter().map(|r| (label.clone(), r)));
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let meta = BenchmarkMeta {
+        description: format!("NATS-Bench topology archive {name}, imported"),
+        kind: BenchmarkKind::Nb201,
+    };
+    let benchmark = nb102_store::merge(meta, records).map_err(input)?;
+    let path = nb102_store::write_benchmark(&benchmark, &prefix).map_err(output)?;
+    writeln!(out, "{}", path.display())?;
     Ok(())
 }
 

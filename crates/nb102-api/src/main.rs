@@ -32,6 +32,9 @@ enum Command {
     Simplify(files::SimplifyArgs),
     /// Describe a benchmark file: kind, cells, trials, settings, schedules, seeds, checksum.
     Info(files::InfoArgs),
+    /// Import official result files into a benchmark file.
+    #[command(subcommand)]
+    Import(files::ImportCommand),
 }
 
 /// How a command failed, which decides the exit status.
@@ -72,6 +75,7 @@ fn main() -> ExitCode {
         Command::Merge(args) => files::merge(args, &mut out),
         Command::Simplify(args) => files::simplify(args, &mut out),
         Command::Info(args) => files::info(args, &mut out),
+        Command::Import(command) => files::import(command, &mut out),
     }
     .and_then(|()| out.flush().map_err(Failure::from));
     match result {

@@ -88,6 +88,24 @@ fn merge_info_trial_and_simplify() {
 }
 
 #[test]
+fn import_nats_tss_archive() {
+    let root = dir("import");
+    let archive = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../nb102-store/tests/data/nats-like");
+    let path = PathBuf::from(ok(&["import", "nats-tss", s(&archive), "-o", s(&root.join("nats"))]).trim_end());
+    let info: serde_json::Value = serde_json::from_str(&ok(&["info", s(&path), "--json"])).unwrap();
+    assert_eq!(
+        (info["kind"].as_str(), info["cells"].as_u64(), info["trials"].as_u64()),
+        (Some("nb201"), Some(1), Some(6))
+    );
+    assert_eq!(info["hp"], serde_json::json!([12, 200]));
+    fails_with(
+        &["import", "nats-tss", s(&root), "-o", s(&root.join("x"))],
+        "expected a NATS-Bench topology archive folder, found no NNNNNN.pickle.pbz2 file",
+    );
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
 fn bad_files_are_one_line_and_status_2() {
     let root = dir("bad");
     let garbage = root.join("x-123456.nb102");

@@ -7,12 +7,14 @@
 //!   refusing conflicting duplicates.
 //! - Benchmark files ([`write_benchmark`], [`BenchmarkFile`]): a checked header and index, then one section per
 //!   cell decoded on first use; the name carries the digest, as the reference's files do.
+//! - Importers of the official files: the NATS-Bench topology archive ([`read_nats_tss_file`], [`nats_tss_files`]).
 //!
 //! This crate does not link libtorch; the merge and simplify core does no I/O.
 
 mod atomic;
 mod bench_file;
 mod error;
+mod import;
 mod merge;
 mod record;
 mod setting;
@@ -20,6 +22,7 @@ mod trial_file;
 
 pub use bench_file::{write_benchmark, BenchmarkFile, BENCHMARK_EXTENSION, BENCHMARK_FORMAT_VERSION};
 pub use error::{Result, StoreError};
+pub use import::{nats_tss_files, read_nats_tss_file, read_nats_tss_meta};
 pub use merge::{merge, simplify, Benchmark, BenchmarkKind, BenchmarkMeta, CellResults, TrialKey};
 pub use record::{EvalPoint, NetConfig, Provenance, TrainEpoch, TrialRecord};
 pub use setting::{EvalSet, Hp, Setting};

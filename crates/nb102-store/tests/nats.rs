@@ -1,0 +1,123 @@
+//! The NATS-Bench topology importer, on files made by `scripts/golden/pickles.py` and, when it is at hand,
+//! on the three real official records (`NB102_REFERENCE_DIR`, default `../shared/reference`), each
+//! compared number for number with a JSON copy of the same records.
+
+use std::path::PathBuf;
+
+use nb102_store::{nats_tss_files, read_nats_tss_file, read_nats_tss_meta, EvalSet, StoreError, TrialRecord};
+use serde_json::Value;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/nats-like").join(name)
+}
+
+fn reference_dir() -> PathBuf {
+    std::env::var_os("NB102_REFERENCE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference"))
+        .join("nats-tss-sample")
+}
+
+/// Asserts that `record` holds exactly the numbers of the reference's `ResultsCount` as JSON.
+fn check(record: &TrialRecord, r: &Value) {
+    let what = record.describe();
+    let num = |v: &Value| v.as_f64().unwrap_or_else(|| panic!("{what}: {v} is not a number"));
+    assert_eq!(r["epochs"].as_u64(), Some(u64::from(record.hp.epochs())), "{what}");
+    assert_eq!(r["name"].as_str(), Some(record.setting.name()), "{what}");
+    assert_eq!(r["seed"].as_str().map(|s| s.parse::<u32>().unwrap()), Some(record.seed), "{what}");
+    assert_eq!(r["arch_config"]["arch_str"].as_str(), Some(record.arch.to_string().as_str()), "{what}");
+    assert_eq!(r["arch_config"]["class_num"].as_u64(), Some(u64::from(record.net.classes)), "{what}");
+    assert_eq!((num(&r["params"]), num(&r["flop"])), (record.params_mb, record.flops_m), "{what}");
+    let latency: Vec<f64> = r["latency"].as_array().map_or_else(Vec::new, |l| l.iter().map(num).collect());
+    assert_eq!(latency, record.latency, "{what}");
+    for (epoch, t) in record.train.iter().enumerate() {
+        let key = epoch.to_string();
+        assert_eq!(t.loss, num(&r["train_losses"][&key]), "{what} train loss {epoch}");
+        assert_eq!(t.top1, num(&r["train_acc1es"][&key]), "{what} train acc {epoch}");
+        assert_eq!(t.top5, r["train_acc5es"].get(&key).map(num), "{what} train top5 {epoch}");
+        assert_eq!(t.time, r["train_times"].get(&key).map(num), "{what} train time {epoch}");
+    }
+    let mut evaluations = 0;
+    for (set, points) in &record.eval {
+        for p in points {
+            let key = format!("{set}@{}", p.epoch);
+            assert_eq!(p.accuracy, num(&r["eval_acc1es"][&key]), "{what} {key}");
+            assert_eq!(p.loss, num(&r["eval_losses"][&key]), "{what} {key}");
+            assert_eq!(p.time, r["eval_times"].get(&key).map(num), "{what} {key}");
+            evaluations += 1;
+        }
+    }
+    assert_eq!(evaluations, r["eval_acc1es"].as_object().unwrap().len(), "{what}: every evaluation imported");
+}
+
+#[test]
+fn nats_like_records_import_number_for_number() {
+    let records = read_nats_tss_file(&fixture("000007.pickle.pbz2")).unwrap();
+    let expected: Value = serde_json::from_str(&std::fs::read_to_string(fixture("000007.json")).unwrap()).unwrap();
+    assert_eq!(records.len(), 6, "hp 12: 2 datasets x 2 seeds; hp 200: 2 x 1");
+    for record in &records {
+        assert_eq!(record.arch.official_index(), 7);
+        check(record, &expected[record.hp.to_string()][format!("{}@{}", record.setting, record.seed)]);
+    }
+    let cifar100 = records.iter().find(|r| r.setting.name() == "cifar100").unwrap();
+    assert_eq!(cifar100.eval.keys().copied().collect::<Vec<_>>(), [EvalSet::XValid, EvalSet::XTest, EvalSet::OriTest]);
+    assert_eq!(read_nats_tss_meta(&fixture("meta.pickle.pbz2")).unwrap().len(), 15_625);
+    // The folder: its meta_archs are checked against the official order.
+    assert_eq!(nats_tss_files(&fixture("")).unwrap(), vec![fixture("000007.pickle.pbz2")]);
+}
+
+#[test]
+fn damaged_files_are_refused_with_the_reason() {
+    let dir = std::env::temp_dir().join(format!("nb102-nats-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bytes = std::fs::read(fixture("000007.pickle.pbz2")).unwrap();
+    let path = dir.join("000007.pickle.pbz2");
+    std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    let message = read_nats_tss_file(&path).unwrap_err().to_string();
+    assert!(message.contains("bad bz2 data") || message.contains("truncated"), "{message}");
+    std::fs::write(&path, b"not bz2").unwrap();
+    assert!(matches!(read_nats_tss_file(&path), Err(StoreError::Format { .. })));
+    // A pickle that executes code is refused, not run.
+    let evil = b"\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00\x8c\x02os\x8c\x06system\x93\x8c\x02id\x85R.";
+    let mut compressed = Vec::new();
+    std::io::Read::read_to_end(
+        &mut bzip2::read::BzEncoder::new(&evil[..], bzip2::Compression::default()),
+        &mut compressed,
+    )
+    .unwrap();
+    std::fs::write(&path, compressed).unwrap();
+    let message = read_nats_tss_file(&path).unwrap_err().to_string();
+    assert!(message.contains("class os.system, which these files do not use"), "{message}");
+    assert!(matches!(nats_tss_files(&dir.join("nowhere")), Err(StoreError::Io { .. })));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn real_official_records_import_number_for_number() {
+    let dir = reference_dir();
+    if !dir.is_dir() {
+        eprintln!(
+            "real NATS-Bench records not found at {} (set NB102_REFERENCE_DIR); checked the generated ones only",
+            dir.display()
+        );
+        return;
+    }
+    let files = nats_tss_files(&dir).unwrap();
+    assert_eq!(files.len(), 3);
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("records_000000_000011_000284.json")).unwrap()).unwrap();
+    let mut total = 0;
+    for file in files {
+        let stem = file.file_name().unwrap().to_str().unwrap()[..6].to_owned();
+        let records = read_nats_tss_file(&file).unwrap();
+        for record in &records {
+            let hp = &json[&stem][record.hp.to_string()];
+            check(record, &hp["results"][format!("{}@{}", record.setting, record.seed)]);
+        }
+        let expected: usize =
+            ["12", "200"].iter().map(|hp| json[&stem][hp]["results"].as_object().unwrap().len()).sum();
+        assert_eq!(records.len(), expected, "{stem}");
+        total += records.len();
+    }
+    assert!(total > 40, "{total} records");
+}
