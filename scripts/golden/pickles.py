@@ -3,7 +3,7 @@
 
     .venv/bin/python scripts/golden/pickles.py
 
-Writes crates/nb102-store/tests/data/nats-like/{meta,000007}.pickle.pbz2 and 000007.json. The record is
+Writes crates/nb102-store/tests/data/nats-like/{meta,000007,000012}.pickle.pbz2 and 000007.json.bz2 (bz2 keeps the repository small). The record is
 built the way the reference's `ArchResults.state_dict()` is (OrderedDicts, numpy float64 params and flop,
 int epoch keys, "<set>@<epoch>" eval keys, a (dataset, seed) tuple as key, `ori-test` only after the last
 epoch of the 200-epoch runs) with made-up numbers; the JSON holds the same numbers for the test to compare with. meta_archs is the official
@@ -25,7 +25,7 @@ OPS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
 
 def result(arch_str, dataset, seed, epochs, offset):
     train = {e: 10.0 + e + offset for e in range(epochs)}
-    sets = ["x-valid", "ori-test"] if dataset == "cifar10-valid" else ["x-valid", "x-test", "ori-test"]
+    sets = {"cifar10-valid": ["x-valid", "ori-test"], "cifar10": ["ori-test"]}.get(dataset, ["x-valid", "x-test", "ori-test"])
     # As in the original 200-epoch runs, ori-test is evaluated only after the last epoch.
     evals = {f"{s}@{e}": 20.0 + e + i + offset for i, s in enumerate(sets) for e in range(epochs)
              if not (s == "ori-test" and epochs == 200 and e != epochs - 1)}
@@ -35,7 +35,7 @@ def result(arch_str, dataset, seed, epochs, offset):
         train_acc5es=None,
         train_losses={e: 2.0 - 0.5 * e - offset / 100 for e in range(epochs)},
         train_times=OrderedDict((e, 3.25) for e in range(epochs)),
-        arch_config={"channel": 16, "num_cells": 5, "arch_str": arch_str, "class_num": 10 if "cifar10" in dataset else 100},
+        arch_config={"channel": 16, "num_cells": 5, "arch_str": arch_str, "class_num": {"cifar100": 100, "ImageNet16-120": 120}.get(dataset, 10)},
         params=np.float64(0.401306 + offset),
         flop=np.float64(56.82841),
         seed=f"{seed:04d}",
@@ -49,40 +49,46 @@ def result(arch_str, dataset, seed, epochs, offset):
     )
 
 
+def plain(v):
+    if isinstance(v, dict):
+        return {str(k): plain(x) for k, x in v.items()}
+    if isinstance(v, np.floating):
+        return float(v)
+    return v
+
+
+def make_record(index, arch_str, shift):
+    record = OrderedDict()
+    for hp, seeds in (("12", [111, 777]), ("200", [777, 888])):
+        epochs = int(hp)
+        all_results = OrderedDict()
+        datasets = ("cifar10-valid", "cifar10", "cifar100", "ImageNet16-120")
+        for i, (dataset, seed) in enumerate((d, s) for d in datasets for s in seeds):
+            all_results[(dataset, seed)] = result(arch_str, dataset, seed, epochs, shift + i / 10)
+        record[hp] = {
+            "arch_index": index,
+            "arch_str": arch_str,
+            "all_results": all_results,
+            "dataset_seed": {d: seeds for d in datasets},
+            "clear_net_done": True,
+        }
+    return record
+
+
 def main():
     archs = Structure.gen_all(OPS, 4, False)
     random.seed(88)
     random.shuffle(archs)
     meta_archs = [a.tostr() for a in archs]
-    index = 7
-    arch_str = meta_archs[index]
-    record = OrderedDict()
-    for hp, seeds in (("12", [111, 777]), ("200", [777])):
-        epochs = int(hp)
-        all_results = OrderedDict()
-        for i, (dataset, seed) in enumerate((d, s) for d in ("cifar10-valid", "cifar100") for s in seeds):
-            all_results[(dataset, seed)] = result(arch_str, dataset, seed, epochs, i / 10)
-        record[hp] = {
-            "arch_index": index,
-            "arch_str": arch_str,
-            "all_results": all_results,
-            "dataset_seed": {"cifar10-valid": seeds, "cifar100": seeds},
-            "clear_net_done": True,
-        }
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / f"{index:06d}.pickle.pbz2").write_bytes(bz2.compress(pickle.dumps(record, protocol=4)))
+    for index, shift in ((7, 0.0), (12, 0.05)):
+        record = make_record(index, meta_archs[index], shift)
+        (OUT / f"{index:06d}.pickle.pbz2").write_bytes(bz2.compress(pickle.dumps(record, protocol=4)))
+        if index == 7:
+            expected = {hp: {f"{d}@{s}": plain(r) for (d, s), r in rec["all_results"].items()} for hp, rec in record.items()}
+            (OUT / f"{index:06d}.json.bz2").write_bytes(bz2.compress(json.dumps(expected).encode()))
     meta = {"meta_archs": meta_archs, "total_archs": len(meta_archs), "arch2infos": None, "evaluated_indexes": set()}
     (OUT / "meta.pickle.pbz2").write_bytes(bz2.compress(pickle.dumps(meta, protocol=4)))
-
-    def plain(v):
-        if isinstance(v, dict):
-            return {str(k): plain(x) for k, x in v.items()}
-        if isinstance(v, np.floating):
-            return float(v)
-        return v
-
-    expected = {hp: {f"{d}@{s}": plain(r) for (d, s), r in rec["all_results"].items()} for hp, rec in record.items()}
-    (OUT / f"{index:06d}.json").write_text(json.dumps(expected) + "\n")
 
 
 if __name__ == "__main__":

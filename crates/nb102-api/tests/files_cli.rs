@@ -95,7 +95,7 @@ fn import_nats_tss_archive() {
     let info: serde_json::Value = serde_json::from_str(&ok(&["info", s(&path), "--json"])).unwrap();
     assert_eq!(
         (info["kind"].as_str(), info["cells"].as_u64(), info["trials"].as_u64()),
-        (Some("nb201"), Some(1), Some(6))
+        (Some("nb201"), Some(2), Some(32))
     );
     assert_eq!(info["hp"], serde_json::json!([12, 200]));
     fails_with(

@@ -53,8 +53,9 @@ fn check(record: &TrialRecord, r: &Value) {
 #[test]
 fn nats_like_records_import_number_for_number() {
     let records = read_nats_tss_file(&fixture("000007.pickle.pbz2")).unwrap();
-    let expected: Value = serde_json::from_str(&std::fs::read_to_string(fixture("000007.json")).unwrap()).unwrap();
-    assert_eq!(records.len(), 6, "hp 12: 2 datasets x 2 seeds; hp 200: 2 x 1");
+    let compressed = std::fs::File::open(fixture("000007.json.bz2")).unwrap();
+    let expected: Value = serde_json::from_reader(bzip2::read::BzDecoder::new(compressed)).unwrap();
+    assert_eq!(records.len(), 16, "two schedules, four settings, two seeds");
     for record in &records {
         assert_eq!(record.arch.official_index(), 7);
         check(record, &expected[record.hp.to_string()][format!("{}@{}", record.setting, record.seed)]);
@@ -63,7 +64,10 @@ fn nats_like_records_import_number_for_number() {
     assert_eq!(cifar100.eval.keys().copied().collect::<Vec<_>>(), [EvalSet::XValid, EvalSet::XTest, EvalSet::OriTest]);
     assert_eq!(read_nats_tss_meta(&fixture("meta.pickle.pbz2")).unwrap().len(), 15_625);
     // The folder: its meta_archs are checked against the official order.
-    assert_eq!(nats_tss_files(&fixture("")).unwrap(), vec![fixture("000007.pickle.pbz2")]);
+    assert_eq!(
+        nats_tss_files(&fixture("")).unwrap(),
+        vec![fixture("000007.pickle.pbz2"), fixture("000012.pickle.pbz2")]
+    );
 }
 
 #[test]
