@@ -6,7 +6,7 @@
 Writes crates/nb102-store/tests/data/nats-like/{meta,000007,000012}.pickle.pbz2 and 000007.json.bz2 (bz2 keeps the repository small). The record is
 built the way the reference's `ArchResults.state_dict()` is (OrderedDicts, numpy float64 params and flop,
 int epoch keys, "<set>@<epoch>" eval keys, a (dataset, seed) tuple as key, `ori-test` only after the last
-epoch of the 200-epoch runs) with made-up numbers; the JSON holds the same numbers for the test to compare with. meta_archs is the official
+epoch of the 200-epoch runs while its times cover every epoch) with made-up numbers; the JSON holds the same numbers for the test to compare with. meta_archs is the official
 list (xautodl's enumeration shuffled with seed 88).
 """
 import bz2
@@ -23,27 +23,29 @@ OUT = Path(__file__).resolve().parents[2] / "crates/nb102-store/tests/data/nats-
 OPS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
 
 
-def result(arch_str, dataset, seed, epochs, offset):
-    train = {e: 10.0 + e + offset for e in range(epochs)}
+def result(arch_str, dataset, seed, epochs, offset, cost_shift):
+    train = {e: 10.0 + 80.0 * e / epochs + offset for e in range(epochs)}
     sets = {"cifar10-valid": ["x-valid", "ori-test"], "cifar10": ["ori-test"]}.get(dataset, ["x-valid", "x-test", "ori-test"])
     # As in the original 200-epoch runs, ori-test is evaluated only after the last epoch.
-    evals = {f"{s}@{e}": 20.0 + e + i + offset for i, s in enumerate(sets) for e in range(epochs)
+    evals = {f"{s}@{e}": 20.0 + 60.0 * e / epochs + i + offset for i, s in enumerate(sets) for e in range(epochs)
              if not (s == "ori-test" and epochs == 200 and e != epochs - 1)}
     return OrderedDict(
         name=dataset,
         train_acc1es=train,
         train_acc5es=None,
-        train_losses={e: 2.0 - 0.5 * e - offset / 100 for e in range(epochs)},
+        train_losses={e: 2.0 - 1.5 * e / epochs - offset / 100 for e in range(epochs)},
         train_times=OrderedDict((e, 3.25) for e in range(epochs)),
         arch_config={"channel": 16, "num_cells": 5, "arch_str": arch_str, "class_num": {"cifar100": 100, "ImageNet16-120": 120}.get(dataset, 10)},
-        params=np.float64(0.401306 + offset),
-        flop=np.float64(56.82841),
+        # Costs depend on the cell and the dataset only, as in the real files (equal for every seed).
+        params=np.float64(0.401306 + cost_shift),
+        flop=np.float64(56.82841 + 100 * cost_shift),
         seed=f"{seed:04d}",
         epochs=epochs,
         latency=[0.0125],
         eval_names=sets,
         eval_acc1es=evals,
-        eval_times={k: 0.5 for k in evals},
+        # Times cover every epoch even where only the last epoch is evaluated, as the real pseudo times do.
+        eval_times={f"{s}@{e}": 0.5 + i / 8 for i, s in enumerate(sets) for e in range(epochs)},
         eval_losses={k: 1.0 + v / 1000 for k, v in evals.items()},
         net_state_dict=None,
     )
@@ -64,7 +66,7 @@ def make_record(index, arch_str, shift):
         all_results = OrderedDict()
         datasets = ("cifar10-valid", "cifar10", "cifar100", "ImageNet16-120")
         for i, (dataset, seed) in enumerate((d, s) for d in datasets for s in seeds):
-            all_results[(dataset, seed)] = result(arch_str, dataset, seed, epochs, shift + i / 10)
+            all_results[(dataset, seed)] = result(arch_str, dataset, seed, epochs, shift + i / 10, shift + len(dataset) / 1000)
         record[hp] = {
             "arch_index": index,
             "arch_str": arch_str,

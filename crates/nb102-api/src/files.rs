@@ -96,15 +96,13 @@ pub(crate) fn trial(args: TrialArgs, out: &mut impl Write) -> Result<(), Failure
         writeln!(out, "train     last epoch: loss {:.4}  top-1 {:.2}%", last.loss, last.top1)?;
     }
     for (set, points) in &record.eval {
-        if let Some(p) = points.last() {
+        let evaluated: Vec<_> = points.iter().filter_map(|p| Some((p.epoch, p.loss?, p.accuracy?))).collect();
+        if let Some(&(epoch, loss, accuracy)) = evaluated.last() {
+            let n = evaluated.len();
             writeln!(
                 out,
-                "{:<9} epoch {}: loss {:.4}  accuracy {:.2}%  ({} evaluations)",
-                set.name(),
-                p.epoch,
-                p.loss,
-                p.accuracy,
-                points.len()
+                "{:<9} epoch {epoch}: loss {loss:.4}  accuracy {accuracy:.2}%  ({n} evaluations)",
+                set.name()
             )?;
         }
     }

@@ -34,7 +34,10 @@ fn trial(index: usize, seed: u32) -> TrialRecord {
         seed,
         net: NetConfig { channels: 8, cells: 1, classes: 10 },
         train: vec![TrainEpoch { loss: 1.0, top1: 60.0, top5: None, time: Some(3.0) }; 2],
-        eval: BTreeMap::from([(EvalSet::XValid, vec![EvalPoint { epoch: 1, loss: 0.9, accuracy: 70.25, time: None }])]),
+        eval: BTreeMap::from([(
+            EvalSet::XValid,
+            vec![EvalPoint { epoch: 1, loss: Some(0.9), accuracy: Some(70.25), time: None }],
+        )]),
         params_mb: 0.1,
         flops_m: 2.0,
         latency: vec![],

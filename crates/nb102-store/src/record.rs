@@ -26,8 +26,9 @@ pub struct TrialRecord {
     pub net: NetConfig,
     /// One entry per epoch, in order; as many as the schedule's epochs.
     pub train: Vec<TrainEpoch>,
-    /// Per evaluation set, the epochs it was evaluated after, in increasing order. The reference's
-    /// 200-epoch runs evaluate some sets only after the last epoch.
+    /// Per evaluation set, the epochs with an evaluation or an evaluation time, in increasing order. The
+    /// reference's 200-epoch runs evaluate some sets only after the last epoch, while their (pseudo) times
+    /// cover every epoch.
     pub eval: BTreeMap<EvalSet, Vec<EvalPoint>>,
     /// Parameters in millions, the reference's `params`.
     pub params_mb: f64,
@@ -55,15 +56,16 @@ pub struct TrainEpoch {
     pub time: Option<f64>,
 }
 
-/// An evaluation after one epoch.
+/// What is recorded of an evaluation set after one epoch: the evaluation (loss and accuracy, both or
+/// neither), its time, or both.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct EvalPoint {
     /// The epoch after which the evaluation ran (0-based).
     pub epoch: u16,
-    /// Mean cross-entropy.
-    pub loss: f64,
-    /// Top-1 accuracy in percent.
-    pub accuracy: f64,
+    /// Mean cross-entropy, when evaluated.
+    pub loss: Option<f64>,
+    /// Top-1 accuracy in percent, when evaluated.
+    pub accuracy: Option<f64>,
     /// Wall time in seconds, when recorded.
     pub time: Option<f64>,
 }
@@ -116,6 +118,15 @@ impl TrialRecord {
             if !increasing || !inside {
                 let found: Vec<u16> = points.iter().map(|p| p.epoch).collect();
                 return Err(invalid(format!("{set} epochs increasing and below {epochs}"), format!("{found:?}")));
+            }
+            if let Some(p) = points
+                .iter()
+                .find(|p| p.loss.is_some() != p.accuracy.is_some() || (p.loss.is_none() && p.time.is_none()))
+            {
+                return Err(invalid(
+                    format!("{set}@{}: loss and accuracy together, or a time", p.epoch),
+                    format!("{p:?}"),
+                ));
             }
         }
         if !(self.params_mb.is_finite() && self.params_mb >= 0.0 && self.flops_m.is_finite() && self.flops_m >= 0.0) {

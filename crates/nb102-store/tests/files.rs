@@ -24,9 +24,14 @@ fn record(index: usize, setting: Setting, hp: Hp, seed: u32) -> TrialRecord {
     let mut eval = BTreeMap::new();
     eval.insert(
         EvalSet::XValid,
-        (0..epochs).map(|e| EvalPoint { epoch: e, loss: 1.5, accuracy: 40.0 + x, time: Some(1.0) }).collect(),
+        (0..epochs)
+            .map(|e| EvalPoint { epoch: e, loss: Some(1.5), accuracy: Some(40.0 + x), time: Some(1.0) })
+            .collect(),
     );
-    eval.insert(EvalSet::OriTest, vec![EvalPoint { epoch: epochs - 1, loss: 1.25, accuracy: 45.5 + x, time: None }]);
+    eval.insert(
+        EvalSet::OriTest,
+        vec![EvalPoint { epoch: epochs - 1, loss: Some(1.25), accuracy: Some(45.5 + x), time: None }],
+    );
     TrialRecord {
         arch: Arch::from_official_index(index).unwrap(),
         setting,

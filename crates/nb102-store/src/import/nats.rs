@@ -197,22 +197,25 @@ fn result_count(
         }
     };
     let (accs, eval_losses, eval_times) = (by_key("eval_acc1es")?, by_key("eval_losses")?, by_key("eval_times")?);
-    let mut eval: BTreeMap<EvalSet, Vec<EvalPoint>> = BTreeMap::new();
-    for (key, accuracy) in &accs {
+    // Keys of accuracies, losses and times: times may cover epochs that have no evaluation.
+    let mut eval: BTreeMap<EvalSet, BTreeMap<u16, EvalPoint>> = BTreeMap::new();
+    for key in accs.keys().chain(eval_losses.keys()).chain(eval_times.keys()) {
         let (set, epoch) = key.split_once('@').ok_or(format!("eval key {key:?} is not set@epoch"))?;
         let set: EvalSet = set.parse().map_err(|e| format!("{e}"))?;
         let epoch: u16 = epoch.parse().map_err(|_| format!("eval key {key:?} has no epoch number"))?;
-        let loss = *eval_losses.get(key).ok_or(format!("no eval loss for {key}"))?;
-        eval.entry(set).or_default().push(EvalPoint {
+        let point = EvalPoint {
             epoch,
-            loss,
-            accuracy: *accuracy,
+            loss: eval_losses.get(key).copied(),
+            accuracy: accs.get(key).copied(),
             time: eval_times.get(key).copied(),
-        });
+        };
+        if point.loss.is_some() != point.accuracy.is_some() {
+            return Err(format!("{key}: an accuracy without a loss, or the reverse"));
+        }
+        eval.entry(set).or_default().insert(epoch, point);
     }
-    for points in eval.values_mut() {
-        points.sort_by_key(|p| p.epoch);
-    }
+    let eval: BTreeMap<EvalSet, Vec<EvalPoint>> =
+        eval.into_iter().map(|(set, points)| (set, points.into_values().collect())).collect();
     let latency = match r.get("latency") {
         None | Some(PyValue::None) => Vec::new(),
         Some(PyValue::List(items)) => {
