@@ -1,0 +1,67 @@
+//! The error type of the query API.
+
+use nb102_store::{Hp, Setting};
+
+/// Everything a query can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A cell the benchmark file does not hold.
+    #[error("cell {0} is not in this benchmark")]
+    NotEvaluated(usize),
+    /// No trial of the cell for this setting and schedule.
+    #[error("cell {index} has no {setting} trials with hp {hp}")]
+    NoTrials {
+        /// The cell.
+        index: usize,
+        /// The setting asked for.
+        setting: Setting,
+        /// The schedule asked for.
+        hp: Hp,
+    },
+    /// A seed the cell was not trained with.
+    #[error("cell {index} has no {setting} hp {hp} trial with seed {seed}: expected one of {seeds:?}")]
+    UnknownSeed {
+        /// The cell.
+        index: usize,
+        /// The setting.
+        setting: Setting,
+        /// The schedule.
+        hp: Hp,
+        /// The seed asked for.
+        seed: u32,
+        /// The seeds present.
+        seeds: Vec<u32>,
+    },
+    /// An epoch outside the schedule.
+    #[error("epoch {epoch} out of range: expected 0..{epochs}")]
+    Epoch {
+        /// The epoch asked for.
+        epoch: u16,
+        /// The schedule's length.
+        epochs: u16,
+    },
+    /// A metric the trials do not hold (a set evaluated only at the end, asked at another epoch, for example).
+    #[error("cell {index} {setting} hp {hp}: no {what}")]
+    Unavailable {
+        /// The cell.
+        index: usize,
+        /// The setting.
+        setting: Setting,
+        /// The schedule.
+        hp: Hp,
+        /// What is missing.
+        what: String,
+    },
+    /// A dataset/set name pair the reference does not know.
+    #[error("unknown metric: expected a setting and a set such as cifar10 valid or cifar100 x-test, found {0}")]
+    MetricName(String),
+    /// An architecture that does not parse, or an index out of range.
+    #[error(transparent)]
+    Space(#[from] nb102_space::SpaceError),
+    /// A damaged or unreadable benchmark file.
+    #[error(transparent)]
+    Store(#[from] nb102_store::StoreError),
+}
+
+/// `Result` with [`ApiError`].
+pub type Result<T, E = ApiError> = std::result::Result<T, E>;

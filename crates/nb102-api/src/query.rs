@@ -1,0 +1,417 @@
+//! Queries over a benchmark file with the semantics of the reference's API (`nats_bench` 1.8, which
+//! `nas_201_api` 2.1 shares): `get_metrics`, `get_more_info`, `get_cost_info`, `find_best`.
+//!
+//! What differs on purpose: the schedule (`hp`) and the choice of seeds are explicit arguments instead of
+//! the reference's silent `hp='12'` and `is_random=True`; a random seed comes from the caller's generator.
+//! Arithmetic follows the reference's order (Python's `sum` from 0, then a division), so means equal its
+//! numbers to the last bit.
+
+use std::path::Path;
+
+use nb102_space::{Arch, NUM_ARCHS};
+use nb102_store::{BenchmarkFile, EvalSet, Hp, Setting, TrialRecord};
+use rand::Rng;
+
+use crate::error::{ApiError, Result};
+
+/// Which trials a query reads.
+pub enum Seeds<'a> {
+    /// The mean over all seeds (the reference's `is_random=False`).
+    Mean,
+    /// The trial of one seed (`is_random=<seed>`).
+    Seed(u32),
+    /// One seed drawn uniformly by the caller's generator, the same for every set of the query
+    /// (`is_random=True`).
+    Random(&'a mut dyn rand::RngCore),
+}
+
+/// Loss, accuracy and times of one set after one epoch (the reference's `get_metrics`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Metrics {
+    /// The epoch (0-based; a mean over seeds is that same epoch).
+    pub epoch: u16,
+    /// Mean cross-entropy.
+    pub loss: f64,
+    /// Top-1 accuracy in percent.
+    pub accuracy: f64,
+    /// Time of that epoch, when recorded.
+    pub cur_time: Option<f64>,
+    /// Time of epochs 0 to `epoch`, when recorded.
+    pub all_time: Option<f64>,
+}
+
+/// The reference's `get_more_info`: training metrics and up to three evaluation sets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MoreInfo {
+    /// On the training data.
+    pub train: Metrics,
+    /// `valid-*`: `x-valid`.
+    pub valid: Option<Metrics>,
+    /// `test-*`: `ori-test` for CIFAR-10 settings, `x-test` otherwise.
+    pub test: Option<Metrics>,
+    /// `valtest-*`: `ori-test` for CIFAR-100 and ImageNet16-120.
+    pub valtest: Option<Metrics>,
+}
+
+impl MoreInfo {
+    /// The reference's keys (`train-loss`, `valid-accuracy`, `test-per-time`, …) and values, in its order.
+    pub fn reference_entries(&self) -> Vec<(String, Option<f64>)> {
+        let total = f64::from(self.train.epoch) + 1.0;
+        let mut entries = Vec::new();
+        for (prefix, m) in
+            [("train", Some(self.train)), ("valid", self.valid), ("test", self.test), ("valtest", self.valtest)]
+        {
+            if let Some(m) = m {
+                entries.push((format!("{prefix}-loss"), Some(m.loss)));
+                entries.push((format!("{prefix}-accuracy"), Some(m.accuracy)));
+                entries.push((format!("{prefix}-per-time"), m.all_time.map(|t| t / total)));
+                entries.push((format!("{prefix}-all-time"), m.all_time));
+            }
+        }
+        entries
+    }
+}
+
+/// The reference's `get_cost_info`: seed means of FLOPs, parameters, latency and times.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostInfo {
+    /// FLOPs in millions.
+    pub flops: f64,
+    /// Parameters in millions.
+    pub params: f64,
+    /// Mean latency in seconds over the trials that have one.
+    pub latency: Option<f64>,
+    /// `T-train@epoch`, `T-train@total`, `T-<set>@epoch`, `T-<set>@total`.
+    pub times: Vec<(String, Option<f64>)>,
+}
+
+/// A benchmark file opened for queries; reads are thread-safe.
+pub struct Api {
+    file: BenchmarkFile,
+}
+
+impl Api {
+    /// Opens a benchmark file (see [`BenchmarkFile::open`]).
+    ///
+    /// # Errors
+    /// A missing, damaged or foreign file.
+    pub fn open(path: &Path) -> Result<Api> {
+        Ok(Api { file: BenchmarkFile::open(path)? })
+    }
+
+    /// The underlying file.
+    pub fn file(&self) -> &BenchmarkFile {
+        &self.file
+    }
+
+    /// The official index of an architecture given as an index or as any spelling of its string
+    /// (the reference answers −1 to reordered or partial strings; this canonicalises them).
+    ///
+    /// # Errors
+    /// [`ApiError::Space`] for a string that does not parse or an index out of range.
+    pub fn index_of(&self, arch: &str) -> Result<usize> {
+        if !arch.is_empty() && arch.bytes().all(|b| b.is_ascii_digit()) {
+            let index = arch.parse::<usize>().unwrap_or(usize::MAX);
+            return Ok(Arch::from_official_index(index)?.official_index());
+        }
+        Ok(arch.parse::<Arch>()?.official_index())
+    }
+
+    /// The reference's `get_metrics(dataset, setname, iepoch, is_random)`; `set` `None` is `'train'`.
+    ///
+    /// # Errors
+    /// Unknown cell, no trials, unknown seed, epoch out of range, or a metric the trials do not hold.
+    pub fn metrics(
+        &self,
+        index: usize,
+        setting: Setting,
+        hp: Hp,
+        set: Option<EvalSet>,
+        epoch: Option<u16>,
+        seeds: &mut Seeds<'_>,
+    ) -> Result<Metrics> {
+        let trials = self.trials(index, setting, hp)?;
+        let seed = pick(&trials, seeds, index)?;
+        metrics_of(&trials, set, epoch, seed).map_err(|e| e.into_error(index, setting, hp))
+    }
+
+    /// The reference's `get_more_info(index, dataset, iepoch, hp, is_random)`.
+    ///
+    /// # Errors
+    /// As [`Api::metrics`] for the training metrics (and `x-valid` of `cifar10-valid`); other sets the trials
+    /// do not hold are left out, as the reference leaves them out.
+    pub fn more_info(
+        &self,
+        index: usize,
+        setting: Setting,
+        hp: Hp,
+        epoch: Option<u16>,
+        seeds: &mut Seeds<'_>,
+    ) -> Result<MoreInfo> {
+        let trials = self.trials(index, setting, hp)?;
+        let seed = pick(&trials, seeds, index)?;
+        let query = |set| metrics_of(&trials, set, epoch, seed);
+        let fail = |e: Missing| e.into_error(index, setting, hp);
+        let train = query(None).map_err(fail)?;
+        let (valid, test, valtest) = match setting {
+            Setting::Cifar10Valid => {
+                (Some(query(Some(EvalSet::XValid)).map_err(fail)?), query(Some(EvalSet::OriTest)).ok(), None)
+            }
+            Setting::Cifar10 => (query(Some(EvalSet::XValid)).ok(), query(Some(EvalSet::OriTest)).ok(), None),
+            _ => (
+                query(Some(EvalSet::XValid)).ok(),
+                query(Some(EvalSet::XTest)).ok(),
+                query(Some(EvalSet::OriTest)).ok(),
+            ),
+        };
+        Ok(MoreInfo { train, valid, test, valtest })
+    }
+
+    /// The reference's `get_cost_info(index, dataset, hp)` (its `ArchResults.get_compute_costs`).
+    ///
+    /// # Errors
+    /// Unknown cell or no trials.
+    pub fn cost_info(&self, index: usize, setting: Setting, hp: Hp) -> Result<CostInfo> {
+        let trials = self.trials(index, setting, hp)?;
+        Ok(costs_of(&trials))
+    }
+
+    /// The reference's `find_best(dataset, metric_on_set, flop_max, param_max, hp)`: the first cell, in index
+    /// order, with the highest seed-mean accuracy after the last epoch, among cells whose seed-mean FLOPs and
+    /// parameters do not exceed the limits. Cells without trials for the setting, or without the metric, are
+    /// passed over (the reference stops with an error on them).
+    ///
+    /// # Errors
+    /// A damaged file.
+    pub fn find_best(
+        &self,
+        setting: Setting,
+        set: Option<EvalSet>,
+        hp: Hp,
+        flop_max: Option<f64>,
+        param_max: Option<f64>,
+    ) -> Result<Option<(usize, f64)>> {
+        let mut best: Option<(usize, f64)> = None;
+        for index in self.file.indices() {
+            let Ok(trials) = self.trials(index, setting, hp) else { continue };
+            let costs = costs_of(&trials);
+            if flop_max.is_some_and(|m| costs.flops > m) || param_max.is_some_and(|m| costs.params > m) {
+                continue;
+            }
+            let Ok(m) = metrics_of(&trials, set, None, None) else { continue };
+            if best.is_none_or(|(_, acc)| acc < m.accuracy) {
+                best = Some((index, m.accuracy));
+            }
+        }
+        Ok(best)
+    }
+
+    /// The trials of one cell for a setting and schedule, in increasing seed order.
+    fn trials(&self, index: usize, setting: Setting, hp: Hp) -> Result<Vec<&TrialRecord>> {
+        if index >= NUM_ARCHS {
+            return Err(nb102_space::SpaceError::IndexOutOfRange(index as u64).into());
+        }
+        let cell = self.file.cell(index)?.ok_or(ApiError::NotEvaluated(index))?;
+        let trials: Vec<&TrialRecord> = cell.trials().iter().filter(|t| t.hp == hp && t.setting == setting).collect();
+        if trials.is_empty() {
+            return Err(ApiError::NoTrials { index, setting, hp });
+        }
+        Ok(trials)
+    }
+}
+
+/// The reference's `remap_dataset_set_names`: (`cifar10`, `valid`) is `cifar10-valid` `x-valid`, (`cifar10`,
+/// `test`) is `ori-test`, `valid` and `test` of CIFAR-100 and ImageNet16-120 are `x-valid` and `x-test`;
+/// other names pass through. The set is `None` for `train`.
+///
+/// # Errors
+/// [`ApiError::MetricName`] for an unknown setting or set.
+pub fn remap_names(dataset: &str, metric: &str) -> Result<(Setting, Option<EvalSet>)> {
+    let (dataset, metric) = match (dataset, metric) {
+        ("cifar10", "valid") => ("cifar10-valid", "x-valid"),
+        ("cifar10", "test") => ("cifar10", "ori-test"),
+        ("cifar100" | "ImageNet16-120", "valid") => (dataset, "x-valid"),
+        ("cifar100" | "ImageNet16-120", "test") => (dataset, "x-test"),
+        other => other,
+    };
+    let unknown = || ApiError::MetricName(format!("{dataset} {metric}"));
+    let setting: Setting = dataset.parse().map_err(|_| unknown())?;
+    let set = if metric == "train" { None } else { Some(metric.parse::<EvalSet>().map_err(|_| unknown())?) };
+    Ok((setting, set))
+}
+
+/// Why one query of the trials has no answer; mapped to an [`ApiError`] with the query's context.
+enum Missing {
+    Epoch(u16, u16),
+    Seed(u32, Vec<u32>),
+    Metric(String),
+}
+
+impl Missing {
+    fn into_error(self, index: usize, setting: Setting, hp: Hp) -> ApiError {
+        match self {
+            Missing::Epoch(epoch, epochs) => ApiError::Epoch { epoch, epochs },
+            Missing::Seed(seed, seeds) => ApiError::UnknownSeed { index, setting, hp, seed, seeds },
+            Missing::Metric(what) => ApiError::Unavailable { index, setting, hp, what },
+        }
+    }
+}
+
+/// The seed a query reads (`None`: the mean).
+fn pick(trials: &[&TrialRecord], seeds: &mut Seeds<'_>, index: usize) -> Result<Option<u32>> {
+    match seeds {
+        Seeds::Mean => Ok(None),
+        Seeds::Seed(seed) => {
+            if trials.iter().any(|t| t.seed == *seed) {
+                Ok(Some(*seed))
+            } else {
+                let t = trials[0];
+                Err(Missing::Seed(*seed, trials.iter().map(|t| t.seed).collect()).into_error(index, t.setting, t.hp))
+            }
+        }
+        Seeds::Random(rng) => Ok(Some(trials[rng.random_range(0..trials.len())].seed)),
+    }
+}
+
+/// `get_metrics` over the trials: every trial is read (as the reference does), then one is picked or all
+/// are averaged.
+fn metrics_of(
+    trials: &[&TrialRecord],
+    set: Option<EvalSet>,
+    epoch: Option<u16>,
+    seed: Option<u32>,
+) -> Result<Metrics, Missing> {
+    let all: Vec<Metrics> = trials.iter().map(|t| trial_metrics(t, set, epoch)).collect::<Result<_, _>>()?;
+    match seed {
+        Some(seed) => {
+            let at = trials
+                .iter()
+                .position(|t| t.seed == seed)
+                .ok_or_else(|| Missing::Seed(seed, trials.iter().map(|t| t.seed).collect()))?;
+            Ok(all[at])
+        }
+        None => {
+            // The reference: a key is None if its first value is None, else the mean (None later is a TypeError).
+            let optional = |f: fn(&Metrics) -> Option<f64>, what: &str| -> Result<Option<f64>, Missing> {
+                if f(&all[0]).is_none() {
+                    return Ok(None);
+                }
+                let values: Option<Vec<f64>> = all.iter().map(f).collect();
+                values.map(|v| Some(mean(&v))).ok_or_else(|| Missing::Metric(format!("{what} of every seed")))
+            };
+            Ok(Metrics {
+                epoch: all[0].epoch,
+                loss: mean(&all.iter().map(|m| m.loss).collect::<Vec<_>>()),
+                accuracy: mean(&all.iter().map(|m| m.accuracy).collect::<Vec<_>>()),
+                cur_time: optional(|m| m.cur_time, "time")?,
+                all_time: optional(|m| m.all_time, "time")?,
+            })
+        }
+    }
+}
+
+/// `ResultsCount.get_train` / `get_eval` of one trial.
+fn trial_metrics(t: &TrialRecord, set: Option<EvalSet>, epoch: Option<u16>) -> Result<Metrics, Missing> {
+    let epochs = t.hp.epochs();
+    let e = epoch.unwrap_or(epochs - 1);
+    if e >= epochs {
+        return Err(Missing::Epoch(e, epochs));
+    }
+    let upto = usize::from(e);
+    match set {
+        None => {
+            let train = &t.train[upto];
+            // The reference sums the times of epochs 0..=e when it has times at all.
+            let (cur_time, all_time) = match train.time {
+                None => (None, None),
+                Some(cur) => {
+                    let times: Option<Vec<f64>> = t.train[..=upto].iter().map(|x| x.time).collect();
+                    (
+                        Some(cur),
+                        Some(sum(&times.ok_or_else(|| Missing::Metric(format!("train time of every epoch to {e}")))?)),
+                    )
+                }
+            };
+            Ok(Metrics { epoch: e, loss: train.loss, accuracy: train.top1, cur_time, all_time })
+        }
+        Some(set) => {
+            let points = t.eval.get(&set).map(Vec::as_slice).unwrap_or_default();
+            let at = |epoch: u16| points.iter().find(|p| p.epoch == epoch);
+            let missing = || Missing::Metric(format!("{set} after epoch {e}"));
+            let point = at(e).ok_or_else(missing)?;
+            let (loss, accuracy) = (point.loss.ok_or_else(missing)?, point.accuracy.ok_or_else(missing)?);
+            // Times, if the trial has any evaluation time, must exist for this set at every epoch to e.
+            let has_times = t.eval.values().flatten().any(|p| p.time.is_some());
+            let (cur_time, all_time) = if has_times {
+                let times: Option<Vec<f64>> = (0..=e).map(|i| at(i).and_then(|p| p.time)).collect();
+                let times = times.ok_or_else(|| Missing::Metric(format!("{set} time of every epoch to {e}")))?;
+                (Some(times[upto]), Some(sum(&times)))
+            } else {
+                (None, None)
+            };
+            Ok(Metrics { epoch: e, loss, accuracy, cur_time, all_time })
+        }
+    }
+}
+
+/// `ArchResults.get_compute_costs` over the trials of one setting and schedule.
+fn costs_of(trials: &[&TrialRecord]) -> CostInfo {
+    // NATS-Bench's legacy fix: when the seeds disagree at 5 decimals, the seed-888 value is the right one.
+    // (The reference stops with an error if there is no seed 888; the mean is used then.)
+    let fixed = |values: Vec<f64>| -> f64 {
+        let shown: Vec<String> = values.iter().map(|v| format!("{v:.5}")).collect();
+        if shown.windows(2).any(|w| w[0] != w[1]) {
+            if let Some(at) = trials.iter().position(|t| t.seed == 888) {
+                return values[at];
+            }
+        }
+        mean(&values)
+    };
+    let flops = fixed(trials.iter().map(|t| t.flops_m).collect());
+    let params = fixed(trials.iter().map(|t| t.params_mb).collect());
+    let latencies: Vec<f64> = trials
+        .iter()
+        .map(|t| if t.latency.is_empty() { -1.0 } else { mean(&t.latency) })
+        .filter(|l| *l > 0.0)
+        .collect();
+    let latency = (!latencies.is_empty()).then(|| mean(&latencies));
+
+    let per_trial: Vec<Vec<(String, Option<f64>)>> = trials.iter().map(|t| trial_times(t)).collect();
+    let times = per_trial[0]
+        .iter()
+        .enumerate()
+        .map(|(k, (key, first))| {
+            let values: Option<Vec<f64>> = per_trial.iter().map(|row| row.get(k).and_then(|(_, v)| *v)).collect();
+            (key.clone(), first.and(values.map(|v| mean(&v))))
+        })
+        .collect();
+    CostInfo { flops, params, latency, times }
+}
+
+/// `ResultsCount.get_times`: mean and sum of the train times and of each set's evaluation times over all epochs.
+fn trial_times(t: &TrialRecord) -> Vec<(String, Option<f64>)> {
+    let stats = |values: Option<Vec<f64>>| match values {
+        Some(v) if !v.is_empty() => (Some(mean(&v)), Some(sum(&v))),
+        _ => (None, None),
+    };
+    let (epoch, total) = stats(t.train.iter().map(|x| x.time).collect());
+    let mut out = vec![("T-train@epoch".to_owned(), epoch), ("T-train@total".to_owned(), total)];
+    for (set, points) in &t.eval {
+        let times: Option<Vec<f64>> =
+            (0..t.hp.epochs()).map(|i| points.iter().find(|p| p.epoch == i).and_then(|p| p.time)).collect();
+        let (epoch, total) = stats(times);
+        out.push((format!("T-{set}@epoch"), epoch));
+        out.push((format!("T-{set}@total"), total));
+    }
+    out
+}
+
+/// Python's `sum`: left to right from 0.
+fn sum(values: &[f64]) -> f64 {
+    values.iter().fold(0.0, |acc, v| acc + v)
+}
+
+/// The reference's `mean`: `sum(xs) / len(xs)`.
+fn mean(values: &[f64]) -> f64 {
+    sum(values) / values.len() as f64
+}
