@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 
 mod arch;
 mod files;
+mod queries;
 
 /// NAS-Bench-201, rebuilt: query the search space and the benchmark.
 #[derive(Parser)]
@@ -35,6 +36,14 @@ enum Command {
     /// Import official result files into a benchmark file.
     #[command(subcommand)]
     Import(files::ImportCommand),
+    /// Everything a benchmark file holds for one cell, as a table.
+    Show(queries::ShowArgs),
+    /// The reference's get_more_info: train, valid, test (and valtest) metrics of one cell.
+    Query(queries::QueryArgs),
+    /// The reference's get_cost_info: FLOPs, parameters, latency and times of one cell.
+    Cost(queries::CostArgs),
+    /// The reference's find_best: the cell with the highest accuracy, within FLOP and parameter limits.
+    Best(queries::BestArgs),
 }
 
 /// How a command failed, which decides the exit status.
@@ -76,6 +85,10 @@ fn main() -> ExitCode {
         Command::Simplify(args) => files::simplify(args, &mut out),
         Command::Info(args) => files::info(args, &mut out),
         Command::Import(command) => files::import(command, &mut out),
+        Command::Show(args) => queries::show(args, &mut out),
+        Command::Query(args) => queries::query(args, &mut out),
+        Command::Cost(args) => queries::cost(args, &mut out),
+        Command::Best(args) => queries::best(args, &mut out),
     }
     .and_then(|()| out.flush().map_err(Failure::from));
     match result {

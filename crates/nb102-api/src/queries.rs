@@ -1,0 +1,223 @@
+//! `nb102 show | query | cost | best`: the query API from the command line.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+use nb102_api::{remap_names, Api, Seeds};
+use nb102_space::Arch;
+use nb102_store::{Hp, Setting};
+use rand::SeedableRng;
+use serde_json::{json, Map, Value};
+
+use crate::Failure;
+
+#[derive(Args)]
+pub(crate) struct ShowArgs {
+    /// A benchmark file.
+    file: PathBuf,
+    /// An official index or an architecture string.
+    #[arg(allow_hyphen_values = true)]
+    arch: String,
+}
+
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("seeds").required(true).args(["seed", "mean", "random"])))]
+pub(crate) struct QueryArgs {
+    /// A benchmark file.
+    file: PathBuf,
+    /// An official index or an architecture string.
+    #[arg(allow_hyphen_values = true)]
+    arch: String,
+    /// cifar10-valid, cifar10, cifar100, ImageNet16-120 (or fashion-mnist).
+    #[arg(long)]
+    dataset: String,
+    /// The schedule: 12 or 200 epochs (or another length the file holds).
+    #[arg(long)]
+    hp: u16,
+    /// After this epoch (0-based; default: the last).
+    #[arg(long)]
+    epoch: Option<u16>,
+    /// The trial of this seed.
+    #[arg(long)]
+    seed: Option<u32>,
+    /// The mean over all seeds.
+    #[arg(long)]
+    mean: bool,
+    /// One seed drawn at random, from a generator seeded with this number.
+    #[arg(long, value_name = "RNG_SEED")]
+    random: Option<u64>,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub(crate) struct CostArgs {
+    /// A benchmark file.
+    file: PathBuf,
+    /// An official index or an architecture string.
+    #[arg(allow_hyphen_values = true)]
+    arch: String,
+    /// cifar10-valid, cifar10, cifar100, ImageNet16-120 (or fashion-mnist).
+    #[arg(long)]
+    dataset: String,
+    /// The schedule: 12 or 200 epochs.
+    #[arg(long)]
+    hp: u16,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub(crate) struct BestArgs {
+    /// A benchmark file.
+    file: PathBuf,
+    /// cifar10, cifar10-valid, cifar100, ImageNet16-120 (or fashion-mnist).
+    #[arg(long)]
+    dataset: String,
+    /// valid, test, train, or a set name (x-valid, x-test, ori-test); cifar10 valid means cifar10-valid x-valid.
+    #[arg(long)]
+    set: String,
+    /// The schedule: 12 or 200 epochs.
+    #[arg(long)]
+    hp: u16,
+    /// Only cells with at most this many FLOPs (millions).
+    #[arg(long)]
+    flop_max: Option<f64>,
+    /// Only cells with at most this many parameters (millions).
+    #[arg(long)]
+    param_max: Option<f64>,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+pub(crate) fn show(args: ShowArgs, out: &mut impl Write) -> Result<(), Failure> {
+    let api = open(&args.file)?;
+    let index = api.index_of(&args.arch).map_err(input)?;
+    let cell = api
+        .file()
+        .cell(index)
+        .map_err(|e| input(e.into()))?
+        .ok_or_else(|| input(nb102_api::ApiError::NotEvaluated(index)))?;
+    writeln!(out, "cell {index} {}", cell.arch())?;
+    writeln!(
+        out,
+        "{:<15} {:>4} {:<16} {:>10} {:>10} {:>9} {:>8}",
+        "setting", "hp", "seeds", "train", "valid", "test", "params"
+    )?;
+    let mut keys: Vec<(Hp, Setting)> = cell.trials().iter().map(|t| (t.hp, t.setting)).collect();
+    keys.dedup();
+    for (hp, setting) in keys {
+        let info = api.more_info(index, setting, hp, None, &mut Seeds::Mean).map_err(input)?;
+        let cost = api.cost_info(index, setting, hp).map_err(input)?;
+        let seeds: Vec<String> =
+            cell.trials().iter().filter(|t| t.hp == hp && t.setting == setting).map(|t| t.seed.to_string()).collect();
+        let pct = |m: Option<nb102_api::Metrics>| m.map_or_else(|| "-".to_owned(), |m| format!("{:.2}", m.accuracy));
+        writeln!(
+            out,
+            "{:<15} {:>4} {:<16} {:>10} {:>10} {:>9} {:>8.6}",
+            setting.name(),
+            hp,
+            seeds.join(","),
+            pct(Some(info.train)),
+            pct(info.valid),
+            pct(info.test),
+            cost.params
+        )?;
+    }
+    Ok(())
+}
+
+pub(crate) fn query(args: QueryArgs, out: &mut impl Write) -> Result<(), Failure> {
+    let api = open(&args.file)?;
+    let index = api.index_of(&args.arch).map_err(input)?;
+    let setting: Setting = args.dataset.parse().map_err(|e: nb102_store::StoreError| input(e.into()))?;
+    let mut rng = args.random.map(rand_chacha::ChaCha8Rng::seed_from_u64);
+    let (mut seeds, chosen) = match (args.seed, rng.as_mut()) {
+        (Some(seed), _) => (Seeds::Seed(seed), json!(seed)),
+        (None, Some(rng)) => (Seeds::Random(rng), json!("random")),
+        (None, None) => (Seeds::Mean, json!("mean")),
+    };
+    let info = api.more_info(index, setting, Hp::new(args.hp), args.epoch, &mut seeds).map_err(input)?;
+    let entries = info.reference_entries();
+    if args.json {
+        let mut object = Map::new();
+        object.insert("index".into(), json!(index));
+        object.insert("arch".into(), json!(Arch::from_official_index(index).map_err(|e| input(e.into()))?.to_string()));
+        object.insert("dataset".into(), json!(setting.name()));
+        object.insert("hp".into(), json!(args.hp));
+        object.insert("epoch".into(), json!(info.train.epoch));
+        object.insert("seed".into(), chosen);
+        for (key, value) in entries {
+            object.insert(key, value.map_or(Value::Null, |v| json!(v)));
+        }
+        writeln!(out, "{}", Value::Object(object))?;
+    } else {
+        for (key, value) in entries {
+            writeln!(out, "{key:<20}{}", value.map_or_else(|| "-".to_owned(), |v| v.to_string()))?;
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn cost(args: CostArgs, out: &mut impl Write) -> Result<(), Failure> {
+    let api = open(&args.file)?;
+    let index = api.index_of(&args.arch).map_err(input)?;
+    let setting: Setting = args.dataset.parse().map_err(|e: nb102_store::StoreError| input(e.into()))?;
+    let cost = api.cost_info(index, setting, Hp::new(args.hp)).map_err(input)?;
+    let mut entries = vec![
+        ("flops".to_owned(), Some(cost.flops)),
+        ("params".to_owned(), Some(cost.params)),
+        ("latency".to_owned(), cost.latency),
+    ];
+    entries.extend(cost.times);
+    if args.json {
+        let object: Map<String, Value> =
+            entries.into_iter().map(|(k, v)| (k, v.map_or(Value::Null, |v| json!(v)))).collect();
+        writeln!(out, "{}", Value::Object(object))?;
+    } else {
+        for (key, value) in entries {
+            writeln!(out, "{key:<20}{}", value.map_or_else(|| "-".to_owned(), |v| v.to_string()))?;
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn best(args: BestArgs, out: &mut impl Write) -> Result<(), Failure> {
+    let api = open(&args.file)?;
+    let (setting, set) = remap_names(&args.dataset, &args.set).map_err(input)?;
+    let found = api.find_best(setting, set, Hp::new(args.hp), args.flop_max, args.param_max).map_err(input)?;
+    let set_name = set.map_or("train", |s| s.name());
+    match (found, args.json) {
+        (Some((index, accuracy)), true) => {
+            let arch = Arch::from_official_index(index).map_err(|e| input(e.into()))?.to_string();
+            writeln!(
+                out,
+                "{}",
+                json!({"index": index, "arch": arch, "dataset": setting.name(), "set": set_name, "hp": args.hp, "accuracy": accuracy})
+            )?
+        }
+        (Some((index, accuracy)), false) => {
+            let arch = Arch::from_official_index(index).map_err(|e| input(e.into()))?;
+            writeln!(out, "{index}\t{arch}\t{accuracy}")?
+        }
+        (None, true) => {
+            writeln!(out, "{}", json!({"index": null, "dataset": setting.name(), "set": set_name, "hp": args.hp}))?
+        }
+        (None, false) => {
+            writeln!(out, "no cell of {} hp {} has {set_name} within the limits", setting.name(), args.hp)?
+        }
+    }
+    Ok(())
+}
+
+fn open(path: &std::path::Path) -> Result<Api, Failure> {
+    Api::open(path).map_err(input)
+}
+
+fn input(err: nb102_api::ApiError) -> Failure {
+    Failure::Input(err.into())
+}
