@@ -5,7 +5,7 @@
 
 Opens the NATS-like archive of crates/nb102-store/tests/data/nats-like (written by pickles.py) with
 `nats_bench.create(dir, 'tss', fast_mode=True)` and records `get_more_info` (every setting, both schedules,
-several epochs, each seed and the mean), `get_cost_info` and `find_best` (several limits) into
+several epochs, each seed and the mean), `get_cost_info`, `find_best` (several limits) and `statistics` into
 crates/nb102-api/tests/data/query-golden.json.bz2.
 """
 import bz2
@@ -40,8 +40,10 @@ def main():
                 index, acc = api.find_best(dataset, metric, flop_max, param_max, hp=hp, enforce_all=False)
                 best.append({"dataset": dataset, "metric": metric, "hp": int(hp), "flop_max": flop_max, "param_max": param_max,
                              "index": index, "accuracy": acc})
+    stats = [{"dataset": d, "hp": int(hp), "counts": {str(k): v for k, v in api.statistics(d, hp).items()}}
+             for d in DATASETS for hp in ("12", "200")]
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_bytes(bz2.compress(json.dumps({"more_info": more, "cost_info": costs, "find_best": best}).encode()))
+    OUT.write_bytes(bz2.compress(json.dumps({"more_info": more, "cost_info": costs, "find_best": best, "statistics": stats}).encode()))
 
 
 if __name__ == "__main__":

@@ -18,4 +18,4 @@ mod error;
 mod query;
 
 pub use error::{ApiError, Result};
-pub use query::{remap_names, Api, CostInfo, Metrics, MoreInfo, Seeds};
+pub use query::{remap_names, Api, CostInfo, Metrics, MoreInfo, Seeds, Simulated, UsedTime};

@@ -85,6 +85,35 @@ pub struct CostInfo {
     pub times: Vec<(String, Option<f64>)>,
 }
 
+/// What a simulated training run returns (the reference's `simulate_train_eval`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Simulated {
+    /// Validation accuracy in percent (`x-valid`; `ori-test` where the setting has no `x-valid` at that epoch).
+    pub accuracy: f64,
+    /// Mean latency in seconds, when recorded.
+    pub latency: Option<f64>,
+    /// Simulated seconds: training up to the epoch plus one validation pass.
+    pub time_cost: f64,
+}
+
+/// Simulated seconds spent by a search (the reference keeps this inside its API object as `used_time`;
+/// here the search owns it, so one [`Api`] can serve several searches at once).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct UsedTime(f64);
+
+impl UsedTime {
+    /// Adds the cost of a simulated run and returns the new total.
+    pub fn charge(&mut self, run: &Simulated) -> f64 {
+        self.0 += run.time_cost;
+        self.0
+    }
+
+    /// Seconds spent so far.
+    pub fn seconds(&self) -> f64 {
+        self.0
+    }
+}
+
 /// A benchmark file opened for queries; reads are thread-safe.
 pub struct Api {
     file: BenchmarkFile,
@@ -204,6 +233,70 @@ impl Api {
             }
         }
         Ok(best)
+    }
+
+    /// The reference's `simulate_train_eval(arch, dataset, iepoch, hp)` for `cifar10` (which reads
+    /// `cifar10-valid`), `cifar100` and `ImageNet16-120`: the validation accuracy of one trial after `epoch`
+    /// (default: the last), and as cost the training time to that epoch plus one validation pass.
+    /// The reference draws the trial at random: pass [`Seeds::Random`] for that, or a seed to reproduce one.
+    ///
+    /// # Errors
+    /// A setting other than the three, or as [`Api::more_info`].
+    pub fn simulate_train_eval(
+        &self,
+        index: usize,
+        dataset: Setting,
+        hp: Hp,
+        epoch: Option<u16>,
+        seeds: &mut Seeds<'_>,
+    ) -> Result<Simulated> {
+        let source = match dataset {
+            Setting::Cifar10 => Setting::Cifar10Valid,
+            Setting::Cifar100 | Setting::ImageNet16_120 => dataset,
+            other => {
+                return Err(ApiError::MetricName(format!(
+                    "{other} (simulate_train_eval takes cifar10, cifar100 or ImageNet16-120)"
+                )))
+            }
+        };
+        let info = self.more_info(index, source, hp, epoch, seeds)?;
+        let total = f64::from(info.train.epoch) + 1.0;
+        let train_time = info.train.all_time.ok_or_else(|| ApiError::Unavailable {
+            index,
+            setting: source,
+            hp,
+            what: "training times".into(),
+        })?;
+        let no_valid_time = || ApiError::Unavailable { index, setting: source, hp, what: "validation times".into() };
+        let (accuracy, valid_time) = match (info.valid, info.valtest) {
+            (Some(valid), _) => (valid.accuracy, valid.all_time.ok_or_else(no_valid_time)? / total),
+            // No x-valid at this epoch: the reference reports ori-test and charges a last-epoch validation pass.
+            (None, Some(valtest)) => {
+                let last = self.more_info(index, source, hp, None, seeds)?;
+                let valid = last.valid.ok_or_else(no_valid_time)?;
+                let last_total = f64::from(last.train.epoch) + 1.0;
+                (valtest.accuracy, valid.all_time.ok_or_else(no_valid_time)? / last_total)
+            }
+            (None, None) => {
+                return Err(ApiError::Unavailable { index, setting: source, hp, what: "x-valid or ori-test".into() })
+            }
+        };
+        let latency = self.cost_info(index, dataset, hp)?.latency;
+        Ok(Simulated { accuracy, latency, time_cost: train_time + valid_time })
+    }
+
+    /// The reference's `statistics(dataset, hp)`: how many cells have 0, 1, 2, … trials of `setting` and `hp`.
+    ///
+    /// # Errors
+    /// A damaged file.
+    pub fn statistics(&self, setting: Setting, hp: Hp) -> Result<std::collections::BTreeMap<usize, usize>> {
+        let mut counts = std::collections::BTreeMap::new();
+        for index in self.file.indices() {
+            let cell = self.file.cell(index)?.expect("listed cells exist");
+            let n = cell.trials().iter().filter(|t| t.hp == hp && t.setting == setting).count();
+            *counts.entry(n).or_insert(0) += 1;
+        }
+        Ok(counts)
     }
 
     /// The trials of one cell for a setting and schedule, in increasing seed order.

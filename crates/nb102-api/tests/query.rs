@@ -85,6 +85,39 @@ fn answers_equal_the_official_api() {
         };
         assert_eq!(ours, theirs, "{q}");
     }
+    for q in golden["statistics"].as_array().unwrap() {
+        let setting: Setting = q["dataset"].as_str().unwrap().parse().unwrap();
+        let ours = api.statistics(setting, Hp::new(q["hp"].as_u64().unwrap() as u16)).unwrap();
+        let theirs: std::collections::BTreeMap<usize, usize> = q["counts"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.parse().unwrap(), v.as_u64().unwrap() as usize))
+            .collect();
+        assert_eq!(ours, theirs, "{q}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn simulated_runs_cost_what_the_queries_say() {
+    let (api, dir) = imported("simulate");
+    for (dataset, source) in [(Setting::Cifar10, Setting::Cifar10Valid), (Setting::Cifar100, Setting::Cifar100)] {
+        let run = api.simulate_train_eval(12, dataset, Hp::H12, None, &mut Seeds::Seed(777)).unwrap();
+        let info = api.more_info(12, source, Hp::H12, None, &mut Seeds::Seed(777)).unwrap();
+        let valid = info.valid.unwrap();
+        assert_eq!(run.accuracy, valid.accuracy);
+        assert_eq!(run.time_cost, info.train.all_time.unwrap() + valid.all_time.unwrap() / 12.0);
+        assert_eq!(run.latency, api.cost_info(12, dataset, Hp::H12).unwrap().latency);
+    }
+    // cifar100 x-valid exists at every epoch here; at epoch 3 the cost is three epochs of training plus a pass.
+    let early = api.simulate_train_eval(12, Setting::Cifar100, Hp::H12, Some(3), &mut Seeds::Seed(111)).unwrap();
+    let info = api.more_info(12, Setting::Cifar100, Hp::H12, Some(3), &mut Seeds::Seed(111)).unwrap();
+    assert_eq!(early.time_cost, info.train.all_time.unwrap() + info.valid.unwrap().all_time.unwrap() / 4.0);
+    let mut used = nb102_api::UsedTime::default();
+    used.charge(&early);
+    assert_eq!(used.charge(&early), 2.0 * early.time_cost);
+    assert!(api.simulate_train_eval(12, Setting::Cifar10Valid, Hp::H12, None, &mut Seeds::Mean).is_err());
     std::fs::remove_dir_all(dir).unwrap();
 }
 
