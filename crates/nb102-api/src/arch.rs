@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use clap::Subcommand;
-use nb102_space::{num_classes, official_archs, Arch, UniqueMode, NUM_ARCHS};
+use nb102_space::{class_members, num_classes, official_archs, Arch, UniqueMode, NUM_ARCHS};
 use serde_json::json;
 
 use crate::Failure;
@@ -58,6 +58,7 @@ pub(crate) fn run(command: ArchCommand, out: &mut impl Write) -> Result<(), Fail
                 "valid": arch.is_valid(),
                 "unique_str": arch.unique_str(UniqueMode::PruneZero),
                 "class_id": arch.class_id(),
+                "class_size": class_members(arch.class_id()).len(),
                 "op_digits": arch.op_digits(),
                 "enumeration_index": arch.enumeration_index(),
                 "matrix": m,
@@ -65,7 +66,9 @@ pub(crate) fn run(command: ArchCommand, out: &mut impl Write) -> Result<(), Fail
             if json {
                 writeln!(out, "{info}")?;
             } else {
-                for key in ["index", "arch", "valid", "unique_str", "class_id", "op_digits", "enumeration_index"] {
+                for key in
+                    ["index", "arch", "valid", "unique_str", "class_id", "class_size", "op_digits", "enumeration_index"]
+                {
                     let value = &info[key];
                     writeln!(out, "{key:<18}{}", value.as_str().map_or_else(|| value.to_string(), str::to_owned))?;
                 }

@@ -64,6 +64,8 @@ fn info_describes_a_cell() {
             "valid": true,
             "unique_str": "#+#+#+0",
             "class_id": 3,
+            // Cells whose reference to_unique_str is "#+#+#+0" in the spec's table.
+            "class_size": 60,
             "op_digits": "410001",
             "enumeration_index": 13126,
             "matrix": [[0, 0, 0, 0], [4, 0, 0, 0], [1, 0, 0, 0], [0, 0, 1, 0]],

@@ -70,9 +70,22 @@ pub fn num_classes() -> usize {
     classes().count
 }
 
+/// The official indices of the cells in class `class` (under [`UniqueMode::PruneZero`]), increasing;
+/// empty for a class id out of range.
+pub fn class_members(class: usize) -> &'static [u16] {
+    let c = classes();
+    match (c.starts.get(class), c.starts.get(class + 1)) {
+        (Some(&start), Some(&end)) => &c.members[start as usize..end as usize],
+        _ => &[],
+    }
+}
+
 struct Classes {
     of_official: Box<[u16]>,
     count: usize,
+    /// Official indices grouped by class, each group increasing; class k is `members[starts[k]..starts[k + 1]]`.
+    members: Box<[u16]>,
+    starts: Box<[u32]>,
 }
 
 fn classes() -> &'static Classes {
@@ -84,8 +97,22 @@ fn classes() -> &'static Classes {
                 let next = ids.len() as u16;
                 *ids.entry(arch.unique_str(UniqueMode::PruneZero)).or_insert(next)
             })
-            .collect();
-        Classes { of_official, count: ids.len() }
+            .collect::<Box<[u16]>>();
+        let count = ids.len();
+        let mut starts = vec![0u32; count + 1];
+        for &class in of_official.iter() {
+            starts[usize::from(class) + 1] += 1;
+        }
+        for k in 0..count {
+            starts[k + 1] += starts[k];
+        }
+        let mut next = starts.clone();
+        let mut members = vec![0u16; of_official.len()];
+        for (index, &class) in of_official.iter().enumerate() {
+            members[next[usize::from(class)] as usize] = index as u16;
+            next[usize::from(class)] += 1;
+        }
+        Classes { of_official, count, members: members.into(), starts: starts.into() }
     })
 }
 
@@ -141,5 +168,15 @@ mod tests {
         assert_eq!(invalid_classes.len(), 5);
         assert_eq!(archs[0].class_id(), 0);
         assert_eq!(archs[1].class_id(), 1);
+        // Every cell is in its class's member list, once; the lists partition the space.
+        assert_eq!((0..num_classes()).map(|c| class_members(c).len()).sum::<usize>(), 15_625);
+        for (index, arch) in archs.iter().enumerate() {
+            assert!(class_members(arch.class_id()).binary_search(&(index as u16)).is_ok());
+        }
+        assert_eq!(class_members(6_466), &[] as &[u16]);
+        // The members of a class share its unique string.
+        let members = class_members(archs[1835].class_id());
+        assert!(members.iter().all(|&m| archs[usize::from(m)].unique_str(UniqueMode::PruneZero)
+            == archs[1835].unique_str(UniqueMode::PruneZero)));
     }
 }

@@ -9,7 +9,7 @@
 //! - The official index ([`Arch::official_index`], [`Arch::from_official_index`], [`official_archs`]):
 //!   the enumeration shuffled by CPython's `random.seed(88)`, reproduced by [`pyrandom`].
 //! - Encodings: the enumeration index, op digits, the `str2matrix` adjacency matrix.
-//! - Validity and isomorphism ([`Arch::is_valid`], [`Arch::unique_str`], [`Arch::class_id`]), with the
+//! - Validity and isomorphism ([`Arch::is_valid`], [`Arch::unique_str`], [`Arch::class_id`], [`class_members`]), with the
 //!   reference's quirk that makes `consider_zero=True` give 6,466 classes.
 //! - Sampling and REA's mutation ([`Arch::random`], [`Arch::mutate`]), neighbours, Hamming distance.
 //! - The seeded train/valid split of the CIFAR-10 training set ([`TrainValidSplit`]).
@@ -40,6 +40,6 @@ mod split;
 pub use arch::{Arch, EDGES, NUM_ARCHS, NUM_EDGES, NUM_NODES};
 pub use error::{Result, SpaceError};
 pub use index::{official_archs, OFFICIAL_ORDER_SEED};
-pub use iso::{num_classes, UniqueMode};
+pub use iso::{class_members, num_classes, UniqueMode};
 pub use op::Op;
 pub use split::{TrainValidSplit, CIFAR10_SPLIT_SEED, CIFAR10_TRAIN_SIZE};
