@@ -160,3 +160,17 @@ fn explicit_choices_and_clear_errors() {
     assert!(remap_names("mnist", "valid").is_err());
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn one_api_serves_many_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<Api>();
+    let (api, dir) = imported("threads");
+    std::thread::scope(|s| {
+        for seed in [111, 777, 111, 777] {
+            let api = &api;
+            s.spawn(move || api.more_info(7, Setting::Cifar100, Hp::H12, None, &mut Seeds::Seed(seed)).unwrap());
+        }
+    });
+    std::fs::remove_dir_all(dir).unwrap();
+}
