@@ -21,9 +21,9 @@ pub(crate) struct ShowArgs {
     arch: String,
 }
 
+/// A cell of a benchmark file, for one setting and schedule.
 #[derive(Args)]
-#[command(group(clap::ArgGroup::new("seeds").required(true).args(["seed", "mean", "random"])))]
-pub(crate) struct QueryArgs {
+pub(crate) struct Target {
     /// A benchmark file.
     file: PathBuf,
     /// An official index or an architecture string.
@@ -35,6 +35,22 @@ pub(crate) struct QueryArgs {
     /// The schedule: 12 or 200 epochs (or another length the file holds).
     #[arg(long)]
     hp: u16,
+}
+
+impl Target {
+    fn open(&self) -> Result<(Api, usize, Setting, Hp), Failure> {
+        let api = open(&self.file)?;
+        let index = api.index_of(&self.arch).map_err(input)?;
+        let setting: Setting = self.dataset.parse().map_err(|e: nb102_store::StoreError| input(e.into()))?;
+        Ok((api, index, setting, Hp::new(self.hp)))
+    }
+}
+
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("seeds").required(true).args(["seed", "mean", "random"])))]
+pub(crate) struct QueryArgs {
+    #[command(flatten)]
+    target: Target,
     /// After this epoch (0-based; default: the last).
     #[arg(long)]
     epoch: Option<u16>,
@@ -54,17 +70,8 @@ pub(crate) struct QueryArgs {
 
 #[derive(Args)]
 pub(crate) struct CostArgs {
-    /// A benchmark file.
-    file: PathBuf,
-    /// An official index or an architecture string.
-    #[arg(allow_hyphen_values = true)]
-    arch: String,
-    /// cifar10-valid, cifar10, cifar100, ImageNet16-120 (or fashion-mnist).
-    #[arg(long)]
-    dataset: String,
-    /// The schedule: 12 or 200 epochs.
-    #[arg(long)]
-    hp: u16,
+    #[command(flatten)]
+    target: Target,
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
@@ -132,23 +139,21 @@ pub(crate) fn show(args: ShowArgs, out: &mut impl Write) -> Result<(), Failure> 
 }
 
 pub(crate) fn query(args: QueryArgs, out: &mut impl Write) -> Result<(), Failure> {
-    let api = open(&args.file)?;
-    let index = api.index_of(&args.arch).map_err(input)?;
-    let setting: Setting = args.dataset.parse().map_err(|e: nb102_store::StoreError| input(e.into()))?;
+    let (api, index, setting, hp) = args.target.open()?;
     let mut rng = args.random.map(rand_chacha::ChaCha8Rng::seed_from_u64);
     let (mut seeds, chosen) = match (args.seed, rng.as_mut()) {
         (Some(seed), _) => (Seeds::Seed(seed), json!(seed)),
         (None, Some(rng)) => (Seeds::Random(rng), json!("random")),
         (None, None) => (Seeds::Mean, json!("mean")),
     };
-    let info = api.more_info(index, setting, Hp::new(args.hp), args.epoch, &mut seeds).map_err(input)?;
+    let info = api.more_info(index, setting, hp, args.epoch, &mut seeds).map_err(input)?;
     let entries = info.reference_entries();
     if args.json {
         let mut object = Map::new();
         object.insert("index".into(), json!(index));
         object.insert("arch".into(), json!(Arch::from_official_index(index).map_err(|e| input(e.into()))?.to_string()));
         object.insert("dataset".into(), json!(setting.name()));
-        object.insert("hp".into(), json!(args.hp));
+        object.insert("hp".into(), json!(hp.epochs()));
         object.insert("epoch".into(), json!(info.train.epoch));
         object.insert("seed".into(), chosen);
         for (key, value) in entries {
@@ -164,10 +169,8 @@ pub(crate) fn query(args: QueryArgs, out: &mut impl Write) -> Result<(), Failure
 }
 
 pub(crate) fn cost(args: CostArgs, out: &mut impl Write) -> Result<(), Failure> {
-    let api = open(&args.file)?;
-    let index = api.index_of(&args.arch).map_err(input)?;
-    let setting: Setting = args.dataset.parse().map_err(|e: nb102_store::StoreError| input(e.into()))?;
-    let cost = api.cost_info(index, setting, Hp::new(args.hp)).map_err(input)?;
+    let (api, index, setting, hp) = args.target.open()?;
+    let cost = api.cost_info(index, setting, hp).map_err(input)?;
     let mut entries = vec![
         ("flops".to_owned(), Some(cost.flops)),
         ("params".to_owned(), Some(cost.params)),
