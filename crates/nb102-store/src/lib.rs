@@ -13,6 +13,7 @@
 
 mod atomic;
 mod bench_file;
+mod columns;
 mod error;
 mod import;
 mod merge;

@@ -25,10 +25,12 @@ pub struct TrialRecord {
     /// Width, depth and classes of the trained network.
     pub net: NetConfig,
     /// One entry per epoch, in order; as many as the schedule's epochs.
+    #[serde(with = "crate::columns::train")]
     pub train: Vec<TrainEpoch>,
     /// Per evaluation set, the epochs with an evaluation or an evaluation time, in increasing order. The
     /// reference's 200-epoch runs evaluate some sets only after the last epoch, while their (pseudo) times
     /// cover every epoch.
+    #[serde(with = "crate::columns::eval")]
     pub eval: BTreeMap<EvalSet, Vec<EvalPoint>>,
     /// Parameters in millions, the reference's `params`.
     pub params_mb: f64,
