@@ -14,7 +14,7 @@ mod queries;
 
 /// NAS-Bench-201, rebuilt: query the search space and the benchmark.
 #[derive(Parser)]
-#[command(name = "nb102", version, about)]
+#[command(name = "nb102", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -20,7 +20,7 @@ use tch::Kind;
 
 /// The NAS-Bench-201 networks: costs, forward passes, latency.
 #[derive(Parser)]
-#[command(name = "nb102-model", version, about)]
+#[command(name = "nb102-model", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
