@@ -18,4 +18,5 @@ mod error;
 mod query;
 
 pub use error::{ApiError, Result};
-pub use query::{remap_names, Api, CostInfo, Metrics, MoreInfo, Seeds, Simulated, UsedTime};
+pub use nb102_store::Metrics;
+pub use query::{remap_names, Api, CostInfo, MoreInfo, Seeds, Simulated, UsedTime};

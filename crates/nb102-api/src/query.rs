@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use nb102_space::{Arch, NUM_ARCHS};
-use nb102_store::{BenchmarkFile, EvalSet, Hp, Setting, TrialRecord};
+use nb102_store::{python_sum as sum, BenchmarkFile, EvalSet, Hp, MetricError, Metrics, Setting, TrialRecord};
 use rand::Rng;
 
 use crate::error::{ApiError, Result};
@@ -23,21 +23,6 @@ pub enum Seeds<'a> {
     /// One seed drawn uniformly by the caller's generator, the same for every set of the query
     /// (`is_random=True`).
     Random(&'a mut dyn rand::RngCore),
-}
-
-/// Loss, accuracy and times of one set after one epoch (the reference's `get_metrics`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Metrics {
-    /// The epoch (0-based; a mean over seeds is that same epoch).
-    pub epoch: u16,
-    /// Mean cross-entropy.
-    pub loss: f64,
-    /// Top-1 accuracy in percent.
-    pub accuracy: f64,
-    /// Time of that epoch, when recorded.
-    pub cur_time: Option<f64>,
-    /// Time of epochs 0 to `epoch`, when recorded.
-    pub all_time: Option<f64>,
 }
 
 /// The reference's `get_more_info`: training metrics and up to three evaluation sets.
@@ -405,46 +390,10 @@ fn metrics_of(
 
 /// `ResultsCount.get_train` / `get_eval` of one trial.
 fn trial_metrics(t: &TrialRecord, set: Option<EvalSet>, epoch: Option<u16>) -> Result<Metrics, Missing> {
-    let epochs = t.hp.epochs();
-    let e = epoch.unwrap_or(epochs - 1);
-    if e >= epochs {
-        return Err(Missing::Epoch(e, epochs));
-    }
-    let upto = usize::from(e);
-    match set {
-        None => {
-            let train = &t.train[upto];
-            // The reference sums the times of epochs 0..=e when it has times at all.
-            let (cur_time, all_time) = match train.time {
-                None => (None, None),
-                Some(cur) => {
-                    let times: Option<Vec<f64>> = t.train[..=upto].iter().map(|x| x.time).collect();
-                    (
-                        Some(cur),
-                        Some(sum(&times.ok_or_else(|| Missing::Metric(format!("train time of every epoch to {e}")))?)),
-                    )
-                }
-            };
-            Ok(Metrics { epoch: e, loss: train.loss, accuracy: train.top1, cur_time, all_time })
-        }
-        Some(set) => {
-            let points = t.eval.get(&set).map(Vec::as_slice).unwrap_or_default();
-            let at = |epoch: u16| points.iter().find(|p| p.epoch == epoch);
-            let missing = || Missing::Metric(format!("{set} after epoch {e}"));
-            let point = at(e).ok_or_else(missing)?;
-            let (loss, accuracy) = (point.loss.ok_or_else(missing)?, point.accuracy.ok_or_else(missing)?);
-            // Times, if the trial has any evaluation time, must exist for this set at every epoch to e.
-            let has_times = t.eval.values().flatten().any(|p| p.time.is_some());
-            let (cur_time, all_time) = if has_times {
-                let times: Option<Vec<f64>> = (0..=e).map(|i| at(i).and_then(|p| p.time)).collect();
-                let times = times.ok_or_else(|| Missing::Metric(format!("{set} time of every epoch to {e}")))?;
-                (Some(times[upto]), Some(sum(&times)))
-            } else {
-                (None, None)
-            };
-            Ok(Metrics { epoch: e, loss, accuracy, cur_time, all_time })
-        }
-    }
+    t.metrics(set, epoch).map_err(|e| match e {
+        MetricError::Epoch { epoch, epochs } => Missing::Epoch(epoch, epochs),
+        MetricError::Missing(what) => Missing::Metric(what),
+    })
 }
 
 /// `ArchResults.get_compute_costs` over the trials of one setting and schedule.
@@ -497,11 +446,6 @@ fn trial_times(t: &TrialRecord) -> Vec<(String, Option<f64>)> {
         out.push((format!("T-{set}@total"), total));
     }
     out
-}
-
-/// Python's `sum`: left to right from 0.
-fn sum(values: &[f64]) -> f64 {
-    values.iter().fold(0.0, |acc, v| acc + v)
 }
 
 /// The reference's `mean`: `sum(xs) / len(xs)`.

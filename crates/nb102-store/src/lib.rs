@@ -25,7 +25,7 @@ pub use bench_file::{write_benchmark, BenchmarkFile, BENCHMARK_EXTENSION, BENCHM
 pub use error::{Result, StoreError};
 pub use import::{nats_tss_files, read_nats_tss_file, read_nats_tss_meta};
 pub use merge::{merge, simplify, Benchmark, BenchmarkKind, BenchmarkMeta, CellResults, TrialKey};
-pub use record::{EvalPoint, NetConfig, Provenance, TrainEpoch, TrialRecord};
+pub use record::{python_sum, EvalPoint, MetricError, Metrics, NetConfig, Provenance, TrainEpoch, TrialRecord};
 pub use setting::{EvalSet, Hp, Setting};
 pub use trial_file::{read_trial, write_trial, TRIAL_FORMAT_VERSION, TRIAL_SUFFIX};
 

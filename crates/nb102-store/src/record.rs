@@ -96,7 +96,80 @@ pub struct Provenance {
     pub dataset_fingerprint: Option<String>,
 }
 
+/// Loss, accuracy and times of one set after one epoch of one trial (the reference's `ResultsCount.get_train`
+/// and `get_eval`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Metrics {
+    /// The epoch (0-based).
+    pub epoch: u16,
+    /// Mean cross-entropy.
+    pub loss: f64,
+    /// Top-1 accuracy in percent.
+    pub accuracy: f64,
+    /// Time of that epoch, when recorded.
+    pub cur_time: Option<f64>,
+    /// Time of epochs 0 to `epoch`, when recorded.
+    pub all_time: Option<f64>,
+}
+
+/// Why a trial has no [`Metrics`] for a set and epoch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MetricError {
+    /// The epoch is not in the schedule.
+    Epoch {
+        /// The epoch asked for.
+        epoch: u16,
+        /// The schedule's length.
+        epochs: u16,
+    },
+    /// The trial does not hold it (named in words).
+    Missing(String),
+}
+
 impl TrialRecord {
+    /// The metrics of `set` (`None`: training) after `epoch` (default: the last), under the reference's rules:
+    /// an evaluation needs its loss and accuracy at that epoch, and, if the trial has evaluation times at all,
+    /// the set's time at every epoch up to it (their sum is `all_time`); training times likewise.
+    ///
+    /// # Errors
+    /// [`MetricError`] when the epoch is outside the schedule or the trial lacks what is needed.
+    pub fn metrics(&self, set: Option<EvalSet>, epoch: Option<u16>) -> Result<Metrics, MetricError> {
+        let epochs = self.hp.epochs();
+        let e = epoch.unwrap_or(epochs.saturating_sub(1));
+        if e >= epochs {
+            return Err(MetricError::Epoch { epoch: e, epochs });
+        }
+        let upto = usize::from(e);
+        let Some(set) = set else {
+            let train = &self.train[upto];
+            let (cur_time, all_time) = match train.time {
+                None => (None, None),
+                Some(cur) => {
+                    let times: Option<Vec<f64>> = self.train[..=upto].iter().map(|x| x.time).collect();
+                    let times =
+                        times.ok_or_else(|| MetricError::Missing(format!("train time of every epoch to {e}")))?;
+                    (Some(cur), Some(python_sum(&times)))
+                }
+            };
+            return Ok(Metrics { epoch: e, loss: train.loss, accuracy: train.top1, cur_time, all_time });
+        };
+        let points = self.eval.get(&set).map(Vec::as_slice).unwrap_or_default();
+        let missing = || MetricError::Missing(format!("{set} after epoch {e}"));
+        let point = point_at(points, e).ok_or_else(missing)?;
+        let (loss, accuracy) = (point.loss.ok_or_else(missing)?, point.accuracy.ok_or_else(missing)?);
+        let has_times = self.eval.values().flatten().any(|p| p.time.is_some());
+        let (cur_time, all_time) = if has_times {
+            // Points are sorted by epoch: epochs 0..=e are all there exactly when the first e + 1 points are them.
+            let first = points.get(..=upto).filter(|ps| ps.iter().enumerate().all(|(i, p)| usize::from(p.epoch) == i));
+            let times: Option<Vec<f64>> = first.and_then(|ps| ps.iter().map(|p| p.time).collect());
+            let times = times.ok_or_else(|| MetricError::Missing(format!("{set} time of every epoch to {e}")))?;
+            (Some(times[upto]), Some(python_sum(&times)))
+        } else {
+            (None, None)
+        };
+        Ok(Metrics { epoch: e, loss, accuracy, cur_time, all_time })
+    }
+
     /// `cell 11472 cifar10-valid hp=12 seed=777`, for messages.
     pub fn describe(&self) -> String {
         format!("cell {} {} hp={} seed={}", self.arch.official_index(), self.setting, self.hp, self.seed)
@@ -153,4 +226,17 @@ fn arch_to_string<S: Serializer>(arch: &Arch, s: S) -> std::result::Result<S::Ok
 fn arch_from_string<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Arch, D::Error> {
     let text = String::deserialize(d)?;
     text.parse().map_err(serde::de::Error::custom)
+}
+
+/// The point of `epoch` in points sorted by epoch (usually one per epoch, so usually at that position).
+fn point_at(points: &[EvalPoint], epoch: u16) -> Option<&EvalPoint> {
+    match points.get(usize::from(epoch)) {
+        Some(p) if p.epoch == epoch => Some(p),
+        _ => points.binary_search_by_key(&epoch, |p| p.epoch).ok().map(|i| &points[i]),
+    }
+}
+
+/// Python's `sum` of floats: left to right from 0, so sums equal the reference's to the last bit.
+pub fn python_sum(values: &[f64]) -> f64 {
+    values.iter().fold(0.0, |acc, v| acc + v)
 }
