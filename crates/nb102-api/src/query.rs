@@ -193,7 +193,7 @@ impl Api {
     /// The reference's `find_best(dataset, metric_on_set, flop_max, param_max, hp)`: the first cell, in index
     /// order, with the highest seed-mean accuracy after the last epoch, among cells whose seed-mean FLOPs and
     /// parameters do not exceed the limits. Cells without trials for the setting, or without the metric, are
-    /// passed over (the reference stops with an error on them).
+    /// passed over (the reference stops with an error on them). Reads only the file's summary section.
     ///
     /// # Errors
     /// A damaged file.
@@ -205,16 +205,28 @@ impl Api {
         flop_max: Option<f64>,
         param_max: Option<f64>,
     ) -> Result<Option<(usize, f64)>> {
+        // The summary rows hold each trial's costs and last-epoch accuracies (TrialRecord::metrics), so this
+        // reads a few bytes per trial instead of decoding every cell; the arithmetic is that of cost_info and
+        // metrics.
+        let rows = self.file.summary()?;
         let mut best: Option<(usize, f64)> = None;
-        for index in self.file.indices() {
-            let Ok(trials) = self.trials(index, setting, hp) else { continue };
-            let costs = costs_of(&trials);
-            if flop_max.is_some_and(|m| costs.flops > m) || param_max.is_some_and(|m| costs.params > m) {
+        for cell in rows.chunk_by(|a, b| a.index == b.index) {
+            let group: Vec<_> = cell.iter().filter(|r| r.hp == hp && r.setting == setting).collect();
+            if group.is_empty() {
                 continue;
             }
-            let Ok(m) = metrics_of(&trials, set, None, None) else { continue };
-            if best.is_none_or(|(_, acc)| acc < m.accuracy) {
-                best = Some((index, m.accuracy));
+            let seeds: Vec<u32> = group.iter().map(|r| r.seed).collect();
+            let flops = fixed_mean(&group.iter().map(|r| r.flops_m).collect::<Vec<_>>(), &seeds);
+            let params = fixed_mean(&group.iter().map(|r| r.params_mb).collect::<Vec<_>>(), &seeds);
+            if flop_max.is_some_and(|m| flops > m) || param_max.is_some_and(|m| params > m) {
+                continue;
+            }
+            let Some(accuracies) = group.iter().map(|r| r.accuracy(set)).collect::<Option<Vec<f64>>>() else {
+                continue;
+            };
+            let accuracy = mean(&accuracies);
+            if best.is_none_or(|(_, acc)| acc < accuracy) {
+                best = Some((cell[0].index, accuracy));
             }
         }
         Ok(best)
@@ -398,19 +410,9 @@ fn trial_metrics(t: &TrialRecord, set: Option<EvalSet>, epoch: Option<u16>) -> R
 
 /// `ArchResults.get_compute_costs` over the trials of one setting and schedule.
 fn costs_of(trials: &[&TrialRecord]) -> CostInfo {
-    // NATS-Bench's legacy fix: when the seeds disagree at 5 decimals, the seed-888 value is the right one.
-    // (The reference stops with an error if there is no seed 888; the mean is used then.)
-    let fixed = |values: Vec<f64>| -> f64 {
-        let shown: Vec<String> = values.iter().map(|v| format!("{v:.5}")).collect();
-        if shown.windows(2).any(|w| w[0] != w[1]) {
-            if let Some(at) = trials.iter().position(|t| t.seed == 888) {
-                return values[at];
-            }
-        }
-        mean(&values)
-    };
-    let flops = fixed(trials.iter().map(|t| t.flops_m).collect());
-    let params = fixed(trials.iter().map(|t| t.params_mb).collect());
+    let seeds: Vec<u32> = trials.iter().map(|t| t.seed).collect();
+    let flops = fixed_mean(&trials.iter().map(|t| t.flops_m).collect::<Vec<_>>(), &seeds);
+    let params = fixed_mean(&trials.iter().map(|t| t.params_mb).collect::<Vec<_>>(), &seeds);
     let latencies: Vec<f64> = trials
         .iter()
         .map(|t| if t.latency.is_empty() { -1.0 } else { mean(&t.latency) })
@@ -446,6 +448,18 @@ fn trial_times(t: &TrialRecord) -> Vec<(String, Option<f64>)> {
         out.push((format!("T-{set}@total"), total));
     }
     out
+}
+
+/// The seed mean of a cost, with NATS-Bench's legacy fix: when the seeds disagree at 5 decimals, the seed-888
+/// value is the right one. (The reference stops with an error if there is no seed 888; the mean is used then.)
+fn fixed_mean(values: &[f64], seeds: &[u32]) -> f64 {
+    let shown: Vec<String> = values.iter().map(|v| format!("{v:.5}")).collect();
+    if shown.windows(2).any(|w| w[0] != w[1]) {
+        if let Some(at) = seeds.iter().position(|&s| s == 888) {
+            return values[at];
+        }
+    }
+    mean(values)
 }
 
 /// The reference's `mean`: `sum(xs) / len(xs)`.

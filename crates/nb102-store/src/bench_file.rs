@@ -7,8 +7,10 @@
 //! "NB102BEN"              8 bytes
 //! format version          u32
 //! header length H         u64
-//! header                  H bytes of CBOR: BenchmarkMeta and, per cell, its index, offset, length, sha256
+//! header                  H bytes of CBOR: BenchmarkMeta, per cell its index, offset, length, sha256, and
+//!                         the same for the summary section
 //! sections                one CBOR CellResults per cell, at the offsets of the index
+//! summary                 one 64-byte row per trial (`summary.rs`)
 //! ```
 //!
 //! The file is named `PREFIX-XXXXXX.nb102`, XXXXXX being the last six hex digits of the sha256 of the
@@ -27,6 +29,7 @@ use sha2::{Digest, Sha256};
 use crate::atomic::write_atomically;
 use crate::error::{Result, StoreError};
 use crate::merge::{from_cells, Benchmark, BenchmarkMeta, CellResults};
+use crate::summary::{self, TrialSummary};
 
 /// The format version of benchmark files this build reads and writes.
 pub const BENCHMARK_FORMAT_VERSION: u32 = 1;
@@ -41,6 +44,8 @@ const PREAMBLE: usize = 8 + 4 + 8;
 struct Header {
     meta: BenchmarkMeta,
     cells: Vec<CellEntry>,
+    /// The summary section (`summary.rs`); its `index` is the number of rows.
+    summary: CellEntry,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -56,46 +61,127 @@ struct CellEntry {
 /// # Errors
 /// [`StoreError::Io`].
 pub fn write_benchmark(benchmark: &Benchmark, prefix: &Path) -> Result<PathBuf> {
-    let mut sections: Vec<Vec<u8>> = Vec::with_capacity(benchmark.cells().len());
-    for cell in benchmark.cells().values() {
+    let mut writer = BenchmarkWriter::create(prefix, benchmark.meta.clone())?;
+    for (index, cell) in benchmark.cells() {
+        writer.add_cell(*index, cell)?;
+    }
+    writer.finish()
+}
+
+/// Writes a benchmark file cell by cell, so that a file of any size is written in little memory: sections
+/// go to a temporary file beside the output, then the header and the sections are joined under the final,
+/// digest-bearing name (atomically). A writer dropped before [`BenchmarkWriter::finish`] removes its
+/// temporary file.
+pub struct BenchmarkWriter {
+    prefix: PathBuf,
+    meta: BenchmarkMeta,
+    body_path: PathBuf,
+    body: Option<std::io::BufWriter<std::fs::File>>,
+    cells: Vec<CellEntry>,
+    summary: Vec<u8>,
+    offset: u64,
+}
+
+impl BenchmarkWriter {
+    /// Starts a file whose name will be `PREFIX-XXXXXX.nb102`.
+    ///
+    /// # Errors
+    /// [`StoreError::Io`] if the temporary file cannot be created.
+    pub fn create(prefix: &Path, meta: BenchmarkMeta) -> Result<BenchmarkWriter> {
+        let name = prefix.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let body_path = prefix.with_file_name(format!(".{name}.body.tmp-{}", std::process::id()));
+        let file =
+            std::fs::File::create(&body_path).map_err(|source| StoreError::Io { path: body_path.clone(), source })?;
+        Ok(BenchmarkWriter {
+            prefix: prefix.to_owned(),
+            meta,
+            body_path,
+            body: Some(std::io::BufWriter::new(file)),
+            cells: Vec::new(),
+            summary: Vec::new(),
+            offset: 0,
+        })
+    }
+
+    /// Adds the next cell; cells must come in increasing official index.
+    ///
+    /// # Errors
+    /// [`StoreError::Format`] for an index not above the previous one; [`StoreError::Io`].
+    pub fn add_cell(&mut self, index: usize, cell: &CellResults) -> Result<()> {
+        if self.cells.last().is_some_and(|last| last.index as usize >= index) {
+            return Err(StoreError::Format {
+                path: self.prefix.clone(),
+                expected: "cells in increasing index order".into(),
+                found: format!("cell {index} after cell {}", self.cells.last().map_or(0, |c| c.index)),
+            });
+        }
         let mut bytes = Vec::new();
         ciborium::into_writer(cell, &mut bytes).expect("writing CBOR to memory cannot fail");
-        sections.push(bytes);
-    }
-    // Offsets depend on the header's length, which depends on the offsets: lay the sections out relative
-    // to the end of the header, whose length is fixed once the relative offsets are written as u64 values.
-    let mut cells = Vec::with_capacity(sections.len());
-    let mut offset = 0u64;
-    for (index, bytes) in benchmark.cells().keys().zip(&sections) {
-        cells.push(CellEntry {
-            index: *index as u32,
-            offset,
+        self.write_body(&bytes)?;
+        self.cells.push(CellEntry {
+            index: index as u32,
+            offset: self.offset,
             len: bytes.len() as u64,
-            sha256: hex(&Sha256::digest(bytes)),
+            sha256: hex(&Sha256::digest(&bytes)),
         });
-        offset += bytes.len() as u64;
+        self.offset += bytes.len() as u64;
+        summary::append_rows(&mut self.summary, index, cell);
+        Ok(())
     }
-    let header = Header { meta: benchmark.meta.clone(), cells };
-    let mut header_bytes = Vec::new();
-    ciborium::into_writer(&header, &mut header_bytes).expect("writing CBOR to memory cannot fail");
 
-    let mut head = Vec::with_capacity(PREAMBLE + header_bytes.len());
-    head.extend_from_slice(MAGIC);
-    head.extend_from_slice(&BENCHMARK_FORMAT_VERSION.to_le_bytes());
-    head.extend_from_slice(&(header_bytes.len() as u64).to_le_bytes());
-    head.extend_from_slice(&header_bytes);
-    let digest = hex(&Sha256::digest(&head));
-    let name = format!(
-        "{}-{}.{BENCHMARK_EXTENSION}",
-        prefix.file_name().map(|n| n.to_string_lossy()).unwrap_or_default(),
-        &digest[58..]
-    );
-    let path = prefix.with_file_name(name);
-    write_atomically(&path, |out| {
-        out.write_all(&head)?;
-        sections.iter().try_for_each(|s| out.write_all(s))
-    })?;
-    Ok(path)
+    /// Writes the summary and the header, joins them with the sections under the final name and returns it.
+    ///
+    /// # Errors
+    /// [`StoreError::Io`].
+    pub fn finish(mut self) -> Result<PathBuf> {
+        let rows = self.summary.len() / summary::ROW;
+        let summary = std::mem::take(&mut self.summary);
+        self.write_body(&summary)?;
+        let summary_entry = CellEntry {
+            index: rows as u32,
+            offset: self.offset,
+            len: summary.len() as u64,
+            sha256: hex(&Sha256::digest(&summary)),
+        };
+        let mut body = self.body.take().expect("a writer finishes once");
+        body.flush().map_err(|source| StoreError::Io { path: self.body_path.clone(), source })?;
+        drop(body);
+
+        let header = Header { meta: self.meta.clone(), cells: std::mem::take(&mut self.cells), summary: summary_entry };
+        let mut header_bytes = Vec::new();
+        ciborium::into_writer(&header, &mut header_bytes).expect("writing CBOR to memory cannot fail");
+        let mut head = Vec::with_capacity(PREAMBLE + header_bytes.len());
+        head.extend_from_slice(MAGIC);
+        head.extend_from_slice(&BENCHMARK_FORMAT_VERSION.to_le_bytes());
+        head.extend_from_slice(&(header_bytes.len() as u64).to_le_bytes());
+        head.extend_from_slice(&header_bytes);
+        let digest = hex(&Sha256::digest(&head));
+        let name = format!(
+            "{}-{}.{BENCHMARK_EXTENSION}",
+            self.prefix.file_name().map(|n| n.to_string_lossy()).unwrap_or_default(),
+            &digest[58..]
+        );
+        let path = self.prefix.with_file_name(name);
+        let body_path = self.body_path.clone();
+        write_atomically(&path, |out| {
+            out.write_all(&head)?;
+            std::io::copy(&mut std::fs::File::open(&body_path)?, out).map(|_| ())
+        })?;
+        Ok(path)
+    }
+
+    fn write_body(&mut self, bytes: &[u8]) -> Result<()> {
+        let body = self.body.as_mut().expect("a writer is written before it finishes");
+        body.write_all(bytes).map_err(|source| StoreError::Io { path: self.body_path.clone(), source })
+    }
+}
+
+impl Drop for BenchmarkWriter {
+    fn drop(&mut self) {
+        // Finished or not, the sections' temporary file is not needed any more.
+        self.body.take();
+        let _ = std::fs::remove_file(&self.body_path);
+    }
 }
 
 /// An open benchmark file: the header is read and checked; cells are decoded on first use.
@@ -107,6 +193,8 @@ pub struct BenchmarkFile {
     meta: BenchmarkMeta,
     digest: String,
     entries: Vec<CellEntry>,
+    summary_entry: CellEntry,
+    summary: OnceLock<Vec<TrialSummary>>,
     /// Position in `entries` of each official index, if the file has that cell.
     by_index: Vec<Option<u32>>,
     decoded: Vec<OnceLock<CellResults>>,
@@ -171,7 +259,23 @@ impl BenchmarkFile {
         let decoded = (0..header.cells.len()).map(|_| OnceLock::new()).collect();
         let entries =
             header.cells.into_iter().map(|e| CellEntry { offset: e.offset + header_end as u64, ..e }).collect();
-        Ok(BenchmarkFile { path: path.to_owned(), map, meta: header.meta, digest, entries, by_index, decoded })
+        let s = header.summary;
+        if s.offset.checked_add(s.len).is_none_or(|end| end > body) || s.len != u64::from(s.index) * summary::ROW as u64
+        {
+            return Err(format("a bad summary entry (truncated file)".into()));
+        }
+        let summary_entry = CellEntry { offset: s.offset + header_end as u64, ..s };
+        Ok(BenchmarkFile {
+            path: path.to_owned(),
+            map,
+            meta: header.meta,
+            digest,
+            entries,
+            summary_entry,
+            summary: OnceLock::new(),
+            by_index,
+            decoded,
+        })
     }
 
     /// The file's metadata.
@@ -228,6 +332,30 @@ impl BenchmarkFile {
         // Another thread may have decoded it meanwhile; both values are equal, the first one stays.
         let _ = slot.set(cell);
         Ok(slot.get())
+    }
+
+    /// One row per trial with its costs and last-epoch accuracies, sorted by index, hp, setting and seed;
+    /// read and checked on first use.
+    ///
+    /// # Errors
+    /// [`StoreError::Checksum`] or [`StoreError::Format`] if the section is damaged.
+    pub fn summary(&self) -> Result<&[TrialSummary]> {
+        if let Some(rows) = self.summary.get() {
+            return Ok(rows);
+        }
+        let e = &self.summary_entry;
+        let bytes = &self.map[e.offset as usize..(e.offset + e.len) as usize];
+        let found = hex(&Sha256::digest(bytes));
+        if found != e.sha256 {
+            return Err(StoreError::Checksum { path: self.path.clone(), expected: e.sha256.clone(), found });
+        }
+        let rows = summary::parse_rows(bytes).ok_or_else(|| StoreError::Format {
+            path: self.path.clone(),
+            expected: "summary rows".into(),
+            found: "an unknown setting code".into(),
+        })?;
+        let _ = self.summary.set(rows);
+        Ok(self.summary.get().expect("just set"))
     }
 
     /// Decodes every cell (checking every section) into a [`Benchmark`].

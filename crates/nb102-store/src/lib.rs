@@ -19,14 +19,16 @@ mod import;
 mod merge;
 mod record;
 mod setting;
+mod summary;
 mod trial_file;
 
-pub use bench_file::{write_benchmark, BenchmarkFile, BENCHMARK_EXTENSION, BENCHMARK_FORMAT_VERSION};
+pub use bench_file::{write_benchmark, BenchmarkFile, BenchmarkWriter, BENCHMARK_EXTENSION, BENCHMARK_FORMAT_VERSION};
 pub use error::{Result, StoreError};
 pub use import::{nats_tss_files, read_nats_tss_file, read_nats_tss_meta};
 pub use merge::{merge, simplify, Benchmark, BenchmarkKind, BenchmarkMeta, CellResults, TrialKey};
 pub use record::{python_sum, EvalPoint, MetricError, Metrics, NetConfig, Provenance, TrainEpoch, TrialRecord};
 pub use setting::{EvalSet, Hp, Setting};
+pub use summary::TrialSummary;
 pub use trial_file::{read_trial, write_trial, TRIAL_FORMAT_VERSION, TRIAL_SUFFIX};
 
 /// Trial files under the given folders (searched recursively), sorted; temporary files are skipped.

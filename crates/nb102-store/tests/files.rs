@@ -180,6 +180,22 @@ fn benchmark_files_read_lazily_and_check_every_byte() {
     assert!(file.cell(1).unwrap().is_none());
     assert!(file.cell(99_999).unwrap().is_none());
     assert_eq!(file.to_benchmark().unwrap(), benchmark);
+    // One summary row per trial, in file order, with the last-epoch accuracies of TrialRecord::metrics.
+    let rows = file.summary().unwrap();
+    let trials: Vec<_> = benchmark.cells().iter().flat_map(|(i, c)| c.trials().iter().map(move |t| (*i, t))).collect();
+    assert_eq!(rows.len(), trials.len());
+    for (row, (index, t)) in rows.iter().zip(trials) {
+        assert_eq!(
+            (row.index, row.hp, row.setting, row.seed, row.flops_m, row.params_mb),
+            (index, t.hp, t.setting, t.seed, t.flops_m, t.params_mb)
+        );
+        assert_eq!(
+            row.accuracy(Some(EvalSet::XValid)),
+            t.metrics(Some(EvalSet::XValid), None).ok().map(|m| m.accuracy)
+        );
+        assert_eq!(row.accuracy(None), Some(t.train.last().unwrap().top1));
+        assert_eq!(row.accuracy(Some(EvalSet::XTest)), None);
+    }
 
     // Shared by threads.
     std::thread::scope(|s| {
@@ -199,15 +215,22 @@ fn benchmark_files_read_lazily_and_check_every_byte() {
     let renamed = dir.0.join("demo-000000.nb102");
     std::fs::copy(&path, &renamed).unwrap();
     assert!(matches!(BenchmarkFile::open(&renamed), Err(StoreError::Checksum { .. })));
-    let mut bytes = std::fs::read(&path).unwrap();
-    let last = bytes.len() - 10;
-    bytes[last] ^= 0xff;
+    // The file ends with the summary (64 bytes per trial), preceded by the last cell's section.
+    let clean = std::fs::read(&path).unwrap();
+    let summary_start = clean.len() - 64 * benchmark.num_trials();
     let corrupt = dir.0.join("corrupt").join(&name);
     std::fs::create_dir_all(corrupt.parent().unwrap()).unwrap();
+    let mut bytes = clean.clone();
+    bytes[summary_start - 10] ^= 0xff;
     std::fs::write(&corrupt, &bytes).unwrap();
     let damaged = BenchmarkFile::open(&corrupt).unwrap();
     assert!(damaged.cell(0).unwrap().is_some());
     assert!(matches!(damaged.cell(11472), Err(StoreError::Checksum { .. })));
+    assert!(damaged.summary().is_ok());
+    let mut bytes = clean.clone();
+    bytes[summary_start + 20] ^= 0xff;
+    std::fs::write(&corrupt, &bytes).unwrap();
+    assert!(matches!(BenchmarkFile::open(&corrupt).unwrap().summary(), Err(StoreError::Checksum { .. })));
     // Truncation and other files.
     std::fs::write(&corrupt, &bytes[..15]).unwrap();
     assert!(matches!(BenchmarkFile::open(&corrupt), Err(StoreError::Format { .. })));

@@ -1,0 +1,107 @@
+//! The summary section of a benchmark file: one fixed-size row per trial with what whole-benchmark
+//! queries need (costs and last-epoch accuracies), so that `find_best` over 15,625 cells reads a few
+//! megabytes instead of decoding every cell.
+//!
+//! Row layout, 64 bytes little-endian: `u32` official index, `u16` hp, `u8` setting, `u8` 0, `u32` seed,
+//! `u32` 0, then `f64` FLOPs, parameters, and last-epoch accuracy on train, `x-valid`, `x-test`, `ori-test`
+//! (NaN where [`TrialRecord::metrics`] has none). Rows are sorted by index, hp, setting and seed.
+
+use crate::merge::CellResults;
+use crate::record::TrialRecord;
+use crate::setting::{EvalSet, Hp, Setting};
+
+/// Bytes per row.
+pub(crate) const ROW: usize = 64;
+
+const SETTINGS: [Setting; 5] =
+    [Setting::Cifar10Valid, Setting::Cifar10, Setting::Cifar100, Setting::ImageNet16_120, Setting::FashionMnist];
+
+/// The summary of one trial.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrialSummary {
+    /// Official index of the cell.
+    pub index: usize,
+    /// The schedule.
+    pub hp: Hp,
+    /// The setting.
+    pub setting: Setting,
+    /// The seed.
+    pub seed: u32,
+    /// FLOPs in millions.
+    pub flops_m: f64,
+    /// Parameters in millions.
+    pub params_mb: f64,
+    /// Accuracy after the last epoch on the training data, `x-valid`, `x-test`, `ori-test` (in that order),
+    /// where the trial has it.
+    pub final_accuracy: [Option<f64>; 4],
+}
+
+impl TrialSummary {
+    /// The last-epoch accuracy of `set` (`None`: training).
+    pub fn accuracy(&self, set: Option<EvalSet>) -> Option<f64> {
+        self.final_accuracy[match set {
+            None => 0,
+            Some(EvalSet::XValid) => 1,
+            Some(EvalSet::XTest) => 2,
+            Some(EvalSet::OriTest) => 3,
+        }]
+    }
+
+    fn of(index: usize, t: &TrialRecord) -> TrialSummary {
+        let acc = |set| t.metrics(set, None).ok().map(|m| m.accuracy);
+        TrialSummary {
+            index,
+            hp: t.hp,
+            setting: t.setting,
+            seed: t.seed,
+            flops_m: t.flops_m,
+            params_mb: t.params_mb,
+            final_accuracy: [
+                acc(None),
+                acc(Some(EvalSet::XValid)),
+                acc(Some(EvalSet::XTest)),
+                acc(Some(EvalSet::OriTest)),
+            ],
+        }
+    }
+}
+
+/// Appends the rows of one cell.
+pub(crate) fn append_rows(out: &mut Vec<u8>, index: usize, cell: &CellResults) {
+    for t in cell.trials() {
+        let s = TrialSummary::of(index, t);
+        out.extend_from_slice(&(s.index as u32).to_le_bytes());
+        out.extend_from_slice(&s.hp.epochs().to_le_bytes());
+        out.push(SETTINGS.iter().position(|x| *x == s.setting).expect("every setting has a code") as u8);
+        out.push(0);
+        out.extend_from_slice(&s.seed.to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes());
+        for v in [Some(s.flops_m), Some(s.params_mb)].into_iter().chain(s.final_accuracy) {
+            out.extend_from_slice(&v.unwrap_or(f64::NAN).to_le_bytes());
+        }
+    }
+}
+
+/// Parses rows; `None` if the bytes are not whole rows of known settings.
+pub(crate) fn parse_rows(bytes: &[u8]) -> Option<Vec<TrialSummary>> {
+    if bytes.len() % ROW != 0 {
+        return None;
+    }
+    bytes
+        .chunks_exact(ROW)
+        .map(|r| {
+            let u32_at = |i: usize| u32::from_le_bytes(r[i..i + 4].try_into().expect("4 bytes"));
+            let f64_at = |i: usize| f64::from_le_bytes(r[i..i + 8].try_into().expect("8 bytes"));
+            let finite = |v: f64| (!v.is_nan()).then_some(v);
+            Some(TrialSummary {
+                index: u32_at(0) as usize,
+                hp: Hp::new(u16::from_le_bytes([r[4], r[5]])),
+                setting: *SETTINGS.get(usize::from(r[6]))?,
+                seed: u32_at(8),
+                flops_m: f64_at(16),
+                params_mb: f64_at(24),
+                final_accuracy: [finite(f64_at(32)), finite(f64_at(40)), finite(f64_at(48)), finite(f64_at(56))],
+            })
+        })
+        .collect()
+}
