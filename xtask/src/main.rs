@@ -2,19 +2,28 @@
 //!
 //! Tasks:
 //! - `bench-space`: time parsing, index -> arch and arch -> index of `nb102-space` (see docs/PERFORMANCE.md).
+//! - `bench-store [--cells N]`: the benchmark-file targets on a full-size synthetic file (docs/PERFORMANCE.md).
 
 use anyhow::bail;
 
 mod bench_space;
+mod bench_store;
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     match args.next().as_deref() {
         Some("bench-space") => bench_space::run(args),
+        Some("bench-store") => bench_store::run(args),
+        // The optimised halves of bench-store, run by it.
+        Some("bench-store-release") => bench_store::release(args),
+        Some("bench-store-read") => bench_store::read(args),
         Some("-h" | "--help") | None => {
-            println!("usage: cargo xtask <task>\n\ntasks:\n  bench-space   time nb102-space's parse and index lookups");
+            println!(
+                "usage: cargo xtask <task>\n\ntasks:\n  bench-space   time nb102-space's parse and index lookups\n  \
+                 bench-store   benchmark-file targets on a full-size synthetic file [--cells N]"
+            );
             Ok(())
         }
-        Some(other) => bail!("unknown task: expected bench-space, found {other:?}"),
+        Some(other) => bail!("unknown task: expected bench-space or bench-store, found {other:?}"),
     }
 }

@@ -60,6 +60,34 @@ pub struct CellResults {
 }
 
 impl CellResults {
+    /// The trials of one cell, sorted by [`TrialKey`] (for writers that stream cells, such as generators).
+    ///
+    /// # Errors
+    /// [`StoreError::InvalidRecord`] for no trials, trials of different cells, a repeated key, or an invalid
+    /// record.
+    pub fn new(mut trials: Vec<TrialRecord>) -> Result<CellResults> {
+        let invalid = |expected: &str, found: String| StoreError::InvalidRecord {
+            what: "cell".into(),
+            expected: expected.into(),
+            found,
+        };
+        let first = trials.first().ok_or_else(|| invalid("at least one trial", "none".into()))?.arch;
+        for t in &trials {
+            t.validate()?;
+            if t.arch != first {
+                return Err(invalid(
+                    "trials of one cell",
+                    format!("cells {} and {}", first.official_index(), t.arch.official_index()),
+                ));
+            }
+        }
+        trials.sort_by_key(TrialKey::of);
+        if let Some(w) = trials.windows(2).find(|w| TrialKey::of(&w[0]) == TrialKey::of(&w[1])) {
+            return Err(invalid("one trial per key", w[0].describe()));
+        }
+        Ok(CellResults { trials })
+    }
+
     /// The cell (taken from its first trial; every cell has at least one).
     pub fn arch(&self) -> Arch {
         self.trials[0].arch

@@ -145,10 +145,11 @@ impl TrialRecord {
             let (cur_time, all_time) = match train.time {
                 None => (None, None),
                 Some(cur) => {
-                    let times: Option<Vec<f64>> = self.train[..=upto].iter().map(|x| x.time).collect();
-                    let times =
-                        times.ok_or_else(|| MetricError::Missing(format!("train time of every epoch to {e}")))?;
-                    (Some(cur), Some(python_sum(&times)))
+                    // Summed left to right from 0, as Python's sum, in one pass.
+                    let total = self.train[..=upto].iter().try_fold(0.0, |acc, x| x.time.map(|t| acc + t));
+                    let total =
+                        total.ok_or_else(|| MetricError::Missing(format!("train time of every epoch to {e}")))?;
+                    (Some(cur), Some(total))
                 }
             };
             return Ok(Metrics { epoch: e, loss: train.loss, accuracy: train.top1, cur_time, all_time });
@@ -160,10 +161,17 @@ impl TrialRecord {
         let has_times = self.eval.values().flatten().any(|p| p.time.is_some());
         let (cur_time, all_time) = if has_times {
             // Points are sorted by epoch: epochs 0..=e are all there exactly when the first e + 1 points are them.
-            let first = points.get(..=upto).filter(|ps| ps.iter().enumerate().all(|(i, p)| usize::from(p.epoch) == i));
-            let times: Option<Vec<f64>> = first.and_then(|ps| ps.iter().map(|p| p.time).collect());
-            let times = times.ok_or_else(|| MetricError::Missing(format!("{set} time of every epoch to {e}")))?;
-            (Some(times[upto]), Some(python_sum(&times)))
+            let total = points.get(..=upto).and_then(|ps| {
+                ps.iter().enumerate().try_fold(0.0, |acc, (i, p)| {
+                    if usize::from(p.epoch) == i {
+                        p.time.map(|t| acc + t)
+                    } else {
+                        None
+                    }
+                })
+            });
+            let total = total.ok_or_else(|| MetricError::Missing(format!("{set} time of every epoch to {e}")))?;
+            (point.time, Some(total))
         } else {
             (None, None)
         };

@@ -1,0 +1,259 @@
+//! `cargo xtask bench-store`: the benchmark-file targets on a full-size synthetic file.
+//!
+//! Writes (once, kept under `target/bench-store/`) a synthetic benchmark of the official shape: 15,625 cells,
+//! each with 200-epoch trials on the four settings with seeds 777/888/999 and 12-epoch trials with seed 111
+//! (and 777 on cifar10-valid), sets evaluated every epoch or only after the last as in the official records.
+//! The numbers are generated, and the file says so (`kind: synthetic`). Then, in a fresh process so that the
+//! memory figure is the reader's alone, it measures opening, resident memory after opening, `more_info` on
+//! cold and warm cells, and `find_best` over every cell. The reference's API is timed on the official sample
+//! records in the same run when the set-up venv and the reference data are there.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use nb102_api::{Api, Seeds};
+use nb102_space::{official_archs, Arch, NUM_ARCHS};
+use nb102_store::{
+    BenchmarkKind, BenchmarkMeta, BenchmarkWriter, CellResults, EvalPoint, EvalSet, Hp, NetConfig, Provenance, Setting,
+    TrainEpoch, TrialRecord,
+};
+use rand::{Rng, SeedableRng};
+
+pub(crate) fn run(args: impl Iterator<Item = String>) -> anyhow::Result<()> {
+    // The generator and the reader run as an optimised build of this crate: encoding and decoding gigabytes
+    // with unoptimised dependencies would measure the build, not the format.
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["run", "--release", "-q", "-p", "xtask", "--target-dir"])
+        .arg(root.join("target/xtask"))
+        .args(["--", "bench-store-release"])
+        .args(args)
+        .status()?;
+    if !status.success() {
+        bail!("the optimised benchmark failed: expected exit status 0, found {status}");
+    }
+    reference(&root)
+}
+
+/// Generates the file if needed and runs the reader in a fresh process: `cargo xtask bench-store` runs it.
+pub(crate) fn release(mut args: impl Iterator<Item = String>) -> anyhow::Result<()> {
+    let mut cells = NUM_ARCHS;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--cells" => {
+                cells = args.next().context("--cells needs a number")?.parse().context("--cells needs a number")?
+            }
+            other => bail!("unexpected argument: expected --cells N, found {other:?}"),
+        }
+    }
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bench-store");
+    std::fs::create_dir_all(&dir)?;
+    let path = match find_existing(&dir, &format!("synthetic-{cells}-"))? {
+        Some(path) => path,
+        None => {
+            let start = Instant::now();
+            let path = generate(&dir.join(format!("synthetic-{cells}")), cells)?;
+            println!("wrote {} in {:.1} s", path.display(), start.elapsed().as_secs_f64());
+            path
+        }
+    };
+    let size = std::fs::metadata(&path)?.len();
+    println!("file: {} ({:.2} GB, {cells} cells)", path.display(), size as f64 / 1e9);
+    let status = Command::new(std::env::current_exe()?).arg("bench-store-read").arg(&path).status()?;
+    if !status.success() {
+        bail!("the reading benchmark failed: expected exit status 0, found {status}");
+    }
+    Ok(())
+}
+
+/// The reading half, in a fresh process so that its memory is the reader's alone.
+pub(crate) fn read(mut args: impl Iterator<Item = String>) -> anyhow::Result<()> {
+    let path = PathBuf::from(args.next().context("bench-store-read needs a file")?);
+    let rss_before = rss_mb()?;
+    let mut opens: Vec<f64> = (0..5)
+        .map(|_| {
+            let start = Instant::now();
+            let api = Api::open(&path).map(|_| ());
+            api.map(|()| start.elapsed().as_secs_f64() * 1e3)
+        })
+        .collect::<Result<_, _>>()?;
+    opens.sort_by(f64::total_cmp);
+    let api = Api::open(&path)?;
+    let rss_open = rss_mb()?;
+    println!(
+        "open: {:.2} ms (median of 5)   resident memory: {rss_before:.1} MB before, {rss_open:.1} MB after open",
+        opens[2]
+    );
+
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    let sample: Vec<usize> = (0..1000).map(|_| rng.random_range(0..api.file().len())).collect();
+    let indices: Vec<usize> = api.file().indices().collect();
+    let query = |i: usize| {
+        api.more_info(indices[i], Setting::Cifar100, Hp::H200, None, &mut Seeds::Mean).map(|m| m.train.accuracy)
+    };
+    let start = Instant::now();
+    for &i in &sample {
+        query(i)?;
+    }
+    let cold = start.elapsed().as_secs_f64() * 1e6 / sample.len() as f64;
+    let mut warm: Vec<f64> = Vec::new();
+    for _ in 0..5 {
+        let start = Instant::now();
+        for &i in &sample {
+            std::hint::black_box(query(i)?);
+        }
+        warm.push(start.elapsed().as_secs_f64() * 1e6 / sample.len() as f64);
+    }
+    warm.sort_by(f64::total_cmp);
+    println!(
+        "more_info (cifar100, hp 200, mean of 3 seeds): {cold:.1} µs on a cell's first query, {:.2} µs warm",
+        warm[2]
+    );
+    println!("resident memory after 1,000 cells decoded: {:.1} MB", rss_mb()?);
+
+    for round in ["first", "warm"] {
+        let start = Instant::now();
+        let best = api.find_best(Setting::Cifar10Valid, Some(EvalSet::XValid), Hp::H12, None, None)?;
+        println!("find_best over all cells ({round}): {:.1} ms -> {best:?}", start.elapsed().as_secs_f64() * 1e3);
+    }
+    println!("resident memory at the end: {:.1} MB", rss_mb()?);
+    Ok(())
+}
+
+/// Generates the synthetic file, one cell at a time.
+fn generate(prefix: &Path, cells: usize) -> anyhow::Result<PathBuf> {
+    let meta = BenchmarkMeta {
+        description:
+            "synthetic numbers in the shape of NAS-Bench-201, for benchmarking the software; not training results"
+                .into(),
+        kind: BenchmarkKind::Synthetic,
+    };
+    let mut writer = BenchmarkWriter::create(prefix, meta)?;
+    let progress = indicatif::ProgressBar::new(cells as u64).with_style(
+        indicatif::ProgressStyle::with_template("generating {bar:30} {pos}/{len} cells {eta}")
+            .expect("a valid template"),
+    );
+    let archs: Vec<Arch> = official_archs().take(cells).collect();
+    for (index, arch) in archs.into_iter().enumerate() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(index as u64);
+        let mut trials = Vec::new();
+        for setting in Setting::NB201 {
+            for seed in [777, 888, 999] {
+                trials.push(trial(&mut rng, arch, setting, Hp::H200, seed));
+            }
+            trials.push(trial(&mut rng, arch, setting, Hp::H12, 111));
+            if setting == Setting::Cifar10Valid {
+                trials.push(trial(&mut rng, arch, setting, Hp::H12, 777));
+            }
+        }
+        writer.add_cell(index, &CellResults::new(trials)?)?;
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    Ok(writer.finish()?)
+}
+
+fn trial(rng: &mut impl Rng, arch: Arch, setting: Setting, hp: Hp, seed: u32) -> TrialRecord {
+    let epochs = hp.epochs();
+    let quality: f64 = rng.random_range(0.3..0.95);
+    let curve = |e: u16, rng: &mut dyn rand::RngCore| {
+        100.0 * quality * (1.0 - (-f64::from(e + 1) / 20.0).exp()) + rng.random_range(-0.5..0.5)
+    };
+    let train = (0..epochs)
+        .map(|e| TrainEpoch {
+            loss: 2.3 * (1.0 - quality) + 1.0 / f64::from(e + 1),
+            top1: curve(e, rng),
+            top5: None,
+            time: Some(7.2),
+        })
+        .collect();
+    // As in the official records: some sets are evaluated every epoch, others only after the last of 200, but
+    // every set has a (pseudo) time at every epoch.
+    let sets: &[(EvalSet, bool)] = match setting {
+        Setting::Cifar10Valid => &[(EvalSet::XValid, true), (EvalSet::OriTest, hp == Hp::H12)],
+        Setting::Cifar10 => &[(EvalSet::OriTest, true)],
+        _ => &[(EvalSet::OriTest, true), (EvalSet::XValid, hp == Hp::H12), (EvalSet::XTest, hp == Hp::H12)],
+    };
+    let eval: BTreeMap<EvalSet, Vec<EvalPoint>> = sets
+        .iter()
+        .map(|&(set, every_epoch)| {
+            let points = (0..epochs)
+                .map(|e| {
+                    let evaluated = every_epoch || e == epochs - 1;
+                    let accuracy = evaluated.then(|| curve(e, rng));
+                    EvalPoint { epoch: e, loss: accuracy.map(|a| (100.0 - a) / 40.0), accuracy, time: Some(1.02) }
+                })
+                .collect();
+            (set, points)
+        })
+        .collect();
+    TrialRecord {
+        arch,
+        setting,
+        hp,
+        seed,
+        net: NetConfig { channels: 16, cells: 5, classes: 10 },
+        train,
+        eval,
+        params_mb: 0.5,
+        flops_m: 70.0,
+        latency: vec![0.0139],
+        provenance: Provenance {
+            producer: "synthetic (cargo xtask bench-store)".into(),
+            config_hash: None,
+            device: None,
+            dataset_fingerprint: None,
+        },
+        weights: None,
+    }
+}
+
+/// The reference's API on the official sample records, timed in the same run, when both are at hand.
+fn reference(root: &Path) -> anyhow::Result<()> {
+    let python = root.join(".venv/bin/python");
+    let data = std::env::var_os("NB102_REFERENCE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("../shared/reference"))
+        .join("nats-tss-sample");
+    if !python.exists() || !data.is_dir() {
+        println!("reference: skipped (needs {} and {})", python.display(), data.display());
+        return Ok(());
+    }
+    let status = Command::new(&python)
+        .arg(root.join("scripts/bench/store_reference.py"))
+        .arg(&data)
+        .env("PYTHONWARNINGS", "ignore")
+        .status()
+        .with_context(|| format!("running {}", python.display()))?;
+    if !status.success() {
+        bail!("scripts/bench/store_reference.py failed: expected exit status 0, found {status}");
+    }
+    Ok(())
+}
+
+fn find_existing(dir: &Path, prefix: &str) -> anyhow::Result<Option<PathBuf>> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if name.starts_with(prefix) && name.ends_with(".nb102") {
+            return Ok(Some(path));
+        }
+    }
+    Ok(None)
+}
+
+/// Resident memory of this process in MB (Linux).
+fn rss_mb() -> anyhow::Result<f64> {
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .context("expected a VmRSS line in /proc/self/status, found none")?;
+    Ok(kb / 1024.0)
+}
