@@ -50,7 +50,7 @@ pub(crate) fn run(command: ArchCommand, out: &mut impl Write) -> Result<(), Fail
         ArchCommand::Index { arch } => writeln!(out, "{}", parse_arch(&arch)?.official_index())?,
         ArchCommand::Str { index } => writeln!(out, "{}", parse_index(&index)?)?,
         ArchCommand::Info { arch, json } => {
-            let arch = if arch.bytes().all(|b| b.is_ascii_digit()) { parse_index(&arch)? } else { parse_arch(&arch)? };
+            let arch = Arch::from_index_or_str(&arch).map_err(|e| Failure::Input(e.into()))?;
             let m = arch.adjacency_matrix();
             let info = json!({
                 "index": arch.official_index(),

@@ -124,11 +124,7 @@ impl Api {
     /// # Errors
     /// [`ApiError::Space`] for a string that does not parse or an index out of range.
     pub fn index_of(&self, arch: &str) -> Result<usize> {
-        if !arch.is_empty() && arch.bytes().all(|b| b.is_ascii_digit()) {
-            let index = arch.parse::<usize>().unwrap_or(usize::MAX);
-            return Ok(Arch::from_official_index(index)?.official_index());
-        }
-        Ok(arch.parse::<Arch>()?.official_index())
+        Ok(Arch::from_index_or_str(arch)?.official_index())
     }
 
     /// The reference's `get_metrics(dataset, setname, iepoch, is_random)`; `set` `None` is `'train'`.

@@ -99,13 +99,7 @@ struct NetArgs {
 
 impl NetArgs {
     fn config(&self) -> anyhow::Result<(NetworkConfig, Dataset)> {
-        let arch: Arch = if self.arch.bytes().all(|b| b.is_ascii_digit()) {
-            let index =
-                self.arch.parse().map_err(|_| anyhow!("invalid index: expected 0..15625, found {:?}", self.arch))?;
-            Arch::from_official_index(index)?
-        } else {
-            self.arch.parse()?
-        };
+        let arch = Arch::from_index_or_str(&self.arch)?;
         let dataset: Dataset = self.dataset.parse()?;
         let config = NetworkConfig {
             channels: self.channels,

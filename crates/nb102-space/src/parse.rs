@@ -73,6 +73,24 @@ impl FromStr for Arch {
     }
 }
 
+impl Arch {
+    /// A cell as command lines and query APIs take it: an official index written in decimal, or any spelling
+    /// of an architecture string that [`FromStr`] accepts.
+    ///
+    /// # Errors
+    /// [`SpaceError::IndexOutOfRange`] for an index of 15625 or more; [`SpaceError::Parse`] for a string.
+    pub fn from_index_or_str(text: &str) -> Result<Arch> {
+        if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+            // Digits too many for a u64 are out of range like any other large index.
+            let index = text.parse::<u64>().unwrap_or(u64::MAX);
+            return usize::try_from(index)
+                .map_err(|_| SpaceError::IndexOutOfRange(index))
+                .and_then(Arch::from_official_index);
+        }
+        text.parse()
+    }
+}
+
 /// What an input of node `to` may be, for the error message.
 const INPUT_EXPECTED: [&str; NUM_NODES] =
     ["", "input 0 for node 1", "input 0 or 1 for node 2", "input 0, 1 or 2 for node 3"];
@@ -146,6 +164,15 @@ mod tests {
             "\"skip_connect~0\"",
         );
         check_error("|none~0~1|+||+||", 6, "an input node number", "\"0~1\"");
+    }
+
+    #[test]
+    fn indices_and_strings_name_cells() {
+        assert_eq!(Arch::from_index_or_str("1462").unwrap().official_index(), 1462);
+        assert_eq!(Arch::from_index_or_str(OFFICIAL_1).unwrap().official_index(), 1);
+        assert_eq!(Arch::from_index_or_str("15625"), Err(SpaceError::IndexOutOfRange(15625)));
+        assert_eq!(Arch::from_index_or_str("99999999999999999999999"), Err(SpaceError::IndexOutOfRange(u64::MAX)));
+        assert!(matches!(Arch::from_index_or_str("-1"), Err(SpaceError::Parse { .. })));
     }
 
     #[test]
