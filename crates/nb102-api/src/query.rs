@@ -141,8 +141,8 @@ impl Api {
         seeds: &mut Seeds<'_>,
     ) -> Result<Metrics> {
         let trials = self.trials(index, setting, hp)?;
-        let seed = pick(&trials, seeds, index)?;
-        metrics_of(&trials, set, epoch, seed).map_err(|e| e.into_error(index, setting, hp))
+        let picked = pick(&trials, seeds, index)?;
+        metrics_of(&trials, set, epoch, picked).map_err(|e| query_error(e, index, setting, hp))
     }
 
     /// The reference's `get_more_info(index, dataset, iepoch, hp, is_random)`.
@@ -159,9 +159,9 @@ impl Api {
         seeds: &mut Seeds<'_>,
     ) -> Result<MoreInfo> {
         let trials = self.trials(index, setting, hp)?;
-        let seed = pick(&trials, seeds, index)?;
-        let query = |set| metrics_of(&trials, set, epoch, seed);
-        let fail = |e: Missing| e.into_error(index, setting, hp);
+        let picked = pick(&trials, seeds, index)?;
+        let query = |set| metrics_of(&trials, set, epoch, picked);
+        let fail = |e| query_error(e, index, setting, hp);
         let train = query(None).map_err(fail)?;
         let (valid, test, valtest) = match setting {
             Setting::Cifar10Valid => {
@@ -326,36 +326,29 @@ pub fn remap_names(dataset: &str, metric: &str) -> Result<(Setting, Option<EvalS
     Ok((setting, set))
 }
 
-/// Why one query of the trials has no answer; mapped to an [`ApiError`] with the query's context.
-enum Missing {
-    Epoch(u16, u16),
-    Seed(u32, Vec<u32>),
-    Metric(String),
-}
-
-impl Missing {
-    fn into_error(self, index: usize, setting: Setting, hp: Hp) -> ApiError {
-        match self {
-            Missing::Epoch(epoch, epochs) => ApiError::Epoch { epoch, epochs },
-            Missing::Seed(seed, seeds) => ApiError::UnknownSeed { index, setting, hp, seed, seeds },
-            Missing::Metric(what) => ApiError::Unavailable { index, setting, hp, what },
-        }
+/// A trial's [`MetricError`] as an [`ApiError`], with the query's context.
+fn query_error(error: MetricError, index: usize, setting: Setting, hp: Hp) -> ApiError {
+    match error {
+        MetricError::Epoch { epoch, epochs } => ApiError::Epoch { epoch, epochs },
+        MetricError::Missing(what) => ApiError::Unavailable { index, setting, hp, what },
     }
 }
 
-/// The seed a query reads (`None`: the mean).
-fn pick(trials: &[&TrialRecord], seeds: &mut Seeds<'_>, index: usize) -> Result<Option<u32>> {
+/// The position among `trials` of the trial a query reads (`None`: the mean of all).
+fn pick(trials: &[&TrialRecord], seeds: &mut Seeds<'_>, index: usize) -> Result<Option<usize>> {
     match seeds {
         Seeds::Mean => Ok(None),
-        Seeds::Seed(seed) => {
-            if trials.iter().any(|t| t.seed == *seed) {
-                Ok(Some(*seed))
-            } else {
-                let t = trials[0];
-                Err(Missing::Seed(*seed, trials.iter().map(|t| t.seed).collect()).into_error(index, t.setting, t.hp))
-            }
-        }
-        Seeds::Random(rng) => Ok(Some(trials[rng.random_range(0..trials.len())].seed)),
+        Seeds::Seed(seed) => match trials.iter().position(|t| t.seed == *seed) {
+            Some(at) => Ok(Some(at)),
+            None => Err(ApiError::UnknownSeed {
+                index,
+                setting: trials[0].setting,
+                hp: trials[0].hp,
+                seed: *seed,
+                seeds: trials.iter().map(|t| t.seed).collect(),
+            }),
+        },
+        Seeds::Random(rng) => Ok(Some(rng.random_range(0..trials.len()))),
     }
 }
 
@@ -365,42 +358,26 @@ fn metrics_of(
     trials: &[&TrialRecord],
     set: Option<EvalSet>,
     epoch: Option<u16>,
-    seed: Option<u32>,
-) -> Result<Metrics, Missing> {
-    let all: Vec<Metrics> = trials.iter().map(|t| trial_metrics(t, set, epoch)).collect::<Result<_, _>>()?;
-    match seed {
-        Some(seed) => {
-            let at = trials
-                .iter()
-                .position(|t| t.seed == seed)
-                .ok_or_else(|| Missing::Seed(seed, trials.iter().map(|t| t.seed).collect()))?;
-            Ok(all[at])
-        }
-        None => {
-            // The reference: a key is None if its first value is None, else the mean (None later is a TypeError).
-            let optional = |f: fn(&Metrics) -> Option<f64>, what: &str| -> Result<Option<f64>, Missing> {
-                if f(&all[0]).is_none() {
-                    return Ok(None);
-                }
-                let values: Option<Vec<f64>> = all.iter().map(f).collect();
-                values.map(|v| Some(mean(&v))).ok_or_else(|| Missing::Metric(format!("{what} of every seed")))
-            };
-            Ok(Metrics {
-                epoch: all[0].epoch,
-                loss: mean(&all.iter().map(|m| m.loss).collect::<Vec<_>>()),
-                accuracy: mean(&all.iter().map(|m| m.accuracy).collect::<Vec<_>>()),
-                cur_time: optional(|m| m.cur_time, "time")?,
-                all_time: optional(|m| m.all_time, "time")?,
-            })
-        }
+    pick: Option<usize>,
+) -> Result<Metrics, MetricError> {
+    let all: Vec<Metrics> = trials.iter().map(|t| t.metrics(set, epoch)).collect::<Result<_, _>>()?;
+    if let Some(at) = pick {
+        return Ok(all[at]);
     }
-}
-
-/// `ResultsCount.get_train` / `get_eval` of one trial.
-fn trial_metrics(t: &TrialRecord, set: Option<EvalSet>, epoch: Option<u16>) -> Result<Metrics, Missing> {
-    t.metrics(set, epoch).map_err(|e| match e {
-        MetricError::Epoch { epoch, epochs } => Missing::Epoch(epoch, epochs),
-        MetricError::Missing(what) => Missing::Metric(what),
+    // The reference: a key is None if its first value is None, else the mean (None later is a TypeError).
+    let optional = |f: fn(&Metrics) -> Option<f64>, what: &str| -> Result<Option<f64>, MetricError> {
+        if f(&all[0]).is_none() {
+            return Ok(None);
+        }
+        let values: Option<Vec<f64>> = all.iter().map(f).collect();
+        values.map(|v| Some(mean(&v))).ok_or_else(|| MetricError::Missing(format!("{what} of every seed")))
+    };
+    Ok(Metrics {
+        epoch: all[0].epoch,
+        loss: mean(&all.iter().map(|m| m.loss).collect::<Vec<_>>()),
+        accuracy: mean(&all.iter().map(|m| m.accuracy).collect::<Vec<_>>()),
+        cur_time: optional(|m| m.cur_time, "time")?,
+        all_time: optional(|m| m.all_time, "time")?,
     })
 }
 
