@@ -68,6 +68,19 @@ pub fn write_benchmark(benchmark: &Benchmark, prefix: &Path) -> Result<PathBuf> 
     writer.finish()
 }
 
+/// Writes `file` without any weights as `PREFIX-XXXXXX.nb102`, one cell at a time (so in little memory, whatever
+/// the file's size), and returns that path. Every section is checked as it is read.
+///
+/// # Errors
+/// A damaged section, or [`StoreError::Io`].
+pub fn simplify_file(file: &BenchmarkFile, prefix: &Path) -> Result<PathBuf> {
+    let mut writer = BenchmarkWriter::create(prefix, file.meta().clone())?;
+    for index in file.indices() {
+        writer.add_cell(index, &file.cell(index)?.expect("listed cells exist").without_weights())?;
+    }
+    writer.finish()
+}
+
 /// Writes a benchmark file cell by cell, so that a file of any size is written in little memory: sections
 /// go to a temporary file beside the output, then the header and the sections are joined under the final,
 /// digest-bearing name (atomically). A writer dropped before [`BenchmarkWriter::finish`] removes its

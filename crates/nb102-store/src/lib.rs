@@ -22,7 +22,9 @@ mod setting;
 mod summary;
 mod trial_file;
 
-pub use bench_file::{write_benchmark, BenchmarkFile, BenchmarkWriter, BENCHMARK_EXTENSION, BENCHMARK_FORMAT_VERSION};
+pub use bench_file::{
+    simplify_file, write_benchmark, BenchmarkFile, BenchmarkWriter, BENCHMARK_EXTENSION, BENCHMARK_FORMAT_VERSION,
+};
 pub use error::{Result, StoreError};
 pub use import::{nats_tss_files, read_nats_tss_file, read_nats_tss_meta};
 pub use merge::{merge, simplify, Benchmark, BenchmarkKind, BenchmarkMeta, CellResults, TrialKey};

@@ -98,6 +98,11 @@ impl CellResults {
         &self.trials
     }
 
+    /// The same trials without their weights (the reference's `clear_params`).
+    pub fn without_weights(&self) -> CellResults {
+        CellResults { trials: self.trials.iter().map(TrialRecord::without_weights).collect() }
+    }
+
     /// The trial with `key`, if present.
     pub fn trial(&self, key: TrialKey) -> Option<&TrialRecord> {
         self.trials.binary_search_by(|t| TrialKey::of(t).cmp(&key)).ok().map(|i| &self.trials[i])
@@ -155,13 +160,7 @@ pub fn merge(meta: BenchmarkMeta, inputs: impl IntoIterator<Item = (String, Tria
 
 /// The same benchmark without any weights (the reference's `clear_params`).
 pub fn simplify(benchmark: &Benchmark) -> Benchmark {
-    let cells = benchmark
-        .cells
-        .iter()
-        .map(|(index, cell)| {
-            (*index, CellResults { trials: cell.trials.iter().map(TrialRecord::without_weights).collect() })
-        })
-        .collect();
+    let cells = benchmark.cells.iter().map(|(index, cell)| (*index, cell.without_weights())).collect();
     Benchmark { meta: benchmark.meta.clone(), cells }
 }
 
