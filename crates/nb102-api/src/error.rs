@@ -18,6 +18,14 @@ pub enum ApiError {
         /// The schedule asked for.
         hp: Hp,
     },
+    /// No trial of the cell for this setting, with any schedule.
+    #[error("cell {index} has no {setting} trials")]
+    NoSetting {
+        /// The cell.
+        index: usize,
+        /// The setting asked for.
+        setting: Setting,
+    },
     /// A seed the cell was not trained with.
     #[error("cell {index} has no {setting} hp {hp} trial with seed {seed}: expected one of {seeds:?}")]
     UnknownSeed {

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use nb102_store::{BenchmarkFile, BenchmarkKind, BenchmarkMeta, StoreError, TrialRecord};
+use nb102_store::{BenchmarkFile, BenchmarkKind, BenchmarkMeta, BenchmarkWriter, CellResults, StoreError, TrialRecord};
 use serde_json::json;
 
 use crate::Failure;
@@ -63,6 +63,16 @@ pub(crate) enum ImportCommand {
     NatsTss {
         /// The archive folder.
         dir: PathBuf,
+        /// Output prefix: the file written is PREFIX-XXXXXX.nb102.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// NAS-Bench-201 torch.save files: a benchmark file (NAS-Bench-201-v1_1-096897.pth) or per-cell
+    /// archive files (000123-FULL.pth, with weights), in the zip or the legacy serialization.
+    Nb201Pth {
+        /// The files; their cells are merged into one benchmark file.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
         /// Output prefix: the file written is PREFIX-XXXXXX.nb102.
         #[arg(short, long)]
         output: PathBuf,
@@ -194,27 +204,68 @@ pub(crate) fn info(args: InfoArgs, out: &mut impl Write) -> Result<(), Failure> 
 }
 
 pub(crate) fn import(command: ImportCommand, out: &mut impl Write) -> Result<(), Failure> {
-    let ImportCommand::NatsTss { dir, output: prefix } = command;
-    let files = nb102_store::nats_tss_files(&dir).map_err(input)?;
-    let progress = ProgressBar::new(files.len() as u64).with_style(
-        ProgressStyle::with_template("importing {bar:30} {pos}/{len} cells {eta}").expect("a valid template"),
-    );
-    let mut records = Vec::new();
-    for path in &files {
-        let label = path.display().to_string();
-        records.extend(nb102_store::read_nats_tss_file(path).map_err(input)?.into_iter().map(|r| (label.clone(), r)));
-        progress.inc(1);
-    }
-    progress.finish_and_clear();
-    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let meta = BenchmarkMeta {
-        description: format!("NATS-Bench topology archive {name}, imported"),
-        kind: BenchmarkKind::Nb201,
+    // Cells go to the writer one by one, so that the whole archive never sits in memory.
+    let path = match command {
+        ImportCommand::NatsTss { dir, output: prefix } => {
+            let files = nb102_store::nats_tss_files(&dir).map_err(input)?;
+            let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let meta = BenchmarkMeta {
+                description: format!("NATS-Bench topology archive {name}, imported"),
+                kind: BenchmarkKind::Nb201,
+            };
+            let mut writer = BenchmarkWriter::create(&prefix, meta).map_err(output)?;
+            let progress = bar(files.len() as u64, "importing {bar:30} {pos}/{len} cells {eta}");
+            for path in &files {
+                let records = nb102_store::read_nats_tss_file(path).map_err(input)?;
+                let index = records.first().map(|r| r.arch.official_index()).unwrap_or_default();
+                writer.add_cell(index, &CellResults::new(records).map_err(input)?).map_err(written)?;
+                progress.inc(1);
+            }
+            progress.finish_and_clear();
+            writer.finish().map_err(output)?
+        }
+        ImportCommand::Nb201Pth { files, output: prefix } => {
+            let names: Vec<String> = files
+                .iter()
+                .map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
+                .collect();
+            let meta = BenchmarkMeta {
+                description: format!("NAS-Bench-201 {}, imported", names.join(", ")),
+                kind: BenchmarkKind::Nb201,
+            };
+            let mut writer = BenchmarkWriter::create(&prefix, meta).map_err(output)?;
+            let progress = bar(files.len() as u64, "importing {bar:30} {pos}/{len} files, {msg} {eta}");
+            let (mut cells, mut write_failure) = (0, None);
+            for path in &files {
+                let read = nb102_store::read_nb201_pth(path, |index, records| {
+                    match writer.add_cell(index, &CellResults::new(records)?) {
+                        // Stop the reading, and keep the error: it is the output's, not the input's.
+                        Err(err @ StoreError::Io { .. }) => {
+                            write_failure = Some(err);
+                            Err(StoreError::Io { path: prefix.clone(), source: std::io::Error::other("not written") })
+                        }
+                        other => other,
+                    }?;
+                    cells += 1;
+                    progress.set_message(format!("{cells} cells"));
+                    Ok(())
+                });
+                if let Some(err) = write_failure.take() {
+                    return Err(output(err));
+                }
+                read.map_err(input)?;
+                progress.inc(1);
+            }
+            progress.finish_and_clear();
+            writer.finish().map_err(output)?
+        }
     };
-    let benchmark = nb102_store::merge(meta, records).map_err(input)?;
-    let path = nb102_store::write_benchmark(&benchmark, &prefix).map_err(output)?;
     writeln!(out, "{}", path.display())?;
     Ok(())
+}
+
+fn bar(len: u64, template: &str) -> ProgressBar {
+    ProgressBar::new(len).with_style(ProgressStyle::with_template(template).expect("a valid template"))
 }
 
 /// The record as JSON, its weights replaced by their size.
@@ -230,4 +281,12 @@ fn input(err: StoreError) -> Failure {
 
 fn output(err: StoreError) -> Failure {
     Failure::Other(err.into())
+}
+
+/// An error of a writer: its I/O errors are the output's, anything else (a cell given twice) the input's.
+fn written(err: StoreError) -> Failure {
+    match err {
+        StoreError::Io { .. } => output(err),
+        other => input(other),
+    }
 }

@@ -19,4 +19,4 @@ mod query;
 
 pub use error::{ApiError, Result};
 pub use nb102_store::Metrics;
-pub use query::{remap_names, Api, CostInfo, MoreInfo, Seeds, Simulated, UsedTime};
+pub use query::{remap_names, Api, CostInfo, MoreInfo, NetworkSpec, Seeds, Simulated, UsedTime};

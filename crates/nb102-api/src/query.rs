@@ -1,15 +1,20 @@
 //! Queries over a benchmark file with the semantics of the reference's API (`nats_bench` 1.8, which
-//! `nas_201_api` 2.1 shares): `get_metrics`, `get_more_info`, `get_cost_info`, `find_best`.
+//! `nas_201_api` 2.1 shares): `get_metrics`, `get_more_info`, `get_cost_info`, `find_best`, `simulate_train_eval`,
+//! `statistics`, `get_net_config`, `get_net_param`.
 //!
 //! What differs on purpose: the schedule (`hp`) and the choice of seeds are explicit arguments instead of
 //! the reference's silent `hp='12'` and `is_random=True`; a random seed comes from the caller's generator.
 //! Arithmetic follows the reference's order (Python's `sum` from 0, then a division), so means equal its
-//! numbers to the last bit.
+//! numbers to the last bit. Where the two reference versions differ, this follows `nats_bench`: cost times
+//! are Python sums (`nas_201_api` 2.1 used numpy's pairwise `np.sum`, equal but for the last bits), and the
+//! costs of seeds that disagree come from seed 888 (2.1 averaged them).
 
 use std::path::Path;
 
 use nb102_space::{Arch, NUM_ARCHS};
-use nb102_store::{python_sum as sum, BenchmarkFile, EvalSet, Hp, MetricError, Metrics, Setting, TrialRecord};
+use nb102_store::{
+    python_sum as sum, BenchmarkFile, CellResults, EvalSet, Hp, MetricError, Metrics, NetConfig, Setting, TrialRecord,
+};
 use rand::Rng;
 
 use crate::error::{ApiError, Result};
@@ -68,6 +73,15 @@ pub struct CostInfo {
     pub latency: Option<f64>,
     /// `T-train@epoch`, `T-train@total`, `T-<set>@epoch`, `T-<set>@total`.
     pub times: Vec<(String, Option<f64>)>,
+}
+
+/// The reference's `get_net_config`: the cell and the network it was trained as (`infer.tiny`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NetworkSpec {
+    /// The cell.
+    pub arch: Arch,
+    /// Channels C, cells per stage N and classes.
+    pub config: NetConfig,
 }
 
 /// What a simulated training run returns (the reference's `simulate_train_eval`).
@@ -293,12 +307,58 @@ impl Api {
         Ok(counts)
     }
 
-    /// The trials of one cell for a setting and schedule, in increasing seed order.
-    fn trials(&self, index: usize, setting: Setting, hp: Hp) -> Result<Vec<&TrialRecord>> {
+    /// The reference's `get_net_config(index, dataset)`: the network the cell's trials on `setting` trained
+    /// (those of the shortest schedule, as the reference reads its first).
+    ///
+    /// # Errors
+    /// Unknown cell, or no trials on `setting`.
+    pub fn net_config(&self, index: usize, setting: Setting) -> Result<NetworkSpec> {
+        let cell = self.cell(index)?;
+        // Trials are sorted by schedule first.
+        let trial = cell.trials().iter().find(|t| t.setting == setting);
+        let trial = trial.ok_or(ApiError::NoSetting { index, setting })?;
+        Ok(NetworkSpec { arch: trial.arch, config: trial.net })
+    }
+
+    /// The reference's `get_net_param(index, dataset, seed, hp)`: the trained weights (a safetensors file with the
+    /// reference's state-dict keys) of the trial with `seed`, or of every trial when `seed` is `None`, by seed.
+    ///
+    /// # Errors
+    /// Unknown cell, no trials, unknown seed, or a trial stored without weights (as simplified files are).
+    pub fn net_param(&self, index: usize, setting: Setting, hp: Hp, seed: Option<u32>) -> Result<Vec<(u32, &[u8])>> {
+        let trials = self.trials(index, setting, hp)?;
+        let picked = match seed {
+            Some(seed) => {
+                let at = pick(&trials, &mut Seeds::Seed(seed), index)?.expect("a seed picks one trial");
+                vec![trials[at]]
+            }
+            None => trials,
+        };
+        picked
+            .into_iter()
+            .map(|t| {
+                let weights = t.weights.as_deref().ok_or_else(|| ApiError::Unavailable {
+                    index,
+                    setting,
+                    hp,
+                    what: format!("weights of seed {} (the file was simplified or imported without them)", t.seed),
+                })?;
+                Ok((t.seed, weights))
+            })
+            .collect()
+    }
+
+    /// A cell of the file, decoded.
+    fn cell(&self, index: usize) -> Result<&CellResults> {
         if index >= NUM_ARCHS {
             return Err(nb102_space::SpaceError::IndexOutOfRange(index as u64).into());
         }
-        let cell = self.file.cell(index)?.ok_or(ApiError::NotEvaluated(index))?;
+        self.file.cell(index)?.ok_or(ApiError::NotEvaluated(index))
+    }
+
+    /// The trials of one cell for a setting and schedule, in increasing seed order.
+    fn trials(&self, index: usize, setting: Setting, hp: Hp) -> Result<Vec<&TrialRecord>> {
+        let cell = self.cell(index)?;
         let trials: Vec<&TrialRecord> = cell.trials().iter().filter(|t| t.hp == hp && t.setting == setting).collect();
         if trials.is_empty() {
             return Err(ApiError::NoTrials { index, setting, hp });

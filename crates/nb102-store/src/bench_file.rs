@@ -18,7 +18,7 @@
 //! sha256 of every section, that digest covers the whole file: opening checks the header against the
 //! name (a few milliseconds, whatever the file's size), and each section is checked when first decoded.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -91,6 +91,7 @@ pub struct BenchmarkWriter {
     body_path: PathBuf,
     body: Option<std::io::BufWriter<std::fs::File>>,
     cells: Vec<CellEntry>,
+    added: BTreeSet<usize>,
     summary: Vec<u8>,
     offset: u64,
 }
@@ -111,21 +112,23 @@ impl BenchmarkWriter {
             body_path,
             body: Some(std::io::BufWriter::new(file)),
             cells: Vec::new(),
+            added: BTreeSet::new(),
             summary: Vec::new(),
             offset: 0,
         })
     }
 
-    /// Adds the next cell; cells must come in increasing official index.
+    /// Adds a cell. Cells may come in any order (the official files do not promise one); the index and the
+    /// summary are sorted when the file is finished, and sections stay where they were written.
     ///
     /// # Errors
-    /// [`StoreError::Format`] for an index not above the previous one; [`StoreError::Io`].
+    /// [`StoreError::Format`] for a cell added twice; [`StoreError::Io`].
     pub fn add_cell(&mut self, index: usize, cell: &CellResults) -> Result<()> {
-        if self.cells.last().is_some_and(|last| last.index as usize >= index) {
+        if !self.added.insert(index) {
             return Err(StoreError::Format {
                 path: self.prefix.clone(),
-                expected: "cells in increasing index order".into(),
-                found: format!("cell {index} after cell {}", self.cells.last().map_or(0, |c| c.index)),
+                expected: "each cell once".into(),
+                found: format!("cell {index} twice"),
             });
         }
         let mut bytes = Vec::new();
@@ -148,7 +151,8 @@ impl BenchmarkWriter {
     /// [`StoreError::Io`].
     pub fn finish(mut self) -> Result<PathBuf> {
         let rows = self.summary.len() / summary::ROW;
-        let summary = std::mem::take(&mut self.summary);
+        let summary = summary::sorted_rows(&std::mem::take(&mut self.summary));
+        self.cells.sort_by_key(|c| c.index);
         self.write_body(&summary)?;
         let summary_entry = CellEntry {
             index: rows as u32,
@@ -221,7 +225,7 @@ impl BenchmarkFile {
     pub fn open(path: &Path) -> Result<BenchmarkFile> {
         let io = |source| StoreError::Io { path: path.to_owned(), source };
         let file = std::fs::File::open(path).map_err(io)?;
-        let map = map_file(&file).map_err(io)?;
+        let map = crate::mmap::map_file(&file).map_err(io)?;
         let format = |found: String| StoreError::Format {
             path: path.to_owned(),
             expected: "an nb102 benchmark file".into(),
@@ -382,15 +386,6 @@ impl BenchmarkFile {
             cells.insert(index, cell.clone());
         }
         Ok(from_cells(self.meta.clone(), cells))
-    }
-}
-
-fn map_file(file: &std::fs::File) -> std::io::Result<memmap2::Mmap> {
-    #[allow(unsafe_code)]
-    // SAFETY: the map is read-only and benchmark files are never modified in place: writers create a
-    // new file under a temporary name and rename it (write_benchmark), so the mapped bytes do not change.
-    unsafe {
-        memmap2::Mmap::map(file)
     }
 }
 

@@ -7,7 +7,8 @@
 //!   refusing conflicting duplicates.
 //! - Benchmark files ([`write_benchmark`], [`BenchmarkFile`]): a checked header and index, then one section per
 //!   cell decoded on first use; the name carries the digest, as the reference's files do.
-//! - Importers of the official files: the NATS-Bench topology archive ([`read_nats_tss_file`], [`nats_tss_files`]).
+//! - Importers of the official files: the NATS-Bench topology archive ([`read_nats_tss_file`], [`nats_tss_files`])
+//!   and NAS-Bench-201's `.pth` files ([`read_nb201_pth`]).
 //!
 //! This crate does not link libtorch; the merge and simplify core does no I/O.
 
@@ -17,6 +18,7 @@ mod columns;
 mod error;
 mod import;
 mod merge;
+mod mmap;
 mod record;
 mod setting;
 mod summary;
@@ -26,7 +28,7 @@ pub use bench_file::{
     simplify_file, write_benchmark, BenchmarkFile, BenchmarkWriter, BENCHMARK_EXTENSION, BENCHMARK_FORMAT_VERSION,
 };
 pub use error::{Result, StoreError};
-pub use import::{nats_tss_files, read_nats_tss_file, read_nats_tss_meta};
+pub use import::{nats_tss_files, read_nats_tss_file, read_nats_tss_meta, read_nb201_pth, Nb201Import};
 pub use merge::{merge, simplify, Benchmark, BenchmarkKind, BenchmarkMeta, CellResults, TrialKey};
 pub use record::{python_sum, EvalPoint, MetricError, Metrics, NetConfig, Provenance, TrainEpoch, TrialRecord};
 pub use setting::{EvalSet, Hp, Setting};

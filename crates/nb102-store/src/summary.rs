@@ -82,9 +82,16 @@ pub(crate) fn append_rows(out: &mut Vec<u8>, index: usize, cell: &CellResults) {
     }
 }
 
+/// The rows sorted by cell index; rows of one cell keep their order (they were appended together).
+pub(crate) fn sorted_rows(bytes: &[u8]) -> Vec<u8> {
+    let mut rows: Vec<&[u8]> = bytes.chunks_exact(ROW).collect();
+    rows.sort_by_key(|r| u32::from_le_bytes(r[..4].try_into().expect("4 bytes")));
+    rows.concat()
+}
+
 /// Parses rows; `None` if the bytes are not whole rows of known settings.
 pub(crate) fn parse_rows(bytes: &[u8]) -> Option<Vec<TrialSummary>> {
-    if bytes.len() % ROW != 0 {
+    if !bytes.len().is_multiple_of(ROW) {
         return None;
     }
     bytes

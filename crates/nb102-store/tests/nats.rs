@@ -2,9 +2,12 @@
 //! on the three real official records (`NB102_REFERENCE_DIR`, default `../shared/reference`), each
 //! compared number for number with a JSON copy of the same records.
 
+mod common;
+
 use std::path::PathBuf;
 
-use nb102_store::{nats_tss_files, read_nats_tss_file, read_nats_tss_meta, EvalSet, StoreError, TrialRecord};
+use common::check;
+use nb102_store::{nats_tss_files, read_nats_tss_file, read_nats_tss_meta, EvalSet, StoreError};
 use serde_json::Value;
 
 fn fixture(name: &str) -> PathBuf {
@@ -16,40 +19,6 @@ fn reference_dir() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference"))
         .join("nats-tss-sample")
-}
-
-/// Asserts that `record` holds exactly the numbers of the reference's `ResultsCount` as JSON.
-fn check(record: &TrialRecord, r: &Value) {
-    let what = record.describe();
-    let num = |v: &Value| v.as_f64().unwrap_or_else(|| panic!("{what}: {v} is not a number"));
-    assert_eq!(r["epochs"].as_u64(), Some(u64::from(record.hp.epochs())), "{what}");
-    assert_eq!(r["name"].as_str(), Some(record.setting.name()), "{what}");
-    assert_eq!(r["seed"].as_str().map(|s| s.parse::<u32>().unwrap()), Some(record.seed), "{what}");
-    assert_eq!(r["arch_config"]["arch_str"].as_str(), Some(record.arch.to_string().as_str()), "{what}");
-    assert_eq!(r["arch_config"]["class_num"].as_u64(), Some(u64::from(record.net.classes)), "{what}");
-    assert_eq!((num(&r["params"]), num(&r["flop"])), (record.params_mb, record.flops_m), "{what}");
-    let latency: Vec<f64> = r["latency"].as_array().map_or_else(Vec::new, |l| l.iter().map(num).collect());
-    assert_eq!(latency, record.latency, "{what}");
-    for (epoch, t) in record.train.iter().enumerate() {
-        let key = epoch.to_string();
-        assert_eq!(t.loss, num(&r["train_losses"][&key]), "{what} train loss {epoch}");
-        assert_eq!(t.top1, num(&r["train_acc1es"][&key]), "{what} train acc {epoch}");
-        assert_eq!(t.top5, r["train_acc5es"].get(&key).map(num), "{what} train top5 {epoch}");
-        assert_eq!(t.time, r["train_times"].get(&key).map(num), "{what} train time {epoch}");
-    }
-    let (mut evaluations, mut times) = (0, 0);
-    for (set, points) in &record.eval {
-        for p in points {
-            let key = format!("{set}@{}", p.epoch);
-            assert_eq!(p.accuracy, r["eval_acc1es"].get(&key).map(num), "{what} {key}");
-            assert_eq!(p.loss, r["eval_losses"].get(&key).map(num), "{what} {key}");
-            assert_eq!(p.time, r["eval_times"].get(&key).map(num), "{what} {key}");
-            evaluations += usize::from(p.accuracy.is_some());
-            times += usize::from(p.time.is_some());
-        }
-    }
-    assert_eq!(evaluations, r["eval_acc1es"].as_object().unwrap().len(), "{what}: every evaluation imported");
-    assert_eq!(times, r["eval_times"].as_object().map_or(0, |t| t.len()), "{what}: every evaluation time imported");
 }
 
 #[test]

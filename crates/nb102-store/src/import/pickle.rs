@@ -1,16 +1,20 @@
 //! A reader for the subset of Python's pickle format that the official benchmark files use.
 //!
 //! The NATS-Bench archives pickle plain containers, `collections.OrderedDict` and numpy scalars
-//! (`numpy.core.multiarray.scalar(dtype, bytes)`). The pickle crates on crates.io (serde-pickle, pickled)
-//! stop at the `OrderedDict` (they have no dict to add its items to), so this module implements the pickle
-//! machine for exactly these opcodes and objects. Anything else is an error that names the opcode or
-//! class and its offset: no code is ever executed, unlike Python's `pickle.load`.
+//! (`numpy.core.multiarray.scalar(dtype, bytes)`); NAS-Bench-201's `torch.save` files add persistent ids for
+//! tensor storages, `torch._utils._rebuild_tensor_v2` and protocol 2's `_codecs.encode` for bytes. The pickle
+//! crates on crates.io (serde-pickle, pickled) stop at the `OrderedDict` (they have no dict to add its items
+//! to) and know nothing of storages, so this module implements the pickle machine for exactly these opcodes
+//! and objects. Anything else is an error that names the opcode or class and its offset: no code is ever
+//! executed, unlike Python's `pickle.load`.
 //!
-//! Memoized containers are shared by reference in Python; here each memo entry is kept up to date with
-//! the mutations of its container (items appended, set or built in), which is equivalent for pickles that
-//! hold no cycles, as these files do not.
+//! Memoized containers are shared as in Python: once complete (popped from the stack) a container moves
+//! into an [`Rc`] held by the memo and by its parent, so a later reference costs no copy. A caller may take
+//! dict items as they are set ([`Sink`]), so that a file of any size is read in bounded memory: the
+//! containers memoized while building a taken item are released with it.
 
 use std::fmt;
+use std::rc::Rc;
 
 /// A value decoded from a pickle.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +32,19 @@ pub(crate) enum PyValue {
     Set(Vec<PyValue>),
     /// A class or function reference (`module.name`).
     Global(String, String),
+    /// A container referenced from more than one place (through the memo).
+    Shared(Rc<PyValue>),
+    /// A tensor storage of a `torch.save` file (its persistent id).
+    Storage {
+        /// The storage class, e.g. `FloatStorage`.
+        class: String,
+        /// The storage's key in the file.
+        key: String,
+    },
+    /// A tensor: a view of a storage.
+    Tensor(TensorRef),
+    /// A dict item taken by a [`Sink`] (its value was handed over).
+    Taken,
     /// An instance of a class this reader does not turn into a plain value (a numpy dtype).
     Object {
         class: (String, String),
@@ -36,13 +53,43 @@ pub(crate) enum PyValue {
     },
 }
 
+/// A tensor of a `torch.save` file, as `torch._utils._rebuild_tensor_v2` receives it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct TensorRef {
+    /// The storage class, e.g. `FloatStorage`.
+    pub(crate) class: String,
+    /// The storage's key in the file.
+    pub(crate) key: String,
+    /// Offset into the storage, in elements.
+    pub(crate) offset: usize,
+    pub(crate) shape: Vec<usize>,
+    /// Strides in elements.
+    pub(crate) stride: Vec<usize>,
+}
+
 impl PyValue {
+    /// The value itself, seen through any sharing.
+    pub(crate) fn value(&self) -> &PyValue {
+        match self {
+            PyValue::Shared(inner) => inner.value(),
+            other => other,
+        }
+    }
+
     /// The value of `key` in a dict.
     pub(crate) fn get(&self, key: &str) -> Option<&PyValue> {
-        match self {
+        match self.value() {
             PyValue::Dict(items) => {
-                items.iter().find(|(k, _)| matches!(k, PyValue::Str(s) if s == key)).map(|(_, v)| v)
+                items.iter().find(|(k, _)| matches!(k.value(), PyValue::Str(s) if s == key)).map(|(_, v)| v.value())
             }
+            _ => None,
+        }
+    }
+
+    /// The items of a dict, values seen through any sharing.
+    pub(crate) fn items(&self) -> Option<impl Iterator<Item = (&PyValue, &PyValue)>> {
+        match self.value() {
+            PyValue::Dict(items) => Some(items.iter().map(|(k, v)| (k.value(), v.value()))),
             _ => None,
         }
     }
@@ -62,6 +109,10 @@ impl PyValue {
             PyValue::Set(_) => "a set",
             PyValue::Global(..) => "a class",
             PyValue::Object { .. } => "an object",
+            PyValue::Shared(inner) => inner.kind(),
+            PyValue::Storage { .. } => "a tensor storage",
+            PyValue::Tensor(_) => "a tensor",
+            PyValue::Taken => "an item already imported",
         }
     }
 }
@@ -79,22 +130,61 @@ impl fmt::Display for PickleError {
     }
 }
 
+/// Receives the items set in dicts while a pickle is read. `take` returns the value back to leave it in
+/// its dict, or `None` once it has taken it: the dict then holds [`PyValue::Taken`] for that key.
+pub(crate) trait Sink {
+    fn take(&mut self, key: &PyValue, value: PyValue) -> Result<Option<PyValue>, String>;
+
+    /// Told of each tensor storage the pickle references (its class and key).
+    fn storage(&mut self, _class: &str, _key: &str) {}
+}
+
+/// A sink that takes nothing.
+pub(crate) struct KeepAll;
+
+impl Sink for KeepAll {
+    fn take(&mut self, _: &PyValue, value: PyValue) -> Result<Option<PyValue>, String> {
+        Ok(Some(value))
+    }
+}
+
 /// Decodes one pickle (protocol 2 to 5).
 pub(crate) fn unpickle(data: &[u8]) -> Result<PyValue, PickleError> {
-    Machine { data, pos: 0, stack: Vec::new(), marks: Vec::new(), memo: Vec::new() }.run()
+    unpickle_at(data, 0, &mut KeepAll).map(|(value, _)| value)
 }
 
-struct Machine<'a> {
+/// Decodes the pickle that starts at byte `start`, handing dict items to `sink`; returns the value and the
+/// offset just after its STOP opcode (`torch.save`'s legacy format writes several pickles in a row).
+pub(crate) fn unpickle_at(data: &[u8], start: usize, sink: &mut dyn Sink) -> Result<(PyValue, usize), PickleError> {
+    let mut machine = Machine { data, pos: start, stack: Vec::new(), marks: Vec::new(), memo: Vec::new(), sink };
+    let value = machine.run()?;
+    Ok((value, machine.pos))
+}
+
+/// A memo slot.
+enum Memo {
+    Empty,
+    /// Stored from a container still on the stack (possibly still being built).
+    Building,
+    Ready(PyValue),
+    /// Released after a sink took the item that held it.
+    Released,
+}
+
+struct Machine<'a, 's> {
     data: &'a [u8],
     pos: usize,
-    /// Values with the memo slot they were stored under, if any (to keep the memo in step).
-    stack: Vec<(PyValue, Option<usize>)>,
-    marks: Vec<usize>,
-    memo: Vec<Option<PyValue>>,
+    /// Values, with the memo slot of a container still being built (if any) and the memo length when the
+    /// value was pushed.
+    stack: Vec<(PyValue, Option<usize>, usize)>,
+    /// Each mark: the stack length and the memo length when it was set.
+    marks: Vec<(usize, usize)>,
+    memo: Vec<Memo>,
+    sink: &'s mut dyn Sink,
 }
 
-impl Machine<'_> {
-    fn run(mut self) -> Result<PyValue, PickleError> {
+impl Machine<'_, '_> {
+    fn run(&mut self) -> Result<PyValue, PickleError> {
         loop {
             let at = self.pos;
             let op = self.take(1)?[0];
@@ -107,9 +197,9 @@ impl Machine<'_> {
                 }
                 b'.' => {
                     // STOP
-                    return self.pop(at).map(|(v, _)| v);
+                    return self.pop(at);
                 }
-                b'(' => self.marks.push(self.stack.len()),
+                b'(' => self.marks.push((self.stack.len(), self.memo.len())),
                 b'}' => self.push(PyValue::Dict(Vec::new())),
                 b']' => self.push(PyValue::List(Vec::new())),
                 b')' => self.push(PyValue::Tuple(Vec::new())),
@@ -180,7 +270,8 @@ impl Machine<'_> {
                     if self.stack.len() < n {
                         return Err(self.error(at, format!("a tuple of {n} items on a stack of {}", self.stack.len())));
                     }
-                    let items = self.stack.split_off(self.stack.len() - n).into_iter().map(|(v, _)| v).collect();
+                    let entries = self.stack.split_off(self.stack.len() - n);
+                    let items = entries.into_iter().map(|e| self.settle(e)).collect();
                     self.push(PyValue::Tuple(items));
                 }
                 b't' => {
@@ -202,7 +293,7 @@ impl Machine<'_> {
                     self.push(PyValue::Set(items));
                 }
                 b'a' => {
-                    let item = self.pop(at)?.0;
+                    let item = self.pop(at)?;
                     self.mutate_top(at, |target| match target {
                         PyValue::List(list) => {
                             list.push(item);
@@ -222,15 +313,16 @@ impl Machine<'_> {
                     })?;
                 }
                 b's' => {
-                    let value = self.pop(at)?.0;
-                    let key = self.pop(at)?.0;
-                    self.mutate_top(at, |target| set_items(target, vec![(key, value)]))?;
+                    let memo_start = self.stack.len().checked_sub(2).map_or(self.memo.len(), |i| self.stack[i].2);
+                    let value = self.pop(at)?;
+                    let key = self.pop(at)?;
+                    self.set_items(at, vec![(key, value)], memo_start)?;
                 }
                 b'u' => {
-                    let items = self.pop_mark(at)?;
+                    let (items, memo_start) = self.pop_mark_with_memo(at)?;
                     let pairs =
                         pairs(items).ok_or_else(|| self.error(at, "SETITEMS with an odd number of items".into()))?;
-                    self.mutate_top(at, |target| set_items(target, pairs))?;
+                    self.set_items(at, pairs, memo_start)?;
                 }
                 0x90 => {
                     let items = self.pop_mark(at)?;
@@ -245,7 +337,7 @@ impl Machine<'_> {
                 0x94 => {
                     // MEMOIZE
                     let slot = self.memo.len();
-                    self.memo.push(None);
+                    self.memo.push(Memo::Empty);
                     self.store(slot, at)?;
                 }
                 b'q' => {
@@ -266,8 +358,8 @@ impl Machine<'_> {
                 }
                 0x93 => {
                     // STACK_GLOBAL
-                    let name = self.pop(at)?.0;
-                    let module = self.pop(at)?.0;
+                    let name = self.pop(at)?;
+                    let module = self.pop(at)?;
                     match (module, name) {
                         (PyValue::Str(m), PyValue::Str(n)) => self.push(PyValue::Global(m, n)),
                         _ => return Err(self.error(at, "STACK_GLOBAL of non-strings".into())),
@@ -279,21 +371,32 @@ impl Machine<'_> {
                     self.push(PyValue::Global(module, name));
                 }
                 b'R' => {
-                    let args = self.pop(at)?.0;
-                    let callable = self.pop(at)?.0;
+                    let args = self.pop(at)?;
+                    let callable = self.pop(at)?;
                     let value = reduce(callable, args).map_err(|m| self.error(at, m))?;
                     self.push(value);
                 }
                 b'b' => {
-                    // BUILD: only numpy dtypes carry state in these files
-                    let state = self.pop(at)?.0;
+                    // BUILD: numpy dtypes carry state; a state dict's OrderedDict carries its `_metadata`
+                    // attribute (module versions), which a record does not need.
+                    let state = self.pop(at)?;
                     self.mutate_top(at, |target| match target {
                         PyValue::Object { state: slot, .. } => {
                             *slot = Some(Box::new(state));
                             Ok(())
                         }
+                        PyValue::Dict(_) if matches!(state.value(), PyValue::Dict(_)) => Ok(()),
                         other => Err(format!("BUILD on {}", other.kind())),
                     })?;
+                }
+                b'Q' => {
+                    // BINPERSID: torch.save's reference to a tensor storage
+                    let pid = self.pop(at)?;
+                    let storage = persistent_storage(pid.value()).map_err(|m| self.error(at, m))?;
+                    if let PyValue::Storage { class, key } = &storage {
+                        self.sink.storage(class, key);
+                    }
+                    self.push(storage);
                 }
                 other => return Err(self.error(at, format!("opcode 0x{other:02x}, which these files do not use"))),
             }
@@ -336,53 +439,119 @@ impl Machine<'_> {
     }
 
     fn push(&mut self, value: PyValue) {
-        self.stack.push((value, None));
+        self.stack.push((value, None, self.memo.len()));
     }
 
-    fn pop(&mut self, at: usize) -> Result<(PyValue, Option<usize>), PickleError> {
-        if self.marks.last().is_some_and(|&m| m >= self.stack.len()) {
+    /// Pops the top of the stack; a container stored in the memo becomes shared with it.
+    fn pop(&mut self, at: usize) -> Result<PyValue, PickleError> {
+        if self.marks.last().is_some_and(|&(m, _)| m >= self.stack.len()) {
             return Err(self.error(at, "a value popped across a mark".into()));
         }
-        self.stack.pop().ok_or_else(|| self.error(at, "a value popped from an empty stack".into()))
+        let entry = self.stack.pop().ok_or_else(|| self.error(at, "a value popped from an empty stack".into()))?;
+        Ok(self.settle(entry))
     }
 
     fn pop_mark(&mut self, at: usize) -> Result<Vec<PyValue>, PickleError> {
-        let mark = self.marks.pop().ok_or_else(|| self.error(at, "no mark to pop to".into()))?;
-        Ok(self.stack.split_off(mark).into_iter().map(|(v, _)| v).collect())
+        self.pop_mark_with_memo(at).map(|(items, _)| items)
     }
 
-    /// Applies `f` to the top of the stack, and to its memo entry if it has one.
-    fn mutate_top(&mut self, at: usize, f: impl FnOnce(&mut PyValue) -> Result<(), String>) -> Result<(), PickleError> {
-        let (value, slot) =
-            self.stack.last_mut().ok_or_else(|| PickleError { offset: at, message: "an empty stack".into() })?;
-        f(value).map_err(|m| PickleError { offset: at, message: m })?;
-        if let Some(slot) = *slot {
-            self.memo[slot] = Some(value.clone());
+    /// The items above the last mark, and the memo length when the mark was set.
+    fn pop_mark_with_memo(&mut self, at: usize) -> Result<(Vec<PyValue>, usize), PickleError> {
+        let (mark, memo_start) = self.marks.pop().ok_or_else(|| self.error(at, "no mark to pop to".into()))?;
+        let entries = self.stack.split_off(mark);
+        Ok((entries.into_iter().map(|e| self.settle(e)).collect(), memo_start))
+    }
+
+    /// A value leaving the stack: complete now, so a memoized container moves into an `Rc` that the memo
+    /// shares.
+    fn settle(&mut self, (value, slot, _): (PyValue, Option<usize>, usize)) -> PyValue {
+        match slot {
+            Some(slot) => {
+                let shared = PyValue::Shared(Rc::new(value));
+                self.memo[slot] = Memo::Ready(shared.clone());
+                shared
+            }
+            None => value,
         }
-        Ok(())
+    }
+
+    /// Applies `f` to the container on top of the stack, which must still be being built.
+    fn mutate_top(&mut self, at: usize, f: impl FnOnce(&mut PyValue) -> Result<(), String>) -> Result<(), PickleError> {
+        let (value, ..) =
+            self.stack.last_mut().ok_or_else(|| PickleError { offset: at, message: "an empty stack".into() })?;
+        if matches!(value, PyValue::Shared(_)) {
+            return Err(PickleError {
+                offset: at,
+                message: "a change to an object already referenced (a recursive structure)".into(),
+            });
+        }
+        f(value).map_err(|m| PickleError { offset: at, message: m })
+    }
+
+    /// SETITEM(S): each pair goes through the sink first. The containers memoized since `memo_start` belong to
+    /// the items; when the sink took them all, those are released, so that their memory is freed.
+    fn set_items(&mut self, at: usize, pairs: Vec<(PyValue, PyValue)>, memo_start: usize) -> Result<(), PickleError> {
+        let mut kept = Vec::with_capacity(pairs.len());
+        let mut took_all = true;
+        for (key, value) in pairs {
+            match self.sink.take(&key, value).map_err(|m| self.error(at, m))? {
+                Some(value) => {
+                    kept.push((key, value));
+                    took_all = false;
+                }
+                None => kept.push((key, PyValue::Taken)),
+            }
+        }
+        if took_all {
+            for slot in &mut self.memo[memo_start..] {
+                if let Memo::Ready(PyValue::Shared(_)) = slot {
+                    *slot = Memo::Released;
+                }
+            }
+        }
+        self.mutate_top(at, |target| set_items(target, kept))
     }
 
     fn store(&mut self, slot: usize, at: usize) -> Result<(), PickleError> {
-        let (value, memo_slot) = self
+        let (value, memo_slot, _) = self
             .stack
             .last_mut()
             .ok_or_else(|| PickleError { offset: at, message: "MEMOIZE of an empty stack".into() })?;
         if self.memo.len() <= slot {
-            self.memo.resize(slot + 1, None);
+            self.memo.resize_with(slot + 1, || Memo::Empty);
         }
-        self.memo[slot] = Some(value.clone());
-        *memo_slot = Some(slot);
+        // Containers still grow (APPEND, SETITEMS, BUILD act on the top of the stack): they are shared when they
+        // leave it. Anything else is complete already.
+        if matches!(value, PyValue::Dict(_) | PyValue::List(_) | PyValue::Set(_) | PyValue::Object { .. }) {
+            self.memo[slot] = Memo::Building;
+            *memo_slot = Some(slot);
+        } else {
+            self.memo[slot] = Memo::Ready(value.clone());
+        }
         Ok(())
     }
 
     fn fetch(&mut self, slot: usize, at: usize) -> Result<(), PickleError> {
-        let value = self
-            .memo
-            .get(slot)
-            .cloned()
-            .flatten()
-            .ok_or_else(|| self.error(at, format!("memo slot {slot}, never stored")))?;
-        self.stack.push((value, Some(slot)));
+        let value = match self.memo.get(slot) {
+            Some(Memo::Ready(value)) => value.clone(),
+            Some(Memo::Building) => {
+                // Still on the stack: items wait there for their SETITEMS or APPENDS, so a value can be
+                // referenced again before it leaves. It is complete unless the structure is recursive, in
+                // which case a later change to it fails (`mutate_top`).
+                let position = self.stack.iter().rposition(|(_, s, _)| *s == Some(slot));
+                let position = position.ok_or_else(|| self.error(at, format!("memo slot {slot}: lost")))?;
+                let (value, _, memo_at) = std::mem::replace(&mut self.stack[position], (PyValue::None, None, 0));
+                let shared = PyValue::Shared(Rc::new(value));
+                self.stack[position] = (shared.clone(), None, memo_at);
+                self.memo[slot] = Memo::Ready(shared.clone());
+                shared
+            }
+            Some(Memo::Released) => {
+                return Err(self.error(at, format!("memo slot {slot}: a reference into an item already imported")))
+            }
+            Some(Memo::Empty) | None => return Err(self.error(at, format!("memo slot {slot}, never stored"))),
+        };
+        self.push(value);
         Ok(())
     }
 
@@ -392,7 +561,7 @@ impl Machine<'_> {
 }
 
 fn pairs(items: Vec<PyValue>) -> Option<Vec<(PyValue, PyValue)>> {
-    if items.len() % 2 != 0 {
+    if !items.len().is_multiple_of(2) {
         return None;
     }
     let mut it = items.into_iter();
@@ -416,36 +585,100 @@ fn set_items(target: &mut PyValue, new: Vec<(PyValue, PyValue)>) -> Result<(), S
 
 /// REDUCE for the classes the benchmark files use.
 fn reduce(callable: PyValue, args: PyValue) -> Result<PyValue, String> {
-    let PyValue::Global(module, name) = callable else { return Err(format!("REDUCE of {}", callable.kind())) };
-    let PyValue::Tuple(mut args) = args else { return Err(format!("REDUCE with {} as arguments", args.kind())) };
+    let PyValue::Global(module, name) = callable.value() else {
+        return Err(format!("REDUCE of {}", callable.kind()));
+    };
+    let PyValue::Tuple(args) = args.value() else { return Err(format!("REDUCE with {} as arguments", args.kind())) };
+    let args: Vec<&PyValue> = args.iter().map(PyValue::value).collect();
     match (module.as_str(), name.as_str()) {
         ("collections", "OrderedDict") if args.is_empty() => Ok(PyValue::Dict(Vec::new())),
-        ("builtins" | "__builtin__", "set") => match args.pop() {
-            Some(PyValue::List(items)) => Ok(PyValue::Set(items)),
-            None => Ok(PyValue::Set(Vec::new())),
-            Some(other) => Err(format!("set() of {}", other.kind())),
+        ("builtins" | "__builtin__", "set") => match args.as_slice() {
+            [PyValue::List(items)] => Ok(PyValue::Set(items.clone())),
+            [] => Ok(PyValue::Set(Vec::new())),
+            [other, ..] => Err(format!("set() of {}", other.kind())),
         },
-        ("numpy", "dtype") => Ok(PyValue::Object { class: (module, name), args, state: None }),
+        // Protocol 2 writes Python 3 bytes as `_codecs.encode(text, 'latin1')`.
+        ("_codecs", "encode") => match args.as_slice() {
+            [PyValue::Str(text), PyValue::Str(encoding)] if encoding == "latin1" => text
+                .chars()
+                .map(|c| u8::try_from(u32::from(c)).map_err(|_| "a latin1 string with a character above 255".into()))
+                .collect::<Result<Vec<u8>, String>>()
+                .map(PyValue::Bytes),
+            _ => Err("_codecs.encode of something other than (str, 'latin1')".into()),
+        },
+        ("numpy", "dtype") => Ok(PyValue::Object {
+            class: (module.clone(), name.clone()),
+            args: args.into_iter().cloned().collect(),
+            state: None,
+        }),
         ("numpy.core.multiarray" | "numpy._core.multiarray", "scalar") => numpy_scalar(&args),
+        ("torch._utils", "_rebuild_tensor_v2" | "_rebuild_tensor") => rebuild_tensor(&args),
+        // A parameter pickles as its data tensor (and requires_grad, hooks).
+        ("torch._utils", "_rebuild_parameter" | "_rebuild_parameter_with_state") => match args.first() {
+            Some(tensor @ PyValue::Tensor(_)) => Ok((*tensor).clone()),
+            _ => Err("a parameter without a tensor".into()),
+        },
         _ => Err(format!("class {module}.{name}, which these files do not use")),
     }
 }
 
+/// `torch.save`'s persistent id of a storage: `('storage', torch.<Type>Storage, key, location, numel[, view])`.
+fn persistent_storage(pid: &PyValue) -> Result<PyValue, String> {
+    let PyValue::Tuple(items) = pid else { return Err(format!("a persistent id that is {}", pid.kind())) };
+    let items: Vec<&PyValue> = items.iter().map(PyValue::value).collect();
+    match items.as_slice() {
+        [PyValue::Str(tag), PyValue::Global(module, class), PyValue::Str(key), ..]
+            if tag == "storage" && module == "torch" =>
+        {
+            Ok(PyValue::Storage { class: class.clone(), key: key.clone() })
+        }
+        _ => Err("a persistent id that is not a torch storage".into()),
+    }
+}
+
+/// `_rebuild_tensor_v2(storage, offset, size, stride, requires_grad, hooks[, metadata])`.
+fn rebuild_tensor(args: &[&PyValue]) -> Result<PyValue, String> {
+    let [PyValue::Storage { class, key }, PyValue::Int(offset), PyValue::Tuple(size), PyValue::Tuple(stride), ..] =
+        args
+    else {
+        return Err("a tensor that is not (storage, offset, size, stride, ...)".into());
+    };
+    let dims = |t: &[PyValue]| -> Result<Vec<usize>, String> {
+        t.iter()
+            .map(|d| match d.value() {
+                PyValue::Int(n) => usize::try_from(*n).map_err(|_| format!("a tensor dimension of {n}")),
+                other => Err(format!("a tensor dimension that is {}", other.kind())),
+            })
+            .collect()
+    };
+    let (shape, stride) = (dims(size)?, dims(stride)?);
+    if shape.len() != stride.len() {
+        return Err(format!("a tensor of {} dimensions with {} strides", shape.len(), stride.len()));
+    }
+    Ok(PyValue::Tensor(TensorRef {
+        class: class.clone(),
+        key: key.clone(),
+        offset: usize::try_from(*offset).map_err(|_| format!("a storage offset of {offset}"))?,
+        shape,
+        stride,
+    }))
+}
+
 /// `numpy.core.multiarray.scalar(dtype, raw)` for little-endian 4- and 8-byte ints and floats.
-fn numpy_scalar(args: &[PyValue]) -> Result<PyValue, String> {
+fn numpy_scalar(args: &[&PyValue]) -> Result<PyValue, String> {
     let [PyValue::Object { args: dtype_args, state, .. }, PyValue::Bytes(raw)] = args else {
         return Err("a numpy scalar that is not (dtype, bytes)".into());
     };
-    let code = match dtype_args.first() {
+    let code = match dtype_args.first().map(PyValue::value) {
         Some(PyValue::Str(code)) => code.as_str(),
         _ => return Err("a numpy dtype without a type code".into()),
     };
     // The dtype's state tuple holds the byte order second: '<' little, '|' not applicable, '>' big.
-    let order = match state.as_deref() {
-        Some(PyValue::Tuple(items)) => items.get(1).cloned(),
+    let order = match state.as_deref().map(PyValue::value) {
+        Some(PyValue::Tuple(items)) => items.get(1).map(PyValue::value),
         _ => None,
     };
-    if matches!(order, Some(PyValue::Str(ref o)) if o == ">") {
+    if matches!(order, Some(PyValue::Str(o)) if o == ">") {
         return Err(format!("a big-endian numpy {code}"));
     }
     let bytes = raw.as_slice();
