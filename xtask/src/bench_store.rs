@@ -115,6 +115,9 @@ pub(crate) fn read(mut args: impl Iterator<Item = String>) -> anyhow::Result<()>
     );
     println!("resident memory after 1,000 cells decoded: {:.1} MB", rss_mb()?);
 
+    let start = Instant::now();
+    let rows = api.file().summary()?.len();
+    println!("summary section read and checked: {:.1} ms ({rows} rows)", start.elapsed().as_secs_f64() * 1e3);
     for round in ["first", "warm"] {
         let start = Instant::now();
         let best = api.find_best(Setting::Cifar10Valid, Some(EvalSet::XValid), Hp::H12, None, None)?;

@@ -13,7 +13,8 @@ use std::path::Path;
 
 use nb102_space::{Arch, NUM_ARCHS};
 use nb102_store::{
-    python_sum as sum, BenchmarkFile, CellResults, EvalSet, Hp, MetricError, Metrics, NetConfig, Setting, TrialRecord,
+    python_sum as sum, BenchmarkFile, CellResults, EvalSet, Hp, MetricError, Metrics, NetConfig, Setting, TimeSums,
+    TrialRecord,
 };
 use rand::Rng;
 
@@ -220,20 +221,30 @@ impl Api {
         // metrics.
         let rows = self.file.summary()?;
         let mut best: Option<(usize, f64)> = None;
+        // Buffers reused from cell to cell: this loop runs over every trial of the benchmark.
+        let (mut seeds, mut flops, mut params, mut accuracies) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for cell in rows.chunk_by(|a, b| a.index == b.index) {
-            let group: Vec<_> = cell.iter().filter(|r| r.hp == hp && r.setting == setting).collect();
-            if group.is_empty() {
+            seeds.clear();
+            flops.clear();
+            params.clear();
+            accuracies.clear();
+            let mut complete = true;
+            for r in cell.iter().filter(|r| r.hp == hp && r.setting == setting) {
+                seeds.push(r.seed);
+                flops.push(r.flops_m);
+                params.push(r.params_mb);
+                match r.accuracy(set) {
+                    Some(a) => accuracies.push(a),
+                    None => complete = false,
+                }
+            }
+            if seeds.is_empty() {
                 continue;
             }
-            let seeds: Vec<u32> = group.iter().map(|r| r.seed).collect();
-            let flops = fixed_mean(&group.iter().map(|r| r.flops_m).collect::<Vec<_>>(), &seeds);
-            let params = fixed_mean(&group.iter().map(|r| r.params_mb).collect::<Vec<_>>(), &seeds);
-            if flop_max.is_some_and(|m| flops > m) || param_max.is_some_and(|m| params > m) {
+            let (flops, params) = (fixed_mean(&flops, &seeds), fixed_mean(&params, &seeds));
+            if flop_max.is_some_and(|m| flops > m) || param_max.is_some_and(|m| params > m) || !complete {
                 continue;
             }
-            let Some(accuracies) = group.iter().map(|r| r.accuracy(set)).collect::<Option<Vec<f64>>>() else {
-                continue;
-            };
             let accuracy = mean(&accuracies);
             if best.is_none_or(|(_, acc)| acc < accuracy) {
                 best = Some((cell[0].index, accuracy));
@@ -337,7 +348,7 @@ impl Api {
         picked
             .into_iter()
             .map(|t| {
-                let weights = t.weights.as_deref().ok_or_else(|| ApiError::Unavailable {
+                let weights = t.record.weights.as_deref().ok_or_else(|| ApiError::Unavailable {
                     index,
                     setting,
                     hp,
@@ -357,13 +368,34 @@ impl Api {
     }
 
     /// The trials of one cell for a setting and schedule, in increasing seed order.
-    fn trials(&self, index: usize, setting: Setting, hp: Hp) -> Result<Vec<&TrialRecord>> {
+    fn trials(&self, index: usize, setting: Setting, hp: Hp) -> Result<Vec<Trial<'_>>> {
         let cell = self.cell(index)?;
-        let trials: Vec<&TrialRecord> = cell.trials().iter().filter(|t| t.hp == hp && t.setting == setting).collect();
+        let trials: Vec<Trial<'_>> = cell
+            .trials()
+            .iter()
+            .zip(cell.time_sums())
+            .filter(|(t, _)| t.hp == hp && t.setting == setting)
+            .map(|(record, sums)| Trial { record, sums })
+            .collect();
         if trials.is_empty() {
             return Err(ApiError::NoTrials { index, setting, hp });
         }
         Ok(trials)
+    }
+}
+
+/// A trial and its running time sums.
+#[derive(Clone, Copy)]
+struct Trial<'a> {
+    record: &'a TrialRecord,
+    sums: &'a TimeSums,
+}
+
+impl std::ops::Deref for Trial<'_> {
+    type Target = TrialRecord;
+
+    fn deref(&self) -> &TrialRecord {
+        self.record
     }
 }
 
@@ -396,7 +428,7 @@ fn query_error(error: MetricError, index: usize, setting: Setting, hp: Hp) -> Ap
 }
 
 /// The position among `trials` of the trial a query reads (`None`: the mean of all).
-fn pick(trials: &[&TrialRecord], seeds: &mut Seeds<'_>, index: usize) -> Result<Option<usize>> {
+fn pick(trials: &[Trial<'_>], seeds: &mut Seeds<'_>, index: usize) -> Result<Option<usize>> {
     match seeds {
         Seeds::Mean => Ok(None),
         Seeds::Seed(seed) => match trials.iter().position(|t| t.seed == *seed) {
@@ -416,12 +448,12 @@ fn pick(trials: &[&TrialRecord], seeds: &mut Seeds<'_>, index: usize) -> Result<
 /// `get_metrics` over the trials: every trial is read (as the reference does), then one is picked or all
 /// are averaged.
 fn metrics_of(
-    trials: &[&TrialRecord],
+    trials: &[Trial<'_>],
     set: Option<EvalSet>,
     epoch: Option<u16>,
     pick: Option<usize>,
 ) -> Result<Metrics, MetricError> {
-    let all: Vec<Metrics> = trials.iter().map(|t| t.metrics(set, epoch)).collect::<Result<_, _>>()?;
+    let all: Vec<Metrics> = trials.iter().map(|t| t.metrics_with(set, epoch, t.sums)).collect::<Result<_, _>>()?;
     if let Some(at) = pick {
         return Ok(all[at]);
     }
@@ -443,7 +475,7 @@ fn metrics_of(
 }
 
 /// `ArchResults.get_compute_costs` over the trials of one setting and schedule.
-fn costs_of(trials: &[&TrialRecord]) -> CostInfo {
+fn costs_of(trials: &[Trial<'_>]) -> CostInfo {
     let seeds: Vec<u32> = trials.iter().map(|t| t.seed).collect();
     let flops = fixed_mean(&trials.iter().map(|t| t.flops_m).collect::<Vec<_>>(), &seeds);
     let params = fixed_mean(&trials.iter().map(|t| t.params_mb).collect::<Vec<_>>(), &seeds);
@@ -487,8 +519,10 @@ fn trial_times(t: &TrialRecord) -> Vec<(String, Option<f64>)> {
 /// The seed mean of a cost, with NATS-Bench's legacy fix: when the seeds disagree at 5 decimals, the seed-888
 /// value is the right one. (The reference stops with an error if there is no seed 888; the mean is used then.)
 fn fixed_mean(values: &[f64], seeds: &[u32]) -> f64 {
-    let shown: Vec<String> = values.iter().map(|v| format!("{v:.5}")).collect();
-    if shown.windows(2).any(|w| w[0] != w[1]) {
+    // Equal values agree at any precision: only differing ones need printing (the usual case is equal).
+    let differ = values.windows(2).any(|w| w[0] != w[1])
+        && values.windows(2).any(|w| format!("{:.5}", w[0]) != format!("{:.5}", w[1]));
+    if differ {
         if let Some(at) = seeds.iter().position(|&s| s == 888) {
             return values[at];
         }

@@ -30,7 +30,9 @@ pub use bench_file::{
 pub use error::{Result, StoreError};
 pub use import::{nats_tss_files, read_nats_tss_file, read_nats_tss_meta, read_nb201_pth, Nb201Import};
 pub use merge::{merge, simplify, Benchmark, BenchmarkKind, BenchmarkMeta, CellResults, TrialKey};
-pub use record::{python_sum, EvalPoint, MetricError, Metrics, NetConfig, Provenance, TrainEpoch, TrialRecord};
+pub use record::{
+    python_sum, EvalPoint, MetricError, Metrics, NetConfig, Provenance, TimeSums, TrainEpoch, TrialRecord,
+};
 pub use setting::{EvalSet, Hp, Setting};
 pub use summary::TrialSummary;
 pub use trial_file::{read_trial, write_trial, TRIAL_FORMAT_VERSION, TRIAL_SUFFIX};

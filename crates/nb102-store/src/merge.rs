@@ -6,12 +6,13 @@
 //! and names both sources rather than keep one.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use nb102_space::Arch;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, StoreError};
-use crate::record::TrialRecord;
+use crate::record::{TimeSums, TrialRecord};
 use crate::setting::{Hp, Setting};
 
 /// What a benchmark file is, said inside it so that a demo or synthetic file is never taken for NAS-Bench-201.
@@ -54,9 +55,18 @@ impl TrialKey {
 }
 
 /// All trials of one cell, sorted by [`TrialKey`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CellResults {
     trials: Vec<TrialRecord>,
+    /// Each trial's running time sums, made on first use (a decoded cell answers many queries).
+    #[serde(skip)]
+    sums: OnceLock<Vec<TimeSums>>,
+}
+
+impl PartialEq for CellResults {
+    fn eq(&self, other: &CellResults) -> bool {
+        self.trials == other.trials
+    }
 }
 
 impl CellResults {
@@ -85,7 +95,7 @@ impl CellResults {
         if let Some(w) = trials.windows(2).find(|w| TrialKey::of(&w[0]) == TrialKey::of(&w[1])) {
             return Err(invalid("one trial per key", w[0].describe()));
         }
-        Ok(CellResults { trials })
+        Ok(CellResults { trials, sums: OnceLock::new() })
     }
 
     /// The cell (taken from its first trial; every cell has at least one).
@@ -98,9 +108,14 @@ impl CellResults {
         &self.trials
     }
 
+    /// The running time sums of each trial, in the order of [`CellResults::trials`].
+    pub fn time_sums(&self) -> &[TimeSums] {
+        self.sums.get_or_init(|| self.trials.iter().map(TimeSums::of).collect())
+    }
+
     /// The same trials without their weights (the reference's `clear_params`).
     pub fn without_weights(&self) -> CellResults {
-        CellResults { trials: self.trials.iter().map(TrialRecord::without_weights).collect() }
+        CellResults { trials: self.trials.iter().map(TrialRecord::without_weights).collect(), sums: OnceLock::new() }
     }
 
     /// The trial with `key`, if present.
@@ -153,7 +168,9 @@ pub fn merge(meta: BenchmarkMeta, inputs: impl IntoIterator<Item = (String, Tria
     }
     let cells = cells
         .into_iter()
-        .map(|(index, trials)| (index, CellResults { trials: trials.into_values().map(|(_, r)| r).collect() }))
+        .map(|(index, trials)| {
+            (index, CellResults { trials: trials.into_values().map(|(_, r)| r).collect(), sums: OnceLock::new() })
+        })
         .collect();
     Ok(Benchmark { meta, cells })
 }

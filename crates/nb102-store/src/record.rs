@@ -96,6 +96,46 @@ pub struct Provenance {
     pub dataset_fingerprint: Option<String>,
 }
 
+/// Running sums of a trial's times, for [`TrialRecord::metrics_with`]: entry `e` is the total of epochs 0 to `e`,
+/// for as long as every epoch has a time. Each is summed left to right from 0, as Python's `sum` does, so the
+/// totals equal the reference's to the last bit.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TimeSums {
+    train: Vec<f64>,
+    eval: BTreeMap<EvalSet, Vec<f64>>,
+    /// Whether the trial has any evaluation time (the reference then requires every epoch's).
+    eval_times: bool,
+}
+
+impl TimeSums {
+    /// The running sums of `trial`'s times.
+    pub fn of(trial: &TrialRecord) -> TimeSums {
+        fn running(times: impl Iterator<Item = Option<f64>>) -> Vec<f64> {
+            let mut total = 0.0;
+            times
+                .map_while(|t| {
+                    t.map(|t| {
+                        total += t;
+                        total
+                    })
+                })
+                .collect()
+        }
+        let train = running(trial.train.iter().map(|x| x.time));
+        // Points are sorted by epoch: the sums run while the points are epochs 0, 1, 2, … with times.
+        let eval = trial
+            .eval
+            .iter()
+            .map(|(set, points)| {
+                let times = points.iter().enumerate().map(|(i, p)| p.time.filter(|_| usize::from(p.epoch) == i));
+                (*set, running(times))
+            })
+            .collect();
+        let eval_times = trial.eval.values().flatten().any(|p| p.time.is_some());
+        TimeSums { train, eval, eval_times }
+    }
+}
+
 /// Loss, accuracy and times of one set after one epoch of one trial (the reference's `ResultsCount.get_train`
 /// and `get_eval`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -134,6 +174,19 @@ impl TrialRecord {
     /// # Errors
     /// [`MetricError`] when the epoch is outside the schedule or the trial lacks what is needed.
     pub fn metrics(&self, set: Option<EvalSet>, epoch: Option<u16>) -> Result<Metrics, MetricError> {
+        self.metrics_with(set, epoch, &TimeSums::of(self))
+    }
+
+    /// [`TrialRecord::metrics`] with the trial's [`TimeSums`] at hand, in constant time.
+    ///
+    /// # Errors
+    /// As [`TrialRecord::metrics`].
+    pub fn metrics_with(
+        &self,
+        set: Option<EvalSet>,
+        epoch: Option<u16>,
+        sums: &TimeSums,
+    ) -> Result<Metrics, MetricError> {
         let epochs = self.hp.epochs();
         let e = epoch.unwrap_or(epochs.saturating_sub(1));
         if e >= epochs {
@@ -145,8 +198,7 @@ impl TrialRecord {
             let (cur_time, all_time) = match train.time {
                 None => (None, None),
                 Some(cur) => {
-                    // Summed left to right from 0, as Python's sum, in one pass.
-                    let total = self.train[..=upto].iter().try_fold(0.0, |acc, x| x.time.map(|t| acc + t));
+                    let total = sums.train.get(upto).copied();
                     let total =
                         total.ok_or_else(|| MetricError::Missing(format!("train time of every epoch to {e}")))?;
                     (Some(cur), Some(total))
@@ -158,18 +210,8 @@ impl TrialRecord {
         let missing = || MetricError::Missing(format!("{set} after epoch {e}"));
         let point = point_at(points, e).ok_or_else(missing)?;
         let (loss, accuracy) = (point.loss.ok_or_else(missing)?, point.accuracy.ok_or_else(missing)?);
-        let has_times = self.eval.values().flatten().any(|p| p.time.is_some());
-        let (cur_time, all_time) = if has_times {
-            // Points are sorted by epoch: epochs 0..=e are all there exactly when the first e + 1 points are them.
-            let total = points.get(..=upto).and_then(|ps| {
-                ps.iter().enumerate().try_fold(0.0, |acc, (i, p)| {
-                    if usize::from(p.epoch) == i {
-                        p.time.map(|t| acc + t)
-                    } else {
-                        None
-                    }
-                })
-            });
+        let (cur_time, all_time) = if sums.eval_times {
+            let total = sums.eval.get(&set).and_then(|s| s.get(upto)).copied();
             let total = total.ok_or_else(|| MetricError::Missing(format!("{set} time of every epoch to {e}")))?;
             (point.time, Some(total))
         } else {

@@ -246,5 +246,5 @@ fn unknown_benchmark_versions_are_refused() {
     let mut bytes = std::fs::read(&path).unwrap();
     bytes[8] = 9;
     std::fs::write(&path, &bytes).unwrap();
-    assert!(matches!(BenchmarkFile::open(Path::new(&path)), Err(StoreError::Version { expected: 1, found: 9, .. })));
+    assert!(matches!(BenchmarkFile::open(Path::new(&path)), Err(StoreError::Version { expected: 2, found: 9, .. })));
 }
