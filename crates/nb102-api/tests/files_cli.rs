@@ -85,7 +85,8 @@ fn merge_info_trial_and_simplify() {
     assert!(info["description"].as_str().unwrap().contains("not NAS-Bench-201"));
 
     let simple = PathBuf::from(ok(&["simplify", s(&path), "-o", s(&root.join("simple"))]).trim_end());
-    let info: serde_json::Value = serde_json::from_str(&ok(&["info", s(&simple), "--json"])).unwrap();
+    let info: serde_json::Value = serde_json::from_str(&ok(&["info", s(&simple), "--json", "--verify"])).unwrap();
+    assert_eq!(info["verified"], true);
     assert_eq!((info["trials"].as_u64(), info["trials_with_weights"].as_u64()), (Some(3), Some(0)));
     std::fs::remove_dir_all(&root).unwrap();
 }
@@ -118,5 +119,17 @@ fn bad_files_are_one_line_and_status_2() {
     fails_with(&["merge", s(&root), "-o", s(&root.join("out")), "--kind", "demo"], "expected *.trial.cbor files under");
     fails_with(&["merge", s(&root), "-o", s(&root.join("out"))], "--kind");
     fails_with(&["info", s(&root.join("missing.nb102"))], "missing.nb102");
+
+    // A damaged cell section: `info` counts from the summary, `info --verify` reads every section.
+    let runs = root.join("runs");
+    std::fs::create_dir_all(&runs).unwrap();
+    write_trial(&runs.join("a.trial.cbor"), &trial(11472, 777)).unwrap();
+    let path = PathBuf::from(ok(&["merge", s(&runs), "-o", s(&root.join("d")), "--kind", "demo"]).trim_end());
+    let mut bytes = std::fs::read(&path).unwrap();
+    let header = u64::from_le_bytes(bytes[12..20].try_into().unwrap()) as usize;
+    bytes[20 + header + 40] ^= 0xff;
+    std::fs::write(&path, &bytes).unwrap();
+    ok(&["info", s(&path)]);
+    fails_with(&["info", s(&path), "--verify"], "checksum mismatch");
     std::fs::remove_dir_all(&root).unwrap();
 }

@@ -2,7 +2,8 @@
 //! queries need (costs and last-epoch accuracies), so that `find_best` over 15,625 cells reads a few
 //! megabytes instead of decoding every cell.
 //!
-//! Row layout, 64 bytes little-endian: `u32` official index, `u16` hp, `u8` setting, `u8` 0, `u32` seed,
+//! Row layout, 64 bytes little-endian: `u32` official index, `u16` hp, `u8` setting, `u8` flags (bit 0: the trial
+//! has weights), `u32` seed,
 //! `u32` 0, then `f64` FLOPs, parameters, and last-epoch accuracy on train, `x-valid`, `x-test`, `ori-test`
 //! (NaN where [`TrialRecord::metrics`] has none). Rows are sorted by index, hp, setting and seed.
 
@@ -34,6 +35,8 @@ pub struct TrialSummary {
     /// Accuracy after the last epoch on the training data, `x-valid`, `x-test`, `ori-test` (in that order),
     /// where the trial has it.
     pub final_accuracy: [Option<f64>; 4],
+    /// Whether the trial holds its trained weights.
+    pub has_weights: bool,
 }
 
 impl TrialSummary {
@@ -62,6 +65,7 @@ impl TrialSummary {
                 acc(Some(EvalSet::XTest)),
                 acc(Some(EvalSet::OriTest)),
             ],
+            has_weights: t.weights.is_some(),
         }
     }
 }
@@ -73,7 +77,7 @@ pub(crate) fn append_rows(out: &mut Vec<u8>, index: usize, cell: &CellResults) {
         out.extend_from_slice(&(s.index as u32).to_le_bytes());
         out.extend_from_slice(&s.hp.epochs().to_le_bytes());
         out.push(SETTINGS.iter().position(|x| *x == s.setting).expect("every setting has a code") as u8);
-        out.push(0);
+        out.push(u8::from(s.has_weights));
         out.extend_from_slice(&s.seed.to_le_bytes());
         out.extend_from_slice(&0u32.to_le_bytes());
         for v in [Some(s.flops_m), Some(s.params_mb)].into_iter().chain(s.final_accuracy) {
@@ -109,6 +113,7 @@ pub(crate) fn parse_rows(bytes: &[u8]) -> Option<Vec<TrialSummary>> {
             flops_m: f64_at(16),
             params_mb: f64_at(24),
             final_accuracy: [finite(f64_at(32)), finite(f64_at(40)), finite(f64_at(48)), finite(f64_at(56))],
+            has_weights: r[7] & 1 != 0,
         });
     }
     Some(rows)
