@@ -25,18 +25,28 @@ use rand::{Rng, SeedableRng};
 pub(crate) fn run(args: impl Iterator<Item = String>) -> anyhow::Result<()> {
     // The generator and the reader run as an optimised build of this crate: encoding and decoding gigabytes
     // with unoptimised dependencies would measure the build, not the format.
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    in_release("bench-store-release", args)?;
+    reference(&root())
+}
+
+/// The workspace root.
+pub(crate) fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Runs `cargo xtask TASK ARGS` as an optimised build.
+pub(crate) fn in_release(task: &str, args: impl Iterator<Item = String>) -> anyhow::Result<()> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = Command::new(cargo)
         .args(["run", "--release", "-q", "-p", "xtask", "--target-dir"])
-        .arg(root.join("target/xtask"))
-        .args(["--", "bench-store-release"])
+        .arg(root().join("target/xtask"))
+        .args(["--", task])
         .args(args)
         .status()?;
     if !status.success() {
         bail!("the optimised benchmark failed: expected exit status 0, found {status}");
     }
-    reference(&root)
+    Ok(())
 }
 
 /// Generates the file if needed and runs the reader in a fresh process: `cargo xtask bench-store` runs it.
@@ -251,12 +261,21 @@ fn find_existing(dir: &Path, prefix: &str) -> anyhow::Result<Option<PathBuf>> {
 
 /// Resident memory of this process in MB (Linux).
 fn rss_mb() -> anyhow::Result<f64> {
+    status_mb("VmRSS:")
+}
+
+/// Peak resident memory of this process in MB (Linux).
+pub(crate) fn peak_rss_mb() -> anyhow::Result<f64> {
+    status_mb("VmHWM:")
+}
+
+fn status_mb(field: &str) -> anyhow::Result<f64> {
     let status = std::fs::read_to_string("/proc/self/status")?;
     let kb: f64 = status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.split_whitespace().next())
         .and_then(|v| v.parse().ok())
-        .context("expected a VmRSS line in /proc/self/status, found none")?;
+        .with_context(|| format!("expected a {field} line in /proc/self/status, found none"))?;
     Ok(kb / 1024.0)
 }

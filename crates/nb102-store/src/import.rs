@@ -3,11 +3,11 @@
 //! - `nats`: the NATS-Bench topology archive (bz2-compressed pickles);
 //! - `nb201`: NAS-Bench-201's `torch.save` files, benchmark and per-cell, both serializations;
 //! - `results`: the reference's `ArchResults` / `ResultsCount` state dicts both store;
-//! - `pickle`: a reader of the pickle subset these files use.
+//!
+//! all over [`crate::pickle`].
 
 mod nats;
 mod nb201;
-mod pickle;
 mod results;
 
 pub use nats::{nats_tss_files, read_nats_tss_file, read_nats_tss_meta};

@@ -10,6 +10,8 @@
 //! - Importers of the official files: the NATS-Bench topology archive ([`read_nats_tss_file`], [`nats_tss_files`])
 //!   and NAS-Bench-201's `.pth` files ([`read_nb201_pth`]).
 //!
+//! - [`pickle`]: the reader of the pickle subset the official files use (records, and the datasets' batches).
+//!
 //! This crate does not link libtorch; the merge and simplify core does no I/O.
 
 mod atomic;
@@ -19,6 +21,7 @@ mod error;
 mod import;
 mod merge;
 mod mmap;
+pub mod pickle;
 mod record;
 mod setting;
 mod summary;

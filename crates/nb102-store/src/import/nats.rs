@@ -10,9 +10,9 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::pickle::{unpickle, PyValue};
 use super::results::{arch_results, check_official_order, string_list};
 use crate::error::{Result, StoreError};
+use crate::pickle::{unpickle, PyValue};
 use crate::record::TrialRecord;
 use crate::setting::Hp;
 

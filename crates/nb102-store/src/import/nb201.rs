@@ -18,9 +18,9 @@ use std::io::{Cursor, Read};
 use std::path::Path;
 use std::sync::OnceLock;
 
-use super::pickle::{unpickle_at, KeepAll, PyValue, Sink};
 use super::results::{arch_results, check_official_order, string_list, Storages};
 use crate::error::{Result, StoreError};
+use crate::pickle::{memo_reach, unpickle_at, KeepAll, PyValue, Sink};
 use crate::record::TrialRecord;
 use crate::setting::Hp;
 
@@ -60,17 +60,23 @@ pub fn read_nb201_pth(
     let read = if map.starts_with(b"PK\x03\x04") {
         zip = ZipStorages::open(&map).map_err(bad)?;
         cells.storages = Some(&zip);
-        unpickle_at(&zip.pickle, 0, &mut cells)
+        let (reach, _) = memo_reach(&zip.pickle, 0).map_err(|e| bad(e.to_string()))?;
+        unpickle_at(&zip.pickle, 0, &mut cells, Some(&reach))
     } else {
         let start = legacy_preamble(&map).map_err(bad)?;
-        // The storages follow the object's pickle: find its end (dropping each cell as it is set, so that
-        // memory stays small, and noting each storage's class), then read the object again with the
-        // storages at hand.
+        // The storages follow the object's pickle: a walk over its opcodes finds where it ends (and which
+        // memo slots are read back). The element size of each storage comes from its class, which only the
+        // object's persistent ids carry: when there are storages, a first reading notes the classes (taking
+        // and dropping each cell, so that memory stays small).
+        let (reach, end) = memo_reach(&map, start).map_err(|e| bad(e.to_string()))?;
+        let keys = legacy_storage_keys(&map, end).map_err(bad)?;
         let mut first = Discard::default();
-        let (_, end) = unpickle_at(&map, start, &mut first).map_err(|e| bad(e.to_string()))?;
-        legacy = LegacyStorages::read(&map, end, &first.classes).map_err(bad)?;
+        if !keys.0.is_empty() {
+            unpickle_at(&map, start, &mut first, Some(&reach)).map_err(|e| bad(e.to_string()))?;
+        }
+        legacy = LegacyStorages::read(&map, keys, &first.classes).map_err(bad)?;
         cells.storages = Some(&legacy);
-        unpickle_at(&map, start, &mut cells)
+        unpickle_at(&map, start, &mut cells, Some(&reach))
     };
     if let Some(err) = cells.failure.take() {
         return Err(err);
@@ -144,11 +150,12 @@ impl<F: FnMut(usize, Vec<TrialRecord>) -> Result<()>> CellSink<'_, F> {
 }
 
 impl<F: FnMut(usize, Vec<TrialRecord>) -> Result<()>> Sink for CellSink<'_, F> {
-    fn take(&mut self, key: &PyValue, value: PyValue) -> Result<Option<PyValue>, String> {
-        let PyValue::Int(key) = key.value() else { return Ok(Some(value)) };
-        if !is_cell_entry(&value) {
-            return Ok(Some(value));
-        }
+    fn wants(&self, key: &PyValue, value: &PyValue) -> bool {
+        is_cell(key, value)
+    }
+
+    fn take(&mut self, key: &PyValue, value: PyValue) -> Result<(), String> {
+        let PyValue::Int(key) = key.value() else { unreachable!("wants takes integer keys only") };
         let (index, records) = self.convert(&value).map_err(|m| format!("arch2infos[{key}]: {m}"))?;
         if i64::try_from(index).ok() != Some(*key) {
             return Err(format!("arch2infos[{key}] holds cell {index}"));
@@ -159,8 +166,13 @@ impl<F: FnMut(usize, Vec<TrialRecord>) -> Result<()>> Sink for CellSink<'_, F> {
             self.failure = Some(err);
             return Err(message);
         }
-        Ok(None)
+        Ok(())
     }
+}
+
+/// An `arch2infos` item: an integer key and `{'full': ..., 'less': ...}`.
+fn is_cell(key: &PyValue, value: &PyValue) -> bool {
+    matches!(key.value(), PyValue::Int(_)) && is_cell_entry(value)
 }
 
 /// `{'full': ..., 'less': ...}` and nothing else.
@@ -179,9 +191,12 @@ struct Discard {
 }
 
 impl Sink for Discard {
-    fn take(&mut self, key: &PyValue, value: PyValue) -> Result<Option<PyValue>, String> {
-        let cell = matches!(key.value(), PyValue::Int(_)) && is_cell_entry(&value);
-        Ok((!cell).then_some(value))
+    fn wants(&self, key: &PyValue, value: &PyValue) -> bool {
+        is_cell(key, value)
+    }
+
+    fn take(&mut self, _: &PyValue, _: PyValue) -> Result<(), String> {
+        Ok(())
     }
 
     fn storage(&mut self, class: &str, key: &str) {
@@ -271,13 +286,22 @@ fn element_size(class: &str) -> Option<usize> {
     })
 }
 
+/// The storage keys pickled at `start` (after the object's pickle), and where the storages begin.
+fn legacy_storage_keys(map: &[u8], start: usize) -> Result<(Vec<String>, usize), String> {
+    let (keys, pos) = unpickle_at(map, start, &mut KeepAll, None).map_err(|e| format!("storage keys: {e}"))?;
+    let keys = string_list(Some(&keys)).ok_or("storage keys that are not a list of strings")?;
+    Ok((keys, pos))
+}
+
 impl<'a> LegacyStorages<'a> {
-    /// Reads the storage keys pickled at `start` and the storages after them. Each storage is its element
-    /// count (8 bytes, little-endian) and then its bytes; the element size comes from the storage's class in
-    /// `classes` (key to class, from the object's pickle), as the keys do not carry it.
-    fn read(map: &'a [u8], start: usize, classes: &BTreeMap<String, String>) -> Result<LegacyStorages<'a>, String> {
-        let (keys, mut pos) = unpickle_at(map, start, &mut KeepAll).map_err(|e| format!("storage keys: {e}"))?;
-        let keys = string_list(Some(&keys)).ok_or("storage keys that are not a list of strings")?;
+    /// The storages, in the order of their keys from `pos` on. Each is its element count (8 bytes,
+    /// little-endian) and then its bytes; the element size comes from the storage's class in `classes` (key
+    /// to class, from the object's pickle), as the keys do not carry it.
+    fn read(
+        map: &'a [u8],
+        (keys, mut pos): (Vec<String>, usize),
+        classes: &BTreeMap<String, String>,
+    ) -> Result<LegacyStorages<'a>, String> {
         let mut by_key = BTreeMap::new();
         for key in keys {
             let class = classes.get(&key).ok_or_else(|| format!("storage {key} that no tensor uses"))?;
@@ -309,11 +333,11 @@ fn legacy_preamble(map: &[u8]) -> Result<usize, String> {
     if !map.starts_with(MAGIC) {
         return Err("neither a zip archive nor torch's legacy magic number at the start".into());
     }
-    let (protocol, pos) = unpickle_at(map, MAGIC.len(), &mut KeepAll).map_err(|e| e.to_string())?;
+    let (protocol, pos) = unpickle_at(map, MAGIC.len(), &mut KeepAll, None).map_err(|e| e.to_string())?;
     if protocol != PyValue::Int(1001) {
         return Err(format!("torch protocol version {protocol:?}, not 1001"));
     }
-    let (info, pos) = unpickle_at(map, pos, &mut KeepAll).map_err(|e| e.to_string())?;
+    let (info, pos) = unpickle_at(map, pos, &mut KeepAll, None).map_err(|e| e.to_string())?;
     if !matches!(info.get("little_endian"), Some(PyValue::Bool(true))) {
         return Err("a file saved on a big-endian machine".into());
     }

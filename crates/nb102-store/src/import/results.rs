@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use nb102_space::{official_archs, Arch};
 
-use super::pickle::{PyValue, TensorRef};
+use crate::pickle::{PyValue, TensorRef};
 use crate::record::{EvalPoint, NetConfig, Provenance, TrainEpoch, TrialRecord};
 use crate::setting::{EvalSet, Hp};
 

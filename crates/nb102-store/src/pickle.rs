@@ -1,34 +1,50 @@
-//! A reader for the subset of Python's pickle format that the official benchmark files use.
+//! A reader for the subset of Python's pickle format that the official files use: the benchmark records and
+//! the datasets' batches.
 //!
 //! The NATS-Bench archives pickle plain containers, `collections.OrderedDict` and numpy scalars
 //! (`numpy.core.multiarray.scalar(dtype, bytes)`); NAS-Bench-201's `torch.save` files add persistent ids for
-//! tensor storages, `torch._utils._rebuild_tensor_v2` and protocol 2's `_codecs.encode` for bytes. The pickle
+//! tensor storages, `torch._utils._rebuild_tensor_v2` and protocol 2's `_codecs.encode` for bytes; the CIFAR and
+//! ImageNet16 batches are Python 2 pickles of numpy arrays (`numpy.core.multiarray._reconstruct` and a
+//! `BUILD` state, the data as a Python 2 string). The pickle
 //! crates on crates.io (serde-pickle, pickled) stop at the `OrderedDict` (they have no dict to add its items
 //! to) and know nothing of storages, so this module implements the pickle machine for exactly these opcodes
 //! and objects. Anything else is an error that names the opcode or class and its offset: no code is ever
 //! executed, unlike Python's `pickle.load`.
 //!
 //! Memoized containers are shared as in Python: once complete (popped from the stack) a container moves
-//! into an [`Rc`] held by the memo and by its parent, so a later reference costs no copy. A caller may take
-//! dict items as they are set ([`Sink`]), so that a file of any size is read in bounded memory: the
-//! containers memoized while building a taken item are released with it.
+//! into an [`Rc`] held by the memo and by its parent, so a later reference costs no copy. For large files a
+//! first, cheap pass ([`memo_reach`]) finds how far into the file each memo slot is read back, and a slot is
+//! kept only until then (Python's pickler memoizes every string and container, so keeping all would hold a
+//! copy of most of the file); a caller may also take dict items as soon as they are complete ([`Sink`]), so
+//! that a file of any size is read in the memory of a few items.
 
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::fmt;
 use std::rc::Rc;
 
 /// A value decoded from a pickle.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum PyValue {
+pub enum PyValue {
+    /// `None`.
     None,
+    /// A bool.
     Bool(bool),
+    /// An int that fits 64 bits.
     Int(i64),
+    /// A float.
     Float(f64),
+    /// A (unicode) string.
     Str(String),
+    /// Bytes, or a Python 2 string.
     Bytes(Vec<u8>),
+    /// A list.
     List(Vec<PyValue>),
+    /// A tuple.
     Tuple(Vec<PyValue>),
     /// A dict or an `OrderedDict`, in insertion order.
     Dict(Vec<(PyValue, PyValue)>),
+    /// A set or frozenset.
     Set(Vec<PyValue>),
     /// A class or function reference (`module.name`).
     Global(String, String),
@@ -45,31 +61,35 @@ pub(crate) enum PyValue {
     Tensor(TensorRef),
     /// A dict item taken by a [`Sink`] (its value was handed over).
     Taken,
-    /// An instance of a class this reader does not turn into a plain value (a numpy dtype).
+    /// An instance of a class this reader does not turn into a plain value (a numpy dtype or array).
     Object {
+        /// Module and name of the class.
         class: (String, String),
+        /// The arguments it was made with.
         args: Vec<PyValue>,
+        /// The state `BUILD` gave it.
         state: Option<Box<PyValue>>,
     },
 }
 
 /// A tensor of a `torch.save` file, as `torch._utils._rebuild_tensor_v2` receives it.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct TensorRef {
+pub struct TensorRef {
     /// The storage class, e.g. `FloatStorage`.
-    pub(crate) class: String,
+    pub class: String,
     /// The storage's key in the file.
-    pub(crate) key: String,
+    pub key: String,
     /// Offset into the storage, in elements.
-    pub(crate) offset: usize,
-    pub(crate) shape: Vec<usize>,
+    pub offset: usize,
+    /// Size of each dimension.
+    pub shape: Vec<usize>,
     /// Strides in elements.
-    pub(crate) stride: Vec<usize>,
+    pub stride: Vec<usize>,
 }
 
 impl PyValue {
     /// The value itself, seen through any sharing.
-    pub(crate) fn value(&self) -> &PyValue {
+    pub fn value(&self) -> &PyValue {
         match self {
             PyValue::Shared(inner) => inner.value(),
             other => other,
@@ -77,17 +97,23 @@ impl PyValue {
     }
 
     /// The value of `key` in a dict.
-    pub(crate) fn get(&self, key: &str) -> Option<&PyValue> {
+    pub fn get(&self, key: &str) -> Option<&PyValue> {
         match self.value() {
             PyValue::Dict(items) => {
-                items.iter().find(|(k, _)| matches!(k.value(), PyValue::Str(s) if s == key)).map(|(_, v)| v.value())
+                // Python 2 pickles (the datasets' batches) have byte-string keys.
+                let named = |k: &PyValue| match k.value() {
+                    PyValue::Str(s) => s == key,
+                    PyValue::Bytes(b) => b == key.as_bytes(),
+                    _ => false,
+                };
+                items.iter().rfind(|(k, _)| named(k)).map(|(_, v)| v.value())
             }
             _ => None,
         }
     }
 
     /// The items of a dict, values seen through any sharing.
-    pub(crate) fn items(&self) -> Option<impl Iterator<Item = (&PyValue, &PyValue)>> {
+    pub fn items(&self) -> Option<impl Iterator<Item = (&PyValue, &PyValue)>> {
         match self.value() {
             PyValue::Dict(items) => Some(items.iter().map(|(k, v)| (k.value(), v.value()))),
             _ => None,
@@ -95,7 +121,7 @@ impl PyValue {
     }
 
     /// A short description of the kind of value, for messages.
-    pub(crate) fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> &'static str {
         match self {
             PyValue::None => "None",
             PyValue::Bool(_) => "a bool",
@@ -119,9 +145,11 @@ impl PyValue {
 
 /// Why a pickle could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct PickleError {
-    pub(crate) offset: usize,
-    pub(crate) message: String,
+pub struct PickleError {
+    /// Where in the data.
+    pub offset: usize,
+    /// What is wrong.
+    pub message: String,
 }
 
 impl fmt::Display for PickleError {
@@ -130,10 +158,14 @@ impl fmt::Display for PickleError {
     }
 }
 
-/// Receives the items set in dicts while a pickle is read. `take` returns the value back to leave it in
-/// its dict, or `None` once it has taken it: the dict then holds [`PyValue::Taken`] for that key.
+/// Receives items of dicts while a pickle is read: each item it wants is handed over as soon as its value is
+/// complete, and the dict then holds [`PyValue::Taken`] for that key.
 pub(crate) trait Sink {
-    fn take(&mut self, key: &PyValue, value: PyValue) -> Result<Option<PyValue>, String>;
+    /// Whether the sink takes this item.
+    fn wants(&self, key: &PyValue, value: &PyValue) -> bool;
+
+    /// Takes an item it wants.
+    fn take(&mut self, key: &PyValue, value: PyValue) -> Result<(), String>;
 
     /// Told of each tensor storage the pickle references (its class and key).
     fn storage(&mut self, _class: &str, _key: &str) {}
@@ -143,43 +175,191 @@ pub(crate) trait Sink {
 pub(crate) struct KeepAll;
 
 impl Sink for KeepAll {
-    fn take(&mut self, _: &PyValue, value: PyValue) -> Result<Option<PyValue>, String> {
-        Ok(Some(value))
+    fn wants(&self, _: &PyValue, _: &PyValue) -> bool {
+        false
+    }
+
+    fn take(&mut self, _: &PyValue, _: PyValue) -> Result<(), String> {
+        Ok(())
     }
 }
 
 /// Decodes one pickle (protocol 2 to 5).
-pub(crate) fn unpickle(data: &[u8]) -> Result<PyValue, PickleError> {
-    unpickle_at(data, 0, &mut KeepAll).map(|(value, _)| value)
+pub fn unpickle(data: &[u8]) -> Result<PyValue, PickleError> {
+    unpickle_at(data, 0, &mut KeepAll, None).map(|(value, _)| value)
 }
 
 /// Decodes the pickle that starts at byte `start`, handing dict items to `sink`; returns the value and the
-/// offset just after its STOP opcode (`torch.save`'s legacy format writes several pickles in a row).
-pub(crate) fn unpickle_at(data: &[u8], start: usize, sink: &mut dyn Sink) -> Result<(PyValue, usize), PickleError> {
-    let mut machine = Machine { data, pos: start, stack: Vec::new(), marks: Vec::new(), memo: Vec::new(), sink };
+/// offset just after its STOP opcode (`torch.save`'s legacy format writes several pickles in a row). With
+/// `reach` (from [`memo_reach`]), memo slots are kept only as long as they may be read back.
+pub(crate) fn unpickle_at(
+    data: &[u8],
+    start: usize,
+    sink: &mut dyn Sink,
+    reach: Option<&MemoReach>,
+) -> Result<(PyValue, usize), PickleError> {
+    let mut machine = Machine {
+        data,
+        pos: start,
+        stack: Vec::new(),
+        marks: Vec::new(),
+        memo: HashMap::new(),
+        next_slot: 0,
+        reach,
+        expiry: BinaryHeap::new(),
+        sink,
+    };
     let value = machine.run()?;
     Ok((value, machine.pos))
 }
 
+/// How far each memo slot of a pickle is read back: for slot `s`, the last read (BINGET, LONG_BINGET) is at
+/// most `2^reach[s]` bytes after `put[s / 256]`, the position where slot `256 * (s / 256)` was stored (at or
+/// before slot `s`'s own); 0 means never read. One byte per slot and a position per 256 slots: a bound that is
+/// safe (never before the last read) and small enough to compute for a file of any size.
+pub(crate) struct MemoReach {
+    reach: Vec<u8>,
+    put: Vec<usize>,
+}
+
+impl MemoReach {
+    /// The position after which `slot` is not read again, or `None` if it never is.
+    fn deadline(&self, slot: usize) -> Option<usize> {
+        let reach = *self.reach.get(slot)?;
+        (reach > 0).then(|| self.put[slot / 256].saturating_add(1usize << reach))
+    }
+}
+
+/// A walk over the opcodes of the pickle at `start`, building nothing: how far each memo slot is read back,
+/// and the offset after the STOP.
+///
+/// # Errors
+/// An opcode the reader does not know, or truncated data.
+pub(crate) fn memo_reach(data: &[u8], start: usize) -> Result<(MemoReach, usize), PickleError> {
+    let mut pos = start;
+    let mut memo = MemoReach { reach: Vec::new(), put: Vec::new() };
+    let mut next_slot = 0usize;
+    let truncated = |offset| PickleError { offset, message: "unexpected end of data (truncated file)".into() };
+    let le = |pos: usize, n: usize| -> Result<usize, PickleError> {
+        let bytes = data.get(pos..pos + n).ok_or_else(|| truncated(pos))?;
+        let mut buf = [0u8; 8];
+        buf[..n].copy_from_slice(bytes);
+        usize::try_from(u64::from_le_bytes(buf)).map_err(|_| truncated(pos))
+    };
+    let put = |memo: &mut MemoReach, slot: usize, at: usize| {
+        // Slots are stored in increasing order, so the first put of each block of 256 is its lowest position.
+        while memo.put.len() <= slot / 256 {
+            memo.put.push(at);
+        }
+    };
+    loop {
+        let at = pos;
+        let op = *data.get(pos).ok_or_else(|| truncated(pos))?;
+        pos += 1;
+        // Each opcode's argument: a fixed size, or a length and that many bytes.
+        let (fixed, length) = match op {
+            b'.' => return Ok((memo, pos)),
+            b'('
+            | b'}'
+            | b']'
+            | b')'
+            | 0x8f
+            | b'N'
+            | 0x88
+            | 0x89
+            | 0x85..=0x87
+            | b't'
+            | b'l'
+            | b'd'
+            | 0x91
+            | b'a'
+            | b'e'
+            | b's'
+            | b'u'
+            | 0x90
+            | 0x93
+            | b'R'
+            | b'b'
+            | b'Q' => (0, 0),
+            0x94 => {
+                put(&mut memo, next_slot, at);
+                next_slot += 1;
+                (0, 0)
+            }
+            0x80 | b'K' => (1, 0),
+            b'M' => (2, 0),
+            b'J' => (4, 0),
+            b'G' | 0x95 => (8, 0),
+            0x8a | 0x8c | b'C' | b'U' => (0, 1),
+            b'X' | b'B' | b'T' => (0, 4),
+            0x8d | 0x8e | 0x96 => (0, 8),
+            b'q' | b'r' | b'h' | b'j' => {
+                let n = if matches!(op, b'q' | b'h') { 1 } else { 4 };
+                let slot = le(pos, n)?;
+                if matches!(op, b'h' | b'j') {
+                    let from = memo.put.get(slot / 256).copied().ok_or_else(|| PickleError {
+                        offset: at,
+                        message: format!("memo slot {slot}, never stored"),
+                    })?;
+                    let bits = (usize::BITS - (at - from).leading_zeros()) as u8;
+                    if memo.reach.len() <= slot {
+                        memo.reach.resize(slot + 1, 0);
+                    }
+                    memo.reach[slot] = memo.reach[slot].max(bits.max(1));
+                } else {
+                    put(&mut memo, slot, at);
+                    next_slot = next_slot.max(slot + 1);
+                }
+                (n, 0)
+            }
+            b'c' => {
+                // GLOBAL: two lines
+                for _ in 0..2 {
+                    let end = data[pos..].iter().position(|&b| b == b'\n').ok_or_else(|| truncated(pos))?;
+                    pos += end + 1;
+                }
+                (0, 0)
+            }
+            other => {
+                return Err(PickleError {
+                    offset: at,
+                    message: format!("opcode 0x{other:02x}, which these files do not use"),
+                })
+            }
+        };
+        pos += fixed;
+        if length > 0 {
+            let n = le(pos, length)?;
+            pos = pos.checked_add(length + n).filter(|&p| p <= data.len()).ok_or_else(|| truncated(pos))?;
+        }
+        if pos > data.len() {
+            return Err(truncated(at));
+        }
+    }
+}
+
 /// A memo slot.
 enum Memo {
-    Empty,
     /// Stored from a container still on the stack (possibly still being built).
     Building,
     Ready(PyValue),
-    /// Released after a sink took the item that held it.
-    Released,
 }
 
 struct Machine<'a, 's> {
     data: &'a [u8],
     pos: usize,
-    /// Values, with the memo slot of a container still being built (if any) and the memo length when the
-    /// value was pushed.
+    /// Values, with the memo slot of a container still being built (if any) and the next memo slot when the
+    /// value was pushed (the slots from there on were stored while building it).
     stack: Vec<(PyValue, Option<usize>, usize)>,
-    /// Each mark: the stack length and the memo length when it was set.
-    marks: Vec<(usize, usize)>,
-    memo: Vec<Memo>,
+    /// Each mark: the stack length when it was set.
+    marks: Vec<usize>,
+    memo: HashMap<usize, Memo>,
+    /// The slot MEMOIZE stores to next.
+    next_slot: usize,
+    /// How long each slot is worth keeping, when known.
+    reach: Option<&'a MemoReach>,
+    /// The kept slots by the position after which they are not read again, soonest first.
+    expiry: BinaryHeap<Reverse<(usize, usize)>>,
     sink: &'s mut dyn Sink,
 }
 
@@ -199,7 +379,7 @@ impl Machine<'_, '_> {
                     // STOP
                     return self.pop(at);
                 }
-                b'(' => self.marks.push((self.stack.len(), self.memo.len())),
+                b'(' => self.marks.push(self.stack.len()),
                 b'}' => self.push(PyValue::Dict(Vec::new())),
                 b']' => self.push(PyValue::List(Vec::new())),
                 b')' => self.push(PyValue::Tuple(Vec::new())),
@@ -259,8 +439,22 @@ impl Machine<'_, '_> {
                     let b = self.take(n)?.to_vec();
                     self.push(PyValue::Bytes(b));
                 }
-                0x8e => {
+                0x8e | 0x96 => {
+                    // BINBYTES8, BYTEARRAY8
                     let n = self.len8(at)?;
+                    let b = self.take(n)?.to_vec();
+                    self.push(PyValue::Bytes(b));
+                }
+                b'U' => {
+                    // SHORT_BINSTRING: a Python 2 string, kept as its bytes
+                    let n = usize::from(self.take(1)?[0]);
+                    let b = self.take(n)?.to_vec();
+                    self.push(PyValue::Bytes(b));
+                }
+                b'T' => {
+                    // BINSTRING
+                    let n = i32::from_le_bytes(self.array::<4>()?);
+                    let n = usize::try_from(n).map_err(|_| self.error(at, format!("a string of {n} bytes")))?;
                     let b = self.take(n)?.to_vec();
                     self.push(PyValue::Bytes(b));
                 }
@@ -313,16 +507,15 @@ impl Machine<'_, '_> {
                     })?;
                 }
                 b's' => {
-                    let memo_start = self.stack.len().checked_sub(2).map_or(self.memo.len(), |i| self.stack[i].2);
                     let value = self.pop(at)?;
                     let key = self.pop(at)?;
-                    self.set_items(at, vec![(key, value)], memo_start)?;
+                    self.set_items(at, vec![(key, value)])?;
                 }
                 b'u' => {
-                    let (items, memo_start) = self.pop_mark_with_memo(at)?;
+                    let items = self.pop_mark(at)?;
                     let pairs =
                         pairs(items).ok_or_else(|| self.error(at, "SETITEMS with an odd number of items".into()))?;
-                    self.set_items(at, pairs, memo_start)?;
+                    self.set_items(at, pairs)?;
                 }
                 0x90 => {
                     let items = self.pop_mark(at)?;
@@ -336,8 +529,7 @@ impl Machine<'_, '_> {
                 }
                 0x94 => {
                     // MEMOIZE
-                    let slot = self.memo.len();
-                    self.memo.push(Memo::Empty);
+                    let slot = self.next_slot;
                     self.store(slot, at)?;
                 }
                 b'q' => {
@@ -439,27 +631,23 @@ impl Machine<'_, '_> {
     }
 
     fn push(&mut self, value: PyValue) {
-        self.stack.push((value, None, self.memo.len()));
+        self.stack.push((value, None, self.next_slot));
     }
 
     /// Pops the top of the stack; a container stored in the memo becomes shared with it.
     fn pop(&mut self, at: usize) -> Result<PyValue, PickleError> {
-        if self.marks.last().is_some_and(|&(m, _)| m >= self.stack.len()) {
+        if self.marks.last().is_some_and(|&m| m >= self.stack.len()) {
             return Err(self.error(at, "a value popped across a mark".into()));
         }
         let entry = self.stack.pop().ok_or_else(|| self.error(at, "a value popped from an empty stack".into()))?;
         Ok(self.settle(entry))
     }
 
+    /// The items above the last mark.
     fn pop_mark(&mut self, at: usize) -> Result<Vec<PyValue>, PickleError> {
-        self.pop_mark_with_memo(at).map(|(items, _)| items)
-    }
-
-    /// The items above the last mark, and the memo length when the mark was set.
-    fn pop_mark_with_memo(&mut self, at: usize) -> Result<(Vec<PyValue>, usize), PickleError> {
-        let (mark, memo_start) = self.marks.pop().ok_or_else(|| self.error(at, "no mark to pop to".into()))?;
+        let mark = self.marks.pop().ok_or_else(|| self.error(at, "no mark to pop to".into()))?;
         let entries = self.stack.split_off(mark);
-        Ok((entries.into_iter().map(|e| self.settle(e)).collect(), memo_start))
+        Ok(entries.into_iter().map(|e| self.settle(e)).collect())
     }
 
     /// A value leaving the stack: complete now, so a memoized container moves into an `Rc` that the memo
@@ -468,7 +656,10 @@ impl Machine<'_, '_> {
         match slot {
             Some(slot) => {
                 let shared = PyValue::Shared(Rc::new(value));
-                self.memo[slot] = Memo::Ready(shared.clone());
+                // Unless its reach has passed while it was being built.
+                if let Some(memo) = self.memo.get_mut(&slot) {
+                    *memo = Memo::Ready(shared.clone());
+                }
                 shared
             }
             None => value,
@@ -488,51 +679,77 @@ impl Machine<'_, '_> {
         f(value).map_err(|m| PickleError { offset: at, message: m })
     }
 
-    /// SETITEM(S): each pair goes through the sink first. The containers memoized since `memo_start` belong to
-    /// the items; when the sink took them all, those are released, so that their memory is freed.
-    fn set_items(&mut self, at: usize, pairs: Vec<(PyValue, PyValue)>, memo_start: usize) -> Result<(), PickleError> {
+    /// SETITEM(S): the items the sink wants go to it (items it takes are normally offered, and taken, when
+    /// complete, before this), the others into the dict.
+    fn set_items(&mut self, at: usize, pairs: Vec<(PyValue, PyValue)>) -> Result<(), PickleError> {
         let mut kept = Vec::with_capacity(pairs.len());
-        let mut took_all = true;
         for (key, value) in pairs {
-            match self.sink.take(&key, value).map_err(|m| self.error(at, m))? {
-                Some(value) => {
-                    kept.push((key, value));
-                    took_all = false;
-                }
-                None => kept.push((key, PyValue::Taken)),
+            if self.sink.wants(&key, &value) {
+                self.sink.take(&key, value).map_err(|m| self.error(at, m))?;
+                kept.push((key, PyValue::Taken));
+            } else {
+                kept.push((key, value));
             }
         }
-        if took_all {
-            for slot in &mut self.memo[memo_start..] {
-                if let Memo::Ready(PyValue::Shared(_)) = slot {
-                    *slot = Memo::Released;
-                }
-            }
+        self.mutate_top(at, |target| set_items(target, kept))?;
+        self.offer_completed(at)
+    }
+
+    /// Offers the sink a dict that has just been filled while it waits, under its key, for the SETITEMS of
+    /// the dict that will hold it. Pickle batches a thousand items per SETITEMS, so waiting for that would keep
+    /// a thousand cells of a benchmark file in memory; this takes each as soon as it is complete.
+    fn offer_completed(&mut self, at: usize) -> Result<(), PickleError> {
+        let Some(&mark) = self.marks.last() else { return Ok(()) };
+        let Some(key_at) = self.stack.len().checked_sub(2) else { return Ok(()) };
+        // The key must be a key of a pending SETITEMS: at an even distance from the mark, above a dict.
+        let pending_dict = mark >= 1 && matches!(self.stack[mark - 1].0.value(), PyValue::Dict(_));
+        if key_at < mark || (key_at - mark) % 2 != 0 || !pending_dict {
+            return Ok(());
         }
-        self.mutate_top(at, |target| set_items(target, kept))
+        if !self.sink.wants(&self.stack[key_at].0, &self.stack[key_at + 1].0) {
+            return Ok(());
+        }
+        let entry = self.stack.pop().expect("two entries");
+        let value = self.settle(entry);
+        self.sink.take(&self.stack[key_at].0, value).map_err(|m| self.error(at, m))?;
+        self.push(PyValue::Taken);
+        // The taken item's memoized values are no longer read back once their reach has passed.
+        while let Some(&Reverse((deadline, slot))) = self.expiry.peek() {
+            if deadline >= self.pos {
+                break;
+            }
+            self.expiry.pop();
+            self.memo.remove(&slot);
+        }
+        Ok(())
     }
 
     fn store(&mut self, slot: usize, at: usize) -> Result<(), PickleError> {
+        self.next_slot = self.next_slot.max(slot + 1);
+        if let Some(reach) = self.reach {
+            match reach.deadline(slot) {
+                Some(deadline) => self.expiry.push(Reverse((deadline, slot))),
+                // Never read back: nothing to keep.
+                None => return Ok(()),
+            }
+        }
         let (value, memo_slot, _) = self
             .stack
             .last_mut()
             .ok_or_else(|| PickleError { offset: at, message: "MEMOIZE of an empty stack".into() })?;
-        if self.memo.len() <= slot {
-            self.memo.resize_with(slot + 1, || Memo::Empty);
-        }
         // Containers still grow (APPEND, SETITEMS, BUILD act on the top of the stack): they are shared when they
         // leave it. Anything else is complete already.
         if matches!(value, PyValue::Dict(_) | PyValue::List(_) | PyValue::Set(_) | PyValue::Object { .. }) {
-            self.memo[slot] = Memo::Building;
+            self.memo.insert(slot, Memo::Building);
             *memo_slot = Some(slot);
         } else {
-            self.memo[slot] = Memo::Ready(value.clone());
+            self.memo.insert(slot, Memo::Ready(value.clone()));
         }
         Ok(())
     }
 
     fn fetch(&mut self, slot: usize, at: usize) -> Result<(), PickleError> {
-        let value = match self.memo.get(slot) {
+        let value = match self.memo.get(&slot) {
             Some(Memo::Ready(value)) => value.clone(),
             Some(Memo::Building) => {
                 // Still on the stack: items wait there for their SETITEMS or APPENDS, so a value can be
@@ -540,16 +757,13 @@ impl Machine<'_, '_> {
                 // which case a later change to it fails (`mutate_top`).
                 let position = self.stack.iter().rposition(|(_, s, _)| *s == Some(slot));
                 let position = position.ok_or_else(|| self.error(at, format!("memo slot {slot}: lost")))?;
-                let (value, _, memo_at) = std::mem::replace(&mut self.stack[position], (PyValue::None, None, 0));
+                let (value, _, first) = std::mem::replace(&mut self.stack[position], (PyValue::None, None, 0));
                 let shared = PyValue::Shared(Rc::new(value));
-                self.stack[position] = (shared.clone(), None, memo_at);
-                self.memo[slot] = Memo::Ready(shared.clone());
+                self.stack[position] = (shared.clone(), None, first);
+                self.memo.insert(slot, Memo::Ready(shared.clone()));
                 shared
             }
-            Some(Memo::Released) => {
-                return Err(self.error(at, format!("memo slot {slot}: a reference into an item already imported")))
-            }
-            Some(Memo::Empty) | None => return Err(self.error(at, format!("memo slot {slot}, never stored"))),
+            None => return Err(self.error(at, format!("memo slot {slot}, never stored"))),
         };
         self.push(value);
         Ok(())
@@ -572,14 +786,12 @@ fn pairs(items: Vec<PyValue>) -> Option<Vec<(PyValue, PyValue)>> {
     Some(out)
 }
 
+/// Adds items to a dict. A key set twice is kept twice, and lookups ([`PyValue::get`]) take the later one, as
+/// Python's overwrite would: searching for duplicates on every insertion would make reading a dict quadratic
+/// in its size (the evaluation dicts of a 200-epoch trial hold hundreds of keys).
 fn set_items(target: &mut PyValue, new: Vec<(PyValue, PyValue)>) -> Result<(), String> {
     let PyValue::Dict(items) = target else { return Err(format!("SETITEM on {}", target.kind())) };
-    for (key, value) in new {
-        match items.iter_mut().find(|(k, _)| *k == key) {
-            Some(slot) => slot.1 = value,
-            None => items.push((key, value)),
-        }
-    }
+    items.extend(new);
     Ok(())
 }
 
@@ -612,6 +824,25 @@ fn reduce(callable: PyValue, args: PyValue) -> Result<PyValue, String> {
             state: None,
         }),
         ("numpy.core.multiarray" | "numpy._core.multiarray", "scalar") => numpy_scalar(&args),
+        // An array: made empty here, its shape, dtype and data come with BUILD.
+        ("numpy.core.multiarray" | "numpy._core.multiarray", "_reconstruct") => {
+            Ok(PyValue::Object { class: ("numpy".into(), "ndarray".into()), args: Vec::new(), state: None })
+        }
+        // Protocol 5's array: `_frombuffer(buffer, dtype, shape, order)`, given the state BUILD would give.
+        ("numpy.core.numeric" | "numpy._core.numeric", "_frombuffer") => match args.as_slice() {
+            [data @ PyValue::Bytes(_), dtype, shape @ PyValue::Tuple(_), PyValue::Str(order)] => Ok(PyValue::Object {
+                class: ("numpy".into(), "ndarray".into()),
+                args: Vec::new(),
+                state: Some(Box::new(PyValue::Tuple(vec![
+                    PyValue::Int(1),
+                    (*shape).clone(),
+                    (*dtype).clone(),
+                    PyValue::Bool(order == "F"),
+                    (*data).clone(),
+                ]))),
+            }),
+            _ => Err("_frombuffer of something other than (bytes, dtype, shape, order)".into()),
+        },
         ("torch._utils", "_rebuild_tensor_v2" | "_rebuild_tensor") => rebuild_tensor(&args),
         // A parameter pickles as its data tensor (and requires_grad, hooks).
         ("torch._utils", "_rebuild_parameter" | "_rebuild_parameter_with_state") => match args.first() {
@@ -619,6 +850,47 @@ fn reduce(callable: PyValue, args: PyValue) -> Result<PyValue, String> {
             _ => Err("a parameter without a tensor".into()),
         },
         _ => Err(format!("class {module}.{name}, which these files do not use")),
+    }
+}
+
+/// A numpy array of a pickle: its type, shape and bytes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NdArray<'a> {
+    /// numpy's type code without byte order, e.g. `u1`, `i8`, `f4`.
+    pub dtype: &'a str,
+    /// Size of each dimension.
+    pub shape: &'a [PyValue],
+    /// The elements in C order, little-endian.
+    pub data: &'a [u8],
+}
+
+impl PyValue {
+    /// The array this value holds, if it is a C-ordered, little-endian (or single-byte) numpy array.
+    pub fn ndarray(&self) -> Option<NdArray<'_>> {
+        let PyValue::Object { class, state: Some(state), .. } = self.value() else { return None };
+        if class.1 != "ndarray" {
+            return None;
+        }
+        let PyValue::Tuple(parts) = state.value() else { return None };
+        let [_, shape, dtype, fortran, data] = parts.as_slice() else { return None };
+        let (PyValue::Tuple(shape), PyValue::Bool(false)) = (shape.value(), fortran.value()) else { return None };
+        let data = match data.value() {
+            PyValue::Bytes(b) => b.as_slice(),
+            _ => return None,
+        };
+        let PyValue::Object { args, state, .. } = dtype.value() else { return None };
+        let code = match args.first().map(PyValue::value) {
+            Some(PyValue::Str(code)) => code.as_str(),
+            Some(PyValue::Bytes(code)) => std::str::from_utf8(code).ok()?,
+            _ => return None,
+        };
+        let order = match state.as_deref().map(PyValue::value) {
+            Some(PyValue::Tuple(items)) => items.get(1).map(PyValue::value),
+            _ => None,
+        };
+        let big_endian =
+            matches!(order, Some(PyValue::Str(o)) if o == ">") || matches!(order, Some(PyValue::Bytes(o)) if o == b">");
+        (!big_endian).then_some(NdArray { dtype: code, shape, data })
     }
 }
 
@@ -688,5 +960,44 @@ fn numpy_scalar(args: &[&PyValue]) -> Result<PyValue, String> {
         ("i8", 8) => Ok(PyValue::Int(i64::from_le_bytes(bytes.try_into().expect("8 bytes")))),
         ("i4", 4) => Ok(PyValue::Int(i64::from(i32::from_le_bytes(bytes.try_into().expect("4 bytes"))))),
         _ => Err(format!("a numpy scalar of type {code} and {} bytes", bytes.len())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bytes(hex: &str) -> Vec<u8> {
+        (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect()
+    }
+
+    /// `{'data': np.arange(6, dtype=np.uint8).reshape(2, 3), 'labels': [1, 2]}` pickled by numpy 2 / Python 3.11:
+    /// with protocol 2 (the array's bytes through `_codecs.encode`), protocol 5 (`_frombuffer` of a
+    /// `bytearray8`), and protocol 2 with Python 2 strings for the keys and the data (`SHORT_BINSTRING`), as the
+    /// CIFAR and ImageNet16 batches are written.
+    #[test]
+    fn numpy_arrays_in_three_pickle_dialects() {
+        let py3 = "80027d7100285804000000646174617101636e756d70792e5f636f72652e6d756c746961727261790a5f7265636f6e7374\
+                   727563740a7102636e756d70790a6e6461727261790a71034b00857104635f636f646563730a656e636f64650a71055801\
+                   00000062710658060000006c6174696e31710786710852710987710a52710b284b014b024b0386710c636e756d70790a64\
+                   747970650a710d58020000007531710e898887710f527110284b0358010000007c71114e4e4e4affffffff4affffffff4b\
+                   00747112628968055806000000000102030405711368078671145271157471166258060000006c6162656c7371175d71\
+                   18284b014b0265752e";
+        let py5 = "80059598000000000000007d94288c0464617461948c136e756d70792e5f636f72652e6e756d65726963948c0b5f66726f\
+                   6d62756666657294939428960600000000000000000102030405948c056e756d7079948c0564747970659493948c0275\
+                   3194898887945294284b038c017c944e4e4e4affffffff4affffffff4b007494624b024b0386948c014394749452948c\
+                   066c6162656c73945d94284b014b0265752e";
+        let py2 = "80027d7100285504646174617101636e756d70792e5f636f72652e6d756c746961727261790a5f7265636f6e7374727563\
+                   740a7102636e756d70790a6e6461727261790a71034b008571045501627105877106527107284b014b024b0386710863\
+                   6e756d70790a64747970650a710958020000007531710a898887710b52710c284b0358010000007c710d4e4e4e4affff\
+                   ffff4affffffff4b0074710e62895506000102030405710f7471106255066c6162656c7371115d7112284b014b0265752e";
+        for hex in [py3, py5, py2] {
+            let value = unpickle(&bytes(&hex.replace(' ', ""))).unwrap();
+            let array = value.get("data").and_then(PyValue::ndarray).expect("an array");
+            assert_eq!(array.dtype, "u1");
+            assert_eq!(array.shape, [PyValue::Int(2), PyValue::Int(3)]);
+            assert_eq!(array.data, [0, 1, 2, 3, 4, 5]);
+            assert_eq!(value.get("labels"), Some(&PyValue::List(vec![PyValue::Int(1), PyValue::Int(2)])));
+        }
     }
 }
