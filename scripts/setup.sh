@@ -68,3 +68,16 @@ ln -sfn "$site/torch" "$ROOT/.libtorch"
 # The venv's python is what golden-file scripts run with.
 ln -sfn "$VENV" "$ROOT/.venv"
 say "libtorch: $ROOT/.libtorch -> $site/torch"
+
+# Real Fashion-MNIST (Debian's dataset-fashion-mnist, 30 MB) for nb102-train's real-data test and the demo
+# benchmark. Installed when missing and this user can; otherwise the test says where it looked.
+FASHION=/usr/share/datasets/fashion-mnist
+if [[ -f "$FASHION/train-images-idx3-ubyte.gz" ]]; then
+    say "Fashion-MNIST: $FASHION"
+elif [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+    say "installing dataset-fashion-mnist into $FASHION"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist >/dev/null
+else
+    say "Fashion-MNIST not at $FASHION and apt-get not usable here: set NB102_FASHION_MNIST_DIR for its test"
+fi

@@ -258,7 +258,7 @@ pub(crate) fn import(command: ImportCommand, out: &mut impl Write) -> Result<(),
                         // Stop the reading, and keep the error: it is the output's, not the input's.
                         Err(err @ StoreError::Io { .. }) => {
                             write_failure = Some(err);
-                            Err(StoreError::Io { path: prefix.clone(), source: std::io::Error::other("not written") })
+                            Err(StoreError::Io { path: prefix.clone(), error: std::io::Error::other("not written") })
                         }
                         other => other,
                     }?;

@@ -77,6 +77,29 @@ impl Sgd {
         self.config.lr = lr;
     }
 
+    /// The momentum buffer (one value per element of the flat parameter buffer, gaps included), once a step
+    /// has made it: with the parameters, the optimiser's whole state, for checkpoints.
+    pub fn momentum(&self) -> Option<&Tensor> {
+        self.momentum_buffer.as_ref()
+    }
+
+    /// Restores a momentum buffer saved from [`Sgd::momentum`] of an optimiser over the same network.
+    ///
+    /// # Errors
+    /// [`ModelError::Config`](crate::ModelError::Config) if its length is not the flat buffer's.
+    pub fn set_momentum(&mut self, buffer: &Tensor) -> crate::Result<()> {
+        if buffer.size() != self.flat.size() {
+            return Err(crate::ModelError::Config {
+                what: "momentum buffer",
+                expected: "the length of the flat parameter buffer",
+                found: format!("{:?} for {:?}", buffer.size(), self.flat.size()),
+            });
+        }
+        let restored = buffer.to_device(self.flat.device()).to_kind(self.flat.kind());
+        self.momentum_buffer = Some(restored);
+        Ok(())
+    }
+
     /// Back-propagates `loss` to the parameters and takes one step.
     pub fn backward_step(&mut self, loss: &Tensor) {
         let grads = Tensor::run_backward(&[loss], &self.params, false, false);

@@ -7,16 +7,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::{Result, StoreError};
 
-/// Writes `path` through a temporary file in the same folder, synced, then renamed over `path`.
-pub(crate) fn write_atomically(
-    path: &Path,
-    write: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
-) -> Result<()> {
+/// Writes `path` through a temporary file in the same folder, synced, then renamed over `path`: a reader, or
+/// a process killed in the middle, sees either the old file or the whole new one.
+///
+/// # Errors
+/// [`StoreError::Io`] naming `path`; the temporary file is removed.
+pub fn write_atomically(path: &Path, write: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>) -> Result<()> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp =
         path.with_file_name(format!(".{name}.tmp-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed)));
-    let io = |source| StoreError::Io { path: path.to_owned(), source };
+    let io = |source| StoreError::Io { path: path.to_owned(), error: source };
     let result = (|| {
         let mut out = BufWriter::new(File::create(&tmp)?);
         write(&mut out)?;
@@ -40,9 +41,9 @@ pub(crate) fn find_files(dirs: &[PathBuf], suffix: &str) -> Result<Vec<PathBuf>>
     let mut found = Vec::new();
     let mut stack: Vec<PathBuf> = dirs.to_vec();
     while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|source| StoreError::Io { path: dir.clone(), source })?;
+        let entries = std::fs::read_dir(&dir).map_err(|source| StoreError::Io { path: dir.clone(), error: source })?;
         for entry in entries {
-            let path = entry.map_err(|source| StoreError::Io { path: dir.clone(), source })?.path();
+            let path = entry.map_err(|source| StoreError::Io { path: dir.clone(), error: source })?.path();
             if path.is_dir() {
                 stack.push(path);
             } else if path.to_string_lossy().ends_with(suffix) && !is_temporary(&path) {

@@ -106,8 +106,8 @@ impl BenchmarkWriter {
     pub fn create(prefix: &Path, meta: BenchmarkMeta) -> Result<BenchmarkWriter> {
         let name = prefix.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let body_path = prefix.with_file_name(format!(".{name}.body.tmp-{}", std::process::id()));
-        let file =
-            std::fs::File::create(&body_path).map_err(|source| StoreError::Io { path: body_path.clone(), source })?;
+        let file = std::fs::File::create(&body_path)
+            .map_err(|source| StoreError::Io { path: body_path.clone(), error: source })?;
         Ok(BenchmarkWriter {
             prefix: prefix.to_owned(),
             meta,
@@ -163,7 +163,7 @@ impl BenchmarkWriter {
             blake3: blake3::hash(&summary).to_hex().to_string(),
         };
         let mut body = self.body.take().expect("a writer finishes once");
-        body.flush().map_err(|source| StoreError::Io { path: self.body_path.clone(), source })?;
+        body.flush().map_err(|source| StoreError::Io { path: self.body_path.clone(), error: source })?;
         drop(body);
 
         let header = Header { meta: self.meta.clone(), cells: std::mem::take(&mut self.cells), summary: summary_entry };
@@ -191,7 +191,7 @@ impl BenchmarkWriter {
 
     fn write_body(&mut self, bytes: &[u8]) -> Result<()> {
         let body = self.body.as_mut().expect("a writer is written before it finishes");
-        body.write_all(bytes).map_err(|source| StoreError::Io { path: self.body_path.clone(), source })
+        body.write_all(bytes).map_err(|source| StoreError::Io { path: self.body_path.clone(), error: source })
     }
 }
 
@@ -225,7 +225,7 @@ impl BenchmarkFile {
     /// # Errors
     /// [`StoreError::Io`], [`StoreError::Format`], [`StoreError::Version`], [`StoreError::Checksum`].
     pub fn open(path: &Path) -> Result<BenchmarkFile> {
-        let io = |source| StoreError::Io { path: path.to_owned(), source };
+        let io = |source| StoreError::Io { path: path.to_owned(), error: source };
         let file = std::fs::File::open(path).map_err(io)?;
         let map = crate::mmap::map_file(&file).map_err(io)?;
         let format = |found: String| StoreError::Format {

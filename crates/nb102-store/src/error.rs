@@ -64,12 +64,12 @@ pub enum StoreError {
         second: String,
     },
     /// A file that could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// The file.
         path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
+        /// The cause (in the message, so not also a `source` that would print it twice).
+        error: std::io::Error,
     },
 }
 

@@ -27,6 +27,7 @@ mod setting;
 mod summary;
 mod trial_file;
 
+pub use atomic::write_atomically;
 pub use bench_file::{
     simplify_file, write_benchmark, BenchmarkFile, BenchmarkWriter, BENCHMARK_EXTENSION, BENCHMARK_FORMAT_VERSION,
 };

@@ -40,7 +40,7 @@ pub fn write_trial(path: &Path, record: &TrialRecord) -> Result<()> {
 /// [`StoreError::Format`] for a file that is not a trial file, [`StoreError::Version`] for another version,
 /// [`StoreError::Io`], or an invalid record.
 pub fn read_trial(path: &Path) -> Result<TrialRecord> {
-    let bytes = std::fs::read(path).map_err(|source| StoreError::Io { path: path.to_owned(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| StoreError::Io { path: path.to_owned(), error: source })?;
     let format_error = |found: String| StoreError::Format {
         path: path.to_owned(),
         expected: "an nb102 trial file (CBOR)".into(),

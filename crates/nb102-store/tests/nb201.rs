@@ -137,7 +137,7 @@ fn damaged_files_are_refused_with_the_reason() {
     // An error of the caller stops the import and comes back as it was.
     let path = fixture(&dir, "bench-legacy.pth");
     let err = read_nb201_pth(&path, |index, _| {
-        Err(StoreError::Io { path: format!("cell {index}").into(), source: std::io::Error::other("disk full") })
+        Err(StoreError::Io { path: format!("cell {index}").into(), error: std::io::Error::other("disk full") })
     })
     .unwrap_err();
     assert!(matches!(err, StoreError::Io { .. }), "{err}");

@@ -62,10 +62,10 @@ pub fn read_nats_tss_meta(path: &Path) -> Result<Vec<String>> {
 /// [`StoreError::Io`], or [`StoreError::Format`] if the folder holds no cell file or its `meta_archs` are not
 /// the official list.
 pub fn nats_tss_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let entries = std::fs::read_dir(dir).map_err(|source| StoreError::Io { path: dir.to_owned(), source })?;
+    let entries = std::fs::read_dir(dir).map_err(|source| StoreError::Io { path: dir.to_owned(), error: source })?;
     let mut files = Vec::new();
     for entry in entries {
-        let path = entry.map_err(|source| StoreError::Io { path: dir.to_owned(), source })?.path();
+        let path = entry.map_err(|source| StoreError::Io { path: dir.to_owned(), error: source })?.path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         if name.len() == "000000.pickle.pbz2".len()
             && name.ends_with(".pickle.pbz2")
@@ -91,7 +91,7 @@ pub fn nats_tss_files(dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 fn read_pickle(path: &Path) -> Result<PyValue> {
-    let file = std::fs::File::open(path).map_err(|source| StoreError::Io { path: path.to_owned(), source })?;
+    let file = std::fs::File::open(path).map_err(|source| StoreError::Io { path: path.to_owned(), error: source })?;
     let mut data = Vec::new();
     bzip2::read::BzDecoder::new(file).read_to_end(&mut data).map_err(|e| StoreError::Format {
         path: path.to_owned(),

@@ -1,0 +1,63 @@
+//! The error type of this crate.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in `nb102-train`.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// A data or split file that is missing, truncated or not of the expected shape.
+    #[error("{path}: expected {expected}, found {found}")]
+    Data {
+        /// The file (or folder).
+        path: PathBuf,
+        /// What it should be.
+        expected: String,
+        /// What it is.
+        found: String,
+    },
+    /// A training option out of range.
+    #[error("invalid {what}: expected {expected}, found {found}")]
+    Config {
+        /// Which option.
+        what: &'static str,
+        /// What it must be.
+        expected: String,
+        /// What it was.
+        found: String,
+    },
+    /// A checkpoint that belongs to another run or another version.
+    #[error("checkpoint {path}: expected {expected}, found {found}")]
+    Checkpoint {
+        /// The checkpoint file.
+        path: PathBuf,
+        /// What it should hold.
+        expected: String,
+        /// What it holds.
+        found: String,
+    },
+    /// A file that could not be read or written.
+    #[error("{path}: {error}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause (in the message, so not also a `source` that would print it twice).
+        error: std::io::Error,
+    },
+    /// The network or optimiser.
+    #[error(transparent)]
+    Model(#[from] nb102_model::ModelError),
+    /// A record or its file.
+    #[error(transparent)]
+    Store(#[from] nb102_store::StoreError),
+    /// libtorch.
+    #[error(transparent)]
+    Torch(#[from] tch::TchError),
+}
+
+/// `Result` with [`TrainError`].
+pub type Result<T, E = TrainError> = std::result::Result<T, E>;
+
+/// An I/O error on `path`.
+pub(crate) fn io(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> TrainError + '_ {
+    move |source| TrainError::Io { path: path.to_owned(), error: source }
+}

@@ -1,0 +1,41 @@
+//! The protocol on real data: Fashion-MNIST (Debian's `dataset-fashion-mnist`, which `scripts/setup.sh` installs;
+//! elsewhere `NB102_FASHION_MNIST_DIR`), a small network and subset, a few epochs on the CPU. It must learn.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use nb102_store::{EvalSet, Hp, Setting};
+use nb102_train::{train, RunConfig, SettingData};
+
+#[test]
+fn learns_real_fashion_mnist() {
+    let dir = std::env::var_os("NB102_FASHION_MNIST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/share/datasets/fashion-mnist"));
+    assert!(
+        dir.join("train-images-idx3-ubyte.gz").exists(),
+        "real Fashion-MNIST expected at {} (apt-get install dataset-fashion-mnist, as scripts/setup.sh does, or set \
+         NB102_FASHION_MNIST_DIR), found none",
+        dir.display()
+    );
+    let data = SettingData::load(Setting::FashionMnist, &dir, None).unwrap();
+    assert_eq!(
+        (data.train.len(), data.eval[&EvalSet::XValid].len(), data.eval[&EvalSet::OriTest].len()),
+        (30_000, 30_000, 10_000)
+    );
+    let data = data.subset(3000);
+    // ResNet's cell, 8 channels, one cell per stage, 4 epochs of the cosine schedule.
+    let arch = nb102_space::Arch::from_official_index(7).unwrap();
+    let mut config = RunConfig::nb201(arch, Setting::FashionMnist, Hp::new(4), 777);
+    (config.channels, config.cells, config.subset) = (8, 1, Some(3000));
+    let checkpoint = std::env::temp_dir().join(format!("nb102-learn-{}.ckpt", std::process::id()));
+    let start = Instant::now();
+    let record = train(&config, &data, tch::Device::Cpu, &checkpoint, false, false, &mut |_| {}).unwrap();
+    let seconds = start.elapsed().as_secs_f64();
+    std::fs::remove_file(&checkpoint).unwrap();
+    let valid = record.metrics(Some(EvalSet::XValid), None).unwrap().accuracy;
+    let test = record.metrics(Some(EvalSet::OriTest), None).unwrap().accuracy;
+    eprintln!("Fashion-MNIST, 3,000 images, 4 epochs: x-valid {valid:.2}%, ori-test {test:.2}%, {seconds:.1} s");
+    assert!(record.train[3].loss < 0.7 * record.train[0].loss, "{:?}", record.train);
+    assert!(valid > 50.0 && test > 50.0, "x-valid {valid:.2}%, ori-test {test:.2}% (chance: 10%)");
+}

@@ -1,0 +1,122 @@
+//! Whole runs of `nb102-train run`: a run killed with SIGKILL in the middle of an epoch and resumed ends with
+//! the record of an uninterrupted run (wall times aside), and bad arguments are one line with exit status 2.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use nb102_store::{read_trial, TrialRecord};
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("nb102-train-run-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A small Fashion-MNIST-shaped dataset: IDX files, gzip-compressed, with a learnable pattern per class.
+fn dataset(dir: &Path, n: u32) {
+    let write = |name: &str, dims: &[u32], data: &[u8]| {
+        let mut bytes = vec![0, 0, 8, dims.len() as u8];
+        dims.iter().for_each(|d| bytes.extend(d.to_be_bytes()));
+        bytes.extend(data);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&bytes).unwrap();
+        std::fs::write(dir.join(format!("{name}.gz")), gz.finish().unwrap()).unwrap();
+    };
+    let labels: Vec<u8> = (0..n).map(|i| (i * 7 % 10) as u8).collect();
+    let pixels: Vec<u8> = (0..n as usize)
+        .flat_map(|i| {
+            let class = usize::from(labels[i]);
+            (0..784).map(move |p| if (p / 28 + class) % 10 < 3 { 200 } else { ((p * 31 + i * 17) % 64) as u8 })
+        })
+        .collect();
+    write("train-images-idx3-ubyte", &[n, 28, 28], &pixels);
+    write("train-labels-idx1-ubyte", &[n], &labels);
+    write("t10k-images-idx3-ubyte", &[100, 28, 28], &pixels[..100 * 784]);
+    write("t10k-labels-idx1-ubyte", &[100], &labels[..100]);
+}
+
+fn command(data: &Path, out: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_nb102-train"));
+    cmd.args([
+        "run",
+        "--arch",
+        "|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|skip_connect~0|none~1|avg_pool_3x3~2|",
+    ])
+    .args(["--setting", "fashion-mnist", "--seed", "777", "--hp", "12", "--epochs", "4"])
+    .args(["--channels", "4", "--cells", "1", "--device", "cpu", "--quiet"])
+    .arg("--data-dir")
+    .arg(data)
+    .arg("--out")
+    .arg(out);
+    cmd
+}
+
+/// The record without what depends on the clock.
+fn timeless(mut record: TrialRecord) -> TrialRecord {
+    record.train.iter_mut().for_each(|e| e.time = None);
+    record.eval.values_mut().flatten().for_each(|p| p.time = None);
+    record
+}
+
+#[test]
+fn a_killed_run_resumes_to_the_uninterrupted_record() {
+    let dir = scratch("resume");
+    dataset(&dir, 1600);
+    let whole = dir.join("whole.trial.cbor");
+    let status = command(&dir, &whole).stderr(Stdio::null()).stdout(Stdio::null()).status().unwrap();
+    assert!(status.success());
+    assert!(!dir.join("whole.trial.cbor.ckpt").exists(), "the checkpoint goes once the record is written");
+
+    // Killed in the middle of epoch 3 (after the second epoch's line, before the third's).
+    let killed = dir.join("killed.trial.cbor");
+    let mut child = command(&dir, &killed).stderr(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
+    for line in BufReader::new(child.stderr.take().unwrap()).lines() {
+        if line.unwrap().starts_with("epoch 2/4") {
+            break;
+        }
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    child.kill().unwrap();
+    assert!(!child.wait().unwrap().success());
+    assert!(dir.join("killed.trial.cbor.ckpt").exists() && !killed.exists());
+
+    let out = command(&dir, &killed).arg("--resume").stdout(Stdio::null()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.starts_with("resumed after epoch 2\nepoch 3/4"), "{stderr}");
+
+    let (whole, resumed) = (read_trial(&whole).unwrap(), read_trial(&killed).unwrap());
+    assert_eq!(resumed.train.len(), 4);
+    assert!(resumed.train.iter().all(|e| e.time.is_some()));
+    assert_eq!(timeless(whole), timeless(resumed));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn bad_arguments_are_one_line_and_status_2() {
+    let dir = scratch("bad");
+    let out = dir.join("x.trial.cbor");
+    let run = |extra: &[&str]| {
+        let o = command(&dir, &out).args(extra).output().unwrap();
+        (o.status.code(), String::from_utf8_lossy(&o.stderr).into_owned())
+    };
+    let (code, stderr) = run(&[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("train-images-idx3-ubyte") && stderr.lines().count() == 1, "{stderr}");
+    dataset(&dir, 200);
+    let (code, stderr) = run(&["--subset", "0"]);
+    assert_eq!((code, stderr.trim()), (Some(2), "nb102-train: invalid subset: expected a positive number, found 0"));
+    let o = Command::new(env!("CARGO_BIN_EXE_nb102-train")).args(["run", "--setting", "mnist"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    // A checkpoint of another run is refused, not silently continued.
+    let ckpt = dir.join("x.trial.cbor.ckpt");
+    std::fs::write(&ckpt, b"not a checkpoint").unwrap();
+    let (code, stderr) = run(&["--resume"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("x.trial.cbor.ckpt: expected a CBOR checkpoint"), "{stderr}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
