@@ -13,10 +13,11 @@ TORCH_VERSION=2.11.0
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PYTHON="${NB102_PYTHON:-python3}"
 VENV="${NB102_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/nb102/venv-torch-$TORCH_VERSION}"
-# The reference implementation and what the golden-file scripts need to write their files; used only by
-# scripts and comparisons, never by the crates. The reference's metadata pins numpy versions that no longer
-# build on Python 3.11, hence --no-deps.
-SCRIPT_PACKAGES=(xautodl==1.0.0 nas-bench-201==2.1 nats-bench==1.8 safetensors==0.8.0)
+# The reference implementation and what the golden-file scripts need to write their files (torchvision and
+# pillow: the reference's data pipeline, for the training benchmark); used only by scripts and comparisons,
+# never by the crates. The reference's metadata pins numpy versions that no longer build on Python 3.11, and
+# torchvision's would pull another torch, hence --no-deps.
+SCRIPT_PACKAGES=(xautodl==1.0.0 nas-bench-201==2.1 nats-bench==1.8 safetensors==0.8.0 torchvision==0.26.0 pillow==12.0.0)
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 
