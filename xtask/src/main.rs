@@ -4,12 +4,14 @@
 //! - `bench-space`: time parsing, index -> arch and arch -> index of `nb102-space` (see docs/PERFORMANCE.md).
 //! - `bench-store [--cells N]`: the benchmark-file targets on a full-size synthetic file (docs/PERFORMANCE.md).
 //! - `bench-import [--cells N]`: importing a NAS-Bench-201 `.pth` file, against loading it with the reference.
+//! - `regenerate [...]`: the whole pipeline from cells to a benchmark file (docs/REGENERATE.md).
 
 use anyhow::bail;
 
 mod bench_import;
 mod bench_space;
 mod bench_store;
+mod regenerate;
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
@@ -19,6 +21,7 @@ fn main() -> anyhow::Result<()> {
         // The optimised halves of bench-store, run by it.
         Some("bench-store-release") => bench_store::release(args),
         Some("bench-store-read") => bench_store::read(args),
+        Some("regenerate") => regenerate::run(args),
         Some("bench-import") => bench_import::run(args),
         Some("bench-import-release") => bench_import::release(args),
         Some("bench-import-run") => bench_import::import(args),
@@ -26,10 +29,13 @@ fn main() -> anyhow::Result<()> {
             println!(
                 "usage: cargo xtask <task>\n\ntasks:\n  bench-space   time nb102-space's parse and index lookups\n  \
                  bench-store   benchmark-file targets on a full-size synthetic file [--cells N]\n  \
-                 bench-import  importing a NAS-Bench-201 .pth file, against the reference [--cells N]"
+                 bench-import  importing a NAS-Bench-201 .pth file, against the reference [--cells N]\n  \
+                 regenerate    the whole pipeline, cells to benchmark file (docs/REGENERATE.md)"
             );
             Ok(())
         }
-        Some(other) => bail!("unknown task: expected bench-space, bench-store or bench-import, found {other:?}"),
+        Some(other) => {
+            bail!("unknown task: expected regenerate, bench-space, bench-store or bench-import, found {other:?}")
+        }
     }
 }

@@ -26,6 +26,15 @@ struct Cli {
 enum Command {
     /// Train one cell on one setting with one seed; write its record.
     Run(RunArgs),
+    /// Check a dataset's files against the published MD5s and the official sizes.
+    CheckData {
+        /// cifar10, cifar100, ImageNet16-120 or fashion-mnist.
+        #[arg(long)]
+        dataset: nb102_model::Dataset,
+        /// The folder given to `run --data-dir`.
+        #[arg(long)]
+        data_dir: PathBuf,
+    },
 }
 
 #[derive(Parser)]
@@ -101,8 +110,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let Command::Run(args) = cli.command;
-    match run(args) {
+    let result = match cli.command {
+        Command::Run(args) => run(args),
+        Command::CheckData { dataset, data_dir } => check_data(dataset, &data_dir),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Input(err)) => {
             eprintln!("nb102-train: {err:#}");
@@ -113,6 +125,14 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn check_data(dataset: nb102_model::Dataset, dir: &std::path::Path) -> Result<(), Failure> {
+    let report = nb102_train::data::check_official(dataset, dir).map_err(|e| Failure::Input(e.into()))?;
+    for line in report {
+        println!("{line}");
+    }
+    Ok(())
 }
 
 fn run(args: RunArgs) -> Result<(), Failure> {

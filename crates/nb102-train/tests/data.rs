@@ -184,3 +184,26 @@ fn the_cifar10_split_file_is_the_regenerated_split() {
     assert_eq!(file["train"], split.train());
     assert_eq!(file["valid"], split.valid());
 }
+
+#[test]
+fn official_checks_name_what_differs() {
+    // These small pickled files are not the published ones: the first is named, with both digests.
+    let err = nb102_train::data::check_official(Dataset::Cifar10, &fixtures()).unwrap_err().to_string();
+    assert!(
+        err.contains("data_batch_1: expected md5 c99cafc152244af753f735de768cd75f (the published file), found md5"),
+        "{err}"
+    );
+    // Fashion-MNIST has no published MD5 to compare here (Debian recompresses it): its counts are checked.
+    let dir = scratch("official");
+    let pixels = vec![0u8; 3 * 784];
+    idx(&dir.join("train-images-idx3-ubyte"), &[3, 28, 28], &pixels, true);
+    idx(&dir.join("train-labels-idx1-ubyte"), &[3], &[0, 1, 2], true);
+    idx(&dir.join("t10k-images-idx3-ubyte"), &[1, 28, 28], &pixels[..784], true);
+    idx(&dir.join("t10k-labels-idx1-ubyte"), &[1], &[4], true);
+    let err = nb102_train::data::check_official(Dataset::FashionMnist, &dir).unwrap_err().to_string();
+    assert!(
+        err.contains("expected the official 60000 training and 10000 test images of fashion-mnist, found 3 and 1"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -18,6 +18,8 @@ fn learns_real_fashion_mnist() {
          NB102_FASHION_MNIST_DIR), found none",
         dir.display()
     );
+    let checked = nb102_train::data::check_official(nb102_model::Dataset::FashionMnist, &dir).unwrap();
+    assert_eq!(checked, ["fashion-mnist: 60000 training and 10000 test images, the official sizes"]);
     let data = SettingData::load(Setting::FashionMnist, &dir, None).unwrap();
     assert_eq!(
         (data.train.len(), data.eval[&EvalSet::XValid].len(), data.eval[&EvalSet::OriTest].len()),

@@ -1,7 +1,9 @@
 //! Whole runs of `nb102-train run`: a run killed with SIGKILL in the middle of an epoch and resumed ends with
 //! the record of an uninterrupted run (wall times aside), and bad arguments are one line with exit status 2.
 
-use std::io::{BufRead, BufReader, Write};
+mod common;
+
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -16,14 +18,7 @@ fn scratch(name: &str) -> PathBuf {
 
 /// A small Fashion-MNIST-shaped dataset: IDX files, gzip-compressed, with a learnable pattern per class.
 fn dataset(dir: &Path, n: u32) {
-    let write = |name: &str, dims: &[u32], data: &[u8]| {
-        let mut bytes = vec![0, 0, 8, dims.len() as u8];
-        dims.iter().for_each(|d| bytes.extend(d.to_be_bytes()));
-        bytes.extend(data);
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        gz.write_all(&bytes).unwrap();
-        std::fs::write(dir.join(format!("{name}.gz")), gz.finish().unwrap()).unwrap();
-    };
+    let write = |name: &str, dims: &[u32], data: &[u8]| common::write_idx_gz(dir, name, dims, data);
     let labels: Vec<u8> = (0..n).map(|i| (i * 7 % 10) as u8).collect();
     let pixels: Vec<u8> = (0..n as usize)
         .flat_map(|i| {

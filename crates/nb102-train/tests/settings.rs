@@ -1,8 +1,9 @@
 //! Every setting end to end on the small data files of `tests/data` (and Fashion-MNIST-shaped IDX files written
 //! here): data, splits, one epoch of the protocol, and a valid record with the setting's evaluation sets.
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use nb102_store::{EvalSet, Hp, Setting};
@@ -27,14 +28,7 @@ fn split(path: &Path, parts: &[(&str, std::ops::Range<usize>)]) {
 }
 
 fn fashion(dir: &Path) {
-    let write = |name: &str, dims: &[u32], data: &[u8]| {
-        let mut bytes = vec![0, 0, 8, dims.len() as u8];
-        dims.iter().for_each(|d| bytes.extend(d.to_be_bytes()));
-        bytes.extend(data);
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        gz.write_all(&bytes).unwrap();
-        std::fs::write(dir.join(format!("{name}.gz")), gz.finish().unwrap()).unwrap();
-    };
+    let write = |name: &str, dims: &[u32], data: &[u8]| common::write_idx_gz(dir, name, dims, data);
     let pixels: Vec<u8> = (0..12 * 784).map(|i| (i % 253) as u8).collect();
     write("train-images-idx3-ubyte", &[12, 28, 28], &pixels);
     write("train-labels-idx1-ubyte", &[12], &(0..12).map(|i| i % 10).collect::<Vec<u8>>());

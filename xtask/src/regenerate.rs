@@ -1,0 +1,521 @@
+//! `cargo xtask regenerate`: the whole pipeline from cells to a benchmark file, in stages, resumable, shardable
+//! (docs/REGENERATE.md).
+//!
+//! 1. meta: the plan (cells, settings, seeds, schedules, network and data options) is written once to
+//!    `OUT/plan.json` and must be the same on every restart and on every shard.
+//! 2. train: each trial of the plan (of this shard) without a record in `OUT/trials/` runs through the release
+//!    binary of nb102-train (`--resume`, so a trial cut short goes on from its last epoch).
+//! 3. cal: the latency of each cell per setting on this machine, through the release binary of nb102-model.
+//! 4. merge: every record, with its cell's latency, into `OUT/<profile>-XXXXXX.nb102`; then a summary.
+//!
+//! This crate links no libtorch: training and latency run as child processes. Killing the process group
+//! (Ctrl-C) at any point and running the same command again loses at most the epoch in progress.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use indicatif::{ProgressBar, ProgressStyle};
+use nb102_api::Api;
+use nb102_space::Arch;
+use nb102_store::{BenchmarkKind, BenchmarkMeta, EvalSet, Hp, Setting};
+use rand::SeedableRng;
+use serde::{Deserialize, Serialize};
+
+use crate::bench_store::root;
+
+/// What a regeneration produces: the same on every machine that shares it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Plan {
+    profile: String,
+    description: String,
+    data_dir: PathBuf,
+    splits_dir: Option<PathBuf>,
+    channels: i64,
+    cells: i64,
+    /// Epochs trained of each schedule (`None`: all).
+    epochs: Option<u16>,
+    subset: Option<usize>,
+    /// Batches timed per latency measurement (`None`: the reference's count).
+    latency_batches: Option<usize>,
+    trials: Vec<Trial>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Trial {
+    index: usize,
+    setting: Setting,
+    hp: u16,
+    seed: u32,
+}
+
+impl Trial {
+    fn file_name(&self) -> String {
+        format!("{:06}-{}-{}-{:04}.trial.cbor", self.index, self.setting, self.hp, self.seed)
+    }
+}
+
+struct Options {
+    profile: String,
+    out: Option<PathBuf>,
+    data_dir: Option<PathBuf>,
+    splits_dir: Option<PathBuf>,
+    archs: Option<Vec<usize>>,
+    settings: Option<Vec<Setting>>,
+    seeds: Option<Vec<u32>>,
+    hps: Option<Vec<u16>>,
+    epochs: Option<u16>,
+    channels: Option<i64>,
+    cells: Option<i64>,
+    subset: Option<usize>,
+    devices: Vec<String>,
+    jobs: Option<usize>,
+    shard: (usize, usize),
+    stage: String,
+    quiet: bool,
+}
+
+const USAGE: &str = "cargo xtask regenerate [--profile demo|nb201] [--out DIR] [--data-dir D] [--splits-dir D] \
+    [--archs I,J,..] [--settings S,..] [--seeds N,..] [--hp 12,200] [--epochs E] [--channels C] [--cells N] \
+    [--subset K] [--device cpu|auto|cuda:0,cuda:1] [--jobs J] [--shard I/N] [--stage all|meta|train|cal|merge] \
+    [--quiet]";
+
+/// The cells of the demo: the ones a NAS researcher knows, then seeded random ones.
+const DEMO_CELLS: [usize; 6] = [
+    11472, // ResNet
+    1462,  // every edge a 3x3 convolution
+    9930,  // 3x3 convolutions and one skip
+    4317,  // every edge a 1x1 convolution
+    1835,  // every edge a skip connection
+    7581,  // every edge an average pool
+];
+
+pub(crate) fn run(args: impl Iterator<Item = String>) -> anyhow::Result<()> {
+    let options = parse(args)?;
+    let plan = make_plan(&options)?;
+    let out = options.out.clone().unwrap_or_else(|| root().join("target/regenerate").join(&plan.profile));
+    std::fs::create_dir_all(out.join("trials"))?;
+    std::fs::create_dir_all(out.join("cal"))?;
+    let say = |line: String| {
+        if !options.quiet || line.starts_with("wrote") {
+            println!("{line}");
+        }
+    };
+    say(format!("{} — {}", plan.profile, plan.description));
+
+    // 1. meta
+    let plan_path = out.join("plan.json");
+    let text = serde_json::to_string_pretty(&plan)? + "\n";
+    match std::fs::read_to_string(&plan_path) {
+        Ok(saved) if saved == text => say(format!("plan: {} (as before)", plan_path.display())),
+        Ok(_) => bail!(
+            "{}: expected the same plan as this command's, found another (other options or profile); use the \
+             options it was made with, or another --out",
+            plan_path.display()
+        ),
+        Err(_) => {
+            nb102_store::write_atomically(&plan_path, |f| std::io::Write::write_all(f, text.as_bytes()))?;
+            say(format!("plan: {} trials, written to {}", plan.trials.len(), plan_path.display()));
+        }
+    }
+    let stage = options.stage.as_str();
+    let (shard, shards) = options.shard;
+    let mine: Vec<&Trial> =
+        plan.trials.iter().enumerate().filter(|(i, _)| i % shards == shard).map(|(_, t)| t).collect();
+    if stage == "meta" {
+        return Ok(());
+    }
+    let bins = build_binaries(&options)?;
+
+    // 2. train
+    if matches!(stage, "all" | "train") {
+        let todo: Vec<&Trial> =
+            mine.iter().copied().filter(|t| !out.join("trials").join(t.file_name()).exists()).collect();
+        say(format!("train: {} of {} trials of this shard to run", todo.len(), mine.len()));
+        train_all(&plan, &todo, &out, &bins.0, &options)?;
+    }
+    // 3. cal
+    let calibrations: Vec<(usize, Setting)> = {
+        let mut pairs: Vec<(usize, Setting)> = mine.iter().map(|t| (t.index, t.setting)).collect();
+        pairs.sort();
+        pairs.dedup();
+        pairs
+    };
+    if matches!(stage, "all" | "cal") {
+        let todo: Vec<&(usize, Setting)> =
+            calibrations.iter().filter(|(i, s)| !cal_path(&out, *i, *s).exists()).collect();
+        say(format!("cal: latency of {} cell/setting pairs to measure", todo.len()));
+        let bar = progress(todo.len(), "cal  ", options.quiet);
+        for &&(index, setting) in &todo {
+            calibrate(&plan, index, setting, &out, &bins.1, &options.devices[0])?;
+            bar.inc(1);
+        }
+        bar.finish_and_clear();
+    }
+    // 4. merge
+    if !matches!(stage, "all" | "merge") {
+        return Ok(());
+    }
+    if shards > 1 && stage == "all" {
+        say(format!(
+            "shard {}/{shards} done; once every shard's trials and cal files are in {}, run the same command with \
+             --stage merge (and no --shard) to write the benchmark file",
+            shard,
+            out.display()
+        ));
+        return Ok(());
+    }
+    let path = merge(&plan, &out)?;
+    say(format!("wrote {}", path.display()));
+    summary(&plan, &path, &say)
+}
+
+fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
+    let mut o = Options {
+        profile: "demo".into(),
+        out: None,
+        data_dir: None,
+        splits_dir: None,
+        archs: None,
+        settings: None,
+        seeds: None,
+        hps: None,
+        epochs: None,
+        channels: None,
+        cells: None,
+        subset: None,
+        devices: vec!["auto".into()],
+        jobs: None,
+        shard: (0, 1),
+        stage: "all".into(),
+        quiet: false,
+    };
+    fn list<T: std::str::FromStr>(value: &str, what: &str) -> anyhow::Result<Vec<T>>
+    where
+        T::Err: std::fmt::Display,
+    {
+        value.split(',').map(|v| v.trim().parse::<T>().map_err(|e| anyhow::anyhow!("{what} {v:?}: {e}"))).collect()
+    }
+    while let Some(arg) = args.next() {
+        if arg == "--quiet" {
+            o.quiet = true;
+            continue;
+        }
+        let value = args.next().with_context(|| format!("{arg} needs a value; usage: {USAGE}"))?;
+        match arg.as_str() {
+            "--profile" => o.profile = value,
+            "--out" => o.out = Some(value.into()),
+            "--data-dir" => o.data_dir = Some(value.into()),
+            "--splits-dir" => o.splits_dir = Some(value.into()),
+            "--archs" => o.archs = Some(list(&value, "cell index")?),
+            "--settings" => o.settings = Some(list(&value, "setting")?),
+            "--seeds" => o.seeds = Some(list(&value, "seed")?),
+            "--hp" => o.hps = Some(list(&value, "hp")?),
+            "--epochs" => o.epochs = Some(value.parse().context("--epochs needs a number")?),
+            "--channels" => o.channels = Some(value.parse().context("--channels needs a number")?),
+            "--cells" => o.cells = Some(value.parse().context("--cells needs a number")?),
+            "--subset" => o.subset = Some(value.parse().context("--subset needs a number")?),
+            "--device" => o.devices = value.split(',').map(str::to_owned).collect(),
+            "--jobs" => o.jobs = Some(value.parse().context("--jobs needs a number")?),
+            "--shard" => {
+                let (i, n) = value.split_once('/').context("--shard needs I/N")?;
+                let (i, n): (usize, usize) = (i.parse()?, n.parse()?);
+                if n == 0 || i >= n {
+                    bail!("invalid --shard: expected I/N with I below N, found {value}");
+                }
+                o.shard = (i, n);
+            }
+            "--stage" => {
+                if !matches!(value.as_str(), "all" | "meta" | "train" | "cal" | "merge") {
+                    bail!("invalid --stage: expected all, meta, train, cal or merge, found {value}");
+                }
+                o.stage = value;
+            }
+            other => bail!("unexpected argument {other:?}; usage: {USAGE}"),
+        }
+    }
+    Ok(o)
+}
+
+/// The plan of the profile, with the options' overrides.
+fn make_plan(o: &Options) -> anyhow::Result<Plan> {
+    let fashion = PathBuf::from("/usr/share/datasets/fashion-mnist");
+    let (description, archs, settings, seeds, hps, mut plan) = match o.profile.as_str() {
+        "demo" => {
+            // The notable cells and four seeded random ones; reduced width, depth, epochs and data.
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2019);
+            let mut archs: Vec<usize> = DEMO_CELLS.to_vec();
+            while archs.len() < 10 {
+                let index = Arch::random(&mut rng).official_index();
+                if !archs.contains(&index) {
+                    archs.push(index);
+                }
+            }
+            let data = o.data_dir.clone().unwrap_or(fashion);
+            (
+                "demo benchmark: 10 cells on real Fashion-MNIST, 8 channels, 1 cell per stage, 2 epochs of 2,000 \
+                 images; not NAS-Bench-201",
+                archs,
+                vec![Setting::FashionMnist],
+                vec![777, 888],
+                vec![12],
+                Plan {
+                    profile: "demo".into(),
+                    description: String::new(),
+                    data_dir: data,
+                    splits_dir: None,
+                    channels: 8,
+                    cells: 1,
+                    epochs: Some(2),
+                    subset: Some(2000),
+                    latency_batches: Some(3),
+                    trials: Vec::new(),
+                },
+            )
+        }
+        "nb201" => {
+            let data = o.data_dir.clone().context("--profile nb201 needs --data-dir (CIFAR-10/100, ImageNet16)")?;
+            let splits =
+                o.splits_dir.clone().context("--profile nb201 needs --splits-dir (the official split files)")?;
+            (
+                "NAS-Bench-201: every cell, four settings, 12 and 200 epochs, seeds 777/888/999 (C16 N5)",
+                (0..nb102_space::NUM_ARCHS).collect(),
+                vec![Setting::Cifar10Valid, Setting::Cifar10, Setting::Cifar100, Setting::ImageNet16_120],
+                vec![777, 888, 999],
+                vec![12, 200],
+                Plan {
+                    profile: "nb201".into(),
+                    description: String::new(),
+                    data_dir: data,
+                    splits_dir: Some(splits),
+                    channels: 16,
+                    cells: 5,
+                    epochs: None,
+                    subset: None,
+                    latency_batches: None,
+                    trials: Vec::new(),
+                },
+            )
+        }
+        other => bail!("unknown --profile: expected demo or nb201, found {other:?}"),
+    };
+    let archs = o.archs.clone().unwrap_or(archs);
+    if let Some(bad) = archs.iter().find(|&&i| i >= nb102_space::NUM_ARCHS) {
+        bail!("invalid --archs: expected indices below 15625, found {bad}");
+    }
+    let settings = o.settings.clone().unwrap_or(settings);
+    let seeds = o.seeds.clone().unwrap_or(seeds);
+    let hps = o.hps.clone().unwrap_or(hps);
+    let customised = o.archs.is_some()
+        || o.settings.is_some()
+        || o.seeds.is_some()
+        || o.hps.is_some()
+        || o.epochs.is_some()
+        || o.channels.is_some()
+        || o.cells.is_some()
+        || o.subset.is_some();
+    plan.description =
+        if customised { format!("{description} (customised: see plan.json)") } else { description.to_owned() };
+    plan.data_dir = o.data_dir.clone().unwrap_or(plan.data_dir);
+    plan.splits_dir = o.splits_dir.clone().or(plan.splits_dir);
+    plan.epochs = o.epochs.or(plan.epochs);
+    plan.channels = o.channels.unwrap_or(plan.channels);
+    plan.cells = o.cells.unwrap_or(plan.cells);
+    plan.subset = o.subset.or(plan.subset);
+    for &index in &archs {
+        for &hp in &hps {
+            for &setting in &settings {
+                for &seed in &seeds {
+                    plan.trials.push(Trial { index, setting, hp, seed });
+                }
+            }
+        }
+    }
+    Ok(plan)
+}
+
+/// Builds the release binaries of nb102-train and nb102-model (a no-op when up to date).
+fn build_binaries(o: &Options) -> anyhow::Result<(PathBuf, PathBuf)> {
+    if !o.quiet {
+        println!("building nb102-train and nb102-model (release; minutes the first time)");
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(root())
+        .args(["build", "--release", "-q", "-p", "nb102-train", "-p", "nb102-model"])
+        .status()?;
+    if !status.success() {
+        bail!("building nb102-train and nb102-model failed: expected exit status 0, found {status}");
+    }
+    let dir = root().join("target/release");
+    Ok((dir.join("nb102-train"), dir.join("nb102-model")))
+}
+
+fn progress(len: usize, what: &str, quiet: bool) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    ProgressBar::new(len as u64).with_style(
+        ProgressStyle::with_template(&format!("{what} {{bar:30}} {{pos}}/{{len}} {{msg}} [{{elapsed}} < {{eta}}]"))
+            .expect("a valid template"),
+    )
+}
+
+/// Runs the trials, up to `--jobs` at a time, each on one of the devices in turn.
+fn train_all(plan: &Plan, todo: &[&Trial], out: &Path, bin: &Path, o: &Options) -> anyhow::Result<()> {
+    let cuda = o.devices.iter().any(|d| d.starts_with("cuda"));
+    let jobs = o.jobs.unwrap_or(if cuda { o.devices.len() } else { 1 }).max(1);
+    let bar = progress(todo.len(), "train", o.quiet);
+    let mut running: Vec<(Child, &Trial, usize)> = Vec::new();
+    let mut next = 0;
+    let mut slot = 0;
+    while next < todo.len() || !running.is_empty() {
+        while running.len() < jobs && next < todo.len() {
+            let trial = todo[next];
+            let device = &o.devices[slot % o.devices.len()];
+            running.push((spawn_trial(plan, trial, out, bin, device)?, trial, slot));
+            bar.set_message(format!("cell {} {} seed {}", trial.index, trial.setting, trial.seed));
+            (next, slot) = (next + 1, slot + 1);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        let mut i = 0;
+        while i < running.len() {
+            if let Some(status) = running[i].0.try_wait()? {
+                let (child, trial, _) = running.swap_remove(i);
+                if !status.success() {
+                    let mut stderr = String::new();
+                    if let Some(mut e) = child.stderr {
+                        std::io::Read::read_to_string(&mut e, &mut stderr)?;
+                    }
+                    bail!("trial {} failed ({status}): {}", trial.file_name(), stderr.trim());
+                }
+                if o.quiet {
+                    println!("trained {}", trial.file_name());
+                }
+                bar.inc(1);
+            } else {
+                i += 1;
+            }
+        }
+    }
+    bar.finish_and_clear();
+    Ok(())
+}
+
+fn spawn_trial(plan: &Plan, t: &Trial, out: &Path, bin: &Path, device: &str) -> anyhow::Result<Child> {
+    let mut cmd = Command::new(bin);
+    cmd.arg("run")
+        .args(["--arch", &t.index.to_string(), "--setting", t.setting.name()])
+        .args(["--seed", &t.seed.to_string(), "--hp", &t.hp.to_string()])
+        .args(["--channels", &plan.channels.to_string(), "--cells", &plan.cells.to_string()])
+        .args(["--device", device, "--resume", "--quiet"])
+        .arg("--data-dir")
+        .arg(&plan.data_dir)
+        .arg("--out")
+        .arg(out.join("trials").join(t.file_name()));
+    if let Some(dir) = &plan.splits_dir {
+        cmd.arg("--splits-dir").arg(dir);
+    }
+    if let Some(e) = plan.epochs {
+        cmd.args(["--epochs", &e.min(t.hp).to_string()]);
+    }
+    if let Some(n) = plan.subset {
+        cmd.args(["--subset", &n.to_string()]);
+    }
+    // The child's epoch lines are only wanted when it fails.
+    cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().with_context(|| format!("running {}", bin.display()))
+}
+
+fn cal_path(out: &Path, index: usize, setting: Setting) -> PathBuf {
+    out.join("cal").join(format!("{index:06}-{setting}.json"))
+}
+
+/// The latency of one cell on one setting's data, the reference's way, saved as nb102-model prints it.
+fn calibrate(plan: &Plan, index: usize, setting: Setting, out: &Path, bin: &Path, device: &str) -> anyhow::Result<()> {
+    let mut cmd = Command::new(bin);
+    cmd.args(["latency", "--arch", &index.to_string(), "--dataset", setting.name(), "--device", device]).args([
+        "--channels",
+        &plan.channels.to_string(),
+        "--cells",
+        &plan.cells.to_string(),
+    ]);
+    if let Some(b) = plan.latency_batches {
+        cmd.args(["--batches", &b.to_string()]);
+    }
+    let output = cmd.output().with_context(|| format!("running {}", bin.display()))?;
+    if !output.status.success() {
+        bail!("latency of cell {index} on {setting} failed: {}", String::from_utf8_lossy(&output.stderr).trim());
+    }
+    let path = cal_path(out, index, setting);
+    nb102_store::write_atomically(&path, |f| std::io::Write::write_all(f, &output.stdout))?;
+    Ok(())
+}
+
+/// Every record of the plan, with its cell's latency, into one benchmark file.
+fn merge(plan: &Plan, out: &Path) -> anyhow::Result<PathBuf> {
+    let mut records = Vec::with_capacity(plan.trials.len());
+    let mut missing = Vec::new();
+    let mut latency: BTreeMap<(usize, Setting), Vec<f64>> = BTreeMap::new();
+    for t in &plan.trials {
+        let path = out.join("trials").join(t.file_name());
+        if !path.exists() {
+            missing.push(t.file_name());
+            continue;
+        }
+        if let std::collections::btree_map::Entry::Vacant(slot) = latency.entry((t.index, t.setting)) {
+            let cal = cal_path(out, t.index, t.setting);
+            let text = std::fs::read_to_string(&cal)
+                .with_context(|| format!("expected {} (the cal stage), found none", cal.display()))?;
+            let json: serde_json::Value = serde_json::from_str(&text).with_context(|| cal.display().to_string())?;
+            let samples = json["samples_s"].as_array().context("a latency file without samples_s")?;
+            slot.insert(samples.iter().filter_map(serde_json::Value::as_f64).collect());
+        }
+        let mut record = nb102_store::read_trial(&path)?;
+        record.latency = latency[&(t.index, t.setting)].clone();
+        records.push((path.display().to_string(), record));
+    }
+    if !missing.is_empty() {
+        bail!(
+            "expected every trial of the plan in {}, found {} missing (first: {}); run the train stage (of every shard)",
+            out.join("trials").display(),
+            missing.len(),
+            missing[0]
+        );
+    }
+    let kind = if plan.profile == "nb201" && !plan.description.contains("customised") {
+        BenchmarkKind::Nb201
+    } else {
+        BenchmarkKind::Demo
+    };
+    let meta = BenchmarkMeta { description: plan.description.clone(), kind };
+    let benchmark = nb102_store::merge(meta, records)?;
+    Ok(nb102_store::write_benchmark(&benchmark, &out.join(&plan.profile))?)
+}
+
+/// What the file holds, and the best cell of each setting and schedule by its validation accuracy.
+fn summary(plan: &Plan, path: &Path, say: &dyn Fn(String)) -> anyhow::Result<()> {
+    let api = Api::open(path)?;
+    let trials = api.file().summary()?.len();
+    say(format!("{} cells, {trials} trials", api.file().len()));
+    let mut seen = Vec::new();
+    for t in &plan.trials {
+        if seen.contains(&(t.setting, t.hp)) {
+            continue;
+        }
+        seen.push((t.setting, t.hp));
+        let hp = Hp::new(plan.epochs.map_or(t.hp, |e| e.min(t.hp)));
+        if let Some((index, accuracy)) = api.find_best(t.setting, Some(EvalSet::XValid), hp, None, None)? {
+            let arch = Arch::from_official_index(index)?;
+            say(format!("best on {} (hp {hp}, x-valid): cell {index} {arch} at {accuracy:.2}%", t.setting));
+        }
+    }
+    say(format!(
+        "query it: nb102 info {p}; nb102 best {p} --dataset {s} --set x-valid --hp {h}",
+        p = path.display(),
+        s = plan.trials[0].setting,
+        h = plan.epochs.map_or(plan.trials[0].hp, |e| e.min(plan.trials[0].hp))
+    ));
+    Ok(())
+}

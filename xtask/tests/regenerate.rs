@@ -1,0 +1,112 @@
+//! `cargo xtask regenerate` end to end on a tiny plan (two cells, one epoch, Fashion-MNIST-shaped files written
+//! here): every stage; a run whose process group is killed in the middle and run again ends with the file of an
+//! uninterrupted run; two shards merged give the same file as one machine. Wall times and latencies differ from
+//! run to run, so files are compared without them.
+
+use std::io::Write;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use nb102_store::{BenchmarkFile, BenchmarkKind, TrialRecord};
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("nb102-regenerate-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn dataset(dir: &Path) {
+    let write = |name: &str, dims: &[u32], data: &[u8]| {
+        let mut bytes = vec![0, 0, 8, dims.len() as u8];
+        dims.iter().for_each(|d| bytes.extend(d.to_be_bytes()));
+        bytes.extend(data);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&bytes).unwrap();
+        std::fs::write(dir.join(format!("{name}.gz")), gz.finish().unwrap()).unwrap();
+    };
+    let n = 400u32;
+    let labels: Vec<u8> = (0..n).map(|i| (i * 3 % 10) as u8).collect();
+    let pixels: Vec<u8> = (0..n as usize * 784).map(|p| ((p * 13 + p / 784 * 7) % 256) as u8).collect();
+    write("train-images-idx3-ubyte", &[n, 28, 28], &pixels);
+    write("train-labels-idx1-ubyte", &[n], &labels);
+    write("t10k-images-idx3-ubyte", &[50, 28, 28], &pixels[..50 * 784]);
+    write("t10k-labels-idx1-ubyte", &[50], &labels[..50]);
+}
+
+fn regenerate(data: &Path, out: &Path, extra: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    cmd.args(["regenerate", "--archs", "11472,1462", "--seeds", "777,888", "--epochs", "2", "--channels", "2"])
+        .args(["--subset", "150", "--device", "cpu", "--quiet", "--data-dir"])
+        .arg(data)
+        .arg("--out")
+        .arg(out)
+        .args(extra);
+    cmd
+}
+
+/// The benchmark file the command printed, as records without wall times and latencies.
+fn records(stdout: &[u8]) -> (Vec<TrialRecord>, BenchmarkKind) {
+    let text = String::from_utf8_lossy(stdout);
+    let line = text.lines().find_map(|l| l.strip_prefix("wrote ")).unwrap_or_else(|| panic!("no file in {text}"));
+    let file = BenchmarkFile::open(Path::new(line)).unwrap();
+    let mut all = Vec::new();
+    for index in file.indices() {
+        for t in file.cell(index).unwrap().unwrap().trials() {
+            let mut t = t.clone();
+            t.train.iter_mut().for_each(|e| e.time = None);
+            t.eval.values_mut().flatten().for_each(|p| p.time = None);
+            assert!(!t.latency.is_empty(), "the cal stage gave every trial a latency");
+            t.latency.clear();
+            all.push(t);
+        }
+    }
+    (all, file.meta().kind)
+}
+
+#[test]
+fn stages_kill_and_rerun_and_shards() {
+    let dir = scratch("e2e");
+    dataset(&dir);
+    let whole = regenerate(&dir, &dir.join("whole"), &[]).output().unwrap();
+    assert!(whole.status.success(), "{}", String::from_utf8_lossy(&whole.stderr));
+    let (expected, kind) = records(&whole.stdout);
+    assert_eq!(expected.len(), 4, "two cells, two seeds");
+    assert_eq!(kind, BenchmarkKind::Demo, "a customised or demo plan is never labelled NAS-Bench-201");
+
+    // Killed (the whole process group, as Ctrl-C would) once the first trial is written, then run again.
+    let out = dir.join("killed");
+    let mut child = regenerate(&dir, &out, &[]).process_group(0).stdout(Stdio::null()).spawn().unwrap();
+    let start = Instant::now();
+    while std::fs::read_dir(out.join("trials"))
+        .map_or(0, |d| d.filter(|e| e.as_ref().unwrap().path().extension() == Some("cbor".as_ref())).count())
+        < 1
+    {
+        assert!(start.elapsed() < Duration::from_secs(600), "no trial written");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let pid = child.id() as i32;
+    Command::new("kill").args(["-9", &format!("-{pid}")]).status().unwrap();
+    let _ = child.wait();
+    let again = regenerate(&dir, &out, &[]).output().unwrap();
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    assert_eq!(records(&again.stdout).0, expected);
+
+    // Two shards into one folder, then the merge.
+    let out = dir.join("shards");
+    for shard in ["0/2", "1/2"] {
+        let o = regenerate(&dir, &out, &["--shard", shard]).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let merged = regenerate(&dir, &out, &["--stage", "merge"]).output().unwrap();
+    assert!(merged.status.success(), "{}", String::from_utf8_lossy(&merged.stderr));
+    assert_eq!(records(&merged.stdout).0, expected);
+
+    // A changed plan is refused on restart.
+    let o = regenerate(&dir, &out, &["--cells", "2"]).output().unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("expected the same plan"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
