@@ -5,9 +5,11 @@
 //! - `bench-store [--cells N]`: the benchmark-file targets on a full-size synthetic file (docs/PERFORMANCE.md).
 //! - `bench-import [--cells N]`: importing a NAS-Bench-201 `.pth` file, against loading it with the reference.
 //! - `regenerate [...]`: the whole pipeline from cells to a benchmark file (docs/REGENERATE.md).
+//! - `bench-algos [...]`: the multi-trial NAS baselines, tabulated and plotted (docs/BASELINES.md).
 
 use anyhow::bail;
 
+mod bench_algos;
 mod bench_import;
 mod bench_space;
 mod bench_store;
@@ -22,6 +24,7 @@ fn main() -> anyhow::Result<()> {
         Some("bench-store-release") => bench_store::release(args),
         Some("bench-store-read") => bench_store::read(args),
         Some("regenerate") => regenerate::run(args),
+        Some("bench-algos") => bench_algos::run(args),
         Some("bench-import") => bench_import::run(args),
         Some("bench-import-release") => bench_import::release(args),
         Some("bench-import-run") => bench_import::import(args),
@@ -30,12 +33,16 @@ fn main() -> anyhow::Result<()> {
                 "usage: cargo xtask <task>\n\ntasks:\n  bench-space   time nb102-space's parse and index lookups\n  \
                  bench-store   benchmark-file targets on a full-size synthetic file [--cells N]\n  \
                  bench-import  importing a NAS-Bench-201 .pth file, against the reference [--cells N]\n  \
-                 regenerate    the whole pipeline, cells to benchmark file (docs/REGENERATE.md)"
+                 regenerate    the whole pipeline, cells to benchmark file (docs/REGENERATE.md)\n  \
+                 bench-algos   the NAS baselines, tabulated and plotted (docs/BASELINES.md)"
             );
             Ok(())
         }
         Some(other) => {
-            bail!("unknown task: expected regenerate, bench-space, bench-store or bench-import, found {other:?}")
+            bail!(
+                "unknown task: expected regenerate, bench-algos, bench-space, bench-store or bench-import, found \
+                 {other:?}"
+            )
         }
     }
 }

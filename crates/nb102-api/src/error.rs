@@ -60,6 +60,9 @@ pub enum ApiError {
         /// What is missing.
         what: String,
     },
+    /// A search that cannot go on (`search`).
+    #[error("search: {0}")]
+    Search(String),
     /// A dataset/set name pair the reference does not know.
     #[error("unknown metric: expected a setting and a set such as cifar10 valid or cifar100 x-test, found {0}")]
     MetricName(String),

@@ -12,10 +12,14 @@
 //! # Ok::<(), nb102_api::ApiError>(())
 //! ```
 //!
+//! [`search`] holds the multi-trial NAS baselines (random search, regularized evolution, REINFORCE) that query
+//! a benchmark under a simulated time budget.
+//!
 //! This crate does not link libtorch. Features: none.
 
 mod error;
 mod query;
+pub mod search;
 
 pub use error::{ApiError, Result};
 pub use nb102_store::Metrics;

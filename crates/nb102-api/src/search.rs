@@ -1,0 +1,415 @@
+//! The multi-trial NAS baselines of NAS-Bench-201 (spec 08 §8.3–8.4): random search, regularized evolution
+//! and REINFORCE, searching under a simulated time budget by querying a benchmark.
+//!
+//! Each search asks an [`Oracle`] to "train" a cell, which answers with a fitness (the validation accuracy of
+//! one trial) and the simulated seconds that trial would have cost; the search stops as the reference's does
+//! when the budget would be exceeded. Everything random comes from the caller's generator, so a run is
+//! reproducible from its seed. One difference on purpose: the reference also charges the real seconds its own
+//! Python spends between queries (REA and REINFORCE); here the budget is simulated time only, so results do not
+//! depend on the machine.
+
+use nb102_space::{Arch, Op, NUM_EDGES};
+use nb102_store::{Hp, Setting};
+use rand::{Rng, RngCore};
+
+use crate::error::{ApiError, Result};
+use crate::query::{Api, Seeds};
+
+/// What training a cell would give: its fitness and what it costs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Evaluation {
+    /// Validation accuracy in percent.
+    pub fitness: f64,
+    /// Simulated seconds: training plus one validation pass.
+    pub cost: f64,
+}
+
+/// Answers a search's "train this cell" queries.
+pub trait Oracle {
+    /// The fitness and cost of `arch`, drawing any random choice (the seed of the trial) from `rng`; `None` for a
+    /// cell the benchmark does not hold (a partial benchmark, such as the demo: the searches then draw again).
+    ///
+    /// # Errors
+    /// A benchmark without the metric or times asked for, or a damaged file.
+    fn evaluate(&self, arch: Arch, rng: &mut dyn RngCore) -> Result<Option<Evaluation>>;
+
+    /// The cells the benchmark holds, when it holds only some.
+    fn cells(&self) -> Option<Vec<Arch>> {
+        None
+    }
+}
+
+/// How a search draws its next cell.
+enum Draw<'a, F> {
+    /// Uniformly: over all cells, or over the cells a partial benchmark holds.
+    Uniform,
+    /// With `F` (a mutation, the policy); on a partial benchmark, after 100 misses in a row (a mutation whose
+    /// every neighbour is missing, say) uniformly among the cells it holds.
+    With(&'a mut F),
+}
+
+/// Draws a cell the oracle knows, and its evaluation. `held` is the oracle's [`Oracle::cells`], fetched once per
+/// run.
+fn known<F: FnMut(&mut dyn RngCore) -> Arch>(
+    oracle: &dyn Oracle,
+    held: Option<&[Arch]>,
+    rng: &mut dyn RngCore,
+    draw: Draw<'_, F>,
+) -> Result<(Arch, Evaluation)> {
+    match (draw, held) {
+        (Draw::Uniform, None) => loop {
+            let arch = Arch::random(rng);
+            if let Some(e) = oracle.evaluate(arch, rng)? {
+                return Ok((arch, e));
+            }
+        },
+        (Draw::Uniform, Some(_)) => {}
+        (Draw::With(f), _) => {
+            for _ in 0..100 {
+                let arch = f(rng);
+                if let Some(e) = oracle.evaluate(arch, rng)? {
+                    return Ok((arch, e));
+                }
+            }
+        }
+    }
+    let cells = held.filter(|c| !c.is_empty()).ok_or_else(|| {
+        ApiError::Search("100 draws in a row missed the benchmark's cells, and it does not list them".into())
+    })?;
+    let arch = cells[rng.random_range(0..cells.len())];
+    let e = oracle.evaluate(arch, rng)?.ok_or_else(|| ApiError::Search(format!("cell {arch} listed but not held")))?;
+    Ok((arch, e))
+}
+
+/// The paper's oracle over a benchmark file: the validation accuracy of one random trial of `setting` after
+/// the last epoch of `hp`, and as cost that trial's training time plus one validation pass (`train-all-time +
+/// valid-per-time`, spec 08 §8.4). The NAS-Bench-201 setting is `cifar10-valid` with the 12-epoch schedule.
+pub struct BenchmarkOracle<'a> {
+    /// The benchmark.
+    pub api: &'a Api,
+    /// The setting searched on.
+    pub setting: Setting,
+    /// The schedule whose results are the fitness.
+    pub hp: Hp,
+}
+
+impl Oracle for BenchmarkOracle<'_> {
+    fn evaluate(&self, arch: Arch, rng: &mut dyn RngCore) -> Result<Option<Evaluation>> {
+        let index = arch.official_index();
+        let info = match self.api.more_info(index, self.setting, self.hp, None, &mut Seeds::Random(rng)) {
+            Err(ApiError::NotEvaluated(_)) => return Ok(None),
+            other => other?,
+        };
+        let unavailable =
+            |what: &str| ApiError::Unavailable { index, setting: self.setting, hp: self.hp, what: what.into() };
+        let valid = info.valid.ok_or_else(|| unavailable("x-valid accuracy"))?;
+        let train_time = info.train.all_time.ok_or_else(|| unavailable("training times"))?;
+        let valid_time = valid.all_time.ok_or_else(|| unavailable("validation times"))?;
+        let epochs = f64::from(info.train.epoch) + 1.0;
+        Ok(Some(Evaluation { fitness: valid.accuracy, cost: train_time + valid_time / epochs }))
+    }
+
+    fn cells(&self) -> Option<Vec<Arch>> {
+        let file = self.api.file();
+        (file.len() < nb102_space::NUM_ARCHS)
+            .then(|| file.indices().filter_map(|i| Arch::from_official_index(i).ok()).collect())
+    }
+}
+
+/// One query of a search, and where the search stands after it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Step {
+    /// Simulated seconds spent once this query is charged.
+    pub time: f64,
+    /// The cell queried.
+    pub arch: Arch,
+    /// Its fitness.
+    pub fitness: f64,
+    /// The cell the search would answer with now.
+    pub best: Arch,
+}
+
+/// A finished search.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Run {
+    /// Every query within the budget, in order.
+    pub steps: Vec<Step>,
+    /// The search's answer.
+    pub chosen: Arch,
+    /// Its fitness when the search saw it.
+    pub chosen_fitness: f64,
+}
+
+/// Random search (`RANDOM.py`): uniform cells until the next would exceed the budget; the best by fitness (the
+/// first of equals).
+///
+/// # Errors
+/// As [`Oracle::evaluate`].
+pub fn random_search(oracle: &dyn Oracle, budget: f64, rng: &mut dyn RngCore) -> Result<Run> {
+    let held = oracle.cells();
+    let (mut total, mut steps) = (0.0, Vec::new());
+    let mut best: Option<(Arch, f64)> = None;
+    while total < budget {
+        let (arch, e) = known(oracle, held.as_deref(), rng, Draw::<fn(&mut dyn RngCore) -> Arch>::Uniform)?;
+        if total + e.cost > budget {
+            break;
+        }
+        total += e.cost;
+        if best.is_none_or(|(_, f)| e.fitness > f) {
+            best = Some((arch, e.fitness));
+        }
+        steps.push(Step { time: total, arch, fitness: e.fitness, best: best.expect("just set").0 });
+    }
+    finish(steps, best)
+}
+
+/// Regularized evolution (`R_EA.py`): a population of `population` random cells (charged, not checked against
+/// the budget), then cycles of: `sample` members drawn with replacement, the fittest (first of equals) mutated,
+/// the child evaluated and, within budget, added while the oldest member leaves. The answer is the fittest cell
+/// ever evaluated (first of equals).
+///
+/// # Errors
+/// As [`Oracle::evaluate`].
+pub fn regularized_evolution(
+    oracle: &dyn Oracle,
+    budget: f64,
+    population: usize,
+    sample: usize,
+    rng: &mut dyn RngCore,
+) -> Result<Run> {
+    let held = oracle.cells();
+    let (mut total, mut steps) = (0.0, Vec::new());
+    let mut best: Option<(Arch, f64)> = None;
+    let mut members: std::collections::VecDeque<(Arch, f64)> = std::collections::VecDeque::new();
+    let mut record = |arch: Arch, fitness: f64, total: f64, steps: &mut Vec<Step>| {
+        if best.is_none_or(|(_, f)| fitness > f) {
+            best = Some((arch, fitness));
+        }
+        steps.push(Step { time: total, arch, fitness, best: best.expect("just set").0 });
+    };
+    while members.len() < population {
+        let (arch, e) = known(oracle, held.as_deref(), rng, Draw::<fn(&mut dyn RngCore) -> Arch>::Uniform)?;
+        total += e.cost;
+        members.push_back((arch, e.fitness));
+        record(arch, e.fitness, total, &mut steps);
+    }
+    while total < budget {
+        let mut parent: Option<(Arch, f64)> = None;
+        for _ in 0..sample {
+            let candidate = members[rng.random_range(0..members.len())];
+            if parent.is_none_or(|(_, f)| candidate.1 > f) {
+                parent = Some(candidate);
+            }
+        }
+        let parent = parent.expect("a sample of one or more").0;
+        let (child, e) = known(oracle, held.as_deref(), rng, Draw::With(&mut |r: &mut dyn RngCore| parent.mutate(r)))?;
+        if total + e.cost > budget {
+            break;
+        }
+        total += e.cost;
+        members.push_back((child, e.fitness));
+        members.pop_front();
+        record(child, e.fitness, total, &mut steps);
+    }
+    let best = steps.iter().fold(None, |b: Option<(Arch, f64)>, s| match b {
+        Some((_, f)) if f >= s.fitness => b,
+        _ => Some((s.arch, s.fitness)),
+    });
+    finish(steps, best)
+}
+
+/// REINFORCE (`reinforce.py`): a policy of 6×5 logits (initialised `1e-3·N(0, 1)`), one op per edge sampled from
+/// each edge's softmax; the reward is the fitness; the baseline is a bias-corrected moving average
+/// (`momentum`) that includes the current reward; Adam with learning rate `lr` on `−log p · (reward − baseline)`.
+/// Sampling stops once a cell's cost would reach the budget (that last cell is still a candidate, as in the
+/// reference's trace); the answer is the cell with the highest reward.
+///
+/// # Errors
+/// As [`Oracle::evaluate`].
+pub fn reinforce(oracle: &dyn Oracle, budget: f64, lr: f64, momentum: f64, rng: &mut dyn RngCore) -> Result<Run> {
+    const OPS: usize = Op::COUNT;
+    let mut logits = [[0.0f64; OPS]; NUM_EDGES];
+    for edge in &mut logits {
+        for l in edge.iter_mut() {
+            *l = 1e-3 * standard_normal(rng);
+        }
+    }
+    let mut adam = Adam::new(lr);
+    let held = oracle.cells();
+    let (mut total, mut steps) = (0.0, Vec::new());
+    let (mut numerator, mut denominator) = (0.0, 0.0);
+    let mut best: Option<(Arch, f64)> = None;
+    loop {
+        let probs: Vec<[f64; OPS]> = logits.iter().map(softmax).collect();
+        let mut policy = |r: &mut dyn RngCore| {
+            let mut ops = [Op::None; NUM_EDGES];
+            for (edge, p) in probs.iter().enumerate() {
+                ops[edge] = Op::ALL[sample_categorical(p, r)];
+            }
+            Arch::from_ops(ops)
+        };
+        let (arch, e) = known(oracle, held.as_deref(), rng, Draw::With(&mut policy))?;
+        let picks: [usize; NUM_EDGES] = arch.ops().map(Op::index);
+        if best.is_none_or(|(_, f)| e.fitness > f) {
+            best = Some((arch, e.fitness));
+        }
+        if total + e.cost >= budget {
+            break;
+        }
+        total += e.cost;
+        steps.push(Step { time: total, arch, fitness: e.fitness, best: best.expect("just set").0 });
+        numerator = momentum * numerator + (1.0 - momentum) * e.fitness;
+        denominator = momentum * denominator + (1.0 - momentum);
+        let advantage = e.fitness - numerator / denominator;
+        // d(−log p · A)/d logit = −A · (one-hot − softmax), edge by edge.
+        let mut gradient = [[0.0f64; OPS]; NUM_EDGES];
+        for edge in 0..NUM_EDGES {
+            for op in 0..OPS {
+                let one_hot = if op == picks[edge] { 1.0 } else { 0.0 };
+                gradient[edge][op] = -advantage * (one_hot - probs[edge][op]);
+            }
+        }
+        adam.step(&mut logits, &gradient);
+    }
+    finish(steps, best)
+}
+
+fn finish(steps: Vec<Step>, best: Option<(Arch, f64)>) -> Result<Run> {
+    let (chosen, chosen_fitness) =
+        best.ok_or_else(|| ApiError::Search("a budget too small for a single query (no cell evaluated)".into()))?;
+    Ok(Run { steps, chosen, chosen_fitness })
+}
+
+fn softmax(logits: &[f64; Op::COUNT]) -> [f64; Op::COUNT] {
+    let max = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let exp = logits.map(|l| (l - max).exp());
+    let sum: f64 = exp.iter().sum();
+    exp.map(|e| e / sum)
+}
+
+fn sample_categorical(p: &[f64], rng: &mut dyn RngCore) -> usize {
+    let u: f64 = rng.random();
+    let mut acc = 0.0;
+    for (i, pi) in p.iter().enumerate() {
+        acc += pi;
+        if u < acc {
+            return i;
+        }
+    }
+    p.len() - 1
+}
+
+/// A standard normal draw (Box–Muller).
+fn standard_normal(rng: &mut dyn RngCore) -> f64 {
+    let u1: f64 = 1.0 - rng.random::<f64>();
+    let u2: f64 = rng.random();
+    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+}
+
+/// `torch.optim.Adam` with its defaults (betas 0.9 and 0.999, eps 1e-8, no weight decay).
+struct Adam {
+    lr: f64,
+    t: i32,
+    m: [[f64; Op::COUNT]; NUM_EDGES],
+    v: [[f64; Op::COUNT]; NUM_EDGES],
+}
+
+impl Adam {
+    fn new(lr: f64) -> Adam {
+        Adam { lr, t: 0, m: [[0.0; Op::COUNT]; NUM_EDGES], v: [[0.0; Op::COUNT]; NUM_EDGES] }
+    }
+
+    fn step(&mut self, params: &mut [[f64; Op::COUNT]; NUM_EDGES], grad: &[[f64; Op::COUNT]; NUM_EDGES]) {
+        const B1: f64 = 0.9;
+        const B2: f64 = 0.999;
+        self.t += 1;
+        let (c1, c2) = (1.0 - B1.powi(self.t), 1.0 - B2.powi(self.t));
+        for e in 0..NUM_EDGES {
+            for o in 0..Op::COUNT {
+                let g = grad[e][o];
+                self.m[e][o] = B1 * self.m[e][o] + (1.0 - B1) * g;
+                self.v[e][o] = B2 * self.v[e][o] + (1.0 - B2) * g * g;
+                let step = self.lr / c1 * self.m[e][o] / ((self.v[e][o] / c2).sqrt() + 1e-8);
+                params[e][o] -= step;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    use super::*;
+
+    /// A landscape with one best cell (every edge a 3x3 convolution): 10 points per such edge, a little more
+    /// for some cells; every query costs 100 s. Optionally only some cells exist.
+    struct Landscape(Option<Vec<Arch>>);
+
+    impl Oracle for Landscape {
+        fn evaluate(&self, arch: Arch, _: &mut dyn RngCore) -> Result<Option<Evaluation>> {
+            if self.0.as_ref().is_some_and(|cells| !cells.contains(&arch)) {
+                return Ok(None);
+            }
+            let convs = arch.ops().iter().filter(|&&op| op == Op::NorConv3x3).count() as f64;
+            Ok(Some(Evaluation { fitness: 10.0 * convs + (arch.official_index() % 7) as f64 / 10.0, cost: 100.0 }))
+        }
+
+        fn cells(&self) -> Option<Vec<Arch>> {
+            self.0.clone()
+        }
+    }
+
+    fn rng(seed: u64) -> ChaCha8Rng {
+        ChaCha8Rng::seed_from_u64(seed)
+    }
+
+    #[test]
+    fn random_search_spends_the_budget_and_keeps_the_best() {
+        let run = random_search(&Landscape(None), 1000.0, &mut rng(1)).unwrap();
+        assert_eq!(run.steps.len(), 10, "ten queries of 100 s fit a budget of 1,000 s");
+        assert_eq!(run.steps.last().unwrap().time, 1000.0);
+        let best = run.steps.iter().map(|s| s.fitness).fold(f64::NEG_INFINITY, f64::max);
+        assert_eq!(run.chosen_fitness, best);
+        assert_eq!(run, random_search(&Landscape(None), 1000.0, &mut rng(1)).unwrap(), "a seed gives the same run");
+        assert!(matches!(random_search(&Landscape(None), 50.0, &mut rng(1)), Err(ApiError::Search(_))));
+    }
+
+    #[test]
+    fn evolution_climbs_to_the_best_cell() {
+        let all_conv = Arch::from_ops([Op::NorConv3x3; NUM_EDGES]);
+        let mut found = 0;
+        for seed in 0..20 {
+            let run = regularized_evolution(&Landscape(None), 20_000.0, 10, 3, &mut rng(seed)).unwrap();
+            assert_eq!(run.steps.len(), 200);
+            // Children are one edge away from a parent of the population.
+            assert!(run.steps[10..].iter().all(|s| run.steps.iter().any(|p| p.arch.hamming_distance(&s.arch) == 1)));
+            found += usize::from(run.chosen == all_conv);
+        }
+        assert!(found >= 15, "REA found the best cell in {found} of 20 runs");
+    }
+
+    #[test]
+    fn reinforce_learns_the_landscape() {
+        let run = reinforce(&Landscape(None), 30_000.0, 0.5, 0.9, &mut rng(3)).unwrap();
+        let mean = |steps: &[Step]| steps.iter().map(|s| s.fitness).sum::<f64>() / steps.len() as f64;
+        let (first, last) = (mean(&run.steps[..10]), mean(&run.steps[run.steps.len() - 50..]));
+        // A uniform policy averages 12 (1.2 convolutions of 6 edges); the learnt one more than twice that.
+        assert!(last > 30.0 && last > first, "mean fitness {first:.1} at first, {last:.1} at the end");
+    }
+
+    #[test]
+    fn partial_benchmarks_search_their_cells() {
+        let cells: Vec<Arch> = [11472, 1462, 1835].iter().map(|&i| Arch::from_official_index(i).unwrap()).collect();
+        let oracle = Landscape(Some(cells.clone()));
+        for run in [
+            random_search(&oracle, 2000.0, &mut rng(5)).unwrap(),
+            regularized_evolution(&oracle, 2000.0, 10, 3, &mut rng(5)).unwrap(),
+            reinforce(&oracle, 2000.0, 0.5, 0.9, &mut rng(5)).unwrap(),
+        ] {
+            assert!(run.steps.iter().all(|s| cells.contains(&s.arch)));
+            assert_eq!(run.chosen.official_index(), 1462, "all 3x3 convolutions");
+        }
+    }
+}
