@@ -12,7 +12,9 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
-use nb102_api::search::{random_search, regularized_evolution, reinforce, BenchmarkOracle, Evaluation, Oracle, Run};
+use nb102_api::search::{
+    bohb, random_search, regularized_evolution, reinforce, BenchmarkOracle, Evaluation, Oracle, Run,
+};
 use nb102_api::{Api, Seeds};
 use nb102_space::{Arch, NUM_ARCHS};
 use nb102_store::{EvalSet, Hp, Setting};
@@ -180,7 +182,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
         benchmark: None,
         table: None,
         calibrate: None,
-        algos: vec!["rea".into(), "rs".into(), "reinforce".into()],
+        algos: vec!["rea".into(), "rs".into(), "reinforce".into(), "bohb".into()],
         runs: 500,
         budget: 12_000.0,
         seed: 0,
@@ -207,8 +209,8 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
             ),
         }
     }
-    if let Some(bad) = o.algos.iter().find(|a| !matches!(a.as_str(), "rea" | "rs" | "reinforce")) {
-        bail!("unknown algorithm: expected rea, rs or reinforce, found {bad:?}");
+    if let Some(bad) = o.algos.iter().find(|a| !matches!(a.as_str(), "rea" | "rs" | "reinforce" | "bohb")) {
+        bail!("unknown algorithm: expected rea, rs, reinforce or bohb, found {bad:?}");
     }
     Ok(o)
 }
@@ -294,6 +296,7 @@ fn bench(o: &Options, oracle: &dyn Oracle, source: &dyn Source) -> anyhow::Resul
         let name = match algo.as_str() {
             "rea" => "REA",
             "rs" => "RS",
+            "bohb" => "BOHB",
             _ => "REINFORCE",
         };
         let bar = ProgressBar::new(o.runs as u64).with_style(
@@ -307,6 +310,7 @@ fn bench(o: &Options, oracle: &dyn Oracle, source: &dyn Source) -> anyhow::Resul
             runs.push(match algo.as_str() {
                 "rea" => regularized_evolution(oracle, o.budget, 10, 3, &mut rng)?,
                 "rs" => random_search(oracle, o.budget, &mut rng)?,
+                "bohb" => bohb(oracle, o.budget, &mut rng)?,
                 _ => reinforce(oracle, o.budget, 0.5, 0.9, &mut rng)?,
             });
             bar.inc(1);
