@@ -13,7 +13,7 @@ use nb102_store::{Hp, Setting};
 use rand::{Rng, RngCore};
 
 use crate::error::{ApiError, Result};
-use crate::query::{Api, Seeds};
+use crate::query::Api;
 
 /// What training a cell would give: its fitness and what it costs.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -84,35 +84,62 @@ fn known<F: FnMut(&mut dyn RngCore) -> Arch>(
 /// The paper's oracle over a benchmark file: the validation accuracy of one random trial of `setting` after
 /// the last epoch of `hp`, and as cost that trial's training time plus one validation pass (`train-all-time +
 /// valid-per-time`, spec 08 §8.4). The NAS-Bench-201 setting is `cifar10-valid` with the 12-epoch schedule.
-pub struct BenchmarkOracle<'a> {
-    /// The benchmark.
-    pub api: &'a Api,
-    /// The setting searched on.
-    pub setting: Setting,
-    /// The schedule whose results are the fitness.
-    pub hp: Hp,
+///
+/// It answers from the file's summary section (each trial's last-epoch accuracies and times), read once: a query
+/// costs no decoding, and gives the numbers `Api::more_info` with `Seeds::Random` gives (the same trial for the same
+/// draw, the same arithmetic).
+pub struct BenchmarkOracle {
+    setting: Setting,
+    hp: Hp,
+    /// Per official index, the range of its trials (sorted by seed) in `trials`.
+    cells: Vec<Option<(u32, u32)>>,
+    /// Per trial: x-valid accuracy, and the cost, where the trial has them.
+    trials: Vec<(Option<f64>, Option<f64>)>,
+    /// The cells with trials, when not every cell has some.
+    held: Option<Vec<Arch>>,
 }
 
-impl Oracle for BenchmarkOracle<'_> {
+impl BenchmarkOracle {
+    /// The oracle over `api`'s file for `setting` and `hp`.
+    ///
+    /// # Errors
+    /// A damaged summary section.
+    pub fn new(api: &Api, setting: Setting, hp: Hp) -> Result<BenchmarkOracle> {
+        let mut cells = vec![None; nb102_space::NUM_ARCHS];
+        let mut trials = Vec::new();
+        for row in api.file().summary()?.iter().filter(|r| r.setting == setting && r.hp == hp) {
+            let slot = &mut cells[row.index];
+            let (start, count) = slot.get_or_insert((trials.len() as u32, 0));
+            *count += 1;
+            debug_assert_eq!(*start as usize + *count as usize, trials.len() + 1, "rows of a cell are adjacent");
+            let epochs = f64::from(hp.epochs());
+            let cost = row.train_time.zip(row.valid_time).map(|(train, valid)| train + valid / epochs);
+            trials.push((row.accuracy(Some(nb102_store::EvalSet::XValid)), cost));
+        }
+        let held: Vec<Arch> = (0..cells.len())
+            .filter(|&i| cells[i].is_some())
+            .filter_map(|i| Arch::from_official_index(i).ok())
+            .collect();
+        let held = (held.len() < nb102_space::NUM_ARCHS).then_some(held);
+        Ok(BenchmarkOracle { setting, hp, cells, trials, held })
+    }
+}
+
+impl Oracle for BenchmarkOracle {
     fn evaluate(&self, arch: Arch, rng: &mut dyn RngCore) -> Result<Option<Evaluation>> {
         let index = arch.official_index();
-        let info = match self.api.more_info(index, self.setting, self.hp, None, &mut Seeds::Random(rng)) {
-            Err(ApiError::NotEvaluated(_)) => return Ok(None),
-            other => other?,
-        };
+        let Some((start, count)) = self.cells[index] else { return Ok(None) };
+        // The draw of `Seeds::Random`: a trial uniformly among the cell's, in seed order.
+        let (fitness, cost) = self.trials[start as usize + rng.random_range(0..count as usize)];
         let unavailable =
             |what: &str| ApiError::Unavailable { index, setting: self.setting, hp: self.hp, what: what.into() };
-        let valid = info.valid.ok_or_else(|| unavailable("x-valid accuracy"))?;
-        let train_time = info.train.all_time.ok_or_else(|| unavailable("training times"))?;
-        let valid_time = valid.all_time.ok_or_else(|| unavailable("validation times"))?;
-        let epochs = f64::from(info.train.epoch) + 1.0;
-        Ok(Some(Evaluation { fitness: valid.accuracy, cost: train_time + valid_time / epochs }))
+        let fitness = fitness.ok_or_else(|| unavailable("x-valid accuracy after the last epoch"))?;
+        let cost = cost.ok_or_else(|| unavailable("training and validation times"))?;
+        Ok(Some(Evaluation { fitness, cost }))
     }
 
     fn cells(&self) -> Option<Vec<Arch>> {
-        let file = self.api.file();
-        (file.len() < nb102_space::NUM_ARCHS)
-            .then(|| file.indices().filter_map(|i| Arch::from_official_index(i).ok()).collect())
+        self.held.clone()
     }
 }
 
@@ -429,6 +456,8 @@ impl Tpe {
 struct Kde {
     data: Vec<[usize; NUM_EDGES]>,
     bw: [f64; NUM_EDGES],
+    /// Per variable, the number of distinct values in the data (statsmodels' `num_levels`).
+    levels: [f64; NUM_EDGES],
 }
 
 impl Kde {
@@ -440,17 +469,16 @@ impl Kde {
             let std = (data.iter().map(|v| (v[d] as f64 - mean).powi(2)).sum::<f64>() / n).sqrt();
             *b = (1.06 * std * n.powf(-1.0 / (4.0 + NUM_EDGES as f64))).max(MIN_BANDWIDTH);
         }
-        Kde { data, bw }
+        let levels = std::array::from_fn(|d| {
+            let mut seen = [false; Op::COUNT];
+            data.iter().for_each(|v| seen[v[d]] = true);
+            seen.iter().filter(|&&s| s).count() as f64
+        });
+        Kde { data, bw, levels }
     }
 
     fn pdf(&self, x: &[usize; NUM_EDGES]) -> f64 {
-        let levels: Vec<f64> = (0..NUM_EDGES)
-            .map(|d| {
-                let mut seen = [false; Op::COUNT];
-                self.data.iter().for_each(|v| seen[v[d]] = true);
-                seen.iter().filter(|&&s| s).count() as f64
-            })
-            .collect();
+        let levels = &self.levels;
         let sum: f64 = self
             .data
             .iter()

@@ -10,7 +10,7 @@
 //! header                  H bytes of CBOR: BenchmarkMeta, per cell its index, offset, length, BLAKE3, and
 //!                         the same for the summary section
 //! sections                one CBOR CellResults per cell, at the offsets of the index
-//! summary                 one 64-byte row per trial (`summary.rs`)
+//! summary                 one 80-byte row per trial (`summary.rs`)
 //! ```
 //!
 //! The file is named `PREFIX-XXXXXX.nb102`, XXXXXX being the last six hex digits of the sha256 of the
@@ -33,7 +33,7 @@ use crate::merge::{from_cells, Benchmark, BenchmarkMeta, CellResults};
 use crate::summary::{self, TrialSummary};
 
 /// The format version of benchmark files this build reads and writes.
-pub const BENCHMARK_FORMAT_VERSION: u32 = 2;
+pub const BENCHMARK_FORMAT_VERSION: u32 = 3;
 
 /// The file-name extension of benchmark files.
 pub const BENCHMARK_EXTENSION: &str = "nb102";

@@ -2,17 +2,18 @@
 //! queries need (costs and last-epoch accuracies), so that `find_best` over 15,625 cells reads a few
 //! megabytes instead of decoding every cell.
 //!
-//! Row layout, 64 bytes little-endian: `u32` official index, `u16` hp, `u8` setting, `u8` flags (bit 0: the trial
-//! has weights), `u32` seed,
-//! `u32` 0, then `f64` FLOPs, parameters, and last-epoch accuracy on train, `x-valid`, `x-test`, `ori-test`
-//! (NaN where [`TrialRecord::metrics`] has none). Rows are sorted by index, hp, setting and seed.
+//! Row layout, 80 bytes little-endian: `u32` official index, `u16` hp, `u8` setting, `u8` flags (bit 0: the trial
+//! has weights), `u32` seed, `u32` 0, then `f64` FLOPs, parameters, last-epoch accuracy on train, `x-valid`,
+//! `x-test`, `ori-test`, and the times to the last epoch of training and of `x-valid` (`all_time`; with the
+//! `x-valid` accuracy they answer a search's query without decoding the cell). NaN where [`TrialRecord::metrics`]
+//! has none. Rows are sorted by index, hp, setting and seed.
 
 use crate::merge::CellResults;
 use crate::record::TrialRecord;
 use crate::setting::{EvalSet, Hp, Setting};
 
 /// Bytes per row.
-pub(crate) const ROW: usize = 64;
+pub(crate) const ROW: usize = 80;
 
 const SETTINGS: [Setting; 5] =
     [Setting::Cifar10Valid, Setting::Cifar10, Setting::Cifar100, Setting::ImageNet16_120, Setting::FashionMnist];
@@ -37,6 +38,10 @@ pub struct TrialSummary {
     pub final_accuracy: [Option<f64>; 4],
     /// Whether the trial holds its trained weights.
     pub has_weights: bool,
+    /// Training time of all epochs (`all_time` of the last epoch), where recorded.
+    pub train_time: Option<f64>,
+    /// `x-valid` evaluation time of all epochs (`all_time` of the last epoch), where recorded.
+    pub valid_time: Option<f64>,
 }
 
 impl TrialSummary {
@@ -66,6 +71,8 @@ impl TrialSummary {
                 acc(Some(EvalSet::OriTest)),
             ],
             has_weights: t.weights.is_some(),
+            train_time: t.metrics(None, None).ok().and_then(|m| m.all_time),
+            valid_time: t.metrics(Some(EvalSet::XValid), None).ok().and_then(|m| m.all_time),
         }
     }
 }
@@ -80,7 +87,8 @@ pub(crate) fn append_rows(out: &mut Vec<u8>, index: usize, cell: &CellResults) {
         out.push(u8::from(s.has_weights));
         out.extend_from_slice(&s.seed.to_le_bytes());
         out.extend_from_slice(&0u32.to_le_bytes());
-        for v in [Some(s.flops_m), Some(s.params_mb)].into_iter().chain(s.final_accuracy) {
+        let times = [s.train_time, s.valid_time];
+        for v in [Some(s.flops_m), Some(s.params_mb)].into_iter().chain(s.final_accuracy).chain(times) {
             out.extend_from_slice(&v.unwrap_or(f64::NAN).to_le_bytes());
         }
     }
@@ -114,6 +122,8 @@ pub(crate) fn parse_rows(bytes: &[u8]) -> Option<Vec<TrialSummary>> {
             params_mb: f64_at(24),
             final_accuracy: [finite(f64_at(32)), finite(f64_at(40)), finite(f64_at(48)), finite(f64_at(56))],
             has_weights: r[7] & 1 != 0,
+            train_time: finite(f64_at(64)),
+            valid_time: finite(f64_at(72)),
         });
     }
     Some(rows)

@@ -215,9 +215,9 @@ fn benchmark_files_read_lazily_and_check_every_byte() {
     let renamed = dir.0.join("demo-000000.nb102");
     std::fs::copy(&path, &renamed).unwrap();
     assert!(matches!(BenchmarkFile::open(&renamed), Err(StoreError::Checksum { .. })));
-    // The file ends with the summary (64 bytes per trial), preceded by the last cell's section.
+    // The file ends with the summary (80 bytes per trial), preceded by the last cell's section.
     let clean = std::fs::read(&path).unwrap();
-    let summary_start = clean.len() - 64 * benchmark.num_trials();
+    let summary_start = clean.len() - 80 * benchmark.num_trials();
     let corrupt = dir.0.join("corrupt").join(&name);
     std::fs::create_dir_all(corrupt.parent().unwrap()).unwrap();
     let mut bytes = clean.clone();
@@ -246,5 +246,5 @@ fn unknown_benchmark_versions_are_refused() {
     let mut bytes = std::fs::read(&path).unwrap();
     bytes[8] = 9;
     std::fs::write(&path, &bytes).unwrap();
-    assert!(matches!(BenchmarkFile::open(Path::new(&path)), Err(StoreError::Version { expected: 2, found: 9, .. })));
+    assert!(matches!(BenchmarkFile::open(Path::new(&path)), Err(StoreError::Version { expected: 3, found: 9, .. })));
 }
