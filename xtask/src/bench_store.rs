@@ -60,7 +60,7 @@ pub(crate) fn release(mut args: impl Iterator<Item = String>) -> anyhow::Result<
             other => bail!("unexpected argument: expected --cells N, found {other:?}"),
         }
     }
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bench-store");
+    let dir = root().join("target/bench-store");
     std::fs::create_dir_all(&dir)?;
     let path = match find_existing(&dir, &format!("synthetic-{cells}-"))? {
         Some(path) => path,
