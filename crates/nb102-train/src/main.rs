@@ -72,7 +72,8 @@ struct RunArgs {
     /// At most this many images for training and for each evaluation set.
     #[arg(long)]
     subset: Option<usize>,
-    /// Evaluate only after the last epoch (the original 200-epoch runs' pattern) instead of after every epoch.
+    /// The original 200-epoch runs' pattern: one set after every epoch (x-valid for cifar10-valid, ori-test
+    /// otherwise), the others after the last epoch only. Default: every set after every epoch.
     #[arg(long)]
     eval_at_end: bool,
     /// Keep the final weights in the record.

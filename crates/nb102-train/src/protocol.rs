@@ -55,7 +55,9 @@ pub struct RunConfig {
     pub momentum: f64,
     /// Weight decay on every parameter.
     pub weight_decay: f64,
-    /// Evaluate every set after every epoch (`true`) or only after the last one.
+    /// Evaluate every set after every epoch (`true`), or follow the original 200-epoch runs (`false`): the set
+    /// their loop evaluated after every epoch (`x-valid` for `cifar10-valid` and `fashion-mnist`, `ori-test`
+    /// otherwise) each epoch, the others after the last epoch only.
     pub eval_every_epoch: bool,
 }
 
@@ -264,8 +266,12 @@ pub fn train(
         };
         train_log.push(train);
         let mut evaluated = Vec::new();
-        if config.eval_every_epoch || epoch + 1 == config.epochs {
-            for (set, images) in &eval_sets {
+        let every_epoch = match config.setting {
+            Setting::Cifar10Valid | Setting::FashionMnist => EvalSet::XValid,
+            _ => EvalSet::OriTest,
+        };
+        for (set, images) in &eval_sets {
+            if config.eval_every_epoch || epoch + 1 == config.epochs || *set == every_epoch {
                 let point = evaluate(&net, &augmenter, images, config.batch_size, epoch);
                 eval_log.entry(*set).or_default().push(point);
                 evaluated.push((*set, point));

@@ -69,6 +69,14 @@ fn every_setting_runs_one_epoch() {
         assert!(record.weights.is_some() && record.provenance.config_hash == Some(config.hash()), "{setting}");
         let epochs: BTreeSet<u16> = record.eval.values().flatten().map(|p| p.epoch).collect();
         assert_eq!(epochs, BTreeSet::from([0, 1]), "{setting}: every set after every epoch");
+        if setting == Setting::Cifar100 {
+            // The original 200-epoch pattern: ori-test after every epoch, x-valid and x-test after the last.
+            config.eval_every_epoch = false;
+            let record = train(&config, &data, tch::Device::Cpu, &checkpoint, false, false, &mut |_| {}).unwrap();
+            let counts: Vec<usize> = record.eval.values().map(Vec::len).collect();
+            assert_eq!(counts, [1, 1, 2], "x-valid, x-test, ori-test");
+            assert_eq!(record.eval[&EvalSet::XValid][0].epoch, 1);
+        }
     }
     std::fs::remove_dir_all(dir).unwrap();
 }
