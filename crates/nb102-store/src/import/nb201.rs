@@ -13,6 +13,7 @@
 //! safetensors with the reference's keys. `'full'` is the 200-epoch schedule, `'less'` the 12-epoch one.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Cursor, Read};
 use std::path::Path;
@@ -207,6 +208,8 @@ impl Sink for Discard {
 /// The zip serialization: `<name>/data.pkl` and `<name>/data/<key>`.
 struct ZipStorages<'a> {
     map: &'a [u8],
+    /// The archive, its central directory read once.
+    archive: RefCell<Archive<'a>>,
     /// `<name>/`, the folder of every entry.
     prefix: String,
     pickle: Cow<'a, [u8]>,
@@ -217,9 +220,12 @@ struct ZipStorages<'a> {
 /// A storage of a zip archive: its bytes, or why they could not be read; found on first use.
 type LazyEntry<'a> = OnceLock<Result<Cow<'a, [u8]>, String>>;
 
+/// A zip archive over the mapped file.
+type Archive<'a> = zip::ZipArchive<Cursor<&'a [u8]>>;
+
 impl<'a> ZipStorages<'a> {
     fn open(map: &'a [u8]) -> Result<ZipStorages<'a>, String> {
-        let archive = zip::ZipArchive::new(Cursor::new(map)).map_err(|e| format!("a damaged zip archive ({e})"))?;
+        let mut archive = zip::ZipArchive::new(Cursor::new(map)).map_err(|e| format!("a damaged zip archive ({e})"))?;
         let names = archive
             .file_names()
             .map(|n| n.map(|n| n.into_owned()))
@@ -235,19 +241,18 @@ impl<'a> ZipStorages<'a> {
             .filter_map(|n| n.strip_prefix(&prefix)?.strip_prefix("data/"))
             .map(|key| (key.to_owned(), OnceLock::new()))
             .collect();
-        let pickle = entry(map, &format!("{prefix}data.pkl"))?;
-        if let Ok(order) = entry(map, &format!("{prefix}byteorder")) {
+        let pickle = entry(map, &mut archive, &format!("{prefix}data.pkl"))?;
+        if let Ok(order) = entry(map, &mut archive, &format!("{prefix}byteorder")) {
             if order.as_ref() != b"little" {
                 return Err(format!("tensors stored in byte order {:?}", String::from_utf8_lossy(&order)));
             }
         }
-        Ok(ZipStorages { map, prefix, pickle, storages })
+        Ok(ZipStorages { map, archive: RefCell::new(archive), prefix, pickle, storages })
     }
 }
 
 /// The bytes of a zip entry: borrowed from the map when stored uncompressed, as `torch.save` stores them.
-fn entry<'a>(map: &'a [u8], name: &str) -> Result<Cow<'a, [u8]>, String> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(map)).map_err(|e| format!("a damaged zip archive ({e})"))?;
+fn entry<'a>(map: &'a [u8], archive: &mut Archive<'a>, name: &str) -> Result<Cow<'a, [u8]>, String> {
     let mut file = archive.by_name(name).map_err(|e| format!("zip entry {name}: {e}"))?;
     if file.compression() == zip::CompressionMethod::Stored {
         let start = file.data_start().and_then(|s| usize::try_from(s).ok());
@@ -265,7 +270,8 @@ fn entry<'a>(map: &'a [u8], name: &str) -> Result<Cow<'a, [u8]>, String> {
 impl Storages for ZipStorages<'_> {
     fn storage(&self, key: &str) -> Result<&[u8], String> {
         let slot = self.storages.get(key).ok_or_else(|| format!("no storage {key} in the archive"))?;
-        let bytes = slot.get_or_init(|| entry(self.map, &format!("{}data/{key}", self.prefix)));
+        let bytes =
+            slot.get_or_init(|| entry(self.map, &mut self.archive.borrow_mut(), &format!("{}data/{key}", self.prefix)));
         bytes.as_deref().map_err(Clone::clone)
     }
 }
