@@ -254,20 +254,21 @@ pub(crate) fn import(command: ImportCommand, out: &mut impl Write) -> Result<(),
             let (mut cells, mut write_failure) = (0, None);
             for path in &files {
                 let read = nb102_store::read_nb201_pth(path, |index, records| {
-                    match writer.add_cell(index, &CellResults::new(records)?) {
-                        // Stop the reading, and keep the error: it is the output's, not the input's.
-                        Err(err @ StoreError::Io { .. }) => {
-                            write_failure = Some(err);
-                            Err(StoreError::Io { path: prefix.clone(), error: std::io::Error::other("not written") })
-                        }
-                        other => other,
-                    }?;
+                    if let Err(err) = writer.add_cell(index, &CellResults::new(records)?) {
+                        // Stop the reading, and keep the writer's error aside: `written` classifies it, as for
+                        // the NATS import (a reading error of the same kind would be the input's).
+                        write_failure = Some(err);
+                        return Err(StoreError::Io {
+                            path: prefix.clone(),
+                            error: std::io::Error::other("not written"),
+                        });
+                    }
                     cells += 1;
                     progress.set_message(format!("{cells} cells"));
                     Ok(())
                 });
                 if let Some(err) = write_failure.take() {
-                    return Err(output(err));
+                    return Err(written(err));
                 }
                 read.map_err(input)?;
                 progress.inc(1);

@@ -40,21 +40,21 @@ pub trait Oracle {
 }
 
 /// How a search draws its next cell.
-enum Draw<'a, F> {
+enum Draw<'a> {
     /// Uniformly: over all cells, or over the cells a partial benchmark holds.
     Uniform,
-    /// With `F` (a mutation, the policy); on a partial benchmark, after 100 misses in a row (a mutation whose
-    /// every neighbour is missing, say) uniformly among the cells it holds.
-    With(&'a mut F),
+    /// With a mutation or a policy; on a partial benchmark, after 100 misses in a row (a mutation whose every
+    /// neighbour is missing, say) uniformly among the cells it holds.
+    With(&'a mut dyn FnMut(&mut dyn RngCore) -> Arch),
 }
 
 /// Draws a cell the oracle knows, and its evaluation. `held` is the oracle's [`Oracle::cells`], fetched once per
 /// run.
-fn known<F: FnMut(&mut dyn RngCore) -> Arch>(
+fn known(
     oracle: &dyn Oracle,
     held: Option<&[Arch]>,
     rng: &mut dyn RngCore,
-    draw: Draw<'_, F>,
+    draw: Draw<'_>,
 ) -> Result<(Arch, Evaluation)> {
     match (draw, held) {
         (Draw::Uniform, None) => loop {
@@ -177,7 +177,7 @@ pub fn random_search(oracle: &dyn Oracle, budget: f64, rng: &mut dyn RngCore) ->
     let (mut total, mut steps) = (0.0, Vec::new());
     let mut best: Option<(Arch, f64)> = None;
     while total < budget {
-        let (arch, e) = known(oracle, held.as_deref(), rng, Draw::<fn(&mut dyn RngCore) -> Arch>::Uniform)?;
+        let (arch, e) = known(oracle, held.as_deref(), rng, Draw::Uniform)?;
         if total + e.cost > budget {
             break;
         }
@@ -215,7 +215,7 @@ pub fn regularized_evolution(
         steps.push(Step { time: total, arch, fitness, best: best.expect("just set").0 });
     };
     while members.len() < population {
-        let (arch, e) = known(oracle, held.as_deref(), rng, Draw::<fn(&mut dyn RngCore) -> Arch>::Uniform)?;
+        let (arch, e) = known(oracle, held.as_deref(), rng, Draw::Uniform)?;
         total += e.cost;
         members.push_back((arch, e.fitness));
         record(arch, e.fitness, total, &mut steps);
@@ -238,10 +238,6 @@ pub fn regularized_evolution(
         members.pop_front();
         record(child, e.fitness, total, &mut steps);
     }
-    let best = steps.iter().fold(None, |b: Option<(Arch, f64)>, s| match b {
-        Some((_, f)) if f >= s.fitness => b,
-        _ => Some((s.arch, s.fitness)),
-    });
     finish(steps, best)
 }
 
@@ -337,11 +333,9 @@ pub fn bohb(oracle: &dyn Oracle, budget: f64, rng: &mut dyn RngCore) -> Result<R
             for k in 0..n {
                 if stage == 0 {
                     let proposal = model.propose(rng);
-                    let (arch, _) = match proposal {
-                        Some(arch) if oracle.evaluate(arch, rng)?.is_some() => (arch, ()),
-                        _ => {
-                            (known(oracle, held.as_deref(), rng, Draw::<fn(&mut dyn RngCore) -> Arch>::Uniform)?.0, ())
-                        }
+                    let arch = match proposal {
+                        Some(arch) if oracle.evaluate(arch, rng)?.is_some() => arch,
+                        _ => known(oracle, held.as_deref(), rng, Draw::Uniform)?.0,
                     };
                     configs.push(arch);
                 }
