@@ -363,21 +363,23 @@ fn progress(len: usize, what: &str, quiet: bool) -> ProgressBar {
     )
 }
 
-/// Runs the trials, up to `--jobs` at a time, each on one of the devices in turn.
+/// Runs the trials, up to `--jobs` at a time, each on the device with the fewest trials running (so with one job
+/// per device, a trial takes the device the last one freed).
 fn train_all(plan: &Plan, todo: &[&Trial], out: &Path, bin: &Path, o: &Options) -> anyhow::Result<()> {
     let cuda = o.devices.iter().any(|d| d.starts_with("cuda"));
     let jobs = o.jobs.unwrap_or(if cuda { o.devices.len() } else { 1 }).max(1);
     let bar = progress(todo.len(), "train", o.quiet);
+    // Each running trial with the index of its device.
     let mut running: Vec<(Child, &Trial, usize)> = Vec::new();
     let mut next = 0;
-    let mut slot = 0;
     while next < todo.len() || !running.is_empty() {
         while running.len() < jobs && next < todo.len() {
             let trial = todo[next];
-            let device = &o.devices[slot % o.devices.len()];
-            running.push((spawn_trial(plan, trial, out, bin, device)?, trial, slot));
+            let load = |d: usize| running.iter().filter(|r| r.2 == d).count();
+            let device = (0..o.devices.len()).min_by_key(|&d| load(d)).expect("at least one device");
+            running.push((spawn_trial(plan, trial, out, bin, &o.devices[device])?, trial, device));
             bar.set_message(format!("cell {} {} seed {}", trial.index, trial.setting, trial.seed));
-            (next, slot) = (next + 1, slot + 1);
+            next += 1;
         }
         std::thread::sleep(Duration::from_millis(100));
         let mut i = 0;
