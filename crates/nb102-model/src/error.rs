@@ -16,15 +16,13 @@ pub enum ModelError {
         /// How many CUDA devices libtorch sees.
         available: usize,
     },
-    /// A dataset name this crate does not know.
-    #[error(
-        "unknown dataset: expected cifar10, cifar10-valid, cifar100, ImageNet16-120 or fashion-mnist, found {0:?}"
-    )]
-    DatasetName(String),
-    /// A network config that cannot be built.
+    /// A network config that cannot be built, or an unknown dataset name.
+    #[error(transparent)]
+    Space(#[from] nb102_space::SpaceError),
+    /// An optimiser state that does not fit the network.
     #[error("invalid {what}: expected {expected}, found {found}")]
-    Config {
-        /// Which setting.
+    Optimizer {
+        /// Which part of the state.
         what: &'static str,
         /// What it must be.
         expected: &'static str,

@@ -25,22 +25,19 @@
 //!
 //! Features: `cuda-tests` enables the tests that need a CUDA device.
 
-mod config;
-mod costs;
 mod device;
 mod error;
 mod latency;
-mod layout;
 mod network;
 mod ops;
 mod optim;
 mod weights;
 
-pub use config::{Dataset, NetworkConfig};
-pub use costs::{Costs, PartCosts};
 pub use device::DeviceSpec;
 pub use error::{ModelError, Result};
 pub use latency::{measure_latency, reference_batches};
 pub use network::TinyNetwork;
 pub use optim::{Sgd, SgdConfig};
+// The networks' plain-data description lives in the pure nb102-space, so that the store counts costs too.
+pub use nb102_space::{Costs, Dataset, NetworkConfig, PartCosts};
 pub use weights::{load_weights, read_tensors, save_weights, write_safetensors};

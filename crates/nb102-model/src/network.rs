@@ -4,13 +4,12 @@
 //! Module paths are the reference's state-dict keys (`stem.0.weight`, `cells.5.conv_a.op.1.weight`,
 //! `cells.0.layers.3.op.2.running_mean`, `classifier.bias`, …), so the reference's weights load as they are.
 
-use nb102_space::{Op, EDGES, NUM_NODES};
+use nb102_space::layout::{blocks, Block};
+use nb102_space::{NetworkConfig, Op, EDGES, NUM_NODES};
 use tch::nn::{self, Module, ModuleT};
 use tch::Tensor;
 
-use crate::config::NetworkConfig;
 use crate::error::Result;
-use crate::layout::{blocks, Block};
 use crate::ops::{avg_pool_3x3, BatchNorm, Conv, Linear, ReluConvBn};
 
 /// A NAS-Bench-201 network; `forward_t` gives the logits, [`TinyNetwork::forward_features_t`] both outputs.

@@ -86,10 +86,10 @@ impl Sgd {
     /// Restores a momentum buffer saved from [`Sgd::momentum`] of an optimiser over the same network.
     ///
     /// # Errors
-    /// [`ModelError::Config`](crate::ModelError::Config) if its length is not the flat buffer's.
+    /// [`ModelError::Optimizer`](crate::ModelError::Optimizer) if its length is not the flat buffer's.
     pub fn set_momentum(&mut self, buffer: &Tensor) -> crate::Result<()> {
         if buffer.size() != self.flat.size() {
-            return Err(crate::ModelError::Config {
+            return Err(crate::ModelError::Optimizer {
                 what: "momentum buffer",
                 expected: "the length of the flat parameter buffer",
                 found: format!("{:?} for {:?}", buffer.size(), self.flat.size()),

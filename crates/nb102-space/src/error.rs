@@ -29,6 +29,21 @@ pub enum SpaceError {
     /// A string of op digits that is not six digits `0`–`4`.
     #[error("invalid op digits: expected six digits 0-4 in edge order, found {0:?}")]
     OpDigits(String),
+    /// A dataset name this crate does not know.
+    #[error(
+        "unknown dataset: expected cifar10, cifar10-valid, cifar100, ImageNet16-120 or fashion-mnist, found {0:?}"
+    )]
+    DatasetName(String),
+    /// A network config that cannot be built.
+    #[error("invalid {what}: expected {expected}, found {found}")]
+    NetworkConfig {
+        /// Which setting.
+        what: &'static str,
+        /// What it must be.
+        expected: &'static str,
+        /// What it was.
+        found: String,
+    },
 }
 
 /// `Result` with [`SpaceError`].

@@ -13,6 +13,9 @@
 //!   reference's quirk that makes `consider_zero=True` give 6,466 classes.
 //! - Sampling and REA's mutation ([`Arch::random`], [`Arch::mutate`]), neighbours, Hamming distance.
 //! - The seeded train/valid split of the CIFAR-10 training set ([`TrainValidSplit`]).
+//! - The benchmark's networks as plain data: [`NetworkConfig`] (cell, width, depth, data shape;
+//!   [`NetworkConfig::nb201`] for C=16, N=5), their blocks in forward order ([`layout`]), and
+//!   [`NetworkConfig::costs`], parameters and FLOPs by the reference's convention, counted without tensors.
 //!
 //! ```
 //! use nb102_space::{Arch, UniqueMode};
@@ -28,9 +31,12 @@
 //! This crate has no features.
 
 mod arch;
+mod costs;
 mod error;
 mod index;
 mod iso;
+pub mod layout;
+mod network;
 mod op;
 mod parse;
 pub mod pyrandom;
@@ -38,8 +44,10 @@ mod sample;
 mod split;
 
 pub use arch::{Arch, EDGES, NUM_ARCHS, NUM_EDGES, NUM_NODES};
+pub use costs::{Costs, PartCosts};
 pub use error::{Result, SpaceError};
 pub use index::{official_archs, OFFICIAL_ORDER_SEED};
 pub use iso::{class_members, num_classes, UniqueMode};
+pub use network::{Dataset, NetworkConfig};
 pub use op::Op;
 pub use split::{TrainValidSplit, CIFAR10_SPLIT_SEED, CIFAR10_TRAIN_SIZE};

@@ -43,6 +43,9 @@ pub enum TrainError {
         /// The cause (in the message, so not also a `source` that would print it twice).
         error: std::io::Error,
     },
+    /// The network's config.
+    #[error(transparent)]
+    Space(#[from] nb102_space::SpaceError),
     /// The network or optimiser.
     #[error(transparent)]
     Model(#[from] nb102_model::ModelError),

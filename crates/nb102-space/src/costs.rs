@@ -7,11 +7,10 @@
 //! including those on edges whose output is discarded. Counting runs on the layout, without tensors,
 //! so all 15,625 cells cost microseconds.
 
-use nb102_space::Op;
-
-use crate::config::NetworkConfig;
 use crate::error::Result;
 use crate::layout::{blocks, Block};
+use crate::network::NetworkConfig;
+use crate::op::Op;
 
 /// Cost of a whole network, and of its parts in forward order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,10 +118,9 @@ fn batch_norm(c: i64) -> Count {
 
 #[cfg(test)]
 mod tests {
-    use nb102_space::Arch;
-
     use super::*;
-    use crate::config::Dataset;
+    use crate::arch::Arch;
+    use crate::network::Dataset;
 
     fn check(index: usize, dataset: Dataset, params_mb: &str, flops_m: &str) {
         let costs = NetworkConfig::nb201(Arch::from_official_index(index).unwrap(), dataset).costs().unwrap();

@@ -1,26 +1,58 @@
 //! The macro structure of the network as plain data: the blocks in forward order with their widths
 //! and spatial sizes.
 //!
-//! Both the libtorch network (`network.rs`) and the cost model (`costs.rs`) are built from this one
-//! list, so the parameter and FLOP counts describe the network that actually runs.
+//! Both the libtorch network (`nb102-model`'s `TinyNetwork`) and the cost model (`costs.rs`) are built from this
+//! one list, so the parameter and FLOP counts describe the network that actually runs.
 
-use crate::config::NetworkConfig;
+use crate::network::NetworkConfig;
 
 /// One block of the network, with the spatial size of its input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Block {
+pub enum Block {
     /// `stem`: 3x3 conv from the image channels to C, then batch norm.
-    Stem { in_channels: i64, channels: i64, size: (i64, i64) },
+    Stem {
+        /// Image channels.
+        in_channels: i64,
+        /// C.
+        channels: i64,
+        /// Input height and width.
+        size: (i64, i64),
+    },
     /// An `InferCell` at width `channels` (keys `cells.{index}.layers.k`).
-    Cell { index: usize, stage: usize, channels: i64, size: (i64, i64) },
+    Cell {
+        /// Position among the network's `cells`.
+        index: usize,
+        /// Stage, 0 to 2.
+        stage: usize,
+        /// Width of the stage.
+        channels: i64,
+        /// Input height and width.
+        size: (i64, i64),
+    },
     /// A `ResNetBasicblock` with stride 2 (keys `cells.{index}.conv_a|conv_b|downsample`).
-    Reduction { index: usize, stage: usize, in_channels: i64, channels: i64, size: (i64, i64) },
+    Reduction {
+        /// Position among the network's `cells`.
+        index: usize,
+        /// Stage it starts, 1 or 2.
+        stage: usize,
+        /// Width of the previous stage.
+        in_channels: i64,
+        /// Width of its stage.
+        channels: i64,
+        /// Input height and width (the output's are half).
+        size: (i64, i64),
+    },
     /// `lastact` (batch norm, ReLU), global average pooling and `classifier`.
-    Head { channels: i64, classes: i64 },
+    Head {
+        /// Width of the last stage.
+        channels: i64,
+        /// Outputs.
+        classes: i64,
+    },
 }
 
 /// The blocks of `config` in forward order; `config` must be valid.
-pub(crate) fn blocks(config: &NetworkConfig) -> Vec<Block> {
+pub fn blocks(config: &NetworkConfig) -> Vec<Block> {
     let widths = config.stage_channels();
     let mut size = config.input_size;
     let mut blocks = vec![Block::Stem { in_channels: config.in_channels, channels: widths[0], size }];

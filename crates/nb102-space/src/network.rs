@@ -1,14 +1,14 @@
-//! What a network is made of: the cell, the width and depth, and the shape of the data.
+//! What a benchmark network is made of: the cell, the width and depth, and the shape of the data.
 //!
 //! `NetworkConfig` is plain data (any field can be set); `validate` checks the combinations the
-//! network cannot be built from, so that building never panics inside libtorch.
+//! network cannot be built from, so that building one (in `nb102-model`) never panics inside libtorch. The
+//! network's layout and costs live here, without tensors, so that the pure crates count parameters and FLOPs.
 
 use std::fmt;
 use std::str::FromStr;
 
-use nb102_space::Arch;
-
-use crate::error::{ModelError, Result};
+use crate::arch::Arch;
+use crate::error::{Result, SpaceError};
 
 /// The datasets whose shape a benchmark network is built for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -71,7 +71,7 @@ impl fmt::Display for Dataset {
 }
 
 impl FromStr for Dataset {
-    type Err = ModelError;
+    type Err = SpaceError;
 
     /// Accepts the dataset names and the reference's setting names (`cifar10-valid` is CIFAR-10).
     fn from_str(s: &str) -> Result<Dataset> {
@@ -80,7 +80,7 @@ impl FromStr for Dataset {
             "cifar100" => Ok(Dataset::Cifar100),
             "ImageNet16-120" => Ok(Dataset::ImageNet16_120),
             "fashion-mnist" => Ok(Dataset::FashionMnist),
-            _ => Err(ModelError::DatasetName(s.to_owned())),
+            _ => Err(SpaceError::DatasetName(s.to_owned())),
         }
     }
 }
@@ -118,7 +118,7 @@ impl NetworkConfig {
     /// Checks that a network can be built from this config.
     ///
     /// # Errors
-    /// [`ModelError::Config`] for non-positive sizes, a negative cell count, or an input whose sides are not
+    /// [`SpaceError::NetworkConfig`] for non-positive sizes, a negative cell count, or an input whose sides are not
     /// multiples of 4 (each reduction halves them, and its two branches only agree on even sizes).
     pub fn validate(&self) -> Result<()> {
         let positive = [
@@ -130,14 +130,22 @@ impl NetworkConfig {
         ];
         for (what, value) in positive {
             if value < 1 {
-                return Err(ModelError::Config { what, expected: "a positive number", found: value.to_string() });
+                return Err(SpaceError::NetworkConfig {
+                    what,
+                    expected: "a positive number",
+                    found: value.to_string(),
+                });
             }
         }
         if self.cells < 0 {
-            return Err(ModelError::Config { what: "cells", expected: "0 or more", found: self.cells.to_string() });
+            return Err(SpaceError::NetworkConfig {
+                what: "cells",
+                expected: "0 or more",
+                found: self.cells.to_string(),
+            });
         }
         if self.input_size.0 % 4 != 0 || self.input_size.1 % 4 != 0 {
-            return Err(ModelError::Config {
+            return Err(SpaceError::NetworkConfig {
                 what: "input size",
                 expected: "sides that are multiples of 4",
                 found: format!("{}x{}", self.input_size.0, self.input_size.1),
