@@ -8,6 +8,13 @@ pub enum ApiError {
     /// A cell the benchmark file does not hold.
     #[error("cell {0} is not in this benchmark")]
     NotEvaluated(usize),
+    /// A cell whose records are summary-only (final results imported from a table): per-epoch queries have
+    /// nothing to read.
+    #[error(
+        "cell {0} has summary-only records (final accuracies without per-epoch curves, times or weights): expected \
+         a cell with full records for this query; find_best and the searches read summary-only cells"
+    )]
+    SummaryOnly(usize),
     /// No trial of the cell for this setting and schedule.
     #[error("cell {index} has no {setting} trials with hp {hp}")]
     NoTrials {

@@ -9,7 +9,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use nb102_store::{BenchmarkFile, BenchmarkKind, BenchmarkMeta, BenchmarkWriter, CellResults, StoreError, TrialRecord};
+use nb102_store::{
+    BenchmarkFile, BenchmarkKind, BenchmarkMeta, BenchmarkWriter, CellResults, StoreError, TableColumn, TrialRecord,
+};
 use serde_json::json;
 
 use crate::Failure;
@@ -79,6 +81,19 @@ pub(crate) enum ImportCommand {
         /// Output prefix: the file written is PREFIX-XXXXXX.nb102.
         #[arg(short, long)]
         output: PathBuf,
+    },
+    /// A per-cell table of final accuracies (CSV: an `index` column, one column per setting, schedule and set),
+    /// as summary-only records: seed means with the network's parameters and FLOPs, no curves or times.
+    Table {
+        /// The table, e.g. nb201_groundtruth_merged.csv.
+        table: PathBuf,
+        /// Output prefix: the file written is PREFIX-XXXXXX.nb102.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// What a column holds, NAME=SETTING:HP:SET (e.g. c10_test_12ep=cifar10:12:ori-test), repeated; by
+        /// default the twelve seed-mean columns of NAS-Bench-201 tables (docs/RECORDS.md).
+        #[arg(long = "column", value_name = "NAME=SETTING:HP:SET")]
+        columns: Vec<String>,
     },
 }
 
@@ -170,7 +185,9 @@ pub(crate) fn info(args: InfoArgs, out: &mut impl Write) -> Result<(), Failure> 
     let rows = file.summary().map_err(input)?;
     let settings: BTreeSet<&str> = rows.iter().map(|r| r.setting.name()).collect();
     let hps: BTreeSet<u16> = rows.iter().map(|r| r.hp.epochs()).collect();
-    let seeds: BTreeSet<u32> = rows.iter().map(|r| r.seed).collect();
+    let seeds: BTreeSet<u32> = rows.iter().filter_map(|r| r.seed).collect();
+    let seed_means = rows.iter().filter(|r| r.seed.is_none()).count();
+    let cells = rows.chunk_by(|a, b| a.index == b.index).count();
     let weights = rows.iter().filter(|r| r.has_weights).count();
     if args.verify {
         let listed: std::collections::BTreeMap<usize, usize> =
@@ -198,10 +215,12 @@ pub(crate) fn info(args: InfoArgs, out: &mut impl Write) -> Result<(), Failure> 
         "path": file.path().display().to_string(),
         "kind": kind,
         "description": file.meta().description,
-        "format_version": nb102_store::BENCHMARK_FORMAT_VERSION,
+        "format_version": file.version(),
         "sha256": file.digest(),
-        "cells": file.len(),
-        "trials": rows.len(),
+        "cells": cells,
+        "summary_only_cells": cells - file.len(),
+        "trials": rows.len() - seed_means,
+        "seed_means": seed_means,
         "trials_with_weights": weights,
         "verified": args.verify,
         "settings": settings,
@@ -274,6 +293,24 @@ pub(crate) fn import(command: ImportCommand, out: &mut impl Write) -> Result<(),
                 progress.inc(1);
             }
             progress.finish_and_clear();
+            writer.finish().map_err(output)?
+        }
+        ImportCommand::Table { table, output: prefix, columns } => {
+            let columns = if columns.is_empty() {
+                TableColumn::nb201()
+            } else {
+                columns.iter().map(|c| c.parse()).collect::<Result<_, _>>().map_err(input)?
+            };
+            let cells = nb102_store::read_summary_table(&table, &columns).map_err(input)?;
+            let name = table.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let meta = BenchmarkMeta {
+                description: format!("per-cell results table {name}, imported as summary-only records"),
+                kind: BenchmarkKind::Nb201,
+            };
+            let mut writer = BenchmarkWriter::create(&prefix, meta).map_err(output)?;
+            for (index, rows) in &cells {
+                writer.add_summary_only(*index, rows).map_err(written)?;
+            }
             writer.finish().map_err(output)?
         }
     };

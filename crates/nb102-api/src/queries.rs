@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use nb102_api::{remap_names, Api, Seeds};
 use nb102_space::Arch;
-use nb102_store::{Hp, Setting};
+use nb102_store::{EvalSet, Hp, Setting};
 use rand::SeedableRng;
 use serde_json::{json, Map, Value};
 
@@ -104,17 +104,35 @@ pub(crate) struct BestArgs {
 pub(crate) fn show(args: ShowArgs, out: &mut impl Write) -> Result<(), Failure> {
     let api = open(&args.file)?;
     let index = api.index_of(&args.arch).map_err(input)?;
-    let cell = api
-        .file()
-        .cell(index)
-        .map_err(|e| input(e.into()))?
-        .ok_or_else(|| input(nb102_api::ApiError::NotEvaluated(index)))?;
-    writeln!(out, "cell {index} {}", cell.arch())?;
+    let arch = Arch::from_official_index(index).map_err(|e| input(e.into()))?;
+    writeln!(out, "cell {index} {arch}")?;
     writeln!(
         out,
         "{:<15} {:>4} {:<16} {:>10} {:>10} {:>9} {:>8}",
         "setting", "hp", "seeds", "train", "valid", "test", "params"
     )?;
+    let pct = |m: Option<f64>| m.map_or_else(|| "-".to_owned(), |m| format!("{m:.2}"));
+    let Some(cell) = api.file().cell(index).map_err(|e| input(e.into()))? else {
+        // Summary-only records: their rows are all there is; `test` is the set more_info calls test.
+        let rows = api.file().summary().map_err(|e| input(e.into()))?;
+        let rows: Vec<_> = rows.iter().filter(|r| r.index == index).collect();
+        if rows.is_empty() {
+            return Err(input(nb102_api::ApiError::NotEvaluated(index)));
+        }
+        for r in rows {
+            let test = if matches!(r.setting, Setting::Cifar10Valid | Setting::Cifar10) {
+                EvalSet::OriTest
+            } else {
+                EvalSet::XTest
+            };
+            let seeds = r.seed.map_or_else(|| "mean".to_owned(), |s| s.to_string());
+            let (valid, test) = (r.accuracy(Some(EvalSet::XValid)), r.accuracy(Some(test)));
+            let (train, valid, test) = (pct(r.accuracy(None)), pct(valid), pct(test));
+            let (setting, hp, params) = (r.setting.name(), r.hp.epochs(), r.params_mb);
+            writeln!(out, "{setting:<15} {hp:>4} {seeds:<16} {train:>10} {valid:>10} {test:>9} {params:>8.6}")?;
+        }
+        return Ok(());
+    };
     let mut keys: Vec<(Hp, Setting)> = cell.trials().iter().map(|t| (t.hp, t.setting)).collect();
     keys.dedup();
     for (hp, setting) in keys {
@@ -122,16 +140,15 @@ pub(crate) fn show(args: ShowArgs, out: &mut impl Write) -> Result<(), Failure> 
         let cost = api.cost_info(index, setting, hp).map_err(input)?;
         let seeds: Vec<String> =
             cell.trials().iter().filter(|t| t.hp == hp && t.setting == setting).map(|t| t.seed.to_string()).collect();
-        let pct = |m: Option<nb102_api::Metrics>| m.map_or_else(|| "-".to_owned(), |m| format!("{:.2}", m.accuracy));
         writeln!(
             out,
             "{:<15} {:>4} {:<16} {:>10} {:>10} {:>9} {:>8.6}",
             setting.name(),
-            hp,
+            hp.epochs(),
             seeds.join(","),
-            pct(Some(info.train)),
-            pct(info.valid),
-            pct(info.test),
+            pct(Some(info.train.accuracy)),
+            pct(info.valid.map(|m| m.accuracy)),
+            pct(info.test.map(|m| m.accuracy)),
             cost.params
         )?;
     }

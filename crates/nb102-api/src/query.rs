@@ -230,7 +230,8 @@ impl Api {
             accuracies.clear();
             let mut complete = true;
             for r in cell.iter().filter(|r| r.hp == hp && r.setting == setting) {
-                seeds.push(r.seed);
+                // A seed mean (a summary-only record) is its setting's only row: its seed plays no part.
+                seeds.push(r.seed.unwrap_or_default());
                 flops.push(r.flops_m);
                 params.push(r.params_mb);
                 match r.accuracy(set) {
@@ -364,7 +365,12 @@ impl Api {
         if index >= NUM_ARCHS {
             return Err(nb102_space::SpaceError::IndexOutOfRange(index as u64).into());
         }
-        self.file.cell(index)?.ok_or(ApiError::NotEvaluated(index))
+        if let Some(cell) = self.file.cell(index)? {
+            return Ok(cell);
+        }
+        let rows = self.file.summary()?;
+        let listed = rows.binary_search_by_key(&index, |r| r.index).is_ok();
+        Err(if listed { ApiError::SummaryOnly(index) } else { ApiError::NotEvaluated(index) })
     }
 
     /// The trials of one cell for a setting and schedule, in increasing seed order.

@@ -13,6 +13,8 @@
 //! summary                 one 80-byte row per trial (`summary.rs`)
 //! ```
 //!
+//! A cell may have no section, only summary rows: summary-only records, imported from a table of final results.
+//!
 //! The file is named `PREFIX-XXXXXX.nb102`, XXXXXX being the last six hex digits of the sha256 of the
 //! bytes up to the end of the header, like the reference's `…-e61699.pth`. Since the header holds the
 //! BLAKE3 digest of every section, the name covers the whole file: opening checks the header against the
@@ -32,8 +34,11 @@ use crate::error::{Result, StoreError};
 use crate::merge::{from_cells, Benchmark, BenchmarkMeta, CellResults};
 use crate::summary::{self, TrialSummary};
 
-/// The format version of benchmark files this build reads and writes.
-pub const BENCHMARK_FORMAT_VERSION: u32 = 3;
+/// The format version of benchmark files this build writes.
+pub const BENCHMARK_FORMAT_VERSION: u32 = 4;
+
+/// The oldest format version this build reads: version 3 differs only in having no summary-only records.
+const OLDEST_READABLE_VERSION: u32 = 3;
 
 /// The file-name extension of benchmark files.
 pub const BENCHMARK_EXTENSION: &str = "nb102";
@@ -71,7 +76,8 @@ pub fn write_benchmark(benchmark: &Benchmark, prefix: &Path) -> Result<PathBuf> 
 }
 
 /// Writes `file` without any weights as `PREFIX-XXXXXX.nb102`, one cell at a time (so in little memory, whatever
-/// the file's size), and returns that path. Every section is checked as it is read.
+/// the file's size), and returns that path. Every section is checked as it is read; summary-only records are
+/// copied as they are.
 ///
 /// # Errors
 /// A damaged section, or [`StoreError::Io`].
@@ -79,6 +85,11 @@ pub fn simplify_file(file: &BenchmarkFile, prefix: &Path) -> Result<PathBuf> {
     let mut writer = BenchmarkWriter::create(prefix, file.meta().clone())?;
     for index in file.indices() {
         writer.add_cell(index, &file.cell(index)?.expect("listed cells exist").without_weights())?;
+    }
+    for rows in file.summary()?.chunk_by(|a, b| a.index == b.index) {
+        if !file.has_section(rows[0].index) {
+            writer.add_summary_only(rows[0].index, rows)?;
+        }
     }
     writer.finish()
 }
@@ -126,13 +137,7 @@ impl BenchmarkWriter {
     /// # Errors
     /// [`StoreError::Format`] for a cell added twice; [`StoreError::Io`].
     pub fn add_cell(&mut self, index: usize, cell: &CellResults) -> Result<()> {
-        if !self.added.insert(index) {
-            return Err(StoreError::Format {
-                path: self.prefix.clone(),
-                expected: "each cell once".into(),
-                found: format!("cell {index} twice"),
-            });
-        }
+        self.add_index(index)?;
         let mut bytes = Vec::new();
         ciborium::into_writer(cell, &mut bytes).expect("writing CBOR to memory cannot fail");
         self.write_body(&bytes)?;
@@ -145,6 +150,51 @@ impl BenchmarkWriter {
         self.offset += bytes.len() as u64;
         summary::append_rows(&mut self.summary, index, cell);
         Ok(())
+    }
+
+    /// Adds a cell of summary-only records: final results without per-epoch curves, such as a table's seed
+    /// means. The cell gets no section; its rows are the records.
+    ///
+    /// # Errors
+    /// [`StoreError::Format`] for a cell added twice, a row of another cell, no rows, rows repeating a setting,
+    /// schedule and seed, or a seed mean beside seeded rows of the same setting and schedule.
+    pub fn add_summary_only(&mut self, index: usize, rows: &[TrialSummary]) -> Result<()> {
+        let bad = |found: String| StoreError::Format {
+            path: self.prefix.clone(),
+            expected: format!("summary-only records of cell {index}, one per setting, schedule and seed"),
+            found,
+        };
+        if let Some(other) = rows.iter().find(|r| r.index != index) {
+            return Err(bad(format!("a row of cell {}", other.index)));
+        }
+        if rows.is_empty() {
+            return Err(bad("no rows".into()));
+        }
+        let mut sorted = rows.to_vec();
+        sorted.sort_by_key(|r| (r.hp, r.setting, r.seed));
+        for pair in sorted.windows(2) {
+            let (a, b) = (&pair[0], &pair[1]);
+            if (a.hp, a.setting) == (b.hp, b.setting) && (a.seed == b.seed || a.seed.is_none()) {
+                let what = if a.seed == b.seed { "twice" } else { "both as a seed mean and per seed" };
+                return Err(bad(format!("{} hp {} {what}", a.setting, a.hp)));
+            }
+        }
+        self.add_index(index)?;
+        for row in &sorted {
+            summary::append_row(&mut self.summary, row);
+        }
+        Ok(())
+    }
+
+    fn add_index(&mut self, index: usize) -> Result<()> {
+        if self.added.insert(index) {
+            return Ok(());
+        }
+        Err(StoreError::Format {
+            path: self.prefix.clone(),
+            expected: "each cell once".into(),
+            found: format!("cell {index} twice"),
+        })
     }
 
     /// Writes the summary and the header, joins them with the sections under the final name and returns it.
@@ -209,6 +259,7 @@ impl Drop for BenchmarkWriter {
 pub struct BenchmarkFile {
     path: PathBuf,
     map: memmap2::Mmap,
+    version: u32,
     meta: BenchmarkMeta,
     digest: String,
     entries: Vec<CellEntry>,
@@ -237,7 +288,7 @@ impl BenchmarkFile {
             return Err(format("no NB102BEN header".into()));
         }
         let version = u32::from_le_bytes(map[8..12].try_into().expect("4 bytes"));
-        if version != BENCHMARK_FORMAT_VERSION {
+        if !(OLDEST_READABLE_VERSION..=BENCHMARK_FORMAT_VERSION).contains(&version) {
             return Err(StoreError::Version {
                 path: path.to_owned(),
                 expected: BENCHMARK_FORMAT_VERSION,
@@ -287,6 +338,7 @@ impl BenchmarkFile {
         Ok(BenchmarkFile {
             path: path.to_owned(),
             map,
+            version,
             meta: header.meta,
             digest,
             entries,
@@ -300,6 +352,11 @@ impl BenchmarkFile {
     /// The file's metadata.
     pub fn meta(&self) -> &BenchmarkMeta {
         &self.meta
+    }
+
+    /// The format version it was written in.
+    pub fn version(&self) -> u32 {
+        self.version
     }
 
     /// The full sha256 of the header, whose last six digits name the file.
@@ -317,7 +374,13 @@ impl BenchmarkFile {
         self.entries.iter().map(|e| e.index as usize)
     }
 
-    /// Number of cells in the file.
+    /// Whether the cell with official index `index` has a section: full records, rather than summary-only ones
+    /// or none.
+    pub fn has_section(&self, index: usize) -> bool {
+        self.by_index.get(index).is_some_and(Option::is_some)
+    }
+
+    /// Number of cells with a section in the file.
     pub fn len(&self) -> usize {
         self.entries.len()
     }

@@ -38,7 +38,7 @@ pub enum StoreError {
     Version {
         /// The file.
         path: PathBuf,
-        /// The version this build reads.
+        /// The version this build writes (it also reads some older ones).
         expected: u32,
         /// The version in the file.
         found: u32,

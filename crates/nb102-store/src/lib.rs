@@ -8,7 +8,8 @@
 //! - Benchmark files ([`write_benchmark`], [`BenchmarkFile`]): a checked header and index, then one section per
 //!   cell decoded on first use; the name carries the digest, as the reference's files do.
 //! - Importers of the official files: the NATS-Bench topology archive ([`read_nats_tss_file`], [`nats_tss_files`])
-//!   and NAS-Bench-201's `.pth` files ([`read_nb201_pth`]).
+//!   and NAS-Bench-201's `.pth` files ([`read_nb201_pth`]); per-cell tables of final results into summary-only
+//!   records ([`read_summary_table`], [`TableColumn`]), written with [`BenchmarkWriter::add_summary_only`].
 //!
 //! - [`pickle`]: the reader of the pickle subset the official files use (records, and the datasets' batches).
 //!
@@ -32,7 +33,10 @@ pub use bench_file::{
     simplify_file, write_benchmark, BenchmarkFile, BenchmarkWriter, BENCHMARK_EXTENSION, BENCHMARK_FORMAT_VERSION,
 };
 pub use error::{Result, StoreError};
-pub use import::{nats_tss_files, read_nats_tss_file, read_nats_tss_meta, read_nb201_pth, Nb201Import};
+pub use import::{
+    nats_tss_files, read_nats_tss_file, read_nats_tss_meta, read_nb201_pth, read_summary_table, Nb201Import,
+    TableColumn,
+};
 pub use merge::{merge, simplify, Benchmark, BenchmarkKind, BenchmarkMeta, CellResults, TrialKey};
 pub use record::{
     python_sum, EvalPoint, MetricError, Metrics, NetConfig, Provenance, TimeSums, TrainEpoch, TrialRecord,

@@ -2,8 +2,12 @@
 //! queries need (costs and last-epoch accuracies), so that `find_best` over 15,625 cells reads a few
 //! megabytes instead of decoding every cell.
 //!
+//! A row is derived from a trial's record, or is itself the record: a summary-only record, imported from a table of
+//! final results, whose cell has no section.
+//!
 //! Row layout, 80 bytes little-endian: `u32` official index, `u16` hp, `u8` setting, `u8` flags (bit 0: the trial
-//! has weights), `u32` seed, `u32` 0, then `f64` FLOPs, parameters, last-epoch accuracy on train, `x-valid`,
+//! has weights; bit 1: the row is a mean over seeds that were not recorded, its seed field 0), `u32` seed, `u32` 0,
+//! then `f64` FLOPs, parameters, last-epoch accuracy on train, `x-valid`,
 //! `x-test`, `ori-test`, and the times to the last epoch of training and of `x-valid` (`all_time`; with the
 //! `x-valid` accuracy they answer a search's query without decoding the cell). NaN where [`TrialRecord::metrics`]
 //! has none. Rows are sorted by index, hp, setting and seed.
@@ -27,8 +31,9 @@ pub struct TrialSummary {
     pub hp: Hp,
     /// The setting.
     pub setting: Setting,
-    /// The seed.
-    pub seed: u32,
+    /// The seed; `None` for a mean over the setting's seeds, which its source did not record (a summary-only
+    /// record imported from a table of seed means).
+    pub seed: Option<u32>,
     /// FLOPs in millions.
     pub flops_m: f64,
     /// Parameters in millions.
@@ -64,7 +69,7 @@ impl TrialSummary {
             index,
             hp: t.hp,
             setting: t.setting,
-            seed: t.seed,
+            seed: Some(t.seed),
             flops_m: t.flops_m,
             params_mb: t.params_mb,
             final_accuracy: last.map(|m| m.map(|m| m.accuracy)),
@@ -78,17 +83,21 @@ impl TrialSummary {
 /// Appends the rows of one cell.
 pub(crate) fn append_rows(out: &mut Vec<u8>, index: usize, cell: &CellResults) {
     for t in cell.trials() {
-        let s = TrialSummary::of(index, t);
-        out.extend_from_slice(&(s.index as u32).to_le_bytes());
-        out.extend_from_slice(&s.hp.epochs().to_le_bytes());
-        out.push(SETTINGS.iter().position(|x| *x == s.setting).expect("every setting has a code") as u8);
-        out.push(u8::from(s.has_weights));
-        out.extend_from_slice(&s.seed.to_le_bytes());
-        out.extend_from_slice(&0u32.to_le_bytes());
-        let times = [s.train_time, s.valid_time];
-        for v in [Some(s.flops_m), Some(s.params_mb)].into_iter().chain(s.final_accuracy).chain(times) {
-            out.extend_from_slice(&v.unwrap_or(f64::NAN).to_le_bytes());
-        }
+        append_row(out, &TrialSummary::of(index, t));
+    }
+}
+
+/// Appends one row.
+pub(crate) fn append_row(out: &mut Vec<u8>, s: &TrialSummary) {
+    out.extend_from_slice(&(s.index as u32).to_le_bytes());
+    out.extend_from_slice(&s.hp.epochs().to_le_bytes());
+    out.push(SETTINGS.iter().position(|x| *x == s.setting).expect("every setting has a code") as u8);
+    out.push(u8::from(s.has_weights) | u8::from(s.seed.is_none()) << 1);
+    out.extend_from_slice(&s.seed.unwrap_or(0).to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    let times = [s.train_time, s.valid_time];
+    for v in [Some(s.flops_m), Some(s.params_mb)].into_iter().chain(s.final_accuracy).chain(times) {
+        out.extend_from_slice(&v.unwrap_or(f64::NAN).to_le_bytes());
     }
 }
 
@@ -115,7 +124,7 @@ pub(crate) fn parse_rows(bytes: &[u8]) -> Option<Vec<TrialSummary>> {
             index: u32_at(0) as usize,
             hp: Hp::new(u16::from_le_bytes([r[4], r[5]])),
             setting: *SETTINGS.get(usize::from(r[6]))?,
-            seed: u32_at(8),
+            seed: (r[7] & 2 == 0).then(|| u32_at(8)),
             flops_m: f64_at(16),
             params_mb: f64_at(24),
             final_accuracy: [finite(f64_at(32)), finite(f64_at(40)), finite(f64_at(48)), finite(f64_at(56))],

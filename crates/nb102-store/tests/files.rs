@@ -1,14 +1,18 @@
 //! Trial files, merge, simplify and benchmark files, end to end on disk.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+mod common;
+
+use common::TempDir;
 use nb102_space::Arch;
 use nb102_store::{
     find_trial_files, merge, read_trial, simplify, write_benchmark, write_trial, BenchmarkFile, BenchmarkKind,
     BenchmarkMeta, EvalPoint, EvalSet, Hp, NetConfig, Provenance, Setting, StoreError, TrainEpoch, TrialKey,
     TrialRecord,
 };
+use sha2::{Digest, Sha256};
 
 fn record(index: usize, setting: Setting, hp: Hp, seed: u32) -> TrialRecord {
     let epochs = hp.epochs();
@@ -68,23 +72,6 @@ fn records() -> Vec<TrialRecord> {
         all.push(record(index, Setting::Cifar10Valid, Hp::new(5), 111));
     }
     all
-}
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("nb102-store-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 fn labelled(records: &[TrialRecord]) -> Vec<(String, TrialRecord)> {
@@ -187,7 +174,7 @@ fn benchmark_files_read_lazily_and_check_every_byte() {
     for (row, (index, t)) in rows.iter().zip(trials) {
         assert_eq!(
             (row.index, row.hp, row.setting, row.seed, row.flops_m, row.params_mb),
-            (index, t.hp, t.setting, t.seed, t.flops_m, t.params_mb)
+            (index, t.hp, t.setting, Some(t.seed), t.flops_m, t.params_mb)
         );
         assert_eq!(
             row.accuracy(Some(EvalSet::XValid)),
@@ -246,5 +233,21 @@ fn unknown_benchmark_versions_are_refused() {
     let mut bytes = std::fs::read(&path).unwrap();
     bytes[8] = 9;
     std::fs::write(&path, &bytes).unwrap();
-    assert!(matches!(BenchmarkFile::open(Path::new(&path)), Err(StoreError::Version { expected: 3, found: 9, .. })));
+    assert!(matches!(BenchmarkFile::open(Path::new(&path)), Err(StoreError::Version { expected: 4, found: 9, .. })));
+}
+
+#[test]
+fn version_3_files_are_read() {
+    // Version 3 lacks only summary-only records: its files are read as they are, under their digest.
+    let dir = TempDir::new("version3");
+    let path = write_benchmark(&merge(meta(), labelled(&records()[..2])).unwrap(), &dir.0.join("v")).unwrap();
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[8] = 3;
+    let header_end = 20 + u64::from_le_bytes(bytes[12..20].try_into().unwrap()) as usize;
+    let digest: String = Sha256::digest(&bytes[..header_end]).iter().map(|b| format!("{b:02x}")).collect();
+    let old = dir.0.join(format!("v-{}.nb102", &digest[58..]));
+    std::fs::write(&old, &bytes).unwrap();
+    let file = BenchmarkFile::open(&old).unwrap();
+    assert_eq!(file.version(), 3);
+    assert_eq!(file.summary().unwrap(), BenchmarkFile::open(&path).unwrap().summary().unwrap());
 }

@@ -15,10 +15,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn reference_dir() -> PathBuf {
-    std::env::var_os("NB102_REFERENCE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference"))
-        .join("nats-tss-sample")
+    common::reference_dir().join("nats-tss-sample")
 }
 
 #[test]

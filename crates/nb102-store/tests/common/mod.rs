@@ -1,7 +1,37 @@
-//! What the importer tests share: the number-for-number comparison with the reference's records as JSON.
+//! What the store's tests share: the number-for-number comparison with the reference's records as JSON, the
+//! real reference data's folder, and temporary folders.
+// Each test binary uses some of these.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
 
 use nb102_store::TrialRecord;
 use serde_json::Value;
+
+/// A folder under the system's temporary folder, removed when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("nb102-store-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The real reference data (`NB102_REFERENCE_DIR`, default `../shared/reference` beside the checkout).
+pub fn reference_dir() -> PathBuf {
+    std::env::var_os("NB102_REFERENCE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference"))
+}
 
 /// Asserts that `record` holds exactly the numbers of the reference's `ResultsCount` as JSON.
 pub fn check(record: &TrialRecord, r: &Value) {

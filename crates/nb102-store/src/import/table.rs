@@ -1,0 +1,181 @@
+//! Per-cell tables of final results (one row per cell, one column per setting, schedule and set, such as
+//! `nb201_groundtruth_merged.csv`) into summary-only records: per cell and (setting, schedule), one
+//! [`TrialSummary`] holding the seed means of the table, with the parameters and FLOPs of the benchmark network
+//! (C=16, N=5) counted by `nb102-space`. The tables have no per-epoch curves, times or seeds; `docs/RECORDS.md`
+//! says what is kept and what is not.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::str::FromStr;
+
+use nb102_space::{Arch, Dataset, NetworkConfig, NUM_ARCHS};
+
+use crate::error::{Result, StoreError};
+use crate::setting::{EvalSet, Hp, Setting};
+use crate::summary::TrialSummary;
+
+/// A column of a per-cell table: the last-epoch accuracy on `set`, mean over seeds, of `setting` trained for `hp`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableColumn {
+    /// The column's header.
+    pub name: String,
+    /// The setting trained.
+    pub setting: Setting,
+    /// The schedule.
+    pub hp: Hp,
+    /// The evaluation set.
+    pub set: EvalSet,
+}
+
+impl TableColumn {
+    /// The seed-mean columns of NAS-Bench-201 result tables (`nb201_groundtruth_merged.csv`). The 12-epoch test
+    /// columns are the reference's `cifar10` `ori-test` and the `x-test` of the others, as the official records
+    /// show (the table's 12-epoch values equal the seed means of records 0, 11 and 284).
+    pub fn nb201() -> Vec<TableColumn> {
+        let columns = [
+            ("c10valid_valid_200ep_mean", Setting::Cifar10Valid, Hp::H200, EvalSet::XValid),
+            ("c10_test_200ep_mean", Setting::Cifar10, Hp::H200, EvalSet::OriTest),
+            ("c100_valid_200ep_mean", Setting::Cifar100, Hp::H200, EvalSet::XValid),
+            ("c100_test_200ep_mean", Setting::Cifar100, Hp::H200, EvalSet::XTest),
+            ("in16_valid_200ep_mean", Setting::ImageNet16_120, Hp::H200, EvalSet::XValid),
+            ("in16_test_200ep_mean", Setting::ImageNet16_120, Hp::H200, EvalSet::XTest),
+            ("c10valid_valid_12ep", Setting::Cifar10Valid, Hp::H12, EvalSet::XValid),
+            ("c10_test_12ep", Setting::Cifar10, Hp::H12, EvalSet::OriTest),
+            ("c100_valid_12ep", Setting::Cifar100, Hp::H12, EvalSet::XValid),
+            ("c100_test_12ep", Setting::Cifar100, Hp::H12, EvalSet::XTest),
+            ("in16_valid_12ep", Setting::ImageNet16_120, Hp::H12, EvalSet::XValid),
+            ("in16_test_12ep", Setting::ImageNet16_120, Hp::H12, EvalSet::XTest),
+        ];
+        columns.map(|(name, setting, hp, set)| TableColumn { name: name.into(), setting, hp, set }).into()
+    }
+}
+
+impl FromStr for TableColumn {
+    type Err = StoreError;
+
+    /// Parses `NAME=SETTING:HP:SET`, e.g. `c10_test_12ep=cifar10:12:ori-test`.
+    fn from_str(s: &str) -> Result<TableColumn> {
+        let parsed = s.split_once('=').and_then(|(name, what)| {
+            let mut parts = what.split(':');
+            let (setting, hp, set) = (parts.next()?, parts.next()?, parts.next()?);
+            parts.next().is_none().then_some((name, setting, hp, set))
+        });
+        let (name, setting, hp, set) = parsed.ok_or_else(|| StoreError::InvalidRecord {
+            what: "table column".into(),
+            expected: "NAME=SETTING:HP:SET, e.g. c10_test_12ep=cifar10:12:ori-test".into(),
+            found: format!("{s:?}"),
+        })?;
+        let hp = hp.parse::<u16>().ok().filter(|&e| e > 0).ok_or_else(|| StoreError::InvalidRecord {
+            what: "table column schedule".into(),
+            expected: "a number of epochs".into(),
+            found: format!("{hp:?} in {s:?}"),
+        })?;
+        Ok(TableColumn { name: name.into(), setting: setting.parse()?, hp: Hp::new(hp), set: set.parse()? })
+    }
+}
+
+/// Reads a per-cell table (CSV with a header row, an `index` column of official indices, and `arch_str`, checked
+/// against the index, where present) into summary-only records, per cell in increasing index order. An empty or
+/// `nan` value is a result the table lacks; a (setting, schedule) with none of its columns gives no record.
+///
+/// # Errors
+/// [`StoreError::Io`]; [`StoreError::Format`] for a missing column, a bad or repeated index, a string that is not
+/// its index's cell, or a value that is not an accuracy in percent; [`StoreError::InvalidRecord`] for two columns
+/// of the same setting, schedule and set.
+pub fn read_summary_table(path: &Path, columns: &[TableColumn]) -> Result<Vec<(usize, Vec<TrialSummary>)>> {
+    let format = |expected: String, found: String| StoreError::Format { path: path.to_owned(), expected, found };
+    let csv_error = |e: csv::Error| match e.into_kind() {
+        csv::ErrorKind::Io(error) => StoreError::Io { path: path.to_owned(), error },
+        other => format("a CSV table".into(), format!("{other:?}")),
+    };
+    let mut reader = csv::Reader::from_path(path).map_err(csv_error)?;
+    let header = reader.headers().map_err(csv_error)?.clone();
+    let position = |name: &str| {
+        header.iter().position(|h| h == name).ok_or_else(|| format(format!("a column {name:?}"), "none".into()))
+    };
+    let index_at = position("index")?;
+    let arch_at = header.iter().position(|h| h == "arch_str");
+    // Columns grouped by (schedule, setting), the order of a file's summary: each group is one record per cell.
+    let mut groups: BTreeMap<(Hp, Setting), Vec<(usize, EvalSet)>> = BTreeMap::new();
+    for c in columns {
+        let group = groups.entry((c.hp, c.setting)).or_default();
+        if group.iter().any(|&(_, set)| set == c.set) {
+            return Err(StoreError::InvalidRecord {
+                what: "table columns".into(),
+                expected: "one column per setting, schedule and set".into(),
+                found: format!("two for {} hp {} {}", c.setting, c.hp, c.set.name()),
+            });
+        }
+        group.push((position(&c.name)?, c.set));
+    }
+    let networks: BTreeMap<Setting, Dataset> = groups
+        .keys()
+        .map(|(_, setting)| Ok((*setting, setting.name().parse::<Dataset>().map_err(space)?)))
+        .collect::<Result<_>>()?;
+
+    let mut cells: Vec<Option<Vec<TrialSummary>>> = vec![None; NUM_ARCHS];
+    for (line, record) in reader.records().enumerate() {
+        let record = record.map_err(csv_error)?;
+        // The header is line 1.
+        let at = |column: usize| format!("line {} column {:?}", line + 2, &header[column]);
+        let field = |column: usize| record.get(column).unwrap_or("").trim();
+        let index = field(index_at).parse::<usize>().ok().filter(|&i| i < NUM_ARCHS);
+        let index = index.ok_or_else(|| {
+            format(format!("an official index 0..{NUM_ARCHS} at {}", at(index_at)), format!("{:?}", field(index_at)))
+        })?;
+        let arch = Arch::from_official_index(index).map_err(space)?;
+        if let Some(column) = arch_at {
+            let named = field(column).parse::<Arch>().ok();
+            if named != Some(arch) {
+                return Err(format(format!("cell {index}, {arch}, at {}", at(column)), format!("{:?}", field(column))));
+            }
+        }
+        let mut rows = Vec::new();
+        for (&(hp, setting), group) in &groups {
+            let mut final_accuracy = [None; 4];
+            for &(column, set) in group {
+                let text = field(column);
+                if text.is_empty() || text.eq_ignore_ascii_case("nan") {
+                    continue;
+                }
+                let value = text.parse::<f64>().ok().filter(|v| (0.0..=100.0).contains(v));
+                let value = value
+                    .ok_or_else(|| format(format!("an accuracy in percent at {}", at(column)), format!("{text:?}")))?;
+                final_accuracy[match set {
+                    EvalSet::XValid => 1,
+                    EvalSet::XTest => 2,
+                    EvalSet::OriTest => 3,
+                }] = Some(value);
+            }
+            if final_accuracy.iter().all(Option::is_none) {
+                continue;
+            }
+            let costs = NetworkConfig::nb201(arch, networks[&setting]).costs().map_err(space)?;
+            rows.push(TrialSummary {
+                index,
+                hp,
+                setting,
+                seed: None,
+                flops_m: costs.flops_m(),
+                params_mb: costs.params_mb(),
+                final_accuracy,
+                has_weights: false,
+                train_time: None,
+                valid_time: None,
+            });
+        }
+        if cells[index].replace(rows).is_some() {
+            return Err(format(format!("each cell once (line {})", line + 2), format!("cell {index} again")));
+        }
+    }
+    Ok(cells.into_iter().enumerate().filter_map(|(i, rows)| Some((i, rows?))).filter(|(_, r)| !r.is_empty()).collect())
+}
+
+/// A search-space error met while reading a table: the benchmark network of a setting, always valid.
+fn space(e: nb102_space::SpaceError) -> StoreError {
+    StoreError::InvalidRecord {
+        what: "table cell".into(),
+        expected: "a benchmark network".into(),
+        found: e.to_string(),
+    }
+}
