@@ -2,9 +2,10 @@
 //! paper's table (spec 08 §8.1) and plotted (docs/BASELINES.md).
 //!
 //! Sources: an nb102 benchmark file (`--benchmark`; by default the demo file of `cargo xtask regenerate`), or a
-//! per-cell table of real results (`--table`, the columns of `nb201_groundtruth_merged.csv`), which has final
-//! accuracies but no per-epoch times: there every query costs the mean cost of the three official complete
-//! records (`--calibrate DIR`, the NATS-Bench sample archive), so the budget is an equivalent number of queries.
+//! per-cell table of real results (`--table`, the columns of `nb201_groundtruth_merged.csv`), imported as
+//! summary-only records (`nb102 import table`). Those have final accuracies but no times: a query then costs what a
+//! model fitted to the official complete records charges (`--calibrate DIR`, the NATS-Bench sample archive;
+//! `--cost constant`, their mean, by default, or `--cost flops`, a line in the cell's FLOPs).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,12 +14,12 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
 use nb102_api::search::{
-    bohb, random_search, regularized_evolution, reinforce, BenchmarkOracle, Evaluation, Oracle, Run,
+    bohb, random_search, regularized_evolution, reinforce, BenchmarkOracle, Oracle, QueryCost, Run,
 };
 use nb102_api::Api;
-use nb102_space::{Arch, NUM_ARCHS};
-use nb102_store::{EvalSet, Hp, Setting};
-use rand::{RngCore, SeedableRng};
+use nb102_space::NUM_ARCHS;
+use nb102_store::{BenchmarkKind, BenchmarkMeta, BenchmarkWriter, EvalSet, Hp, Setting, TableColumn};
+use rand::SeedableRng;
 use serde_json::json;
 
 use crate::bench_store::root;
@@ -33,20 +34,11 @@ const PAIRS: [(&str, Setting, EvalSet); 6] = [
     ("ImageNet16-120-test", Setting::ImageNet16_120, EvalSet::XTest),
 ];
 
-/// The real table's columns for the six pairs (200-epoch seed means) and for the fitness (12-epoch mean).
-const TABLE_COLUMNS: [&str; 6] = [
-    "c10valid_valid_200ep_mean",
-    "c10_test_200ep_mean",
-    "c100_valid_200ep_mean",
-    "c100_test_200ep_mean",
-    "in16_valid_200ep_mean",
-    "in16_test_200ep_mean",
-];
-
 struct Options {
     benchmark: Option<PathBuf>,
     table: Option<PathBuf>,
     calibrate: Option<PathBuf>,
+    cost: Option<CostChoice>,
     algos: Vec<String>,
     runs: usize,
     budget: f64,
@@ -56,45 +48,15 @@ struct Options {
     hp: Option<Hp>,
 }
 
-/// What the table is computed from: its columns, and per cell the accuracy of each (if known).
-trait Source {
-    fn name(&self) -> String;
-    /// What a query's fitness is.
-    fn fitness(&self, o: &Options) -> String;
-    fn columns(&self) -> Vec<String>;
-    fn accuracy(&self, index: usize, column: usize) -> Option<f64>;
-}
-
-struct TableSource {
-    path: PathBuf,
-    fitness: Vec<f64>,
-    pairs: Vec<[Option<f64>; 6]>,
-    cost: f64,
-}
-
-impl Oracle for TableSource {
-    fn evaluate(&self, arch: Arch, _: &mut dyn RngCore) -> nb102_api::Result<Option<Evaluation>> {
-        Ok(Some(Evaluation { fitness: self.fitness[arch.official_index()], cost: self.cost }))
-    }
-}
-
-impl Source for TableSource {
-    fn name(&self) -> String {
-        format!("{} (real per-cell results; every query costs {:.1} s)", self.path.display(), self.cost)
-    }
-
-    fn fitness(&self, _: &Options) -> String {
-        "the 12-epoch cifar10-valid x-valid accuracy, mean over seeds (the table has no per-seed 12-epoch values)"
-            .into()
-    }
-
-    fn columns(&self) -> Vec<String> {
-        PAIRS.iter().map(|p| p.0.to_owned()).collect()
-    }
-
-    fn accuracy(&self, index: usize, pair: usize) -> Option<f64> {
-        self.pairs[index][pair]
-    }
+/// How a query is charged (`--cost`).
+#[derive(Clone, Copy, PartialEq)]
+enum CostChoice {
+    /// The trial's recorded times.
+    Recorded,
+    /// The mean cost of the official complete records.
+    Constant,
+    /// A line in FLOPs fitted to the official complete records.
+    Flops,
 }
 
 struct FileSource {
@@ -141,19 +103,7 @@ impl FileSource {
     }
 }
 
-impl Source for FileSource {
-    fn name(&self) -> String {
-        self.path.display().to_string()
-    }
-
-    fn fitness(&self, o: &Options) -> String {
-        format!(
-            "the hp {} {} x-valid accuracy of one random seed",
-            o.hp.unwrap_or(Hp::H12),
-            o.setting.unwrap_or(Setting::Cifar10Valid)
-        )
-    }
-
+impl FileSource {
     fn columns(&self) -> Vec<String> {
         self.columns.iter().map(|c| c.0.clone()).collect()
     }
@@ -166,14 +116,10 @@ impl Source for FileSource {
 pub(crate) fn run(args: impl Iterator<Item = String>) -> anyhow::Result<()> {
     let o = parse(args)?;
     std::fs::create_dir_all(&o.out)?;
-    if let Some(path) = &o.table {
-        let calibrate = o.calibrate.clone().unwrap_or_else(|| path.with_file_name("nats-tss-sample"));
-        let table = read_table(path, calibrate_cost(&calibrate)?)?;
-        return bench(&o, &table, &table);
-    }
-    let path = match &o.benchmark {
-        Some(p) => p.clone(),
-        None => find_demo()?,
+    let path = match (&o.table, &o.benchmark) {
+        (Some(table), _) => import_table(table, &o.out)?,
+        (None, Some(p)) => p.clone(),
+        (None, None) => find_demo()?,
     };
     let api = Api::open(&path)?;
     // The paper's fitness setting, or else (a demo file) the file's first setting and its shortest schedule.
@@ -190,9 +136,56 @@ pub(crate) fn run(args: impl Iterator<Item = String>) -> anyhow::Result<()> {
             (setting, hp)
         }
     };
-    let oracle = BenchmarkOracle::new(&api, setting, hp)?;
-    let o = Options { setting: Some(setting), hp: Some(hp), ..o };
-    bench(&o, &oracle, &FileSource::new(&api, path)?)
+    // Recorded times where the file has them; otherwise (summary-only records) a constant calibrated cost.
+    let timed = rows.iter().any(|r| r.setting == setting && r.hp == hp && r.train_time.is_some());
+    let choice = o.cost.unwrap_or(if timed { CostChoice::Recorded } else { CostChoice::Constant });
+    let cost = match choice {
+        CostChoice::Recorded => QueryCost::Recorded,
+        CostChoice::Constant | CostChoice::Flops => {
+            let dir = match (&o.calibrate, &o.table) {
+                (Some(dir), _) => dir.clone(),
+                (None, Some(table)) => table.with_file_name("nats-tss-sample"),
+                (None, None) => bail!("a modelled cost needs --calibrate DIR, the official complete records"),
+            };
+            calibrate(&dir, setting, hp, choice == CostChoice::Flops)?
+        }
+    };
+    let fitness = match (rows.iter().find(|r| r.setting == setting && r.hp == hp), cost) {
+        (Some(r), _) if r.seed.is_none() => format!("the hp {hp} {setting} x-valid seed mean (summary-only records)"),
+        _ => format!("the hp {hp} {setting} x-valid accuracy of one random seed"),
+    };
+    let charged = match cost {
+        QueryCost::Recorded => "recorded times".to_owned(),
+        QueryCost::Modelled { base, per_mflop: 0.0 } => format!("{base:.1} s per query"),
+        QueryCost::Modelled { base, per_mflop } => format!("{base:.1} s + {per_mflop:.3} s/MFLOP per query"),
+    };
+    let oracle = BenchmarkOracle::with_cost(&api, setting, hp, cost)?;
+    let source = FileSource::new(&api, path)?;
+    let name = format!("{} ({charged})", source.path.display());
+    bench(&o, &oracle, &source, &name, &fitness)
+}
+
+/// Imports a per-cell table (`nb102 import table`'s default columns) into a benchmark file under `out`.
+fn import_table(table: &Path, out: &Path) -> anyhow::Result<PathBuf> {
+    let cells = nb102_store::read_summary_table(table, &TableColumn::nb201())?;
+    let description = format!("{}, imported as summary-only records", table.display());
+    let meta = BenchmarkMeta { description, kind: BenchmarkKind::Nb201 };
+    let mut writer = BenchmarkWriter::create(&out.join("table"), meta)?;
+    for (index, rows) in &cells {
+        writer.add_summary_only(*index, rows)?;
+    }
+    Ok(writer.finish()?)
+}
+
+/// The query cost fitted to the official complete records in `dir` (`QueryCost::calibrate`).
+fn calibrate(dir: &Path, setting: Setting, hp: Hp, by_flops: bool) -> anyhow::Result<QueryCost> {
+    let files = nb102_store::nats_tss_files(dir)
+        .with_context(|| format!("calibrating the query cost needs the official records in {}", dir.display()))?;
+    let mut records = Vec::new();
+    for file in files {
+        records.extend(nb102_store::read_nats_tss_file(&file)?);
+    }
+    Ok(QueryCost::calibrate(&records, setting, hp, by_flops)?)
 }
 
 fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
@@ -200,6 +193,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
         benchmark: None,
         table: None,
         calibrate: None,
+        cost: None,
         algos: vec!["rea".into(), "rs".into(), "reinforce".into(), "bohb".into()],
         runs: 500,
         budget: 12_000.0,
@@ -214,6 +208,14 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
             "--benchmark" => o.benchmark = Some(value.into()),
             "--table" => o.table = Some(value.into()),
             "--calibrate" => o.calibrate = Some(value.into()),
+            "--cost" => {
+                o.cost = Some(match value.as_str() {
+                    "recorded" => CostChoice::Recorded,
+                    "constant" => CostChoice::Constant,
+                    "flops" => CostChoice::Flops,
+                    other => bail!("unknown --cost: expected recorded, constant or flops, found {other:?}"),
+                })
+            }
             "--algos" => o.algos = value.split(',').map(str::to_owned).collect(),
             "--runs" => o.runs = value.parse().context("--runs needs a number")?,
             "--budget" => o.budget = value.parse().context("--budget needs a number")?,
@@ -222,8 +224,8 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
             "--setting" => o.setting = Some(value.parse()?),
             "--hp" => o.hp = Some(Hp::new(value.parse().context("--hp needs a number")?)),
             other => bail!(
-                "unexpected argument {other:?}: expected --benchmark, --table, --calibrate, --algos, --runs, --budget, \
-                 --seed, --out, --setting or --hp"
+                "unexpected argument {other:?}: expected --benchmark, --table, --calibrate, --cost, --algos, --runs, \
+                 --budget, --seed, --out, --setting or --hp"
             ),
         }
     }
@@ -246,67 +248,17 @@ fn find_demo() -> anyhow::Result<PathBuf> {
     })
 }
 
-/// The mean cost of a 12-epoch `cifar10-valid` query (training time plus one validation pass, seed means) over
-/// the complete official records in `dir`.
-fn calibrate_cost(dir: &Path) -> anyhow::Result<f64> {
-    let files = nb102_store::nats_tss_files(dir)
-        .with_context(|| format!("calibrating the query cost needs the official records in {}", dir.display()))?;
-    let mut costs = Vec::new();
-    for file in files {
-        let records = nb102_store::read_nats_tss_file(&file)?;
-        let trials: Vec<_> = records.iter().filter(|r| r.setting == Setting::Cifar10Valid && r.hp == Hp::H12).collect();
-        let mut cost = 0.0;
-        for t in &trials {
-            let train = t.metrics(None, None).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-            let valid = t.metrics(Some(EvalSet::XValid), None).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-            let epochs = f64::from(train.epoch) + 1.0;
-            cost +=
-                train.all_time.context("no training times")? + valid.all_time.context("no validation times")? / epochs;
-        }
-        costs.push(cost / trials.len() as f64);
-    }
-    Ok(costs.iter().sum::<f64>() / costs.len() as f64)
-}
-
-fn read_table(path: &Path, cost: f64) -> anyhow::Result<TableSource> {
-    let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().context("an empty table")?.split(',').collect();
-    let column = |name: &str| {
-        header.iter().position(|h| *h == name).with_context(|| format!("{}: expected a column {name}", path.display()))
-    };
-    let (index_col, fitness_col) = (column("index")?, column("c10valid_valid_12ep")?);
-    let pair_cols: Vec<usize> = TABLE_COLUMNS.iter().map(|c| column(c)).collect::<anyhow::Result<_>>()?;
-    let mut fitness = vec![f64::NAN; NUM_ARCHS];
-    let mut pairs = vec![[None; 6]; NUM_ARCHS];
-    for (n, line) in lines.enumerate() {
-        let fields: Vec<&str> = line.split(',').collect();
-        let number = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok());
-        let index = fields.get(index_col).and_then(|f| f.parse::<usize>().ok()).filter(|&i| i < NUM_ARCHS);
-        let index = index.with_context(|| format!("{} line {}: expected a cell index", path.display(), n + 2))?;
-        fitness[index] =
-            number(fitness_col).with_context(|| format!("{} line {}: no 12-epoch fitness", path.display(), n + 2))?;
-        for (k, &c) in pair_cols.iter().enumerate() {
-            pairs[index][k] = number(c);
-        }
-    }
-    if let Some(missing) = fitness.iter().position(|f| f.is_nan()) {
-        bail!("{}: expected all 15625 cells, found none for cell {missing}", path.display());
-    }
-    Ok(TableSource { path: path.to_owned(), fitness, pairs, cost })
-}
-
 /// Runs every algorithm `runs` times and writes the table and the plot.
-fn bench(o: &Options, oracle: &dyn Oracle, source: &dyn Source) -> anyhow::Result<()> {
+fn bench(o: &Options, oracle: &dyn Oracle, source: &FileSource, name: &str, fitness: &str) -> anyhow::Result<()> {
     let mut rows = Vec::new();
     let mut curves = Vec::new();
     let columns = source.columns();
     let mut markdown = format!(
         "Source: {}; {} runs, budget {} s; fitness: {}.\n\n| method | {} | queries |\n|{}\n",
-        source.name(),
+        name,
         o.runs,
         o.budget,
-        source.fitness(o),
+        fitness,
         columns.join(" | "),
         "---|".repeat(columns.len() + 2)
     );
@@ -341,7 +293,9 @@ fn bench(o: &Options, oracle: &dyn Oracle, source: &dyn Source) -> anyhow::Resul
         let (row, line) = table_row(name, &chosen, source);
         markdown += &format!("{line} {:.1} |\n", mean_std(&queries).0);
         let mut row = row;
-        row["search_seconds"] = json!({ "mean": mean_std(&runs.iter().map(|r| r.steps.last().map_or(0.0, |s| s.time)).collect::<Vec<_>>()).0 });
+        let seconds: Vec<f64> = runs.iter().map(|r| r.steps.last().map_or(0.0, |s| s.time)).collect();
+        row["search_seconds"] = json!({ "mean": mean_std(&seconds).0 });
+        row["queries"] = json!({ "mean": mean_std(&queries).0 });
         rows.push(row);
         curves.push((name, curve(&runs, source, o.budget)));
     }
@@ -360,7 +314,7 @@ fn bench(o: &Options, oracle: &dyn Oracle, source: &dyn Source) -> anyhow::Resul
     markdown += &format!("{line} |\n");
     rows.push(resnet);
 
-    let json = json!({"benchmark": source.name(), "runs": o.runs, "budget": o.budget, "rows": rows});
+    let json = json!({"benchmark": name, "runs": o.runs, "budget": o.budget, "rows": rows});
     write(&o.out.join("table.json"), &(serde_json::to_string_pretty(&json)? + "\n"))?;
     write(&o.out.join("table.md"), &markdown)?;
     plot(&o.out.join("curves.svg"), &curves, o.budget)?;
@@ -386,7 +340,7 @@ fn mean_std(values: &[f64]) -> (f64, f64) {
     (mean, var.sqrt())
 }
 
-fn table_row(name: &str, chosen: &[usize], source: &dyn Source) -> (serde_json::Value, String) {
+fn table_row(name: &str, chosen: &[usize], source: &FileSource) -> (serde_json::Value, String) {
     let mut row = json!({ "algorithm": name });
     let mut line = format!("| {name} |");
     for (k, column) in source.columns().iter().enumerate() {
@@ -408,7 +362,7 @@ fn table_row(name: &str, chosen: &[usize], source: &dyn Source) -> (serde_json::
 
 /// Mean and deviation over the runs of the CIFAR-10 test accuracy (or the first pair the source has) of each
 /// run's best-so-far cell, at 100 points of simulated time.
-fn curve(runs: &[Run], source: &dyn Source, budget: f64) -> Vec<(f64, f64, f64)> {
+fn curve(runs: &[Run], source: &FileSource, budget: f64) -> Vec<(f64, f64, f64)> {
     // CIFAR-10 test, or the first test column the source has.
     let columns = source.columns();
     let pair = columns

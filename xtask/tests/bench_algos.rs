@@ -4,35 +4,37 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+use nb102_api::search::QueryCost;
 use nb102_api::{Api, Seeds};
+use nb102_space::Arch;
 use nb102_store::{
     merge, nats_tss_files, read_nats_tss_file, write_benchmark, BenchmarkKind, BenchmarkMeta, EvalSet, Hp, Setting,
 };
+
+fn archive() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../crates/nb102-store/tests/data/nats-like")
+}
+
+fn bench_algos(args: &[&str], out: &std::path::Path) -> serde_json::Value {
+    let status = Command::new(env!("CARGO_BIN_EXE_xtask")).arg("bench-algos").args(args).arg("--out").arg(out).status();
+    assert!(status.unwrap().success());
+    serde_json::from_str(&std::fs::read_to_string(out.join("table.json")).unwrap()).unwrap()
+}
 
 #[test]
 fn table_json_and_plot_on_a_small_benchmark() {
     let dir = std::env::temp_dir().join(format!("nb102-bench-algos-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let archive = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../crates/nb102-store/tests/data/nats-like");
     let mut records = Vec::new();
-    for file in nats_tss_files(&archive).unwrap() {
+    for file in nats_tss_files(&archive()).unwrap() {
         records.extend(read_nats_tss_file(&file).unwrap().into_iter().map(|r| (file.display().to_string(), r)));
     }
     let meta = BenchmarkMeta { description: "nats-like".into(), kind: BenchmarkKind::Demo };
     let path = write_benchmark(&merge(meta, records).unwrap(), &dir.join("small")).unwrap();
 
     let out = dir.join("out");
-    let status = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(["bench-algos", "--runs", "5", "--budget", "2000", "--benchmark"])
-        .arg(&path)
-        .arg("--out")
-        .arg(&out)
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let table: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("table.json")).unwrap()).unwrap();
+    let table = bench_algos(&["--runs", "5", "--budget", "2000", "--benchmark", path.to_str().unwrap()], &out);
     assert_eq!((table["runs"].as_u64(), table["budget"].as_f64()), (Some(5), Some(2000.0)));
     let rows = table["rows"].as_array().unwrap();
     let names: Vec<&str> = rows.iter().map(|r| r["algorithm"].as_str().unwrap()).collect();
@@ -51,5 +53,60 @@ fn table_json_and_plot_on_a_small_benchmark() {
     assert!(rows[5]["cifar10-valid"].is_null(), "cell 11472 is not in this file");
     assert!(std::fs::read_to_string(out.join("curves.svg")).unwrap().starts_with("<svg"));
     assert!(std::fs::read_to_string(out.join("table.md")).unwrap().contains("| REA |"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_table_is_searched_under_a_calibrated_cost() {
+    let dir = std::env::temp_dir().join(format!("nb102-bench-algos-table-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // Three cells of a table in the layout of NAS-Bench-201 result tables; cell 11472 (ResNet) is the best.
+    let header = "index,arch_str,c10valid_valid_200ep_mean,c10_test_200ep_mean,c100_valid_200ep_mean,\
+                  c100_test_200ep_mean,in16_valid_200ep_mean,in16_test_200ep_mean,c10_test_12ep,c10valid_valid_12ep,\
+                  c100_test_12ep,c100_valid_12ep,in16_test_12ep,in16_valid_12ep";
+    let line = |index: usize, base: f64| {
+        let values: Vec<String> = (0..12).map(|k| format!("{:.3}", base + k as f64 / 10.0)).collect();
+        format!("{index},{},{}", Arch::from_official_index(index).unwrap(), values.join(","))
+    };
+    let table = dir.join("table.csv");
+    std::fs::write(&table, format!("{header}\n{}\n{}\n{}\n", line(7, 50.0), line(11472, 80.0), line(12, 60.0)))
+        .unwrap();
+    let mut records = Vec::new();
+    for file in nats_tss_files(&archive()).unwrap() {
+        records.extend(read_nats_tss_file(&file).unwrap());
+    }
+    let archive = archive();
+    let common = ["--runs", "4", "--budget", "2000", "--table", table.to_str().unwrap()];
+    let common = [&common[..], &["--calibrate", archive.to_str().unwrap(), "--algos", "rs,rea"]].concat();
+
+    // A constant cost: the mean of the calibration trials; random search makes exactly budget / cost queries.
+    let constant = QueryCost::calibrate(&records, Setting::Cifar10Valid, Hp::H12, false).unwrap();
+    let QueryCost::Modelled { base, .. } = constant else { panic!("{constant:?}") };
+    let json = bench_algos(&common, &dir.join("constant"));
+    let rows = json["rows"].as_array().unwrap();
+    assert_eq!(rows[1]["queries"]["mean"].as_f64(), Some((2000.0 / base).floor()), "{:?}", rows[1]);
+    assert!(json["benchmark"].as_str().unwrap().ends_with(&format!("({base:.1} s per query)")), "{json}");
+    // The table's own numbers: the optimum and ResNet rows are cell 11472's, and REA finds it among three cells.
+    for row in &rows[1..] {
+        assert_eq!(row["cifar10-test"]["mean"].as_f64(), Some(80.1), "{row}");
+        assert_eq!(row["ImageNet16-120-test"]["mean"].as_f64(), Some(80.5), "{row}");
+    }
+
+    // By FLOPs: the fixtures' times do not depend on the cell, so the fitted line is flat, the same cost.
+    let flops = QueryCost::calibrate(&records, Setting::Cifar10Valid, Hp::H12, true).unwrap();
+    assert!(
+        matches!(flops, QueryCost::Modelled { base: b, per_mflop } if (b - base).abs() < 1e-9 && per_mflop.abs() < 1e-12)
+    );
+    let json = bench_algos(&[&common[..], &["--cost", "flops"]].concat(), &dir.join("flops"));
+    assert_eq!(json["rows"][1]["queries"]["mean"].as_f64(), Some((2000.0 / base).floor()));
+    let status = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["bench-algos", "--table", table.to_str().unwrap(), "--cost", "recorded", "--runs", "1"])
+        .arg("--out")
+        .arg(dir.join("recorded"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&status.stderr);
+    assert!(!status.status.success() && stderr.contains("no training and validation times to charge"), "{stderr}");
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -9,7 +9,7 @@
 //! depend on the machine.
 
 use nb102_space::{Arch, Op, NUM_EDGES};
-use nb102_store::{Hp, Setting};
+use nb102_store::{EvalSet, Hp, Setting, TrialRecord};
 use rand::{Rng, RngCore};
 
 use crate::error::{ApiError, Result};
@@ -81,9 +81,66 @@ fn known(
     Ok((arch, e))
 }
 
+/// What a query costs, in simulated seconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum QueryCost {
+    /// The queried trial's recorded times: training plus one validation pass (`train-all-time + valid-per-time`,
+    /// spec 08 §8.4), as in the paper.
+    Recorded,
+    /// `base + per_mflop × FLOPs` (millions) of the cell's network, for benchmarks without times (summary-only
+    /// records), fitted by [`QueryCost::calibrate`] to trials that have them; `per_mflop` 0 is a constant cost.
+    Modelled {
+        /// Seconds of every query.
+        base: f64,
+        /// Seconds per million FLOPs.
+        per_mflop: f64,
+    },
+}
+
+impl QueryCost {
+    /// The model fitted to the trials of `setting` and `hp` among `records` (each trial's recorded cost, as
+    /// [`QueryCost::Recorded`] charges it): with `by_flops`, the least-squares line over the trials' FLOPs, else
+    /// their mean cost.
+    ///
+    /// # Errors
+    /// [`ApiError::Search`] when no such trial has times, or (`by_flops`) when they all have the same FLOPs.
+    pub fn calibrate(records: &[TrialRecord], setting: Setting, hp: Hp, by_flops: bool) -> Result<QueryCost> {
+        let points: Vec<(f64, f64)> = records
+            .iter()
+            .filter(|r| r.setting == setting && r.hp == hp)
+            .filter_map(|r| {
+                let train = r.metrics(None, None).ok()?.all_time?;
+                let valid = r.metrics(Some(EvalSet::XValid), None).ok()?.all_time?;
+                Some((r.flops_m, train + valid / f64::from(hp.epochs())))
+            })
+            .collect();
+        if points.is_empty() {
+            return Err(ApiError::Search(format!(
+                "calibrating the query cost: expected {setting} hp {hp} trials with times, found none"
+            )));
+        }
+        let n = points.len() as f64;
+        let (mean_flops, mean_cost) =
+            (points.iter().map(|p| p.0).sum::<f64>() / n, points.iter().map(|p| p.1).sum::<f64>() / n);
+        if !by_flops {
+            return Ok(QueryCost::Modelled { base: mean_cost, per_mflop: 0.0 });
+        }
+        let spread: f64 = points.iter().map(|p| (p.0 - mean_flops).powi(2)).sum();
+        if spread == 0.0 {
+            return Err(ApiError::Search(
+                "calibrating the query cost by FLOPs: expected trials of cells with different FLOPs, found one value"
+                    .into(),
+            ));
+        }
+        let per_mflop = points.iter().map(|p| (p.0 - mean_flops) * (p.1 - mean_cost)).sum::<f64>() / spread;
+        Ok(QueryCost::Modelled { base: mean_cost - per_mflop * mean_flops, per_mflop })
+    }
+}
+
 /// The paper's oracle over a benchmark file: the validation accuracy of one random trial of `setting` after
 /// the last epoch of `hp`, and as cost that trial's training time plus one validation pass (`train-all-time +
-/// valid-per-time`, spec 08 §8.4). The NAS-Bench-201 setting is `cifar10-valid` with the 12-epoch schedule.
+/// valid-per-time`, spec 08 §8.4), or a [`QueryCost`] model. The NAS-Bench-201 setting is `cifar10-valid` with the
+/// 12-epoch schedule. On summary-only records (a table's seed means) a cell's one record is its trial.
 ///
 /// It answers from the file's summary section (each trial's last-epoch accuracies and times), read once: a query
 /// costs no decoding, and gives the numbers `Api::more_info` with `Seeds::Random` gives (the same trial for the same
@@ -105,6 +162,14 @@ impl BenchmarkOracle {
     /// # Errors
     /// A damaged summary section.
     pub fn new(api: &Api, setting: Setting, hp: Hp) -> Result<BenchmarkOracle> {
+        BenchmarkOracle::with_cost(api, setting, hp, QueryCost::Recorded)
+    }
+
+    /// The oracle over `api`'s file for `setting` and `hp`, charging `cost` per query.
+    ///
+    /// # Errors
+    /// A damaged summary section.
+    pub fn with_cost(api: &Api, setting: Setting, hp: Hp, cost: QueryCost) -> Result<BenchmarkOracle> {
         let mut cells = vec![None; nb102_space::NUM_ARCHS];
         let mut trials = Vec::new();
         for row in api.file().summary()?.iter().filter(|r| r.setting == setting && r.hp == hp) {
@@ -112,9 +177,14 @@ impl BenchmarkOracle {
             let (start, count) = slot.get_or_insert((trials.len() as u32, 0));
             *count += 1;
             debug_assert_eq!(*start as usize + *count as usize, trials.len() + 1, "rows of a cell are adjacent");
-            let epochs = f64::from(hp.epochs());
-            let cost = row.train_time.zip(row.valid_time).map(|(train, valid)| train + valid / epochs);
-            trials.push((row.accuracy(Some(nb102_store::EvalSet::XValid)), cost));
+            let cost = match cost {
+                QueryCost::Recorded => {
+                    let epochs = f64::from(hp.epochs());
+                    row.train_time.zip(row.valid_time).map(|(train, valid)| train + valid / epochs)
+                }
+                QueryCost::Modelled { base, per_mflop } => Some(base + per_mflop * row.flops_m),
+            };
+            trials.push((row.accuracy(Some(EvalSet::XValid)), cost));
         }
         let held: Vec<Arch> = (0..cells.len())
             .filter(|&i| cells[i].is_some())
@@ -134,7 +204,9 @@ impl Oracle for BenchmarkOracle {
         let unavailable =
             |what: &str| ApiError::Unavailable { index, setting: self.setting, hp: self.hp, what: what.into() };
         let fitness = fitness.ok_or_else(|| unavailable("x-valid accuracy after the last epoch"))?;
-        let cost = cost.ok_or_else(|| unavailable("training and validation times"))?;
+        let cost = cost.ok_or_else(|| {
+            unavailable("training and validation times to charge (a modelled QueryCost charges none)")
+        })?;
         Ok(Some(Evaluation { fitness, cost }))
     }
 

@@ -1,4 +1,4 @@
-//! `nb102 trial | merge | simplify | info` on files written by nb102-store.
+//! `nb102 trial | merge | simplify | info | import | show | best` on files written by nb102-store, and on tables.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -132,4 +132,39 @@ fn bad_files_are_one_line_and_status_2() {
     ok(&["info", s(&path)]);
     fails_with(&["info", s(&path), "--verify"], "checksum mismatch");
     std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn import_table_show_and_best() {
+    let d = dir("table");
+    let table = d.join("results.csv");
+    let rows = [
+        "index,arch_str,c10_test_12ep,my_valid",
+        "1835,|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|skip_connect~1|skip_connect~2|,36.84,",
+        "0,|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|,69.55,63.364",
+    ];
+    std::fs::write(&table, rows.join("\n") + "\n").unwrap();
+    let columns = ["--column", "c10_test_12ep=cifar10:12:ori-test", "--column", "my_valid=cifar10-valid:12:x-valid"];
+    let prefix = d.join("t");
+    let path = ok(&[&["import", "table", s(&table), "-o", s(&prefix)][..], &columns[..]].concat());
+    let path = path.trim();
+    let info: serde_json::Value = serde_json::from_str(&ok(&["info", path, "--json"])).unwrap();
+    let counts = ["cells", "summary_only_cells", "trials", "seed_means"].map(|k| info[k].as_u64());
+    assert_eq!(counts, [Some(2), Some(2), Some(0), Some(3)], "{info}");
+    let shown = ok(&["show", path, "0"]);
+    assert!(
+        shown.contains("cifar10-valid     12 mean                      -      63.36         - 0.129306"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("cifar10           12 mean                      -          -     69.55 0.129306"),
+        "{shown}"
+    );
+    let best = ok(&["best", path, "--dataset", "cifar10", "--set", "test", "--hp", "12"]);
+    assert!(best.starts_with("0\t") && best.trim_end().ends_with("69.55"), "{best}");
+    fails_with(&["query", path, "1835", "--dataset", "cifar10", "--hp", "12", "--mean"], "summary-only records");
+    // The default columns are NAS-Bench-201's: this table lacks them.
+    fails_with(&["import", "table", s(&table), "-o", s(&prefix)], "expected a column \"c10valid_valid_200ep_mean\"");
+    fails_with(&["import", "table", s(&table), "-o", s(&prefix), "--column", "x=cifar10:12"], "NAME=SETTING:HP:SET");
+    std::fs::remove_dir_all(d).unwrap();
 }
