@@ -237,8 +237,12 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
 
 fn find_demo() -> anyhow::Result<PathBuf> {
     let dir = root().join("target/regenerate/demo");
+    // The newest: a rerun with another plan or version leaves the earlier file beside it.
     let found = std::fs::read_dir(&dir).ok().and_then(|entries| {
-        entries.filter_map(|e| e.ok().map(|e| e.path())).find(|p| p.extension().is_some_and(|x| x == "nb102"))
+        entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "nb102"))
+            .max_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
     });
     found.with_context(|| {
         format!(

@@ -12,8 +12,11 @@
 //! # Ok::<(), nb102_api::ApiError>(())
 //! ```
 //!
-//! [`search`] holds the multi-trial NAS baselines (random search, regularized evolution, REINFORCE) that query
-//! a benchmark under a simulated time budget.
+//! [`search`] holds the multi-trial NAS baselines (random search, regularized evolution, REINFORCE, BOHB) that
+//! query a benchmark under a simulated time budget, charged from recorded times or a calibrated cost model.
+//!
+//! Cells with summary-only records (final results imported from a table) answer [`Api::find_best`] and the
+//! searches; per-epoch queries on them fail with [`ApiError::SummaryOnly`].
 //!
 //! This crate does not link libtorch. Features: none.
 

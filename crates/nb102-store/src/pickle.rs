@@ -13,9 +13,9 @@
 //!
 //! Memoized containers are shared as in Python: once complete (popped from the stack) a container moves
 //! into an [`Rc`] held by the memo and by its parent, so a later reference costs no copy. For large files a
-//! first, cheap pass ([`memo_reach`]) finds how far into the file each memo slot is read back, and a slot is
+//! first, cheap pass (`memo_reach`) finds how far into the file each memo slot is read back, and a slot is
 //! kept only until then (Python's pickler memoizes every string and container, so keeping all would hold a
-//! copy of most of the file); a caller may also take dict items as soon as they are complete ([`Sink`]), so
+//! copy of most of the file); a caller may also take dict items as soon as they are complete (`Sink`), so
 //! that a file of any size is read in the memory of a few items.
 
 use std::cmp::Reverse;
@@ -59,7 +59,7 @@ pub enum PyValue {
     },
     /// A tensor: a view of a storage.
     Tensor(TensorRef),
-    /// A dict item taken by a [`Sink`] (its value was handed over).
+    /// A dict item taken by a `Sink` (its value was handed over).
     Taken,
     /// An instance of a class this reader does not turn into a plain value (a numpy dtype or array).
     Object {
