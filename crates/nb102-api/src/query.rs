@@ -305,7 +305,7 @@ impl Api {
     }
 
     /// The reference's `statistics(dataset, hp)`: how many cells have 0, 1, 2, … trials of `setting` and `hp`.
-    /// Reads only the file's summary section.
+    /// Reads only the file's summary section; a seed mean (a summary-only record) counts as one.
     ///
     /// # Errors
     /// A damaged file.
