@@ -88,7 +88,8 @@ fn stages_kill_and_rerun_and_shards() {
         std::thread::sleep(Duration::from_millis(50));
     }
     let pid = child.id() as i32;
-    Command::new("kill").args(["-9", &format!("-{pid}")]).status().unwrap();
+    // `--` before the negative group id: procps-ng 4.0's kill otherwise misreads it and signals every process.
+    Command::new("kill").args(["-9", "--", &format!("-{pid}")]).status().unwrap();
     let _ = child.wait();
     let again = regenerate(&dir, &out, &[]).output().unwrap();
     assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
