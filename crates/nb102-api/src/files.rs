@@ -94,6 +94,9 @@ pub(crate) enum ImportCommand {
         /// default the twelve seed-mean columns of NAS-Bench-201 tables (docs/RECORDS.md).
         #[arg(long = "column", value_name = "NAME=SETTING:HP:SET")]
         columns: Vec<String>,
+        /// What the results are: NAS-Bench-201's (the default), or a demo's.
+        #[arg(long, value_enum, default_value = "nb201")]
+        kind: Kind,
     },
 }
 
@@ -105,6 +108,16 @@ enum Kind {
     Demo,
     /// Generated numbers, for benchmarking the software.
     Synthetic,
+}
+
+impl From<Kind> for BenchmarkKind {
+    fn from(kind: Kind) -> BenchmarkKind {
+        match kind {
+            Kind::Nb201 => BenchmarkKind::Nb201,
+            Kind::Demo => BenchmarkKind::Demo,
+            Kind::Synthetic => BenchmarkKind::Synthetic,
+        }
+    }
 }
 
 pub(crate) fn trial(args: TrialArgs, out: &mut impl Write) -> Result<(), Failure> {
@@ -156,16 +169,13 @@ pub(crate) fn merge(args: MergeArgs, out: &mut impl Write) -> Result<(), Failure
         progress.inc(1);
     }
     progress.finish_and_clear();
-    let (kind, default_description) = match args.kind {
-        Kind::Nb201 => (BenchmarkKind::Nb201, "NAS-Bench-201 trained with nb102"),
-        Kind::Demo => {
-            (BenchmarkKind::Demo, "demo run of nb102: reduced cells, epochs, width or data; not NAS-Bench-201")
-        }
-        Kind::Synthetic => {
-            (BenchmarkKind::Synthetic, "synthetic numbers for benchmarking the software; not training results")
-        }
+    let default_description = match args.kind {
+        Kind::Nb201 => "NAS-Bench-201 trained with nb102",
+        Kind::Demo => "demo run of nb102: reduced cells, epochs, width or data; not NAS-Bench-201",
+        Kind::Synthetic => "synthetic numbers for benchmarking the software; not training results",
     };
-    let meta = BenchmarkMeta { description: args.description.unwrap_or_else(|| default_description.to_owned()), kind };
+    let description = args.description.unwrap_or_else(|| default_description.to_owned());
+    let meta = BenchmarkMeta { description, kind: args.kind.into() };
     let benchmark = nb102_store::merge(meta, records).map_err(input)?;
     let path = nb102_store::write_benchmark(&benchmark, &args.output).map_err(output)?;
     writeln!(out, "{}", path.display())?;
@@ -295,7 +305,7 @@ pub(crate) fn import(command: ImportCommand, out: &mut impl Write) -> Result<(),
             progress.finish_and_clear();
             writer.finish().map_err(output)?
         }
-        ImportCommand::Table { table, output: prefix, columns } => {
+        ImportCommand::Table { table, output: prefix, columns, kind } => {
             let columns = if columns.is_empty() {
                 TableColumn::nb201()
             } else {
@@ -305,7 +315,7 @@ pub(crate) fn import(command: ImportCommand, out: &mut impl Write) -> Result<(),
             let name = table.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let meta = BenchmarkMeta {
                 description: format!("per-cell results table {name}, imported as summary-only records"),
-                kind: BenchmarkKind::Nb201,
+                kind: kind.into(),
             };
             let mut writer = BenchmarkWriter::create(&prefix, meta).map_err(output)?;
             for (index, rows) in &cells {

@@ -146,9 +146,10 @@ fn import_table_show_and_best() {
     std::fs::write(&table, rows.join("\n") + "\n").unwrap();
     let columns = ["--column", "c10_test_12ep=cifar10:12:ori-test", "--column", "my_valid=cifar10-valid:12:x-valid"];
     let prefix = d.join("t");
-    let path = ok(&[&["import", "table", s(&table), "-o", s(&prefix)][..], &columns[..]].concat());
+    let path = ok(&[&["import", "table", s(&table), "-o", s(&prefix), "--kind", "demo"][..], &columns[..]].concat());
     let path = path.trim();
     let info: serde_json::Value = serde_json::from_str(&ok(&["info", path, "--json"])).unwrap();
+    assert_eq!(info["kind"], "demo");
     let counts = ["cells", "summary_only_cells", "trials", "seed_means"].map(|k| info[k].as_u64());
     assert_eq!(counts, [Some(2), Some(2), Some(0), Some(3)], "{info}");
     let shown = ok(&["show", path, "0"]);
