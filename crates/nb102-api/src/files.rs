@@ -101,7 +101,7 @@ pub(crate) enum ImportCommand {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum Kind {
+pub(crate) enum Kind {
     /// Trained with the NAS-Bench-201 protocol.
     Nb201,
     /// A reduced demonstration run.
