@@ -397,12 +397,16 @@ type Curves<'a> = [(&'a str, Vec<(f64, f64, f64)>)];
 
 fn plot(path: &Path, curves: &Curves<'_>, budget: f64) -> anyhow::Result<()> {
     use plotters::prelude::*;
-    let points = curves.iter().flat_map(|(_, c)| c.iter()).filter(|p| p.1.is_finite());
+    // The axis spans the curves from a tenth of the budget on: the first queries' best-so-far cells are random, and
+    // their spread would flatten the rest. Earlier points are drawn at the edge; no band goes above 100%.
+    let points = curves.iter().flat_map(|(_, c)| c.iter()).filter(|p| p.1.is_finite() && p.0 >= budget / 10.0);
     let (lo, hi) =
         points.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| (lo.min(p.1 - p.2), hi.max(p.1 + p.2)));
     if !lo.is_finite() {
         return Ok(());
     }
+    let (lo, hi) = (lo - 0.5, (hi + 0.5).min(100.0));
+    let y = |v: f64| v.clamp(lo, hi);
     let root = SVGBackend::new(path, (800, 500)).into_drawing_area();
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)
@@ -410,20 +414,25 @@ fn plot(path: &Path, curves: &Curves<'_>, budget: f64) -> anyhow::Result<()> {
         .margin(15)
         .x_label_area_size(40)
         .y_label_area_size(50)
-        .build_cartesian_2d(0.0..budget, (lo - 0.5)..(hi + 0.5))?;
+        .build_cartesian_2d(0.0..budget, lo..hi)?;
     chart.configure_mesh().x_desc("simulated seconds").y_desc("test accuracy (%)").draw()?;
     let colors = [RED, BLUE, GREEN, MAGENTA];
     for ((name, points), color) in curves.iter().zip(colors) {
         let valid: Vec<&(f64, f64, f64)> = points.iter().filter(|p| p.1.is_finite()).collect();
         let band: Vec<(f64, f64)> =
-            valid.iter().map(|p| (p.0, p.1 + p.2)).chain(valid.iter().rev().map(|p| (p.0, p.1 - p.2))).collect();
+            valid.iter().map(|p| (p.0, y(p.1 + p.2))).chain(valid.iter().rev().map(|p| (p.0, y(p.1 - p.2)))).collect();
         chart.draw_series(std::iter::once(Polygon::new(band, color.mix(0.15))))?;
         chart
-            .draw_series(LineSeries::new(valid.iter().map(|p| (p.0, p.1)), color.stroke_width(2)))?
+            .draw_series(LineSeries::new(valid.iter().map(|p| (p.0, y(p.1))), color.stroke_width(2)))?
             .label(*name)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
     }
-    chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw()?;
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()?;
     root.present()?;
     Ok(())
 }
