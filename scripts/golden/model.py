@@ -16,7 +16,7 @@ Writes into crates/nb102-model/tests/data/:
   (train-mode forward, cross-entropy, `torch.optim.SGD(lr, momentum=0.9, weight_decay=5e-4, nesterov=True)`
   with the learning rates of SGD_LRS) from the case's weights on its `x`;
 - statedict-keys-arch1-cifar10.txt: `key shape dtype` of the benchmark network of index 1, 10 classes;
-- costs-golden.txt: sha256 of the params/FLOPs lines of all 15,625 cells on the three datasets (see `costs`).
+- costs-golden.txt (in nb102-space's test data): sha256 of the params/FLOPs lines of all 15,625 cells on the three datasets (see `costs`).
 """
 import hashlib
 import os
@@ -32,6 +32,8 @@ from xautodl.utils import get_model_infos
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "crates/nb102-model/tests/data"
+# The cost model lives in the pure nb102-space, and so does its test.
+COSTS_OUT = ROOT / "crates/nb102-space/tests/data"
 
 # name, arch, C, N, classes, input size, batch, seed
 CASES = [
@@ -138,7 +140,7 @@ def main():
     (OUT / "statedict-keys-arch1-cifar10.txt").write_text("".join(k + "\n" for k in keys))
 
     header = "# sha256 written by scripts/golden/model.py (costs_digest)\n"
-    (OUT / "costs-golden.txt").write_text(header + f"costs\t{costs_digest()}\n")
+    (COSTS_OUT / "costs-golden.txt").write_text(header + f"costs\t{costs_digest()}\n")
     print(f"wrote {OUT}", file=sys.stderr)
 
 
