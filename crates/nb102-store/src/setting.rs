@@ -3,6 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use nb102_space::Dataset;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, StoreError};
@@ -36,6 +37,16 @@ impl Setting {
             Setting::Cifar100 => "cifar100",
             Setting::ImageNet16_120 => "ImageNet16-120",
             Setting::FashionMnist => "fashion-mnist",
+        }
+    }
+
+    /// The dataset its images come from, whose shape the network is built for.
+    pub const fn dataset(self) -> Dataset {
+        match self {
+            Setting::Cifar10Valid | Setting::Cifar10 => Dataset::Cifar10,
+            Setting::Cifar100 => Dataset::Cifar100,
+            Setting::ImageNet16_120 => Dataset::ImageNet16_120,
+            Setting::FashionMnist => Dataset::FashionMnist,
         }
     }
 }

@@ -52,12 +52,7 @@ pub struct TrialSummary {
 impl TrialSummary {
     /// The last-epoch accuracy of `set` (`None`: training).
     pub fn accuracy(&self, set: Option<EvalSet>) -> Option<f64> {
-        self.final_accuracy[match set {
-            None => 0,
-            Some(EvalSet::XValid) => 1,
-            Some(EvalSet::XTest) => 2,
-            Some(EvalSet::OriTest) => 3,
-        }]
+        self.final_accuracy[accuracy_slot(set)]
     }
 
     fn of(index: usize, t: &TrialRecord) -> TrialSummary {
@@ -77,6 +72,16 @@ impl TrialSummary {
             train_time: last[0].and_then(|m| m.all_time),
             valid_time: last[1].and_then(|m| m.all_time),
         }
+    }
+}
+
+/// Where `final_accuracy` holds the accuracy of `set` (`None`: training).
+pub(crate) fn accuracy_slot(set: Option<EvalSet>) -> usize {
+    match set {
+        None => 0,
+        Some(EvalSet::XValid) => 1,
+        Some(EvalSet::XTest) => 2,
+        Some(EvalSet::OriTest) => 3,
     }
 }
 

@@ -44,7 +44,7 @@ impl SettingData {
     /// # Errors
     /// [`TrainError::Data`] for missing or malformed data or split files.
     pub fn load(setting: Setting, data_dir: &Path, splits_dir: Option<&Path>) -> Result<SettingData> {
-        let dataset = dataset_of(setting);
+        let dataset = setting.dataset();
         let (train, test) = load(dataset, data_dir)?;
         let mut eval = BTreeMap::new();
         let train = match setting {
@@ -109,16 +109,6 @@ impl SettingData {
     /// Mean and deviation of each channel, and the crop padding (spec 03 §3.5).
     pub fn normalization(&self) -> Normalization {
         Normalization::of(self.dataset)
-    }
-}
-
-/// The dataset a setting's images come from.
-pub fn dataset_of(setting: Setting) -> Dataset {
-    match setting {
-        Setting::Cifar10Valid | Setting::Cifar10 => Dataset::Cifar10,
-        Setting::Cifar100 => Dataset::Cifar100,
-        Setting::ImageNet16_120 => Dataset::ImageNet16_120,
-        Setting::FashionMnist => Dataset::FashionMnist,
     }
 }
 

@@ -65,7 +65,7 @@ fn every_setting_runs_one_epoch() {
         let record = train(&config, &data, tch::Device::Cpu, &checkpoint, false, true, &mut |_| {}).unwrap();
         assert_eq!(record.eval.keys().copied().collect::<Vec<_>>(), sets, "{setting}");
         assert_eq!((record.setting, record.hp, record.seed, record.train.len()), (setting, Hp::new(2), 999, 2));
-        assert_eq!(record.net.classes as i64, nb102_train::setting::dataset_of(setting).classes(), "{setting}");
+        assert_eq!(record.net.classes as i64, setting.dataset().classes(), "{setting}");
         assert!(record.weights.is_some() && record.provenance.config_hash == Some(config.hash()), "{setting}");
         let epochs: BTreeSet<u16> = record.eval.values().flatten().map(|p| p.epoch).collect();
         assert_eq!(epochs, BTreeSet::from([0, 1]), "{setting}: every set after every epoch");

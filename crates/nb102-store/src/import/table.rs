@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::str::FromStr;
 
-use nb102_space::{Arch, Dataset, NetworkConfig, NUM_ARCHS};
+use nb102_space::{Arch, NetworkConfig, NUM_ARCHS};
 
 use crate::error::{Result, StoreError};
 use crate::setting::{EvalSet, Hp, Setting};
-use crate::summary::TrialSummary;
+use crate::summary::{accuracy_slot, TrialSummary};
 
 /// A column of a per-cell table: the last-epoch accuracy on `set`, mean over seeds, of `setting` trained for `hp`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,11 +108,6 @@ pub fn read_summary_table(path: &Path, columns: &[TableColumn]) -> Result<Vec<(u
         }
         group.push((position(&c.name)?, c.set));
     }
-    let networks: BTreeMap<Setting, Dataset> = groups
-        .keys()
-        .map(|(_, setting)| Ok((*setting, setting.name().parse::<Dataset>().map_err(space)?)))
-        .collect::<Result<_>>()?;
-
     let mut cells: Vec<Option<Vec<TrialSummary>>> = vec![None; NUM_ARCHS];
     for (line, record) in reader.records().enumerate() {
         let record = record.map_err(csv_error)?;
@@ -123,7 +118,7 @@ pub fn read_summary_table(path: &Path, columns: &[TableColumn]) -> Result<Vec<(u
         let index = index.ok_or_else(|| {
             format(format!("an official index 0..{NUM_ARCHS} at {}", at(index_at)), format!("{:?}", field(index_at)))
         })?;
-        let arch = Arch::from_official_index(index).map_err(space)?;
+        let arch = Arch::from_official_index(index).expect("an index below NUM_ARCHS is a cell");
         if let Some(column) = arch_at {
             let named = field(column).parse::<Arch>().ok();
             if named != Some(arch) {
@@ -141,16 +136,12 @@ pub fn read_summary_table(path: &Path, columns: &[TableColumn]) -> Result<Vec<(u
                 let value = text.parse::<f64>().ok().filter(|v| (0.0..=100.0).contains(v));
                 let value = value
                     .ok_or_else(|| format(format!("an accuracy in percent at {}", at(column)), format!("{text:?}")))?;
-                final_accuracy[match set {
-                    EvalSet::XValid => 1,
-                    EvalSet::XTest => 2,
-                    EvalSet::OriTest => 3,
-                }] = Some(value);
+                final_accuracy[accuracy_slot(Some(set))] = Some(value);
             }
             if final_accuracy.iter().all(Option::is_none) {
                 continue;
             }
-            let costs = NetworkConfig::nb201(arch, networks[&setting]).costs().map_err(space)?;
+            let costs = NetworkConfig::nb201(arch, setting.dataset()).costs().expect("benchmark networks are valid");
             rows.push(TrialSummary {
                 index,
                 hp,
@@ -169,13 +160,4 @@ pub fn read_summary_table(path: &Path, columns: &[TableColumn]) -> Result<Vec<(u
         }
     }
     Ok(cells.into_iter().enumerate().filter_map(|(i, rows)| Some((i, rows?))).filter(|(_, r)| !r.is_empty()).collect())
-}
-
-/// A search-space error met while reading a table: the benchmark network of a setting, always valid.
-fn space(e: nb102_space::SpaceError) -> StoreError {
-    StoreError::InvalidRecord {
-        what: "table cell".into(),
-        expected: "a benchmark network".into(),
-        found: e.to_string(),
-    }
 }
