@@ -18,7 +18,7 @@ use nb102_api::search::{
 };
 use nb102_api::Api;
 use nb102_space::NUM_ARCHS;
-use nb102_store::{BenchmarkKind, BenchmarkMeta, BenchmarkWriter, EvalSet, Hp, Setting, TableColumn};
+use nb102_store::{BenchmarkKind, BenchmarkMeta, EvalSet, Hp, Setting, TableColumn};
 use rand::SeedableRng;
 use serde_json::json;
 
@@ -170,11 +170,7 @@ fn import_table(table: &Path, out: &Path) -> anyhow::Result<PathBuf> {
     let cells = nb102_store::read_summary_table(table, &TableColumn::nb201())?;
     let description = format!("{}, imported as summary-only records", table.display());
     let meta = BenchmarkMeta { description, kind: BenchmarkKind::Nb201 };
-    let mut writer = BenchmarkWriter::create(&out.join("table"), meta)?;
-    for (index, rows) in &cells {
-        writer.add_summary_only(*index, rows)?;
-    }
-    Ok(writer.finish()?)
+    Ok(nb102_store::write_summary_only(&cells, meta, &out.join("table"))?)
 }
 
 /// The query cost fitted to the official complete records in `dir` (`QueryCost::calibrate`).

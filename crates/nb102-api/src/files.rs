@@ -317,11 +317,8 @@ pub(crate) fn import(command: ImportCommand, out: &mut impl Write) -> Result<(),
                 description: format!("per-cell results table {name}, imported as summary-only records"),
                 kind: kind.into(),
             };
-            let mut writer = BenchmarkWriter::create(&prefix, meta).map_err(output)?;
-            for (index, rows) in &cells {
-                writer.add_summary_only(*index, rows).map_err(written)?;
-            }
-            writer.finish().map_err(output)?
+            // The writer's errors: I/O is the output's, a malformed cell the input's (as `written` classifies them).
+            nb102_store::write_summary_only(&cells, meta, &prefix).map_err(written)?
         }
     };
     writeln!(out, "{}", path.display())?;

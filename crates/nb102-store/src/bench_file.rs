@@ -75,6 +75,19 @@ pub fn write_benchmark(benchmark: &Benchmark, prefix: &Path) -> Result<PathBuf> 
     writer.finish()
 }
 
+/// Writes summary-only records (per cell, its rows, as [`read_summary_table`](crate::read_summary_table) gives
+/// them) as `PREFIX-XXXXXX.nb102` (atomically) and returns that path.
+///
+/// # Errors
+/// As [`BenchmarkWriter::add_summary_only`]; [`StoreError::Io`].
+pub fn write_summary_only(cells: &[(usize, Vec<TrialSummary>)], meta: BenchmarkMeta, prefix: &Path) -> Result<PathBuf> {
+    let mut writer = BenchmarkWriter::create(prefix, meta)?;
+    for (index, rows) in cells {
+        writer.add_summary_only(*index, rows)?;
+    }
+    writer.finish()
+}
+
 /// Writes `file` without any weights as `PREFIX-XXXXXX.nb102`, one cell at a time (so in little memory, whatever
 /// the file's size), and returns that path. Every section is checked as it is read; summary-only records are
 /// copied as they are.

@@ -9,7 +9,7 @@
 //!   cell decoded on first use; the name carries the digest, as the reference's files do.
 //! - Importers of the official files: the NATS-Bench topology archive ([`read_nats_tss_file`], [`nats_tss_files`])
 //!   and NAS-Bench-201's `.pth` files ([`read_nb201_pth`]); per-cell tables of final results into summary-only
-//!   records ([`read_summary_table`], [`TableColumn`]), written with [`BenchmarkWriter::add_summary_only`].
+//!   records ([`read_summary_table`], [`TableColumn`]), written by [`write_summary_only`].
 //!
 //! - [`pickle`]: the reader of the pickle subset the official files use (records, and the datasets' batches).
 //!
@@ -30,7 +30,8 @@ mod trial_file;
 
 pub use atomic::write_atomically;
 pub use bench_file::{
-    simplify_file, write_benchmark, BenchmarkFile, BenchmarkWriter, BENCHMARK_EXTENSION, BENCHMARK_FORMAT_VERSION,
+    simplify_file, write_benchmark, write_summary_only, BenchmarkFile, BenchmarkWriter, BENCHMARK_EXTENSION,
+    BENCHMARK_FORMAT_VERSION,
 };
 pub use error::{Result, StoreError};
 pub use import::{

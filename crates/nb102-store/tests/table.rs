@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use common::{reference_dir, TempDir};
 use nb102_space::Arch;
 use nb102_store::{
-    read_nats_tss_file, read_summary_table, simplify_file, BenchmarkFile, BenchmarkKind, BenchmarkMeta,
-    BenchmarkWriter, EvalSet, Hp, Setting, StoreError, TableColumn, TrialSummary,
+    read_nats_tss_file, read_summary_table, simplify_file, write_summary_only, BenchmarkFile, BenchmarkKind,
+    BenchmarkMeta, BenchmarkWriter, EvalSet, Hp, Setting, StoreError, TableColumn, TrialSummary,
 };
 
 const HEADER: &str = "index,arch_str,unique_str,c10valid_valid_200ep_mean,c10_test_200ep_mean,c100_valid_200ep_mean,\
@@ -70,11 +70,7 @@ fn a_table_becomes_seed_mean_records_with_the_networks_costs() {
 
     // Written as summary-only records: rows without sections, kept by simplify.
     let meta = BenchmarkMeta { description: "table".into(), kind: BenchmarkKind::Nb201 };
-    let mut writer = BenchmarkWriter::create(&dir.0.join("t"), meta).unwrap();
-    for (index, rows) in &cells {
-        writer.add_summary_only(*index, rows).unwrap();
-    }
-    let file = BenchmarkFile::open(&writer.finish().unwrap()).unwrap();
+    let file = BenchmarkFile::open(&write_summary_only(&cells, meta, &dir.0.join("t")).unwrap()).unwrap();
     let all: Vec<TrialSummary> = cells.iter().flat_map(|(_, rows)| rows.clone()).collect();
     assert_eq!(file.summary().unwrap(), all);
     assert!(file.is_empty() && !file.has_section(0) && file.cell(0).unwrap().is_none());
