@@ -9,7 +9,7 @@
 //! depend on the machine.
 
 use nb102_space::{Arch, Op, NUM_EDGES};
-use nb102_store::{EvalSet, Hp, Setting, TrialRecord};
+use nb102_store::{EvalSet, Hp, Setting, TrialRecord, TrialSummary};
 use rand::{Rng, RngCore};
 
 use crate::error::{ApiError, Result};
@@ -98,6 +98,18 @@ pub enum QueryCost {
 }
 
 impl QueryCost {
+    /// The seconds charged for a query answered by the trial `row` summarises; `None` where the cost is the
+    /// recorded one and the trial has no times.
+    pub fn charge(&self, row: &TrialSummary) -> Option<f64> {
+        match *self {
+            QueryCost::Recorded => {
+                let epochs = f64::from(row.hp.epochs());
+                row.train_time.zip(row.valid_time).map(|(train, valid)| train + valid / epochs)
+            }
+            QueryCost::Modelled { base, per_mflop } => Some(base + per_mflop * row.flops_m),
+        }
+    }
+
     /// The model fitted to the trials of `setting` and `hp` among `records` (each trial's recorded cost, as
     /// [`QueryCost::Recorded`] charges it): with `by_flops`, the least-squares line over the trials' FLOPs, else
     /// their mean cost.
@@ -108,11 +120,8 @@ impl QueryCost {
         let points: Vec<(f64, f64)> = records
             .iter()
             .filter(|r| r.setting == setting && r.hp == hp)
-            .filter_map(|r| {
-                let train = r.metrics(None, None).ok()?.all_time?;
-                let valid = r.metrics(Some(EvalSet::XValid), None).ok()?.all_time?;
-                Some((r.flops_m, train + valid / f64::from(hp.epochs())))
-            })
+            .map(TrialSummary::of_record)
+            .filter_map(|row| Some((row.flops_m, QueryCost::Recorded.charge(&row)?)))
             .collect();
         if points.is_empty() {
             return Err(ApiError::Search(format!(
@@ -177,14 +186,7 @@ impl BenchmarkOracle {
             let (start, count) = slot.get_or_insert((trials.len() as u32, 0));
             *count += 1;
             debug_assert_eq!(*start as usize + *count as usize, trials.len() + 1, "rows of a cell are adjacent");
-            let cost = match cost {
-                QueryCost::Recorded => {
-                    let epochs = f64::from(hp.epochs());
-                    row.train_time.zip(row.valid_time).map(|(train, valid)| train + valid / epochs)
-                }
-                QueryCost::Modelled { base, per_mflop } => Some(base + per_mflop * row.flops_m),
-            };
-            trials.push((row.accuracy(Some(EvalSet::XValid)), cost));
+            trials.push((row.accuracy(Some(EvalSet::XValid)), cost.charge(row)));
         }
         let held: Vec<Arch> = (0..cells.len())
             .filter(|&i| cells[i].is_some())

@@ -55,6 +55,11 @@ impl TrialSummary {
         self.final_accuracy[accuracy_slot(set)]
     }
 
+    /// The summary of one trial's record, as a benchmark file's summary section holds it.
+    pub fn of_record(t: &TrialRecord) -> TrialSummary {
+        TrialSummary::of(t.arch.official_index(), t)
+    }
+
     fn of(index: usize, t: &TrialRecord) -> TrialSummary {
         // One pass over the trial's times serves the four sets' metrics.
         let sums = TimeSums::of(t);
