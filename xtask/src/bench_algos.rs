@@ -150,8 +150,8 @@ pub(crate) fn run(args: impl Iterator<Item = String>) -> anyhow::Result<()> {
             calibrate(&dir, setting, hp, choice == CostChoice::Flops)?
         }
     };
-    let fitness = match (rows.iter().find(|r| r.setting == setting && r.hp == hp), cost) {
-        (Some(r), _) if r.seed.is_none() => format!("the hp {hp} {setting} x-valid seed mean (summary-only records)"),
+    let fitness = match rows.iter().find(|r| r.setting == setting && r.hp == hp) {
+        Some(r) if r.seed.is_none() => format!("the hp {hp} {setting} x-valid seed mean (summary-only records)"),
         _ => format!("the hp {hp} {setting} x-valid accuracy of one random seed"),
     };
     let charged = match cost {
