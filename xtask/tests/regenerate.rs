@@ -3,13 +3,16 @@
 //! uninterrupted run; two shards merged give the same file as one machine. Wall times and latencies differ from
 //! run to run, so files are compared without them.
 
-use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use nb102_store::{BenchmarkFile, BenchmarkKind, TrialRecord};
+
+// nb102-train's writer of Fashion-MNIST-shaped IDX files (plain Rust and flate2: no libtorch).
+#[path = "../../crates/nb102-train/tests/common/mod.rs"]
+mod idx;
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("nb102-regenerate-{name}-{}", std::process::id()));
@@ -19,14 +22,7 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 fn dataset(dir: &Path) {
-    let write = |name: &str, dims: &[u32], data: &[u8]| {
-        let mut bytes = vec![0, 0, 8, dims.len() as u8];
-        dims.iter().for_each(|d| bytes.extend(d.to_be_bytes()));
-        bytes.extend(data);
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        gz.write_all(&bytes).unwrap();
-        std::fs::write(dir.join(format!("{name}.gz")), gz.finish().unwrap()).unwrap();
-    };
+    let write = |name: &str, dims: &[u32], data: &[u8]| idx::write_idx_gz(dir, name, dims, data);
     let n = 400u32;
     let labels: Vec<u8> = (0..n).map(|i| (i * 3 % 10) as u8).collect();
     let pixels: Vec<u8> = (0..n as usize * 784).map(|p| ((p * 13 + p / 784 * 7) % 256) as u8).collect();

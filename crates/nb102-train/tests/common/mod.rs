@@ -1,4 +1,5 @@
-//! What the training tests share: IDX files in Fashion-MNIST's layout.
+//! What the training tests share: IDX files in Fashion-MNIST's layout. xtask's regenerate test includes this file
+//! too, so it uses nothing but std and flate2.
 
 use std::io::Write;
 use std::path::Path;
