@@ -488,23 +488,11 @@ impl Machine<'_, '_> {
                 }
                 b'a' => {
                     let item = self.pop(at)?;
-                    self.mutate_top(at, |target| match target {
-                        PyValue::List(list) => {
-                            list.push(item);
-                            Ok(())
-                        }
-                        other => Err(format!("APPEND to {}", other.kind())),
-                    })?;
+                    self.mutate_top(at, |target| append_items(target, vec![item], "APPEND"))?;
                 }
                 b'e' => {
                     let items = self.pop_mark(at)?;
-                    self.mutate_top(at, |target| match target {
-                        PyValue::List(list) => {
-                            list.extend(items);
-                            Ok(())
-                        }
-                        other => Err(format!("APPENDS to {}", other.kind())),
-                    })?;
+                    self.mutate_top(at, |target| append_items(target, items, "APPENDS"))?;
                 }
                 b's' => {
                     let value = self.pop(at)?;
@@ -789,6 +777,13 @@ fn pairs(items: Vec<PyValue>) -> Option<Vec<(PyValue, PyValue)>> {
 /// Adds items to a dict. A key set twice is kept twice, and lookups ([`PyValue::get`]) take the later one, as
 /// Python's overwrite would: searching for duplicates on every insertion would make reading a dict quadratic
 /// in its size (the evaluation dicts of a 200-epoch trial hold hundreds of keys).
+/// APPEND(S) (`op`): `new` at the end of the list `target`.
+fn append_items(target: &mut PyValue, new: Vec<PyValue>, op: &str) -> Result<(), String> {
+    let PyValue::List(list) = target else { return Err(format!("{op} to {}", target.kind())) };
+    list.extend(new);
+    Ok(())
+}
+
 fn set_items(target: &mut PyValue, new: Vec<(PyValue, PyValue)>) -> Result<(), String> {
     let PyValue::Dict(items) = target else { return Err(format!("SETITEM on {}", target.kind())) };
     items.extend(new);
