@@ -107,10 +107,17 @@ impl ModuleT for Stage {
 }
 
 /// `InferCell`: node i is the sum over its incoming edges of op(node j); the output is node 3.
+///
+/// An edge is live when its node reaches the output through edges other than `none`. A dead edge changes no
+/// output (the reference adds its result times zero), but the reference still runs it, so in training its batch
+/// norms update their statistics; it is run then, outside the autograd graph (its parameters' gradient is zero,
+/// which [`crate::Sgd`] supplies), and skipped in evaluation.
 #[derive(Debug)]
 struct Cell {
     /// One entry per edge, in the canonical edge order (`layers.k` is edge k).
     edges: Vec<Edge>,
+    /// Whether each edge is live.
+    live: [bool; EDGES.len()],
 }
 
 #[derive(Debug)]
@@ -138,8 +145,19 @@ impl Cell {
                 Op::AvgPool3x3 => Edge::Pool,
             })
             .collect();
-        Cell { edges }
+        Cell { edges, live: live_edges(&config.arch.ops()) }
     }
+}
+
+/// Which edges reach the output node through edges other than `none` (a node is live if a non-`none` edge leads
+/// from it to a live node; the output is live; an edge is live if it is not `none` and ends at a live node).
+fn live_edges(ops: &[Op; EDGES.len()]) -> [bool; EDGES.len()] {
+    let mut live_node = [false; NUM_NODES];
+    live_node[NUM_NODES - 1] = true;
+    for node in (0..NUM_NODES - 1).rev() {
+        live_node[node] = EDGES.iter().zip(ops).any(|(&(to, from), op)| from == node && *op != Op::None && live_node[to]);
+    }
+    std::array::from_fn(|k| ops[k] != Op::None && live_node[EDGES[k].0])
 }
 
 impl ModuleT for Cell {
@@ -153,15 +171,21 @@ impl ModuleT for Cell {
         for to in 1..NUM_NODES {
             // Summed in edge order, as the reference's `sum(...)`, so floating-point results agree.
             let mut node: Option<Tensor> = None;
-            for (edge, &(_, from)) in self.edges.iter().zip(EDGES.iter()).filter(|(_, (t, _))| *t == to) {
+            for ((edge, &(_, from)), &live) in
+                self.edges.iter().zip(EDGES.iter()).zip(&self.live).filter(|((_, (t, _)), _)| *t == to)
+            {
                 let input = &nodes[from];
                 let term = match edge {
                     Edge::Zero => continue,
+                    _ if !live && !train => continue,
                     Edge::Identity => input.shallow_clone(),
-                    Edge::Conv(op) => {
+                    Edge::Pool => avg_pool_3x3(input),
+                    Edge::Conv(op) if live => {
                         op.forward_relu_applied(activated[from].get_or_insert_with(|| input.relu()), train)
                     }
-                    Edge::Pool => avg_pool_3x3(input),
+                    // A dead convolution in training, for its batch norm's statistics. Its relu is not shared: it
+                    // is made outside the graph, and a live edge of the same node needs one inside it.
+                    Edge::Conv(op) => tch::no_grad(|| op.forward_relu_applied(&input.relu(), train)),
                 };
                 node = Some(match node {
                     None => term,

@@ -7,6 +7,10 @@
 //! kernels rather than over a thousand. The arithmetic per element is PyTorch's (dampening 0):
 //! `d = g + wd * p; buf = d` on the first step, else `buf = m * buf + d`; `d = d + m * buf` with
 //! Nesterov, else `d = buf`; `p = p - lr * d`.
+//!
+//! A parameter the loss does not depend on (a convolution whose node reaches the output only through `none`
+//! edges) gets a zero gradient, as in the reference, where `none` is `x * 0` and keeps it in the graph: weight
+//! decay and momentum still move it.
 
 use tch::nn::VarStore;
 use tch::Tensor;
@@ -42,6 +46,8 @@ pub struct Sgd {
     flat: Tensor,
     /// Zeros standing for the gap after each parameter in `flat`, made once so a step creates none.
     gaps: Vec<Option<Tensor>>,
+    /// Zero gradients of the parameters the loss does not reach, made on the first step that finds them.
+    unused: Vec<Option<Tensor>>,
     momentum_buffer: Option<Tensor>,
     config: SgdConfig,
 }
@@ -69,7 +75,8 @@ impl Sgd {
                 offset += len;
             }
         });
-        Sgd { params, flat, gaps, momentum_buffer: None, config }
+        let unused = params.iter().map(|_| None).collect();
+        Sgd { params, flat, gaps, unused, momentum_buffer: None, config }
     }
 
     /// Sets the learning rate of the following steps (the schedule is the caller's).
@@ -106,8 +113,13 @@ impl Sgd {
         let SgdConfig { lr, momentum, weight_decay, nesterov } = self.config;
         tch::no_grad(|| {
             let mut pieces = Vec::with_capacity(2 * grads.len());
-            for (g, gap) in grads.iter().zip(&self.gaps) {
-                pieces.push(g.reshape([-1]));
+            for ((g, gap), (p, unused)) in grads.iter().zip(&self.gaps).zip(self.params.iter().zip(&mut self.unused)) {
+                // libtorch leaves the gradient of a parameter outside the loss's graph undefined.
+                pieces.push(if g.defined() {
+                    g.reshape([-1])
+                } else {
+                    unused.get_or_insert_with(|| Tensor::zeros([p.numel() as i64], (p.kind(), p.device()))).shallow_clone()
+                });
                 pieces.extend(gap.as_ref().map(Tensor::shallow_clone));
             }
             let mut d = Tensor::cat(&pieces, 0);

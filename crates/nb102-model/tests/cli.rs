@@ -1,13 +1,11 @@
 //! The `nb102-model` binary as a user runs it.
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use nb102_model::read_tensors;
 
-fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
-}
+mod common;
+use common::{assert_close, data};
 
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_nb102-model")).args(args).output().expect("nb102-model runs")
@@ -81,18 +79,15 @@ fn forward_writes_the_reference_outputs() {
     ok(args(&[]));
     let y = read_tensors(&output).unwrap();
     for (ours, theirs) in [("logits", "eval.logits"), ("features", "eval.features")] {
-        let diff = (&y[ours] - &reference[theirs]).abs().max().double_value(&[]);
-        assert!(diff <= 1e-5, "{ours}: {diff}");
+        assert_close(ours, &y[ours], &reference[theirs]);
     }
     assert_eq!(y.len(), 2);
 
     ok(args(&["--train-mode"]));
     let y = read_tensors(&output).unwrap();
-    let diff = (&y["logits"] - &reference["train.logits"]).abs().max().double_value(&[]);
-    assert!(diff <= 1e-5, "train logits: {diff}");
+    assert_close("train logits", &y["logits"], &reference["train.logits"]);
     let var = "cells.6.layers.0.op.2.running_var";
-    let diff = (&y[var] - &reference[&format!("train_state.{var}")]).abs().max().double_value(&[]);
-    assert!(diff <= 1e-5, "{var}: {diff}");
+    assert_close(var, &y[var], &reference[&format!("train_state.{var}")]);
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "no temporary file is left behind");
     std::fs::remove_dir_all(&dir).unwrap();
 }

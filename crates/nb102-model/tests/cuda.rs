@@ -2,7 +2,7 @@
 //!
 //! Outputs are compared with the reference's CPU outputs (`scripts/golden/model.py`). cuDNN convolutions
 //! run in TF32 by default in libtorch, as in PyTorch, so outputs are compared relative to their scale
-//! (`|cuda - cpu| <= 2e-3 * max(1, max |cpu|)`) rather than the CPU tests' absolute 1e-5; the measured
+//! (`|cuda - cpu| <= 2e-3 * max(1, max |cpu|)`) rather than the CPU tests' 1e-5 of that scale; the measured
 //! differences are printed.
 #![cfg(feature = "cuda-tests")]
 

@@ -10,7 +10,7 @@ use nb102_model::{
 use nb102_space::Arch;
 
 mod common;
-use common::{cases, data};
+use common::{assert_close, cases, data};
 use tch::nn::ModuleT;
 use tch::nn::VarStore;
 use tch::{Device, Kind, Tensor};
@@ -19,16 +19,6 @@ fn network(config: &NetworkConfig) -> (VarStore, TinyNetwork) {
     let vs = VarStore::new(Device::Cpu);
     let net = TinyNetwork::new(&vs.root(), config).unwrap();
     (vs, net)
-}
-
-fn max_abs_diff(a: &Tensor, b: &Tensor) -> f64 {
-    assert_eq!(a.size(), b.size());
-    (a.to_kind(Kind::Double) - b.to_kind(Kind::Double)).abs().max().double_value(&[])
-}
-
-fn assert_close(what: &str, ours: &Tensor, reference: &Tensor) {
-    let diff = max_abs_diff(ours, reference);
-    assert!(diff <= 1e-5, "{what}: max |ours - reference| = {diff:e} > 1e-5");
 }
 
 #[test]
@@ -82,7 +72,8 @@ fn reference_weights_give_reference_outputs() {
 
 #[test]
 fn three_sgd_steps_match_torch_optim_sgd() {
-    for case in &cases()[..2] {
+    // The cases of scripts/golden/model.py SGD_CASES; dead-conv has parameters the loss does not reach.
+    for case in cases().iter().filter(|c| ["conv3x3", "resnet", "dead-conv"].contains(&c.name.as_str())) {
         let (mut vs, net) = network(&case.config);
         load_weights(&mut vs, &data(&format!("{}.weights.safetensors", case.name))).unwrap();
         let io = read_tensors(&data(&format!("{}.io.safetensors", case.name))).unwrap();

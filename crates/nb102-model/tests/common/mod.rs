@@ -5,6 +5,24 @@
 use std::path::PathBuf;
 
 use nb102_model::NetworkConfig;
+use tch::{Kind, Tensor};
+
+/// Tolerance of the CPU comparisons, relative to the largest magnitude of the reference tensor (at least 1).
+///
+/// float32 results of the same network differ in their last bits from one CPU to another (oneDNN picks its kernels,
+/// and so its summation order, by CPU), and the error grows with the values: the all-skip network's features are
+/// about 1.8e8, where one float32 step is 16. An absolute bound would hold only on the machine that made the golden
+/// files.
+pub const RELATIVE: f64 = 1e-5;
+
+/// Asserts `|ours - reference| <= RELATIVE * max(1, max |reference|)` element-wise, with the same shape.
+pub fn assert_close(what: &str, ours: &Tensor, reference: &Tensor) {
+    assert_eq!(ours.size(), reference.size(), "{what}: shapes");
+    let reference = reference.to_kind(Kind::Double);
+    let diff = (ours.to_kind(Kind::Double) - &reference).abs().max().double_value(&[]);
+    let scale = reference.abs().max().double_value(&[]).max(1.0);
+    assert!(diff <= RELATIVE * scale, "{what}: max |ours - reference| = {diff:e} > {RELATIVE:e} * {scale:e}");
+}
 
 /// A file of `tests/data`.
 pub fn data(name: &str) -> PathBuf {
