@@ -186,14 +186,11 @@ fn trial(rng: &mut impl Rng, arch: Arch, setting: Setting, hp: Hp, seed: u32) ->
         .collect();
     // As in the official records: some sets are evaluated every epoch, others only after the last of 200, but
     // every set has a (pseudo) time at every epoch.
-    let sets: &[(EvalSet, bool)] = match setting {
-        Setting::Cifar10Valid => &[(EvalSet::XValid, true), (EvalSet::OriTest, hp == Hp::H12)],
-        Setting::Cifar10 => &[(EvalSet::OriTest, true)],
-        _ => &[(EvalSet::OriTest, true), (EvalSet::XValid, hp == Hp::H12), (EvalSet::XTest, hp == Hp::H12)],
-    };
-    let eval: BTreeMap<EvalSet, Vec<EvalPoint>> = sets
+    let eval: BTreeMap<EvalSet, Vec<EvalPoint>> = setting
+        .eval_sets()
         .iter()
-        .map(|&(set, every_epoch)| {
+        .map(|&set| {
+            let every_epoch = hp == Hp::H12 || set == setting.every_epoch_set();
             let points = (0..epochs)
                 .map(|e| {
                     let evaluated = every_epoch || e == epochs - 1;

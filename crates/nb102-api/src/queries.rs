@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use nb102_api::{remap_names, Api, Seeds};
 use nb102_space::Arch;
-use nb102_store::{EvalSet, Hp, Setting};
+use nb102_store::{Hp, Setting};
 use rand::SeedableRng;
 use serde_json::{json, Map, Value};
 
@@ -120,13 +120,9 @@ pub(crate) fn show(args: ShowArgs, out: &mut impl Write) -> Result<(), Failure> 
             return Err(input(nb102_api::ApiError::NotEvaluated(index)));
         }
         for r in rows {
-            let test = if matches!(r.setting, Setting::Cifar10Valid | Setting::Cifar10) {
-                EvalSet::OriTest
-            } else {
-                EvalSet::XTest
-            };
             let seeds = r.seed.map_or_else(|| "mean".to_owned(), |s| s.to_string());
-            let (valid, test) = (r.accuracy(Some(EvalSet::XValid)), r.accuracy(Some(test)));
+            let valid = r.setting.valid_set().and_then(|set| r.accuracy(Some(set)));
+            let test = r.accuracy(Some(r.setting.test_set()));
             let (train, valid, test) = (pct(r.accuracy(None)), pct(valid), pct(test));
             let (setting, hp, params) = (r.setting.name(), r.hp.epochs(), r.params_mb);
             writeln!(out, "{setting:<15} {hp:>4} {seeds:<16} {train:>10} {valid:>10} {test:>9} {params:>8.6}")?;

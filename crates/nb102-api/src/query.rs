@@ -178,17 +178,15 @@ impl Api {
         let query = |set| metrics_of(&trials, set, epoch, picked);
         let fail = |e| query_error(e, index, setting, hp);
         let train = query(None).map_err(fail)?;
-        let (valid, test, valtest) = match setting {
-            Setting::Cifar10Valid => {
-                (Some(query(Some(EvalSet::XValid)).map_err(fail)?), query(Some(EvalSet::OriTest)).ok(), None)
-            }
-            Setting::Cifar10 => (query(Some(EvalSet::XValid)).ok(), query(Some(EvalSet::OriTest)).ok(), None),
-            _ => (
-                query(Some(EvalSet::XValid)).ok(),
-                query(Some(EvalSet::XTest)).ok(),
-                query(Some(EvalSet::OriTest)).ok(),
-            ),
+        // The sets come from the setting's rule; a setting that holds out its validation half must have it (the
+        // reference's `cifar10-valid` raises without `x-valid`), every other set is reported where recorded.
+        let valid = match setting.valid_set() {
+            Some(set) if setting.holds_out_validation() => Some(query(Some(set)).map_err(fail)?),
+            Some(set) => query(Some(set)).ok(),
+            None => None,
         };
+        let test = query(Some(setting.test_set())).ok();
+        let valtest = setting.valtest_set().and_then(|set| query(Some(set)).ok());
         Ok(MoreInfo { train, valid, test, valtest })
     }
 

@@ -9,7 +9,7 @@
 //! depend on the machine.
 
 use nb102_space::{Arch, Op, NUM_EDGES};
-use nb102_store::{EvalSet, Hp, Setting, TrialRecord, TrialSummary};
+use nb102_store::{Hp, Setting, TrialRecord, TrialSummary};
 use rand::{Rng, RngCore};
 
 use crate::error::{ApiError, Result};
@@ -186,7 +186,7 @@ impl BenchmarkOracle {
             let (start, count) = slot.get_or_insert((trials.len() as u32, 0));
             *count += 1;
             debug_assert_eq!(*start as usize + *count as usize, trials.len() + 1, "rows of a cell are adjacent");
-            trials.push((row.accuracy(Some(EvalSet::XValid)), cost.charge(row)));
+            trials.push((setting.valid_set().and_then(|set| row.accuracy(Some(set))), cost.charge(row)));
         }
         let held: Vec<Arch> = (0..cells.len())
             .filter(|&i| cells[i].is_some())

@@ -34,10 +34,10 @@ fn trial(index: usize, seed: u32) -> TrialRecord {
         seed,
         net: NetConfig { channels: 8, cells: 1, classes: 10 },
         train: vec![TrainEpoch { loss: 1.0, top1: 60.0, top5: None, time: Some(3.0) }; 2],
-        eval: BTreeMap::from([(
-            EvalSet::XValid,
-            vec![EvalPoint { epoch: 1, loss: Some(0.9), accuracy: Some(70.25), time: None }],
-        )]),
+        eval: BTreeMap::from([
+            (EvalSet::XValid, vec![EvalPoint { epoch: 1, loss: Some(0.9), accuracy: Some(70.25), time: None }]),
+            (EvalSet::OriTest, vec![EvalPoint { epoch: 1, loss: Some(0.95), accuracy: Some(68.5), time: None }]),
+        ]),
         params_mb: 0.1,
         flops_m: 2.0,
         latency: vec![],
@@ -83,6 +83,17 @@ fn merge_info_trial_and_simplify() {
     );
     assert_eq!(info["seeds"], serde_json::json!([777, 888]));
     assert!(info["description"].as_str().unwrap().contains("not NAS-Bench-201"));
+
+    // fashion-mnist's sets are cifar10-valid's: x-valid is valid, ori-test is test, and there is no valtest.
+    let query: serde_json::Value = serde_json::from_str(&ok(&[
+        "query", s(&path), "11472", "--dataset", "fashion-mnist", "--hp", "2", "--mean", "--json",
+    ]))
+    .unwrap();
+    assert_eq!((query["valid-accuracy"].as_f64(), query["test-accuracy"].as_f64()), (Some(70.25), Some(68.5)));
+    assert!(query.as_object().unwrap().keys().all(|k| !k.starts_with("valtest")), "{query}");
+    let show = ok(&["show", s(&path), "11472"]);
+    let row = show.lines().find(|l| l.starts_with("fashion-mnist")).unwrap();
+    assert_eq!(row.split_whitespace().collect::<Vec<_>>()[3..6], ["60.00", "70.25", "68.50"], "{show}");
 
     let simple = PathBuf::from(ok(&["simplify", s(&path), "-o", s(&root.join("simple"))]).trim_end());
     let info: serde_json::Value = serde_json::from_str(&ok(&["info", s(&simple), "--json", "--verify"])).unwrap();

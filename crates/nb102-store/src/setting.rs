@@ -40,6 +40,60 @@ impl Setting {
         }
     }
 
+    /// Every setting, in the reference's order, then `fashion-mnist`.
+    pub const ALL: [Setting; 5] =
+        [Setting::Cifar10Valid, Setting::Cifar10, Setting::Cifar100, Setting::ImageNet16_120, Setting::FashionMnist];
+
+    /// Whether it is trained on one half of the training set and validated on the other (`cifar10-valid`, and
+    /// `fashion-mnist`, built the same way); the other settings train on the whole training set.
+    pub const fn holds_out_validation(self) -> bool {
+        matches!(self, Setting::Cifar10Valid | Setting::FashionMnist)
+    }
+
+    /// The evaluation sets a trial of this setting has, in [`EvalSet`] order.
+    pub const fn eval_sets(self) -> &'static [EvalSet] {
+        match self {
+            Setting::Cifar10Valid | Setting::FashionMnist => &[EvalSet::XValid, EvalSet::OriTest],
+            Setting::Cifar10 => &[EvalSet::OriTest],
+            Setting::Cifar100 | Setting::ImageNet16_120 => &[EvalSet::XValid, EvalSet::XTest, EvalSet::OriTest],
+        }
+    }
+
+    /// The set the reference's `get_more_info` reports as `valid-*`: `x-valid` (which `cifar10` lacks).
+    pub const fn valid_set(self) -> Option<EvalSet> {
+        match self {
+            Setting::Cifar10 => None,
+            _ => Some(EvalSet::XValid),
+        }
+    }
+
+    /// The set reported as `test-*`: `ori-test` where the whole test set is the test set (`cifar10-valid`,
+    /// `cifar10`, `fashion-mnist`), `x-test` where the test set is split into halves.
+    pub const fn test_set(self) -> EvalSet {
+        match self {
+            Setting::Cifar100 | Setting::ImageNet16_120 => EvalSet::XTest,
+            _ => EvalSet::OriTest,
+        }
+    }
+
+    /// The set reported as `valtest-*`: the whole test set (`ori-test`) of the settings that split it.
+    pub const fn valtest_set(self) -> Option<EvalSet> {
+        match self {
+            Setting::Cifar100 | Setting::ImageNet16_120 => Some(EvalSet::OriTest),
+            _ => None,
+        }
+    }
+
+    /// The set the original 200-epoch runs evaluated after every epoch (the others only after the last): the
+    /// validation half where there is one, else the whole test set.
+    pub const fn every_epoch_set(self) -> EvalSet {
+        if self.holds_out_validation() {
+            EvalSet::XValid
+        } else {
+            EvalSet::OriTest
+        }
+    }
+
     /// The dataset its images come from, whose shape the network is built for.
     pub const fn dataset(self) -> Dataset {
         match self {
@@ -61,7 +115,7 @@ impl FromStr for Setting {
     type Err = StoreError;
 
     fn from_str(s: &str) -> Result<Setting> {
-        [Setting::Cifar10Valid, Setting::Cifar10, Setting::Cifar100, Setting::ImageNet16_120, Setting::FashionMnist]
+        Setting::ALL
             .into_iter()
             .find(|setting| setting.name() == s)
             .ok_or_else(|| StoreError::SettingName(s.to_owned()))
@@ -169,9 +223,7 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for s in
-            [Setting::Cifar10Valid, Setting::Cifar10, Setting::Cifar100, Setting::ImageNet16_120, Setting::FashionMnist]
-        {
+        for s in Setting::ALL {
             assert_eq!(s.name().parse::<Setting>().unwrap(), s);
         }
         for e in [EvalSet::XValid, EvalSet::XTest, EvalSet::OriTest] {
@@ -179,5 +231,31 @@ mod tests {
         }
         assert!(matches!("cifar-10".parse::<Setting>(), Err(StoreError::SettingName(s)) if s == "cifar-10"));
         assert_eq!(Hp::H200.to_string(), "200");
+    }
+
+    /// The reference's `get_more_info` and the official records, setting by setting; `fashion-mnist` as
+    /// `cifar10-valid`.
+    #[test]
+    fn each_setting_has_its_sets_and_roles() {
+        use EvalSet::*;
+        let table = [
+            (Setting::Cifar10Valid, &[XValid, OriTest][..], Some(XValid), OriTest, None, XValid),
+            (Setting::Cifar10, &[OriTest][..], None, OriTest, None, OriTest),
+            (Setting::Cifar100, &[XValid, XTest, OriTest][..], Some(XValid), XTest, Some(OriTest), OriTest),
+            (Setting::ImageNet16_120, &[XValid, XTest, OriTest][..], Some(XValid), XTest, Some(OriTest), OriTest),
+            (Setting::FashionMnist, &[XValid, OriTest][..], Some(XValid), OriTest, None, XValid),
+        ];
+        assert_eq!(table.len(), Setting::ALL.len());
+        for (setting, sets, valid, test, valtest, every) in table {
+            assert_eq!(setting.eval_sets(), sets, "{setting}");
+            assert_eq!(setting.valid_set(), valid, "{setting}");
+            assert_eq!(setting.test_set(), test, "{setting}");
+            assert_eq!(setting.valtest_set(), valtest, "{setting}");
+            assert_eq!(setting.every_epoch_set(), every, "{setting}");
+            // Every role names a set the setting has.
+            for role in [valid, Some(test), valtest, Some(every)].into_iter().flatten() {
+                assert!(sets.contains(&role), "{setting}: {role}");
+            }
+        }
     }
 }

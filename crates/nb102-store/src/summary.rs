@@ -19,8 +19,8 @@ use crate::setting::{EvalSet, Hp, Setting};
 /// Bytes per row.
 pub(crate) const ROW: usize = 80;
 
-const SETTINGS: [Setting; 5] =
-    [Setting::Cifar10Valid, Setting::Cifar10, Setting::Cifar100, Setting::ImageNet16_120, Setting::FashionMnist];
+/// The settings by their code in a row (the position in [`Setting::ALL`]).
+const SETTINGS: [Setting; 5] = Setting::ALL;
 
 /// The summary of one trial.
 #[derive(Debug, Clone, Copy, PartialEq)]

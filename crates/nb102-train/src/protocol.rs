@@ -266,10 +266,7 @@ pub fn train(
         };
         train_log.push(train);
         let mut evaluated = Vec::new();
-        let every_epoch = match config.setting {
-            Setting::Cifar10Valid | Setting::FashionMnist => EvalSet::XValid,
-            _ => EvalSet::OriTest,
-        };
+        let every_epoch = config.setting.every_epoch_set();
         for (set, images) in &eval_sets {
             if config.eval_every_epoch || epoch + 1 == config.epochs || *set == every_epoch {
                 let point = evaluate(&net, &augmenter, images, config.batch_size, epoch);

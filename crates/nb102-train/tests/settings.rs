@@ -64,6 +64,7 @@ fn every_setting_runs_one_epoch() {
         let checkpoint = dir.join(format!("{setting}.ckpt"));
         let record = train(&config, &data, tch::Device::Cpu, &checkpoint, false, true, &mut |_| {}).unwrap();
         assert_eq!(record.eval.keys().copied().collect::<Vec<_>>(), sets, "{setting}");
+        assert_eq!(setting.eval_sets(), sets, "{setting}: the store's rule");
         assert_eq!((record.setting, record.hp, record.seed, record.train.len()), (setting, Hp::new(2), 999, 2));
         assert_eq!(record.net.classes as i64, setting.dataset().classes(), "{setting}");
         assert!(record.weights.is_some() && record.provenance.config_hash == Some(config.hash()), "{setting}");
