@@ -4,7 +4,8 @@
 //! Sources: an nb102 benchmark file (`--benchmark`; by default the demo file of `cargo xtask regenerate`), or a
 //! per-cell table of real results (`--table`, the columns of `nb201_groundtruth_merged.csv`), imported as
 //! summary-only records (`nb102 import table`). Those have final accuracies but no times: a query then costs what a
-//! model fitted to the official complete records charges (`--calibrate DIR`, the NATS-Bench sample archive;
+//! model fitted to the official complete records charges (`--calibrate DIR`, the NATS-Bench sample archive, by
+//! default beside the table or in `NB102_REFERENCE_DIR/nats-tss-sample`;
 //! `--cost constant`, their mean, by default, or `--cost flops`, a line in the cell's FLOPs).
 
 use std::collections::BTreeMap;
@@ -22,7 +23,7 @@ use nb102_store::{BenchmarkKind, BenchmarkMeta, EvalSet, Hp, Setting, TableColum
 use rand::SeedableRng;
 use serde_json::json;
 
-use crate::bench_store::root;
+use crate::bench_store::{reference_dir, root};
 
 /// The six columns of the paper's table (name, setting, whether it is the setting's test set rather than its
 /// validation set), then the two of Fashion-MNIST (the demo).
@@ -49,7 +50,13 @@ struct Options {
     out: PathBuf,
     setting: Option<Setting>,
     hp: Option<Hp>,
+    /// REINFORCE's Adam learning rate.
+    reinforce_lr: f64,
 }
+
+/// REINFORCE's learning rate in the seed's command (`scripts-search/algos/REINFORCE.sh -1` of the NAS-Bench-102
+/// era passes `--learning_rate 0.001`; later scripts take it as an argument, documented as 0.5).
+const REINFORCE_LR: f64 = 0.001;
 
 /// How a query is charged (`--cost`).
 #[derive(Clone, Copy, PartialEq)]
@@ -143,11 +150,20 @@ pub(crate) fn run(args: impl Iterator<Item = String>) -> anyhow::Result<()> {
     let cost = match choice {
         CostChoice::Recorded => QueryCost::Recorded,
         CostChoice::Constant | CostChoice::Flops => {
+            // The official complete records: given, beside the table, or in the reference data beside the project.
             let dir = match (&o.calibrate, &o.table) {
                 (Some(dir), _) => dir.clone(),
                 (None, Some(table)) => table.with_file_name("nats-tss-sample"),
-                (None, None) => bail!("a modelled cost needs --calibrate DIR, the official complete records"),
+                (None, None) => reference_dir(&root()).join("nats-tss-sample"),
             };
+            if !dir.is_dir() {
+                bail!(
+                    "{} has no times, so a query's cost is modelled: expected the official complete records \
+                     (the NATS-Bench sample archive) at {}, found none; pass --calibrate DIR or set NB102_REFERENCE_DIR",
+                    path.display(),
+                    dir.display()
+                );
+            }
             calibrate(&dir, setting, hp, choice == CostChoice::Flops)?
         }
     };
@@ -198,6 +214,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
         out: root().join("target/bench-algos"),
         setting: None,
         hp: None,
+        reinforce_lr: REINFORCE_LR,
     };
     while let Some(arg) = args.next() {
         let value = args.next().with_context(|| format!("{arg} needs a value"))?;
@@ -220,9 +237,14 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
             "--out" => o.out = value.into(),
             "--setting" => o.setting = Some(value.parse()?),
             "--hp" => o.hp = Some(Hp::new(value.parse().context("--hp needs a number")?)),
+            "--reinforce-lr" => {
+                o.reinforce_lr = value.parse().ok().filter(|lr: &f64| *lr > 0.0 && lr.is_finite()).with_context(|| {
+                    format!("--reinforce-lr: expected a positive learning rate, found {value:?}")
+                })?
+            }
             other => bail!(
                 "unexpected argument {other:?}: expected --benchmark, --table, --calibrate, --cost, --algos, --runs, \
-                 --budget, --seed, --out, --setting or --hp"
+                 --budget, --seed, --out, --setting, --hp or --reinforce-lr"
             ),
         }
     }
@@ -255,11 +277,12 @@ fn bench(o: &Options, oracle: &dyn Oracle, source: &FileSource, name: &str, fitn
     let mut curves = Vec::new();
     let columns = source.columns();
     let mut markdown = format!(
-        "Source: {}; {} runs, budget {} s; fitness: {}.\n\n| method | {} | queries |\n|{}\n",
+        "Source: {}; {} runs, budget {} s; fitness: {}; REINFORCE lr {}.\n\n| method | {} | queries |\n|{}\n",
         name,
         o.runs,
         o.budget,
         fitness,
+        o.reinforce_lr,
         columns.join(" | "),
         "---|".repeat(columns.len() + 2)
     );
@@ -282,7 +305,7 @@ fn bench(o: &Options, oracle: &dyn Oracle, source: &FileSource, name: &str, fitn
                 "rea" => regularized_evolution(oracle, o.budget, 10, 3, &mut rng)?,
                 "rs" => random_search(oracle, o.budget, &mut rng)?,
                 "bohb" => bohb(oracle, o.budget, &mut rng)?,
-                _ => reinforce(oracle, o.budget, 0.5, 0.9, &mut rng)?,
+                _ => reinforce(oracle, o.budget, o.reinforce_lr, 0.9, &mut rng)?,
             });
             bar.inc(1);
         }
@@ -315,7 +338,7 @@ fn bench(o: &Options, oracle: &dyn Oracle, source: &FileSource, name: &str, fitn
     markdown += &format!("{line} |\n");
     rows.push(resnet);
 
-    let json = json!({"benchmark": name, "runs": o.runs, "budget": o.budget, "rows": rows});
+    let json = json!({"benchmark": name, "runs": o.runs, "budget": o.budget, "reinforce_lr": o.reinforce_lr, "rows": rows});
     write(&o.out.join("table.json"), &(serde_json::to_string_pretty(&json)? + "\n"))?;
     write(&o.out.join("table.md"), &markdown)?;
     plot(&o.out.join("curves.svg"), &curves, o.budget)?;

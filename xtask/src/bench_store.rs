@@ -222,13 +222,15 @@ fn trial(rng: &mut impl Rng, arch: Arch, setting: Setting, hp: Hp, seed: u32) ->
     }
 }
 
+/// The reference data beside the project: `NB102_REFERENCE_DIR`, by default `../shared/reference`.
+pub(crate) fn reference_dir(root: &Path) -> PathBuf {
+    std::env::var_os("NB102_REFERENCE_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("../shared/reference"))
+}
+
 /// The reference's API on the official sample records, timed in the same run, when both are at hand.
 fn reference(root: &Path) -> anyhow::Result<()> {
     let python = root.join(".venv/bin/python");
-    let data = std::env::var_os("NB102_REFERENCE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("../shared/reference"))
-        .join("nats-tss-sample");
+    let data = reference_dir(root).join("nats-tss-sample");
     if !python.exists() || !data.is_dir() {
         println!("reference: skipped (needs {} and {})", python.display(), data.display());
         return Ok(());

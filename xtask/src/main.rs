@@ -7,6 +7,8 @@
 //! - `regenerate [...]`: the whole pipeline from cells to a benchmark file (docs/REGENERATE.md).
 //! - `bench-algos [...]`: the multi-trial NAS baselines, tabulated and plotted (docs/BASELINES.md).
 
+use std::process::ExitCode;
+
 use anyhow::bail;
 
 mod bench_algos;
@@ -15,7 +17,19 @@ mod bench_space;
 mod bench_store;
 mod regenerate;
 
-fn main() -> anyhow::Result<()> {
+/// An error is one line on stderr and exit status 1, whatever `RUST_BACKTRACE` says (returning the error from
+/// `main` would print its backtrace).
+fn main() -> ExitCode {
+    match task() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("xtask: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn task() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     match args.next().as_deref() {
         Some("bench-space") => bench_space::run(args),

@@ -36,6 +36,7 @@ fn table_json_and_plot_on_a_small_benchmark() {
     let out = dir.join("out");
     let table = bench_algos(&["--runs", "5", "--budget", "2000", "--benchmark", path.to_str().unwrap()], &out);
     assert_eq!((table["runs"].as_u64(), table["budget"].as_f64()), (Some(5), Some(2000.0)));
+    assert_eq!(table["reinforce_lr"].as_f64(), Some(0.001), "the seed's REINFORCE learning rate");
     let rows = table["rows"].as_array().unwrap();
     let names: Vec<&str> = rows.iter().map(|r| r["algorithm"].as_str().unwrap()).collect();
     assert_eq!(names, ["REA", "RS", "REINFORCE", "BOHB", "optimal", "ResNet"]);
