@@ -151,8 +151,19 @@ pub(crate) fn trial(args: TrialArgs, out: &mut impl Write) -> Result<(), Failure
     Ok(())
 }
 
+/// How many skipped files `merge` names one by one.
+const SKIPPED_SHOWN: usize = 10;
+
 pub(crate) fn merge(args: MergeArgs, out: &mut impl Write) -> Result<(), Failure> {
-    let files = nb102_store::find_trial_files(&args.dirs).map_err(input)?;
+    let found = nb102_store::find_trial_files(&args.dirs).map_err(input)?;
+    // Said, so that a run's record under another name is not lost without a word.
+    for (path, why) in found.skipped.iter().take(SKIPPED_SHOWN) {
+        eprintln!("nb102: merge skips {}: {why}", path.display());
+    }
+    if found.skipped.len() > SKIPPED_SHOWN {
+        eprintln!("nb102: merge skips {} more files that are not trial files", found.skipped.len() - SKIPPED_SHOWN);
+    }
+    let files = found.files;
     if files.is_empty() {
         let dirs: Vec<String> = args.dirs.iter().map(|d| d.display().to_string()).collect();
         return Err(Failure::Input(anyhow::anyhow!(

@@ -60,11 +60,13 @@ pub fn write_safetensors(named: &[(String, Tensor)], path: &Path) -> Result<()> 
     let tmp = temporary_path(path);
     let cpu: Vec<(&str, Tensor)> =
         named.iter().map(|(n, t)| (n.as_str(), t.to(tch::Device::Cpu).contiguous())).collect();
-    Tensor::write_safetensors(&cpu, &tmp)?;
-    std::fs::rename(&tmp, path).map_err(|e| {
+    let written = Tensor::write_safetensors(&cpu, &tmp)
+        .map_err(ModelError::Torch)
+        .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| ModelError::Torch(tch::TchError::Io(e))));
+    if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
-        ModelError::Torch(tch::TchError::Io(e))
-    })
+    }
+    written
 }
 
 /// The tensors of a safetensors or `torch.save` file, by name.

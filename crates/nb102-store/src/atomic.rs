@@ -18,6 +18,7 @@ pub fn write_atomically(path: &Path, write: impl FnOnce(&mut BufWriter<File>) ->
     let tmp =
         path.with_file_name(format!(".{name}.tmp-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed)));
     let io = |source| StoreError::Io { path: path.to_owned(), error: source };
+    remove_stale_temporaries(path.parent().unwrap_or(Path::new(".")), &name);
     let result = (|| {
         let mut out = BufWriter::new(File::create(&tmp)?);
         write(&mut out)?;
@@ -31,26 +32,70 @@ pub fn write_atomically(path: &Path, write: impl FnOnce(&mut BufWriter<File>) ->
     result.map_err(io)
 }
 
-/// Whether `path` is a temporary file left by an interrupted [`write_atomically`].
+/// Whether `path` is a temporary file of a write in progress or interrupted ([`write_atomically`] and the other
+/// writers of nb102: `.NAME.tmp-PID…`).
 pub(crate) fn is_temporary(path: &Path) -> bool {
     path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.') && n.contains(".tmp-"))
 }
 
-/// The paths under `dirs` (searched recursively) whose names end with `suffix`, sorted.
-pub(crate) fn find_files(dirs: &[PathBuf], suffix: &str) -> Result<Vec<PathBuf>> {
-    let mut found = Vec::new();
+/// Removes the temporary files that writers of `stem` (a file name, or the prefix of one) in `dir` left behind
+/// when they were killed: those named `.STEM…tmp-PID…` (any number of leading dots) whose process `PID` is gone.
+/// A live writer's file is kept, so two writers of one output never disturb each other. Where process ids cannot
+/// be checked (no `/proc`), nothing is removed. Failures are ignored: this only reclaims space.
+pub fn remove_stale_temporaries(dir: &Path, stem: &str) {
+    let proc = Path::new("/proc");
+    if stem.is_empty() || !proc.join("self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(if dir.as_os_str().is_empty() { Path::new(".") } else { dir }) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if !name.starts_with('.') || !name.trim_start_matches('.').starts_with(stem) {
+            continue;
+        }
+        let Some((_, after)) = name.rsplit_once(".tmp-") else { continue };
+        let pid: String = after.chars().take_while(char::is_ascii_digit).collect();
+        if !pid.is_empty() && pid != std::process::id().to_string() && !proc.join(&pid).exists() {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Files found under some folders, and the other files there with the reason each was not taken.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FoundFiles {
+    /// The files taken, sorted.
+    pub files: Vec<PathBuf>,
+    /// The files left out, sorted, each with why.
+    pub skipped: Vec<(PathBuf, &'static str)>,
+}
+
+/// The paths under `dirs` (searched recursively) whose names end with `suffix`, and the others.
+pub(crate) fn find_files(dirs: &[PathBuf], suffix: &str, checkpoint_suffix: &str) -> Result<FoundFiles> {
+    let mut found = FoundFiles::default();
     let mut stack: Vec<PathBuf> = dirs.to_vec();
     while let Some(dir) = stack.pop() {
         let entries = std::fs::read_dir(&dir).map_err(|source| StoreError::Io { path: dir.clone(), error: source })?;
         for entry in entries {
             let path = entry.map_err(|source| StoreError::Io { path: dir.clone(), error: source })?.path();
+            let name = path.to_string_lossy();
             if path.is_dir() {
                 stack.push(path);
-            } else if path.to_string_lossy().ends_with(suffix) && !is_temporary(&path) {
-                found.push(path);
+            } else if is_temporary(&path) {
+                found.skipped.push((path, "a temporary file of an unfinished write"));
+            } else if name.ends_with(suffix) {
+                found.files.push(path);
+            } else if name.ends_with(checkpoint_suffix) {
+                found.skipped.push((path, "a checkpoint of an unfinished training run"));
+            } else {
+                found.skipped.push((path, "not named *.trial.cbor"));
             }
         }
     }
-    found.sort();
+    found.files.sort();
+    found.skipped.sort();
     Ok(found)
 }

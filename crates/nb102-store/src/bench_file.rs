@@ -29,7 +29,8 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::atomic::write_atomically;
+use crate::atomic::{remove_stale_temporaries, write_atomically};
+use crate::error::cbor_problem;
 use crate::error::{Result, StoreError};
 use crate::merge::{from_cells, Benchmark, BenchmarkMeta, CellResults};
 use crate::summary::{self, TrialSummary};
@@ -129,6 +130,8 @@ impl BenchmarkWriter {
     /// [`StoreError::Io`] if the temporary file cannot be created.
     pub fn create(prefix: &Path, meta: BenchmarkMeta) -> Result<BenchmarkWriter> {
         let name = prefix.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        // A killed earlier writer of this prefix left its sections (and perhaps a half-copied file) behind.
+        remove_stale_temporaries(prefix.parent().unwrap_or(Path::new(".")), &name);
         let body_path = prefix.with_file_name(format!(".{name}.body.tmp-{}", std::process::id()));
         let file = std::fs::File::create(&body_path)
             .map_err(|source| StoreError::Io { path: body_path.clone(), error: source })?;
@@ -328,7 +331,7 @@ impl BenchmarkFile {
             });
         }
         let header: Header = ciborium::from_reader(&map[PREAMBLE..header_end])
-            .map_err(|e| format(format!("a malformed header ({e})")))?;
+            .map_err(|e| format(format!("a malformed header ({})", cbor_problem(&e))))?;
         let body = (map.len() - header_end) as u64;
         let mut by_index = vec![None; nb102_space::NUM_ARCHS];
         for (position, entry) in header.cells.iter().enumerate() {
@@ -422,7 +425,7 @@ impl BenchmarkFile {
         let cell: CellResults = ciborium::from_reader(bytes).map_err(|e| StoreError::Format {
             path: self.path.clone(),
             expected: format!("a CBOR section for cell {index}"),
-            found: e.to_string(),
+            found: cbor_problem(&e),
         })?;
         // Another thread may have decoded it meanwhile; both values are equal, the first one stays.
         let _ = slot.set(cell);

@@ -73,5 +73,17 @@ pub enum StoreError {
     },
 }
 
+/// What is wrong with CBOR that failed to decode, in words (ciborium's own message is its `Debug` form).
+pub fn cbor_problem<T: std::fmt::Display>(error: &ciborium::de::Error<T>) -> String {
+    use ciborium::de::Error;
+    match error {
+        Error::Io(e) => format!("bytes that end early ({e})"),
+        Error::Syntax(offset) => format!("malformed CBOR at byte {offset}"),
+        Error::Semantic(Some(offset), what) => format!("{what} at byte {offset}"),
+        Error::Semantic(None, what) => what.clone(),
+        Error::RecursionLimitExceeded => "CBOR nested too deeply".to_owned(),
+    }
+}
+
 /// `Result` with [`StoreError`].
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

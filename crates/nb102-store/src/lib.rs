@@ -28,12 +28,12 @@ mod setting;
 mod summary;
 mod trial_file;
 
-pub use atomic::write_atomically;
+pub use atomic::{remove_stale_temporaries, write_atomically, FoundFiles};
 pub use bench_file::{
     simplify_file, write_benchmark, write_summary_only, BenchmarkFile, BenchmarkWriter, BENCHMARK_EXTENSION,
     BENCHMARK_FORMAT_VERSION,
 };
-pub use error::{Result, StoreError};
+pub use error::{cbor_problem, Result, StoreError};
 pub use import::{
     nats_tss_files, read_nats_tss_file, read_nats_tss_meta, read_nb201_pth, read_summary_table, Nb201Import,
     TableColumn,
@@ -46,10 +46,11 @@ pub use setting::{EvalSet, Hp, Setting};
 pub use summary::TrialSummary;
 pub use trial_file::{read_trial, write_trial, TRIAL_FORMAT_VERSION, TRIAL_SUFFIX};
 
-/// Trial files under the given folders (searched recursively), sorted; temporary files are skipped.
+/// Trial files under the given folders (searched recursively), and the other files there, with the reason each
+/// is not a trial file (a temporary file, a checkpoint, another name).
 ///
 /// # Errors
 /// [`StoreError::Io`] for a folder that cannot be read.
-pub fn find_trial_files(dirs: &[std::path::PathBuf]) -> Result<Vec<std::path::PathBuf>> {
-    atomic::find_files(dirs, TRIAL_SUFFIX)
+pub fn find_trial_files(dirs: &[std::path::PathBuf]) -> Result<FoundFiles> {
+    atomic::find_files(dirs, TRIAL_SUFFIX, ".trial.cbor.ckpt")
 }

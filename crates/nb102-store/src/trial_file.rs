@@ -47,7 +47,7 @@ pub fn read_trial(path: &Path) -> Result<TrialRecord> {
         found,
     };
     let envelope: Envelope<ciborium::Value> =
-        ciborium::from_reader(bytes.as_slice()).map_err(|e| format_error(e.to_string()))?;
+        ciborium::from_reader(bytes.as_slice()).map_err(|e| format_error(crate::error::cbor_problem(&e)))?;
     if envelope.format != TRIAL_FORMAT {
         return Err(format_error(format!("format {:?}", envelope.format)));
     }

@@ -85,7 +85,32 @@ fn trial_files_round_trip_and_refuse_other_versions_and_garbage() {
     let path = dir.0.join("a.trial.cbor");
     write_trial(&path, &r).unwrap();
     assert_eq!(read_trial(&path).unwrap(), r);
-    assert_eq!(find_trial_files(std::slice::from_ref(&dir.0)).unwrap(), vec![path.clone()]);
+    assert_eq!(find_trial_files(std::slice::from_ref(&dir.0)).unwrap().files, vec![path.clone()]);
+
+    // What merge would not take is named, with the reason; a rewrite removes the temporaries of dead writers
+    // (pid 999999999 does not exist) and keeps a live writer's (pid 1 always runs).
+    let (stale, live) = (dir.0.join(".a.trial.cbor.tmp-999999999-0"), dir.0.join(".a.trial.cbor.tmp-1-0"));
+    for other in ["x", "x.trial.cbor.ckpt"].map(|n| dir.0.join(n)).iter().chain([&stale, &live]) {
+        std::fs::write(other, b"partial").unwrap();
+    }
+    let found = find_trial_files(std::slice::from_ref(&dir.0)).unwrap();
+    let reasons: Vec<(String, &str)> =
+        found.skipped.iter().map(|(p, why)| (p.file_name().unwrap().to_string_lossy().into_owned(), *why)).collect();
+    assert_eq!(
+        reasons,
+        [
+            (".a.trial.cbor.tmp-1-0".into(), "a temporary file of an unfinished write"),
+            (".a.trial.cbor.tmp-999999999-0".into(), "a temporary file of an unfinished write"),
+            ("x".into(), "not named *.trial.cbor"),
+            ("x.trial.cbor.ckpt".into(), "a checkpoint of an unfinished training run"),
+        ]
+    );
+    write_trial(&path, &r).unwrap();
+    assert!(!stale.exists() && live.exists(), "a dead writer's temporary goes, a live one's stays");
+    std::fs::remove_file(&live).unwrap();
+    for n in ["x", "x.trial.cbor.ckpt"] {
+        std::fs::remove_file(dir.0.join(n)).unwrap();
+    }
 
     // Another version: same envelope, version 2.
     let bytes = std::fs::read(&path).unwrap();

@@ -144,6 +144,14 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         TrainError::Io { .. } | TrainError::Torch(_) => Failure::Other(e.into()),
         other => Failure::Input(other.into()),
     };
+    if !args.out.to_string_lossy().ends_with(nb102_store::TRIAL_SUFFIX) {
+        // merge collects *.trial.cbor files only: a record under another name would be left out.
+        return Err(Failure::Input(anyhow::anyhow!(
+            "invalid --out: expected a file name ending in {}, which nb102 merge collects, found {}",
+            nb102_store::TRIAL_SUFFIX,
+            args.out.display()
+        )));
+    }
     let arch = Arch::from_index_or_str(&args.arch).map_err(|e| Failure::Input(e.into()))?;
     let device = args.device.resolve().map_err(|e| Failure::Input(e.into()))?;
     let mut config = RunConfig::nb201(arch, args.setting, Hp::new(args.hp), args.seed);
@@ -179,6 +187,9 @@ fn run(args: RunArgs) -> Result<(), Failure> {
             if quiet {
                 eprintln!("resumed after epoch {epochs_done}");
             }
+        }
+        Event::StartedOver { reason } => {
+            bar.suspend(|| eprintln!("nb102-train: {}: {reason}; starting the trial over", checkpoint.display()));
         }
         Event::Batch { epoch, images: seen, loss, accuracy, images_per_second, .. } => {
             bar.set_position(u64::from(epoch) * images + seen as u64);

@@ -127,6 +127,11 @@ pub enum Event {
         /// Epochs already done.
         epochs_done: u16,
     },
+    /// The checkpoint was damaged (unreadable, or its checksum did not match), so the run starts over.
+    StartedOver {
+        /// What was wrong with it.
+        reason: String,
+    },
     /// A training batch is done.
     Batch {
         /// The epoch (0-based).
@@ -153,10 +158,18 @@ pub enum Event {
     },
 }
 
-/// The checkpoint written after each epoch.
+/// A checkpoint file: the CBOR of a [`Checkpoint`] and its BLAKE3, so that a damaged file is never resumed from.
+#[derive(Serialize, Deserialize)]
+struct Sealed {
+    version: u32,
+    blake3: String,
+    #[serde(with = "serde_bytes")]
+    state: Vec<u8>,
+}
+
+/// The state written after each epoch.
 #[derive(Serialize, Deserialize)]
 struct Checkpoint {
-    version: u32,
     config_hash: String,
     train: Vec<TrainEpoch>,
     eval: BTreeMap<EvalSet, Vec<EvalPoint>>,
@@ -168,7 +181,8 @@ struct Checkpoint {
     momentum: Vec<u8>,
 }
 
-const CHECKPOINT_VERSION: u32 = 1;
+/// Version 2: sealed with a checksum (version 1 had none).
+const CHECKPOINT_VERSION: u32 = 2;
 
 /// Trains `config` on `data` (already cut to `config.subset`) on `device`, checkpointing to `checkpoint` after
 /// every epoch, and returns the trial's record (with the final weights if `keep_weights`).
@@ -204,8 +218,18 @@ pub fn train(
 
     let mut train_log: Vec<TrainEpoch> = Vec::new();
     let mut eval_log: BTreeMap<EvalSet, Vec<EvalPoint>> = BTreeMap::new();
-    if resume && checkpoint.exists() {
-        let state = read_checkpoint(checkpoint, &hash)?;
+    let state = if resume && checkpoint.exists() {
+        match read_checkpoint(checkpoint, &hash)? {
+            Ok(state) => Some(state),
+            Err(reason) => {
+                on_event(Event::StartedOver { reason });
+                None
+            }
+        }
+    } else {
+        None
+    };
+    if let Some(state) = state {
         restore_weights(&mut vs, &state.weights, checkpoint)?;
         if !state.momentum.is_empty() {
             let floats: Vec<f32> =
@@ -364,7 +388,8 @@ fn restore_weights(vs: &mut VarStore, bytes: &[u8], near: &Path) -> Result<()> {
 
 fn scratch_file(near: &Path) -> std::path::PathBuf {
     let name = near.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    near.with_file_name(format!(".{name}.weights-{}.safetensors", std::process::id()))
+    // Named as nb102-store's temporaries, so that a rerun's writes remove it if this process is killed.
+    near.with_file_name(format!(".{name}.tmp-{}.weights.safetensors", std::process::id()))
 }
 
 fn write_checkpoint(
@@ -383,35 +408,46 @@ fn write_checkpoint(
         None => Vec::new(),
     };
     let state = Checkpoint {
-        version: CHECKPOINT_VERSION,
         config_hash: hash.to_owned(),
         train: train.to_vec(),
         eval: eval.clone(),
         weights: weight_bytes(vs, path)?,
         momentum,
     };
+    let mut state_bytes = Vec::new();
+    ciborium::into_writer(&state, &mut state_bytes).expect("writing CBOR to memory cannot fail");
+    let sealed =
+        Sealed { version: CHECKPOINT_VERSION, blake3: blake3::hash(&state_bytes).to_hex().to_string(), state: state_bytes };
     let mut bytes = Vec::new();
-    ciborium::into_writer(&state, &mut bytes).expect("writing CBOR to memory cannot fail");
+    ciborium::into_writer(&sealed, &mut bytes).expect("writing CBOR to memory cannot fail");
     Ok(write_atomically(path, |out| std::io::Write::write_all(out, &bytes))?)
 }
 
-fn read_checkpoint(path: &Path, hash: &str) -> Result<Checkpoint> {
+/// The checkpoint at `path`: `Ok(Err(reason))` if it is damaged or of another version (the run then starts over:
+/// resuming from it could give a wrong record), an error if it is whole but belongs to another run's config.
+fn read_checkpoint(path: &Path, hash: &str) -> Result<std::result::Result<Checkpoint, String>> {
     let bytes = std::fs::read(path).map_err(io(path))?;
-    let bad = |expected: &str, found: String| TrainError::Checkpoint {
-        path: path.to_owned(),
-        expected: expected.into(),
-        found,
+    let sealed: Sealed = match ciborium::from_reader(bytes.as_slice()) {
+        Ok(sealed) => sealed,
+        Err(e) => return Ok(Err(format!("expected a CBOR checkpoint, found {}", nb102_store::cbor_problem(&e)))),
     };
-    let state: Checkpoint =
-        ciborium::from_reader(bytes.as_slice()).map_err(|e| bad("a CBOR checkpoint", e.to_string()))?;
-    if state.version != CHECKPOINT_VERSION {
-        return Err(bad(&format!("version {CHECKPOINT_VERSION}"), format!("version {}", state.version)));
+    if sealed.version != CHECKPOINT_VERSION {
+        return Ok(Err(format!("expected checkpoint version {CHECKPOINT_VERSION}, found version {}", sealed.version)));
     }
+    let digest = blake3::hash(&sealed.state).to_hex().to_string();
+    if digest != sealed.blake3 {
+        return Ok(Err(format!("expected checksum {}, found {digest}", sealed.blake3)));
+    }
+    let state: Checkpoint = match ciborium::from_reader(sealed.state.as_slice()) {
+        Ok(state) => state,
+        Err(e) => return Ok(Err(format!("expected a checkpoint's state, found {}", nb102_store::cbor_problem(&e)))),
+    };
     if state.config_hash != hash {
-        return Err(bad(
-            "the same config as this run (remove it to start over)",
-            format!("config {}", state.config_hash),
-        ));
+        return Err(TrainError::Checkpoint {
+            path: path.to_owned(),
+            expected: "the same config as this run (remove it to start over)".into(),
+            found: format!("config {}", state.config_hash),
+        });
     }
-    Ok(state)
+    Ok(Ok(state))
 }
