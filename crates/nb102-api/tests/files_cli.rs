@@ -145,6 +145,42 @@ fn bad_files_are_one_line_and_status_2() {
     std::fs::remove_dir_all(&root).unwrap();
 }
 
+fn bz2(data: &[u8]) -> Vec<u8> {
+    let mut out = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::best());
+    std::io::Write::write_all(&mut out, data).unwrap();
+    out.finish().unwrap()
+}
+
+/// Crafted NATS archives: each import fails with one line and status 2, and leaves no temporary file.
+#[test]
+fn crafted_archives_are_refused_cleanly() {
+    let root = dir("crafted");
+    let archive = root.join("archive");
+    std::fs::create_dir_all(&archive).unwrap();
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../nb102-store/tests/data/nats-like");
+    std::fs::copy(fixtures.join("000007.pickle.pbz2"), archive.join("000007.pickle.pbz2")).unwrap();
+    let import = |needle: &str| {
+        fails_with(&["import", "nats-tss", s(&archive), "-o", s(&root.join("out"))], needle);
+        let left: Vec<_> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(left, ["archive"], "nothing but the input is left");
+    };
+    import("no meta.pickle.pbz2");
+    std::fs::copy(fixtures.join("meta.pickle.pbz2"), archive.join("meta.pickle.pbz2")).unwrap();
+
+    // 200,000 nested lists in 72 bytes of bz2.
+    let mut nested = b"\x80\x02".to_vec();
+    nested.extend(std::iter::repeat_n(b']', 200_000));
+    nested.extend(std::iter::repeat_n(b'a', 199_999));
+    nested.push(b'.');
+    std::fs::write(archive.join("000008.pickle.pbz2"), bz2(&nested)).unwrap();
+    import("containers nested more than 100 deep");
+
+    // A record that decompresses to more than such records hold (65 MiB of zeros in 100 bytes).
+    std::fs::write(archive.join("000008.pickle.pbz2"), bz2(&vec![0; 65 << 20])).unwrap();
+    import("decompress to more than 67108864 bytes");
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
 #[test]
 fn import_table_show_and_best() {
     let d = dir("table");

@@ -202,6 +202,7 @@ pub(crate) fn unpickle_at(
         data,
         pos: start,
         stack: Vec::new(),
+        popped: 0,
         marks: Vec::new(),
         memo: HashMap::new(),
         next_slot: 0,
@@ -342,15 +343,30 @@ pub(crate) fn memo_reach(data: &[u8], start: usize) -> Result<(MemoReach, usize)
 enum Memo {
     /// Stored from a container still on the stack (possibly still being built).
     Building,
-    Ready(PyValue),
+    /// A complete value and its nesting depth.
+    Ready(PyValue, u32),
+}
+
+/// The deepest nesting of containers a pickle may build. The official files nest about ten deep; a crafted file
+/// could nest without bound (a 72-byte bz2 file decompresses to 200,000 nested lists), and dropping or walking
+/// such a value would overflow the stack.
+pub const MAX_DEPTH: u32 = 100;
+
+/// A value on the machine's stack.
+struct Entry {
+    value: PyValue,
+    /// The memo slot of a container still being built, if it was stored.
+    slot: Option<usize>,
+    /// How deep it nests: 1 for a scalar or an empty container, one more than its deepest item otherwise.
+    depth: u32,
 }
 
 struct Machine<'a, 's> {
     data: &'a [u8],
     pos: usize,
-    /// Values, with the memo slot of a container still being built (if any) and the next memo slot when the
-    /// value was pushed (the slots from there on were stored while building it).
-    stack: Vec<(PyValue, Option<usize>, usize)>,
+    stack: Vec<Entry>,
+    /// The deepest value taken off the stack by the current opcode (what a value it builds holds).
+    popped: u32,
     /// Each mark: the stack length when it was set.
     marks: Vec<usize>,
     memo: HashMap<usize, Memo>,
@@ -367,6 +383,10 @@ impl Machine<'_, '_> {
     fn run(&mut self) -> Result<PyValue, PickleError> {
         loop {
             let at = self.pos;
+            if self.popped >= MAX_DEPTH || self.stack.last().is_some_and(|e| e.depth > MAX_DEPTH) {
+                return Err(self.error(at, format!("containers nested more than {MAX_DEPTH} deep")));
+            }
+            self.popped = 0;
             let op = self.take(1)?[0];
             match op {
                 0x80 => {
@@ -618,8 +638,13 @@ impl Machine<'_, '_> {
         Ok(text)
     }
 
+    /// Pushes a value made of what this opcode popped.
     fn push(&mut self, value: PyValue) {
-        self.stack.push((value, None, self.next_slot));
+        self.push_nested(value, self.popped + 1);
+    }
+
+    fn push_nested(&mut self, value: PyValue, depth: u32) {
+        self.stack.push(Entry { value, slot: None, depth });
     }
 
     /// Pops the top of the stack; a container stored in the memo becomes shared with it.
@@ -640,13 +665,14 @@ impl Machine<'_, '_> {
 
     /// A value leaving the stack: complete now, so a memoized container moves into an `Rc` that the memo
     /// shares.
-    fn settle(&mut self, (value, slot, _): (PyValue, Option<usize>, usize)) -> PyValue {
+    fn settle(&mut self, Entry { value, slot, depth, .. }: Entry) -> PyValue {
+        self.popped = self.popped.max(depth);
         match slot {
             Some(slot) => {
                 let shared = PyValue::Shared(Rc::new(value));
                 // Unless its reach has passed while it was being built.
                 if let Some(memo) = self.memo.get_mut(&slot) {
-                    *memo = Memo::Ready(shared.clone());
+                    *memo = Memo::Ready(shared.clone(), depth);
                 }
                 shared
             }
@@ -656,8 +682,10 @@ impl Machine<'_, '_> {
 
     /// Applies `f` to the container on top of the stack, which must still be being built.
     fn mutate_top(&mut self, at: usize, f: impl FnOnce(&mut PyValue) -> Result<(), String>) -> Result<(), PickleError> {
-        let (value, ..) =
+        let popped = self.popped;
+        let Entry { value, depth, .. } =
             self.stack.last_mut().ok_or_else(|| PickleError { offset: at, message: "an empty stack".into() })?;
+        *depth = (*depth).max(popped + 1);
         if matches!(value, PyValue::Shared(_)) {
             return Err(PickleError {
                 offset: at,
@@ -690,16 +718,16 @@ impl Machine<'_, '_> {
         let Some(&mark) = self.marks.last() else { return Ok(()) };
         let Some(key_at) = self.stack.len().checked_sub(2) else { return Ok(()) };
         // The key must be a key of a pending SETITEMS: at an even distance from the mark, above a dict.
-        let pending_dict = mark >= 1 && matches!(self.stack[mark - 1].0.value(), PyValue::Dict(_));
+        let pending_dict = mark >= 1 && matches!(self.stack[mark - 1].value.value(), PyValue::Dict(_));
         if key_at < mark || (key_at - mark) % 2 != 0 || !pending_dict {
             return Ok(());
         }
-        if !self.sink.wants(&self.stack[key_at].0, &self.stack[key_at + 1].0) {
+        if !self.sink.wants(&self.stack[key_at].value, &self.stack[key_at + 1].value) {
             return Ok(());
         }
         let entry = self.stack.pop().expect("two entries");
         let value = self.settle(entry);
-        self.sink.take(&self.stack[key_at].0, value).map_err(|m| self.error(at, m))?;
+        self.sink.take(&self.stack[key_at].value, value).map_err(|m| self.error(at, m))?;
         self.push(PyValue::Taken);
         // The taken item's memoized values are no longer read back once their reach has passed.
         while let Some(&Reverse((deadline, slot))) = self.expiry.peek() {
@@ -721,7 +749,7 @@ impl Machine<'_, '_> {
                 None => return Ok(()),
             }
         }
-        let (value, memo_slot, _) = self
+        let Entry { value, slot: memo_slot, depth, .. } = self
             .stack
             .last_mut()
             .ok_or_else(|| PickleError { offset: at, message: "MEMOIZE of an empty stack".into() })?;
@@ -731,29 +759,30 @@ impl Machine<'_, '_> {
             self.memo.insert(slot, Memo::Building);
             *memo_slot = Some(slot);
         } else {
-            self.memo.insert(slot, Memo::Ready(value.clone()));
+            self.memo.insert(slot, Memo::Ready(value.clone(), *depth));
         }
         Ok(())
     }
 
     fn fetch(&mut self, slot: usize, at: usize) -> Result<(), PickleError> {
-        let value = match self.memo.get(&slot) {
-            Some(Memo::Ready(value)) => value.clone(),
+        let (value, depth) = match self.memo.get(&slot) {
+            Some(Memo::Ready(value, depth)) => (value.clone(), *depth),
             Some(Memo::Building) => {
                 // Still on the stack: items wait there for their SETITEMS or APPENDS, so a value can be
                 // referenced again before it leaves. It is complete unless the structure is recursive, in
                 // which case a later change to it fails (`mutate_top`).
-                let position = self.stack.iter().rposition(|(_, s, _)| *s == Some(slot));
+                let position = self.stack.iter().rposition(|e| e.slot == Some(slot));
                 let position = position.ok_or_else(|| self.error(at, format!("memo slot {slot}: lost")))?;
-                let (value, _, first) = std::mem::replace(&mut self.stack[position], (PyValue::None, None, 0));
-                let shared = PyValue::Shared(Rc::new(value));
-                self.stack[position] = (shared.clone(), None, first);
-                self.memo.insert(slot, Memo::Ready(shared.clone()));
-                shared
+                let entry = &mut self.stack[position];
+                let shared = PyValue::Shared(Rc::new(std::mem::replace(&mut entry.value, PyValue::None)));
+                (entry.value, entry.slot) = (shared.clone(), None);
+                let depth = entry.depth;
+                self.memo.insert(slot, Memo::Ready(shared.clone(), depth));
+                (shared, depth)
             }
             None => return Err(self.error(at, format!("memo slot {slot}, never stored"))),
         };
-        self.push(value);
+        self.push_nested(value, depth);
         Ok(())
     }
 
@@ -994,5 +1023,40 @@ mod tests {
             assert_eq!(array.data, [0, 1, 2, 3, 4, 5]);
             assert_eq!(value.get("labels"), Some(&PyValue::List(vec![PyValue::Int(1), PyValue::Int(2)])));
         }
+    }
+}
+
+#[cfg(test)]
+mod depth_tests {
+    use super::*;
+
+    fn refused(data: &[u8]) -> String {
+        unpickle(data).expect_err("refused").message
+    }
+
+    /// 200,000 nested lists (`]` 200,000 times, then as many APPENDs): refused, not a stack overflow.
+    #[test]
+    fn deep_nesting_is_refused() {
+        let mut data = b"\x80\x02".to_vec();
+        data.extend(std::iter::repeat_n(b']', 200_000));
+        data.extend(std::iter::repeat_n(b'a', 199_999));
+        data.push(b'.');
+        assert_eq!(refused(&data), format!("containers nested more than {MAX_DEPTH} deep"));
+
+        // The same through the memo: x = [], then x = [x] again and again.
+        let mut data = b"\x80\x02]q\x00".to_vec();
+        for _ in 0..200_000 {
+            data.extend_from_slice(b"]h\x00aq\x00"); // [], x, APPEND, x = the new list
+        }
+        data.extend_from_slice(b"h\x00.");
+        let message = refused(&data);
+        assert!(message.contains("nested more than"), "{message}");
+
+        // As deep as allowed is read.
+        let mut data = b"\x80\x02".to_vec();
+        data.extend(std::iter::repeat_n(b']', MAX_DEPTH as usize));
+        data.extend(std::iter::repeat_n(b'a', MAX_DEPTH as usize - 1));
+        data.push(b'.');
+        assert!(matches!(unpickle(&data), Ok(PyValue::List(_))));
     }
 }

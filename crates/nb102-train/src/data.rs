@@ -12,7 +12,6 @@
 //!
 //! Pixels are channel-planar rows (CIFAR's and ImageNet16's own order), so each row is already C×H×W.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use nb102_model::Dataset;
@@ -218,13 +217,15 @@ fn fashion_mnist(dir: &Path) -> Result<(Images, Images)> {
     Ok((part("train")?, part("t10k")?))
 }
 
+/// The most a gzipped IDX file may decompress to: Fashion-MNIST's largest is 47 MB.
+const MAX_IDX_BYTES: u64 = 256 << 20;
+
 /// An IDX file of unsigned bytes (`name` or `name.gz`): its data and dimensions.
 fn idx(dir: &Path, name: &str, rank: usize) -> Result<(Vec<u8>, Vec<usize>, PathBuf)> {
     let gz = dir.join(format!("{name}.gz"));
     let (path, bytes) = if gz.exists() {
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(std::fs::File::open(&gz).map_err(io(&gz))?)
-            .read_to_end(&mut out)
+        let file = std::fs::File::open(&gz).map_err(io(&gz))?;
+        let out = nb102_store::read_bounded(flate2::read::GzDecoder::new(file), MAX_IDX_BYTES)
             .map_err(|e| bad(&gz, "gzip data", e.to_string()))?;
         (gz, out)
     } else {

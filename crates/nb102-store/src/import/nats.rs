@@ -7,7 +7,6 @@
 //! (`meta_archs` is the official order). Weights in a "full" archive are torch tensors pickled by torch
 //! itself, which this crate does not read: such a file is refused rather than imported without them.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::results::{arch_results, check_official_order, string_list};
@@ -55,12 +54,11 @@ pub fn read_nats_tss_meta(path: &Path) -> Result<Vec<String>> {
     string_list(value.get("meta_archs")).ok_or_else(|| bad("no meta_archs list of strings".into()))
 }
 
-/// The cell files of an archive folder, and a check of its `meta.pickle.pbz2` (if present) against the
-/// official order.
+/// The cell files of an archive folder, and a check of its `meta.pickle.pbz2` against the official order.
 ///
 /// # Errors
-/// [`StoreError::Io`], or [`StoreError::Format`] if the folder holds no cell file or its `meta_archs` are not
-/// the official list.
+/// [`StoreError::Io`], or [`StoreError::Format`] if the folder holds no cell file or no `meta.pickle.pbz2`, or
+/// its `meta_archs` are not the official list.
 pub fn nats_tss_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let entries = std::fs::read_dir(dir).map_err(|source| StoreError::Io { path: dir.to_owned(), error: source })?;
     let mut files = Vec::new();
@@ -83,20 +81,19 @@ pub fn nats_tss_files(dir: &Path) -> Result<Vec<PathBuf>> {
     if files.is_empty() {
         return Err(format("no NNNNNN.pickle.pbz2 file".into()));
     }
+    // The cells' file names are official indices only in the official order, which meta_archs states.
     let meta = dir.join("meta.pickle.pbz2");
-    if meta.exists() {
-        check_official_order(&read_nats_tss_meta(&meta)?).map_err(format)?;
+    if !meta.exists() {
+        return Err(format("no meta.pickle.pbz2 (the official order of the cells)".into()));
     }
+    check_official_order(&read_nats_tss_meta(&meta)?).map_err(format)?;
     Ok(files)
 }
 
 fn read_pickle(path: &Path) -> Result<PyValue> {
     let file = std::fs::File::open(path).map_err(|source| StoreError::Io { path: path.to_owned(), error: source })?;
-    let mut data = Vec::new();
-    bzip2::read::BzDecoder::new(file).read_to_end(&mut data).map_err(|e| StoreError::Format {
-        path: path.to_owned(),
-        expected: "a bz2-compressed pickle".into(),
-        found: format!("bad bz2 data ({e})"),
+    let data = super::read_bounded(bzip2::read::BzDecoder::new(file), super::MAX_RECORD_FILE_BYTES).map_err(|e| {
+        StoreError::Format { path: path.to_owned(), expected: "a bz2-compressed pickle".into(), found: e.to_string() }
     })?;
     unpickle(&data).map_err(|e| StoreError::Format {
         path: path.to_owned(),

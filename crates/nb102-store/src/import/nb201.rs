@@ -15,7 +15,7 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -262,8 +262,7 @@ fn entry<'a>(map: &'a [u8], archive: &mut Archive<'a>, name: &str) -> Result<Cow
         }
         return Err(format!("zip entry {name} past the end of the file"));
     }
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes).map_err(|e| format!("zip entry {name}: {e}"))?;
+    let bytes = super::read_bounded(&mut file, super::MAX_ZIP_ENTRY_BYTES).map_err(|e| format!("zip entry {name}: {e}"))?;
     Ok(Cow::Owned(bytes))
 }
 
