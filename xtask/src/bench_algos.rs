@@ -238,9 +238,10 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
             "--setting" => o.setting = Some(value.parse()?),
             "--hp" => o.hp = Some(Hp::new(value.parse().context("--hp needs a number")?)),
             "--reinforce-lr" => {
-                o.reinforce_lr = value.parse().ok().filter(|lr: &f64| *lr > 0.0 && lr.is_finite()).with_context(|| {
-                    format!("--reinforce-lr: expected a positive learning rate, found {value:?}")
-                })?
+                o.reinforce_lr =
+                    value.parse().ok().filter(|lr: &f64| *lr > 0.0 && lr.is_finite()).with_context(|| {
+                        format!("--reinforce-lr: expected a positive learning rate, found {value:?}")
+                    })?
             }
             other => bail!(
                 "unexpected argument {other:?}: expected --benchmark, --table, --calibrate, --cost, --algos, --runs, \
@@ -338,7 +339,8 @@ fn bench(o: &Options, oracle: &dyn Oracle, source: &FileSource, name: &str, fitn
     markdown += &format!("{line} |\n");
     rows.push(resnet);
 
-    let json = json!({"benchmark": name, "runs": o.runs, "budget": o.budget, "reinforce_lr": o.reinforce_lr, "rows": rows});
+    let json =
+        json!({"benchmark": name, "runs": o.runs, "budget": o.budget, "reinforce_lr": o.reinforce_lr, "rows": rows});
     write(&o.out.join("table.json"), &(serde_json::to_string_pretty(&json)? + "\n"))?;
     write(&o.out.join("table.md"), &markdown)?;
     plot(&o.out.join("curves.svg"), &curves, o.budget)?;

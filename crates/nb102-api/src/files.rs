@@ -156,20 +156,26 @@ const SKIPPED_SHOWN: usize = 10;
 
 pub(crate) fn merge(args: MergeArgs, out: &mut impl Write) -> Result<(), Failure> {
     let found = nb102_store::find_trial_files(&args.dirs).map_err(input)?;
+    let files = found.files;
+    if files.is_empty() {
+        let dirs: Vec<String> = args.dirs.iter().map(|d| d.display().to_string()).collect();
+        let other = match found.skipped.first() {
+            Some((path, why)) => {
+                format!(" (but {} other files, the first {}: {why})", found.skipped.len(), path.display())
+            }
+            None => String::new(),
+        };
+        return Err(Failure::Input(anyhow::anyhow!(
+            "expected *.trial.cbor files under {}, found none{other}",
+            dirs.join(", ")
+        )));
+    }
     // Said, so that a run's record under another name is not lost without a word.
     for (path, why) in found.skipped.iter().take(SKIPPED_SHOWN) {
         eprintln!("nb102: merge skips {}: {why}", path.display());
     }
     if found.skipped.len() > SKIPPED_SHOWN {
         eprintln!("nb102: merge skips {} more files that are not trial files", found.skipped.len() - SKIPPED_SHOWN);
-    }
-    let files = found.files;
-    if files.is_empty() {
-        let dirs: Vec<String> = args.dirs.iter().map(|d| d.display().to_string()).collect();
-        return Err(Failure::Input(anyhow::anyhow!(
-            "expected *.trial.cbor files under {}, found none",
-            dirs.join(", ")
-        )));
     }
     let progress = ProgressBar::new(files.len() as u64).with_style(
         ProgressStyle::with_template("reading trials {bar:30} {pos}/{len} {eta}").expect("a valid template"),
@@ -211,20 +217,8 @@ pub(crate) fn info(args: InfoArgs, out: &mut impl Write) -> Result<(), Failure> 
     let cells = rows.chunk_by(|a, b| a.index == b.index).count();
     let weights = rows.iter().filter(|r| r.has_weights).count();
     if args.verify {
-        let listed: std::collections::BTreeMap<usize, usize> =
-            rows.chunk_by(|a, b| a.index == b.index).map(|cell| (cell[0].index, cell.len())).collect();
         let progress = bar(file.len() as u64, "verifying {bar:30} {pos}/{len} cells {eta}");
-        for index in file.indices() {
-            let trials = file.cell(index).map_err(input)?.expect("listed cells exist").trials().len();
-            let listed = listed.get(&index).copied().unwrap_or(0);
-            if trials != listed {
-                return Err(Failure::Input(anyhow::anyhow!(
-                    "{}: expected {listed} trials of cell {index} as the summary lists, found {trials}",
-                    file.path().display()
-                )));
-            }
-            progress.inc(1);
-        }
+        file.verify(|| progress.inc(1)).map_err(input)?;
         progress.finish_and_clear();
     }
     let kind = match file.meta().kind {

@@ -42,8 +42,15 @@ fn trial(index: usize, seed: u32) -> TrialRecord {
         flops_m: 2.0,
         latency: vec![],
         provenance: Provenance { producer: "test".into(), config_hash: None, device: None, dataset_fingerprint: None },
-        weights: Some(vec![0; 10]),
+        weights: Some(weights(0)),
     }
+}
+
+/// A small safetensors file (one `f32` tensor `w` holding `v`), as a record's weights.
+fn weights(v: u8) -> Vec<u8> {
+    let data = [v, 0, 0, 0];
+    let view = safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![1], &data).unwrap();
+    safetensors::serialize([("w", view)], None).unwrap()
 }
 
 fn dir(name: &str) -> PathBuf {
@@ -71,7 +78,7 @@ fn merge_info_trial_and_simplify() {
     let json: serde_json::Value =
         serde_json::from_str(&ok(&["trial", s(&runs.join("a.trial.cbor")), "--json"])).unwrap();
     assert_eq!((json["seed"].as_u64(), json["setting"].as_str()), (Some(777), Some("fashion-mnist")));
-    assert_eq!(json["weights"]["bytes"], 10);
+    assert_eq!(json["weights"]["bytes"], weights(0).len());
 
     let written = ok(&["merge", s(&runs), "-o", s(&root.join("demo")), "--kind", "demo"]);
     let path = PathBuf::from(written.trim_end());
@@ -86,7 +93,15 @@ fn merge_info_trial_and_simplify() {
 
     // fashion-mnist's sets are cifar10-valid's: x-valid is valid, ori-test is test, and there is no valtest.
     let query: serde_json::Value = serde_json::from_str(&ok(&[
-        "query", s(&path), "11472", "--dataset", "fashion-mnist", "--hp", "2", "--mean", "--json",
+        "query",
+        s(&path),
+        "11472",
+        "--dataset",
+        "fashion-mnist",
+        "--hp",
+        "2",
+        "--mean",
+        "--json",
     ]))
     .unwrap();
     assert_eq!((query["valid-accuracy"].as_f64(), query["test-accuracy"].as_f64()), (Some(70.25), Some(68.5)));

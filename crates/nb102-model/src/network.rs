@@ -155,7 +155,8 @@ fn live_edges(ops: &[Op; EDGES.len()]) -> [bool; EDGES.len()] {
     let mut live_node = [false; NUM_NODES];
     live_node[NUM_NODES - 1] = true;
     for node in (0..NUM_NODES - 1).rev() {
-        live_node[node] = EDGES.iter().zip(ops).any(|(&(to, from), op)| from == node && *op != Op::None && live_node[to]);
+        live_node[node] =
+            EDGES.iter().zip(ops).any(|(&(to, from), op)| from == node && *op != Op::None && live_node[to]);
     }
     std::array::from_fn(|k| ops[k] != Op::None && live_node[EDGES[k].0])
 }

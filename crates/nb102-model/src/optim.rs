@@ -118,7 +118,9 @@ impl Sgd {
                 pieces.push(if g.defined() {
                     g.reshape([-1])
                 } else {
-                    unused.get_or_insert_with(|| Tensor::zeros([p.numel() as i64], (p.kind(), p.device()))).shallow_clone()
+                    unused
+                        .get_or_insert_with(|| Tensor::zeros([p.numel() as i64], (p.kind(), p.device())))
+                        .shallow_clone()
                 });
                 pieces.extend(gap.as_ref().map(Tensor::shallow_clone));
             }

@@ -330,8 +330,12 @@ impl BenchmarkFile {
                 found: digest[58..].to_owned(),
             });
         }
-        let header: Header = ciborium::from_reader(&map[PREAMBLE..header_end])
+        let mut rest = &map[PREAMBLE..header_end];
+        let header: Header = ciborium::from_reader(&mut rest)
             .map_err(|e| format(format!("a malformed header ({})", cbor_problem(&e))))?;
+        if !rest.is_empty() {
+            return Err(format(format!("a header followed by {} stray bytes", rest.len())));
+        }
         let body = (map.len() - header_end) as u64;
         let mut by_index = vec![None; nb102_space::NUM_ARCHS];
         for (position, entry) in header.cells.iter().enumerate() {
@@ -342,14 +346,20 @@ impl BenchmarkFile {
                 _ => return Err(format(format!("a bad index entry for cell {} (truncated or repeated)", entry.index))),
             }
         }
-        let decoded = (0..header.cells.len()).map(|_| OnceLock::new()).collect();
-        let entries =
-            header.cells.into_iter().map(|e| CellEntry { offset: e.offset + header_end as u64, ..e }).collect();
-        let s = header.summary;
+        let s = &header.summary;
         if s.offset.checked_add(s.len).is_none_or(|end| end > body) || s.len != u64::from(s.index) * summary::ROW as u64
         {
             return Err(format("a bad summary entry (truncated file)".into()));
         }
+        // The sections and the summary end where the file ends: bytes after them belong to no one.
+        let end = header.cells.iter().chain([s]).map(|e| e.offset + e.len).max().unwrap_or(0);
+        if end != body {
+            return Err(format(format!("{} stray bytes after the last section", body - end)));
+        }
+        let decoded = (0..header.cells.len()).map(|_| OnceLock::new()).collect();
+        let entries =
+            header.cells.into_iter().map(|e| CellEntry { offset: e.offset + header_end as u64, ..e }).collect();
+        let s = header.summary;
         let summary_entry = CellEntry { offset: s.offset + header_end as u64, ..s };
         Ok(BenchmarkFile {
             path: path.to_owned(),
@@ -422,11 +432,22 @@ impl BenchmarkFile {
         if found != entry.blake3 {
             return Err(StoreError::Checksum { path: self.path.clone(), expected: entry.blake3.clone(), found });
         }
-        let cell: CellResults = ciborium::from_reader(bytes).map_err(|e| StoreError::Format {
+        let format = |found: String| StoreError::Format {
             path: self.path.clone(),
             expected: format!("a CBOR section for cell {index}"),
-            found: cbor_problem(&e),
-        })?;
+            found,
+        };
+        let mut rest = bytes;
+        let cell: CellResults = ciborium::from_reader(&mut rest).map_err(|e| format(cbor_problem(&e)))?;
+        if !rest.is_empty() {
+            return Err(format(format!("{} bytes after its end", rest.len())));
+        }
+        // A section whose checksum was recomputed after an edit (a buggy writer, a crafted file) is checked as
+        // a writer checks its records: each valid, all of this cell, one per key, in order.
+        let cell = cell.checked().map_err(|e| format(e.to_string()))?;
+        if cell.arch().official_index() != index {
+            return Err(format(format!("the records of cell {}", cell.arch().official_index())));
+        }
         // Another thread may have decoded it meanwhile; both values are equal, the first one stays.
         let _ = slot.set(cell);
         Ok(slot.get())
@@ -447,13 +468,39 @@ impl BenchmarkFile {
         if found != e.blake3 {
             return Err(StoreError::Checksum { path: self.path.clone(), expected: e.blake3.clone(), found });
         }
-        let rows = summary::parse_rows(bytes).ok_or_else(|| StoreError::Format {
+        let rows = summary::parse_rows(bytes).map_err(|found| StoreError::Format {
             path: self.path.clone(),
             expected: "summary rows".into(),
-            found: "an unknown setting code".into(),
+            found,
         })?;
         let _ = self.summary.set(rows);
         Ok(self.summary.get().expect("just set"))
+    }
+
+    /// Checks the whole file: every section decodes and holds valid records of its cell, and the summary's rows
+    /// of each cell with a section are the rows of its records. `on_cell` is called after each section.
+    ///
+    /// # Errors
+    /// As [`BenchmarkFile::cell`] and [`BenchmarkFile::summary`], or [`StoreError::Format`] for a summary that
+    /// contradicts the sections.
+    pub fn verify(&self, mut on_cell: impl FnMut()) -> Result<()> {
+        let rows = self.summary()?;
+        let by_cell: BTreeMap<usize, &[TrialSummary]> =
+            rows.chunk_by(|a, b| a.index == b.index).map(|cell| (cell[0].index, cell)).collect();
+        for index in self.indices() {
+            let cell = self.cell(index)?.expect("listed cells exist");
+            let derived: Vec<TrialSummary> = cell.trials().iter().map(TrialSummary::of_record).collect();
+            let listed = by_cell.get(&index).copied().unwrap_or_default();
+            if derived != listed {
+                return Err(StoreError::Format {
+                    path: self.path.clone(),
+                    expected: format!("summary rows of cell {index} that are those of its {} records", derived.len()),
+                    found: format!("{} rows that differ", listed.len()),
+                });
+            }
+            on_cell();
+        }
+        Ok(())
     }
 
     /// Decodes every cell (checking every section) into a [`Benchmark`].

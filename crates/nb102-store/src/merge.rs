@@ -98,6 +98,14 @@ impl CellResults {
         Ok(CellResults { trials, sums: OnceLock::new() })
     }
 
+    /// The same trials after the checks of [`CellResults::new`] (for cells read from a file).
+    ///
+    /// # Errors
+    /// As [`CellResults::new`].
+    pub(crate) fn checked(self) -> Result<CellResults> {
+        CellResults::new(self.trials)
+    }
+
     /// The cell (taken from its first trial; every cell has at least one).
     pub fn arch(&self) -> Arch {
         self.trials[0].arch

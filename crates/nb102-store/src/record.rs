@@ -260,6 +260,52 @@ impl TrialRecord {
                 format!("{} and {}", self.params_mb, self.flops_m),
             ));
         }
+        // Plausible values: accuracies are percentages; a loss may be infinite or NaN (a run that diverged) but
+        // not negative; times and latencies are finite durations.
+        let percent = |v: f64| (0.0..=100.0).contains(&v);
+        let loss = |v: f64| v >= 0.0 || v.is_nan();
+        let duration = |v: f64| v.is_finite() && v >= 0.0;
+        for (e, t) in self.train.iter().enumerate() {
+            if !(percent(t.top1) && t.top5.is_none_or(percent) && loss(t.loss) && t.time.is_none_or(duration)) {
+                return Err(invalid(
+                    format!("train epoch {e}: accuracies in 0..=100, a loss >= 0, a time >= 0"),
+                    format!("{t:?}"),
+                ));
+            }
+        }
+        for (set, points) in &self.eval {
+            if let Some(p) = points
+                .iter()
+                .find(|p| !(p.accuracy.is_none_or(percent) && p.loss.is_none_or(loss) && p.time.is_none_or(duration)))
+            {
+                return Err(invalid(
+                    format!("{set}@{}: an accuracy in 0..=100, a loss >= 0, a time >= 0", p.epoch),
+                    format!("{p:?}"),
+                ));
+            }
+            if !self.setting.eval_sets().contains(set) {
+                let sets: Vec<&str> = self.setting.eval_sets().iter().map(|s| s.name()).collect();
+                return Err(invalid(format!("the sets of {} ({})", self.setting, sets.join(", ")), set.to_string()));
+            }
+        }
+        if let Some(l) = self.latency.iter().find(|&&l| !duration(l)) {
+            return Err(invalid("latencies >= 0 s".into(), l.to_string()));
+        }
+        let NetConfig { channels, cells, classes } = self.net;
+        if channels == 0 || cells == 0 || i64::from(classes) != self.setting.dataset().classes() {
+            return Err(invalid(
+                format!("a network of at least 1 channel and 1 cell with {} classes", self.setting.dataset().classes()),
+                format!("C={channels} N={cells} classes={classes}"),
+            ));
+        }
+        if let Some(bytes) = &self.weights {
+            if let Err(e) = safetensors::SafeTensors::deserialize(bytes) {
+                return Err(invalid(
+                    "weights as a safetensors file".into(),
+                    format!("{} bytes that are not ({e})", bytes.len()),
+                ));
+            }
+        }
         Ok(())
     }
 

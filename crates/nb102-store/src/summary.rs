@@ -118,22 +118,23 @@ pub(crate) fn sorted_rows(bytes: &[u8]) -> Vec<u8> {
     rows.concat()
 }
 
-/// Parses rows; `None` if the bytes are not whole rows of known settings.
-pub(crate) fn parse_rows(bytes: &[u8]) -> Option<Vec<TrialSummary>> {
+/// Parses rows, refusing bytes that are not whole rows of known settings, sorted by cell, with plausible values
+/// (accuracies in 0..=100, costs and times finite and not negative; NaN stands for none).
+pub(crate) fn parse_rows(bytes: &[u8]) -> Result<Vec<TrialSummary>, String> {
     if !bytes.len().is_multiple_of(ROW) {
-        return None;
+        return Err(format!("{} bytes, not whole rows of {ROW}", bytes.len()));
     }
-    // Pushed into a vector of the final size: collecting through `Option` would lose the size hint, and a
+    // Pushed into a vector of the final size: collecting through `Result` would lose the size hint, and a
     // full benchmark has a quarter of a million rows.
-    let mut rows = Vec::with_capacity(bytes.len() / ROW);
-    for r in bytes.chunks_exact(ROW) {
+    let mut rows: Vec<TrialSummary> = Vec::with_capacity(bytes.len() / ROW);
+    for (n, r) in bytes.chunks_exact(ROW).enumerate() {
         let u32_at = |i: usize| u32::from_le_bytes(r[i..i + 4].try_into().expect("4 bytes"));
         let f64_at = |i: usize| f64::from_le_bytes(r[i..i + 8].try_into().expect("8 bytes"));
         let finite = |v: f64| (!v.is_nan()).then_some(v);
-        rows.push(TrialSummary {
+        let row = TrialSummary {
             index: u32_at(0) as usize,
             hp: Hp::new(u16::from_le_bytes([r[4], r[5]])),
-            setting: *SETTINGS.get(usize::from(r[6]))?,
+            setting: *SETTINGS.get(usize::from(r[6])).ok_or_else(|| format!("row {n}: setting code {}", r[6]))?,
             seed: (r[7] & 2 == 0).then(|| u32_at(8)),
             flops_m: f64_at(16),
             params_mb: f64_at(24),
@@ -141,7 +142,19 @@ pub(crate) fn parse_rows(bytes: &[u8]) -> Option<Vec<TrialSummary>> {
             has_weights: r[7] & 1 != 0,
             train_time: finite(f64_at(64)),
             valid_time: finite(f64_at(72)),
-        });
+        };
+        let cost = |v: f64| v.is_finite() && v >= 0.0;
+        let plausible = row.index < nb102_space::NUM_ARCHS
+            && rows.last().is_none_or(|last| last.index <= row.index)
+            && row.hp.epochs() > 0
+            && cost(row.flops_m)
+            && cost(row.params_mb)
+            && row.final_accuracy.iter().flatten().all(|a| (0.0..=100.0).contains(a))
+            && [row.train_time, row.valid_time].iter().flatten().all(|&t| cost(t));
+        if !plausible {
+            return Err(format!("row {n}: implausible values or out of order ({row:?})"));
+        }
+        rows.push(row);
     }
-    Some(rows)
+    Ok(rows)
 }

@@ -19,19 +19,23 @@ fn record(index: usize, setting: Setting, hp: Hp, seed: u32) -> TrialRecord {
     let x = (index as f64 + f64::from(seed)) / 1000.0;
     let train = (0..epochs)
         .map(|e| TrainEpoch {
-            loss: 2.0 - x - f64::from(e) * 0.01,
+            loss: (2.0 + x) / (1.0 + f64::from(e)),
             top1: 10.0 + f64::from(e) + x,
             top5: Some(50.0),
             time: Some(7.25),
         })
         .collect();
     let mut eval = BTreeMap::new();
-    eval.insert(
-        EvalSet::XValid,
-        (0..epochs)
-            .map(|e| EvalPoint { epoch: e, loss: Some(1.5), accuracy: Some(40.0 + x), time: Some(1.0) })
-            .collect(),
-    );
+    // The sets a trial of the setting has: x-valid where there is one, always ori-test.
+    let valid = setting.eval_sets().contains(&EvalSet::XValid).then_some(EvalSet::XValid);
+    eval.extend(valid.map(|set| {
+        (
+            set,
+            (0..epochs)
+                .map(|e| EvalPoint { epoch: e, loss: Some(1.5), accuracy: Some(40.0 + x), time: Some(1.0) })
+                .collect(),
+        )
+    }));
     eval.insert(
         EvalSet::OriTest,
         vec![EvalPoint { epoch: epochs - 1, loss: Some(1.25), accuracy: Some(45.5 + x), time: None }],
@@ -41,7 +45,7 @@ fn record(index: usize, setting: Setting, hp: Hp, seed: u32) -> TrialRecord {
         setting,
         hp,
         seed,
-        net: NetConfig { channels: 16, cells: 5, classes: 10 },
+        net: NetConfig { channels: 16, cells: 5, classes: setting.dataset().classes() as u32 },
         train,
         eval,
         params_mb: 0.5 + x,
@@ -53,7 +57,7 @@ fn record(index: usize, setting: Setting, hp: Hp, seed: u32) -> TrialRecord {
             device: None,
             dataset_fingerprint: None,
         },
-        weights: Some(vec![1, 2, 3, index as u8]),
+        weights: Some(weights(index as u8)),
     }
 }
 
@@ -72,6 +76,13 @@ fn records() -> Vec<TrialRecord> {
         all.push(record(index, Setting::Cifar10Valid, Hp::new(5), 111));
     }
     all
+}
+
+/// A small safetensors file (one `f32` tensor `w` holding `v`), as a record's weights.
+fn weights(v: u8) -> Vec<u8> {
+    let data = [v, 0, 0, 0];
+    let view = safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![1], &data).unwrap();
+    safetensors::serialize([("w", view)], None).unwrap()
 }
 
 fn labelled(records: &[TrialRecord]) -> Vec<(String, TrialRecord)> {
@@ -275,4 +286,137 @@ fn version_3_files_are_read() {
     let file = BenchmarkFile::open(&old).unwrap();
     assert_eq!(file.version(), 3);
     assert_eq!(file.summary().unwrap(), BenchmarkFile::open(&path).unwrap().summary().unwrap());
+}
+
+/// A benchmark file taken apart: the preamble's first 12 bytes (magic, version), the header, each cell's
+/// section in header order and the summary; put back together by [`Parts::seal`] with every checksum recomputed,
+/// as a buggy writer or a crafted file would have them.
+struct Parts {
+    start: Vec<u8>,
+    header: ciborium::Value,
+    sections: Vec<Vec<u8>>,
+    summary: Vec<u8>,
+}
+
+/// A cell section as written (`CellResults`).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Section {
+    trials: Vec<TrialRecord>,
+}
+
+fn field<'a>(map: &'a mut ciborium::Value, key: &str) -> &'a mut ciborium::Value {
+    let ciborium::Value::Map(entries) = map else { panic!("a map") };
+    &mut entries.iter_mut().find(|(k, _)| k.as_text() == Some(key)).unwrap().1
+}
+
+fn int(value: &mut ciborium::Value) -> usize {
+    usize::try_from(value.as_integer().unwrap()).unwrap()
+}
+
+impl Parts {
+    fn of(path: &Path) -> Parts {
+        let bytes = std::fs::read(path).unwrap();
+        let header_len = u64::from_le_bytes(bytes[12..20].try_into().unwrap()) as usize;
+        let body = &bytes[20 + header_len..];
+        let mut header: ciborium::Value = ciborium::from_reader(&bytes[20..20 + header_len]).unwrap();
+        let mut slice = |entry: &mut ciborium::Value| {
+            let (offset, len) = (int(field(entry, "offset")), int(field(entry, "len")));
+            body[offset..offset + len].to_vec()
+        };
+        let ciborium::Value::Array(cells) = field(&mut header, "cells") else { panic!("cells") };
+        let sections = cells.iter_mut().map(&mut slice).collect();
+        let summary = slice(field(&mut header, "summary"));
+        Parts { start: bytes[..12].to_vec(), header, sections, summary }
+    }
+
+    fn records(&self, position: usize) -> Vec<TrialRecord> {
+        ciborium::from_reader::<Section, _>(self.sections[position].as_slice()).unwrap().trials
+    }
+
+    fn set_records(&mut self, position: usize, trials: Vec<TrialRecord>) {
+        self.sections[position].clear();
+        ciborium::into_writer(&Section { trials }, &mut self.sections[position]).unwrap();
+    }
+
+    /// Writes the parts with recomputed offsets, checksums and name, and `trailing` bytes at the end.
+    fn seal(mut self, dir: &Path, trailing: &[u8]) -> std::path::PathBuf {
+        let mut body = Vec::new();
+        let mut place = |entry: &mut ciborium::Value, bytes: &[u8]| {
+            *field(entry, "offset") = (body.len() as u64).into();
+            *field(entry, "len") = (bytes.len() as u64).into();
+            *field(entry, "blake3") = blake3::hash(bytes).to_hex().to_string().into();
+            body.extend_from_slice(bytes);
+        };
+        let ciborium::Value::Array(cells) = field(&mut self.header, "cells") else { panic!("cells") };
+        for (entry, bytes) in cells.iter_mut().zip(&self.sections) {
+            place(entry, bytes);
+        }
+        place(field(&mut self.header, "summary"), &self.summary);
+        let mut header = Vec::new();
+        ciborium::into_writer(&self.header, &mut header).unwrap();
+        let mut file = self.start;
+        file.extend_from_slice(&(header.len() as u64).to_le_bytes());
+        file.extend_from_slice(&header);
+        let digest: String = Sha256::digest(&file).iter().map(|b| format!("{b:02x}")).collect();
+        file.extend_from_slice(&body);
+        file.extend_from_slice(trailing);
+        let path = dir.join(format!("crafted-{}.nb102", &digest[58..]));
+        std::fs::write(&path, file).unwrap();
+        path
+    }
+}
+
+/// Files whose checksums were recomputed after an edit: every record is checked on read, `verify` checks the
+/// summary against the sections, and stray bytes are refused, so nothing wrong is served or copied.
+#[test]
+fn crafted_files_with_valid_checksums_are_refused() {
+    let dir = TempDir::new("crafted");
+    let path = write_benchmark(&merge(meta(), labelled(&records())).unwrap(), &dir.0.join("demo")).unwrap();
+    // Cells 0, 1462, 11472 in header order.
+    let sealed = Parts::of(&path).seal(&dir.0, b"");
+    let file = BenchmarkFile::open(&sealed).unwrap();
+    assert!(file.verify(|| {}).is_ok(), "taking apart and sealing changes nothing");
+
+    let refused = |edit: &dyn Fn(&mut TrialRecord), needle: &str| {
+        let mut parts = Parts::of(&path);
+        let mut trials = parts.records(0);
+        edit(&mut trials[0]);
+        parts.set_records(0, trials);
+        let crafted = BenchmarkFile::open(&parts.seal(&dir.0, b"")).unwrap();
+        let message = crafted.cell(0).unwrap_err().to_string();
+        assert!(message.contains("a CBOR section for cell 0") && message.contains(needle), "{message}");
+        assert!(nb102_store::simplify_file(&crafted, &dir.0.join("simple")).is_err());
+        assert!(crafted.verify(|| {}).is_err());
+    };
+    refused(&|t| t.hp = Hp::new(4), "4 train epochs");
+    refused(&|t| t.flops_m = -1.0, "finite non-negative params and flops");
+    refused(&|t| t.params_mb = f64::INFINITY, "finite non-negative params and flops");
+    refused(&|t| t.train[1].top1 = 250.0, "accuracies in 0..=100");
+    refused(&|t| t.eval.get_mut(&EvalSet::XValid).unwrap()[0].accuracy = Some(f64::NAN), "an accuracy in 0..=100");
+    refused(&|t| t.eval.get_mut(&EvalSet::OriTest).unwrap()[0].epoch = 40, "epochs increasing and below 3");
+    refused(&|t| t.latency = vec![-1.0], "latencies >= 0 s");
+
+    // A section holding another cell's records.
+    let mut parts = Parts::of(&path);
+    let other = parts.records(1);
+    parts.set_records(0, other);
+    let crafted = BenchmarkFile::open(&parts.seal(&dir.0, b"")).unwrap();
+    assert!(crafted.cell(0).unwrap_err().to_string().contains("the records of cell 1462"));
+
+    // A summary row that contradicts its section: served by queries, caught by verify.
+    let mut parts = Parts::of(&path);
+    parts.summary[40..48].copy_from_slice(&12.5f64.to_le_bytes());
+    let crafted = BenchmarkFile::open(&parts.seal(&dir.0, b"")).unwrap();
+    assert!(crafted.summary().is_ok());
+    let message = crafted.verify(|| {}).unwrap_err().to_string();
+    assert!(message.contains("summary rows of cell 0 that are those of its"), "{message}");
+    // Implausible summary rows are refused when read.
+    let mut parts = Parts::of(&path);
+    parts.summary[16..24].copy_from_slice(&(-1.0f64).to_le_bytes());
+    let message = BenchmarkFile::open(&parts.seal(&dir.0, b"")).unwrap().summary().unwrap_err().to_string();
+    assert!(message.contains("row 0: implausible values"), "{message}");
+
+    // Bytes after the last section.
+    let message = BenchmarkFile::open(&Parts::of(&path).seal(&dir.0, b"extra")).err().unwrap().to_string();
+    assert!(message.contains("5 stray bytes after the last section"), "{message}");
 }

@@ -131,6 +131,22 @@ fn bad_tables_are_refused_with_the_line_and_column() {
     missing.push("zen_cifar10=cifar10:200:x-valid".parse().unwrap());
     let message = error(&[line(3, good)], &missing);
     assert!(message.ends_with(r#"expected a column "zen_cifar10", found none"#), "{message}");
+    // A header and no rows; a row of a different length; a column twice in the header.
+    let dir = TempDir::new("table-shape");
+    let path = dir.0.join("t.csv");
+    std::fs::write(&path, format!("{HEADER}\n")).unwrap();
+    let message = read_summary_table(&path, &nb201).unwrap_err().to_string();
+    assert!(
+        message.ends_with("expected rows with at least one result in the table's columns, found none"),
+        "{message}"
+    );
+    std::fs::write(&path, format!("{HEADER}\n{}\n3,x\n", line(3, good))).unwrap();
+    let message = read_summary_table(&path, &nb201).unwrap_err().to_string();
+    assert!(message.contains("line: 3") && message.contains("found record with 2 fields"), "{message}");
+    assert!(!message.contains("UnequalLengths"), "{message}");
+    std::fs::write(&path, format!("{HEADER},c10_test_12ep\n{},5\n", line(3, good))).unwrap();
+    let message = read_summary_table(&path, &nb201).unwrap_err().to_string();
+    assert!(message.ends_with(r#"expected one column "c10_test_12ep", found 2 of them"#), "{message}");
     let mut twice = nb201.clone();
     twice.push("c10_test_12ep=cifar10:12:ori-test".parse().unwrap());
     let message = error(&[line(3, good)], &twice);

@@ -416,8 +416,11 @@ fn write_checkpoint(
     };
     let mut state_bytes = Vec::new();
     ciborium::into_writer(&state, &mut state_bytes).expect("writing CBOR to memory cannot fail");
-    let sealed =
-        Sealed { version: CHECKPOINT_VERSION, blake3: blake3::hash(&state_bytes).to_hex().to_string(), state: state_bytes };
+    let sealed = Sealed {
+        version: CHECKPOINT_VERSION,
+        blake3: blake3::hash(&state_bytes).to_hex().to_string(),
+        state: state_bytes,
+    };
     let mut bytes = Vec::new();
     ciborium::into_writer(&sealed, &mut bytes).expect("writing CBOR to memory cannot fail");
     Ok(write_atomically(path, |out| std::io::Write::write_all(out, &bytes))?)

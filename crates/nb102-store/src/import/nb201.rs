@@ -262,7 +262,8 @@ fn entry<'a>(map: &'a [u8], archive: &mut Archive<'a>, name: &str) -> Result<Cow
         }
         return Err(format!("zip entry {name} past the end of the file"));
     }
-    let bytes = super::read_bounded(&mut file, super::MAX_ZIP_ENTRY_BYTES).map_err(|e| format!("zip entry {name}: {e}"))?;
+    let bytes =
+        super::read_bounded(&mut file, super::MAX_ZIP_ENTRY_BYTES).map_err(|e| format!("zip entry {name}: {e}"))?;
     Ok(Cow::Owned(bytes))
 }
 

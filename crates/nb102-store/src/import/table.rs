@@ -51,7 +51,11 @@ impl TableColumn {
         ];
         columns
             .map(|(name, setting, hp, test)| {
-                let set = if test { setting.test_set() } else { setting.valid_set().expect("the columns' settings have x-valid") };
+                let set = if test {
+                    setting.test_set()
+                } else {
+                    setting.valid_set().expect("the columns' settings have x-valid")
+                };
                 TableColumn { name: name.into(), setting, hp, set }
             })
             .into()
@@ -92,17 +96,23 @@ impl FromStr for TableColumn {
 /// of the same setting, schedule and set.
 pub fn read_summary_table(path: &Path, columns: &[TableColumn]) -> Result<Vec<(usize, Vec<TrialSummary>)>> {
     let format = |expected: String, found: String| StoreError::Format { path: path.to_owned(), expected, found };
-    let csv_error = |e: csv::Error| match e.into_kind() {
-        csv::ErrorKind::Io(error) => StoreError::Io { path: path.to_owned(), error },
-        other => format("a CSV table".into(), format!("{other:?}")),
+    let csv_error = |e: csv::Error| {
+        // csv's message names the record, line and byte; its kind's Debug form would be Rust syntax.
+        let message = e.to_string();
+        match e.into_kind() {
+            csv::ErrorKind::Io(error) => StoreError::Io { path: path.to_owned(), error },
+            _ => format("a CSV table".into(), message.trim_start_matches("CSV error: ").into()),
+        }
     };
     let mut reader = csv::Reader::from_path(path).map_err(csv_error)?;
     let header = reader.headers().map_err(csv_error)?.clone();
-    let position = |name: &str| {
-        header.iter().position(|h| h == name).ok_or_else(|| format(format!("a column {name:?}"), "none".into()))
+    let position = |name: &str| match header.iter().enumerate().filter(|(_, h)| *h == name).collect::<Vec<_>>()[..] {
+        [(at, _)] => Ok(at),
+        [] => Err(format(format!("a column {name:?}"), "none".into())),
+        ref several => Err(format(format!("one column {name:?}"), format!("{} of them", several.len()))),
     };
     let index_at = position("index")?;
-    let arch_at = header.iter().position(|h| h == "arch_str");
+    let arch_at = header.iter().any(|h| h == "arch_str").then(|| position("arch_str")).transpose()?;
     // Columns grouped by (schedule, setting), the order of a file's summary: each group is one record per cell.
     let mut groups: BTreeMap<(Hp, Setting), Vec<(usize, EvalSet)>> = BTreeMap::new();
     for c in columns {
@@ -167,5 +177,10 @@ pub fn read_summary_table(path: &Path, columns: &[TableColumn]) -> Result<Vec<(u
             return Err(format(format!("each cell once (line {})", line + 2), format!("cell {index} again")));
         }
     }
-    Ok(cells.into_iter().enumerate().filter_map(|(i, rows)| Some((i, rows?))).filter(|(_, r)| !r.is_empty()).collect())
+    let cells: Vec<_> =
+        cells.into_iter().enumerate().filter_map(|(i, rows)| Some((i, rows?))).filter(|(_, r)| !r.is_empty()).collect();
+    if cells.is_empty() {
+        return Err(format("rows with at least one result in the table's columns".into(), "none".into()));
+    }
+    Ok(cells)
 }
