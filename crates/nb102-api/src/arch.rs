@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use clap::Subcommand;
-use nb102_space::{class_members, num_classes, official_archs, Arch, UniqueMode, NUM_ARCHS};
+use nb102_space::{class_members, num_classes, official_archs, Arch, UniqueMode};
 use serde_json::json;
 
 use crate::Failure;
@@ -93,10 +93,7 @@ fn parse_arch(text: &str) -> Result<Arch, Failure> {
     text.parse().map_err(|e| Failure::Input(anyhow::Error::new(e)))
 }
 
-/// An official index written in decimal.
+/// An official index written in decimal digits, as every command takes one.
 fn parse_index(text: &str) -> Result<Arch, Failure> {
-    let index = text.parse::<usize>().map_err(|_| {
-        Failure::Input(anyhow::anyhow!("invalid index: expected an integer in 0..{NUM_ARCHS}, found {text:?}"))
-    })?;
-    Arch::from_official_index(index).map_err(|e| Failure::Input(e.into()))
+    Arch::from_index_text(text).map_err(|e| Failure::Input(e.into()))
 }

@@ -201,7 +201,7 @@ pub(crate) fn merge(args: MergeArgs, out: &mut impl Write) -> Result<(), Failure
 
 pub(crate) fn simplify(args: SimplifyArgs, out: &mut impl Write) -> Result<(), Failure> {
     let file = BenchmarkFile::open(&args.file).map_err(input)?;
-    let path = nb102_store::simplify_file(&file, &args.output).map_err(input)?;
+    let path = nb102_store::simplify_file(&file, &args.output).map_err(written)?;
     writeln!(out, "{}", path.display())?;
     Ok(())
 }

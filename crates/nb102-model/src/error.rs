@@ -37,9 +37,16 @@ pub enum ModelError {
         /// What does not fit: a missing, unexpected or mis-shaped tensor.
         problem: String,
     },
-    /// A libtorch failure, such as an unreadable file.
-    #[error(transparent)]
+    /// A libtorch failure.
+    #[error("libtorch: {}", torch_message(.0))]
     Torch(#[from] tch::TchError),
+}
+
+/// The first line of a libtorch error, without the C++ stack frames that follow it.
+pub fn torch_message(error: &tch::TchError) -> String {
+    let text = error.to_string();
+    let first = text.lines().next().unwrap_or_default();
+    first.trim_start_matches("Internal torch error: ").to_owned()
 }
 
 /// `Result` with [`ModelError`].

@@ -60,9 +60,13 @@ pub fn write_safetensors(named: &[(String, Tensor)], path: &Path) -> Result<()> 
     let tmp = temporary_path(path);
     let cpu: Vec<(&str, Tensor)> =
         named.iter().map(|(n, t)| (n.as_str(), t.to(tch::Device::Cpu).contiguous())).collect();
+    let unwritable = |e: tch::TchError| ModelError::Weights {
+        path: path.to_owned(),
+        problem: format!("could not be written ({})", crate::error::torch_message(&e)),
+    };
     let written = Tensor::write_safetensors(&cpu, &tmp)
-        .map_err(ModelError::Torch)
-        .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| ModelError::Torch(tch::TchError::Io(e))));
+        .map_err(unwritable)
+        .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| unwritable(tch::TchError::Io(e))));
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
@@ -77,9 +81,13 @@ pub fn read_tensors(path: &Path) -> Result<HashMap<String, Tensor>> {
     if !path.is_file() {
         return Err(ModelError::Weights { path: path.to_owned(), problem: "expected a file, found none".to_owned() });
     }
+    let unreadable = |what: &str, e: tch::TchError| ModelError::Weights {
+        path: path.to_owned(),
+        problem: format!("expected {what}, found a file libtorch cannot read ({})", crate::error::torch_message(&e)),
+    };
     let named = match path.extension().and_then(|e| e.to_str()) {
-        Some("safetensors") => Tensor::read_safetensors(path)?,
-        Some("pt" | "pth" | "bin") => Tensor::loadz_multi(path)?,
+        Some("safetensors") => Tensor::read_safetensors(path).map_err(|e| unreadable("a safetensors file", e))?,
+        Some("pt" | "pth" | "bin") => Tensor::loadz_multi(path).map_err(|e| unreadable("a torch.save file", e))?,
         other => {
             return Err(ModelError::Weights {
                 path: path.to_owned(),

@@ -127,6 +127,30 @@ fn bad_input_is_one_line_and_status_2() {
     );
     check_input_error(&["info", "--arch", "1", "--dataset", "cifar10", "--input", "big"], "expected HxW");
     check_input_error(
+        &["info", "--arch", "1", "--dataset", "cifar10", "--channels", "4294967296"],
+        "invalid channels: expected at most 1024, found 4294967296",
+    );
+    // A file libtorch cannot read: one line naming it, without libtorch's C++ frames.
+    let junk = std::env::temp_dir().join(format!("nb102-model-junk-{}.pt", std::process::id()));
+    std::fs::write(&junk, (0..300u32).map(|i| (i * 7919 % 251) as u8).collect::<Vec<u8>>()).unwrap();
+    check_input_error(
+        &[
+            "forward",
+            "--arch",
+            "1",
+            "--dataset",
+            "cifar10",
+            "--weights",
+            junk.to_str().unwrap(),
+            "--input",
+            i,
+            "--output",
+            "/tmp/unused.safetensors",
+        ],
+        &format!("weights {}: expected a torch.save file, found a file libtorch cannot read", junk.display()),
+    );
+    std::fs::remove_file(&junk).unwrap();
+    check_input_error(
         &["latency", "--arch", "1", "--dataset", "cifar10", "--device", "tpu"],
         "expected auto, cpu or cuda:N",
     );

@@ -26,6 +26,9 @@ pub enum SpaceError {
     /// An architecture index (official or enumeration) outside `0..15625`.
     #[error("architecture index out of range: expected 0..{NUM_ARCHS}, found {0}")]
     IndexOutOfRange(u64),
+    /// An official index that is not written in decimal digits alone.
+    #[error("invalid index: expected decimal digits for an index in 0..{NUM_ARCHS}, found {0:?}")]
+    IndexText(String),
     /// A string of op digits that is not six digits `0`–`4`.
     #[error("invalid op digits: expected six digits 0-4 in edge order, found {0:?}")]
     OpDigits(String),

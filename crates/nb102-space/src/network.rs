@@ -85,6 +85,17 @@ impl FromStr for Dataset {
     }
 }
 
+/// The largest C a [`NetworkConfig`] may have.
+const MAX_CHANNELS: i64 = 1024;
+/// The most cells per stage.
+const MAX_CELLS: i64 = 100;
+/// The most classes.
+const MAX_CLASSES: i64 = 100_000;
+/// The most input channels.
+const MAX_IN_CHANNELS: i64 = 64;
+/// The longest input side.
+const MAX_INPUT_SIDE: i64 = 1024;
+
 /// The evaluated network (`infer.tiny`): a cell, `channels` and `cells` per stage, the data's shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NetworkConfig {
@@ -137,6 +148,21 @@ impl NetworkConfig {
                 });
             }
         }
+        // Far beyond any NAS-Bench network (C16 N5, 32x32), and small enough that parameter and FLOP counts stay
+        // exact in 64 bits (a C of 2^32 would overflow them silently).
+        let bounded = [
+            ("channels", self.channels, MAX_CHANNELS, "at most 1024"),
+            ("cells", self.cells, MAX_CELLS, "at most 100"),
+            ("classes", self.classes, MAX_CLASSES, "at most 100000"),
+            ("in_channels", self.in_channels, MAX_IN_CHANNELS, "at most 64"),
+            ("input height", self.input_size.0, MAX_INPUT_SIDE, "at most 1024"),
+            ("input width", self.input_size.1, MAX_INPUT_SIDE, "at most 1024"),
+        ];
+        for (what, value, max, expected) in bounded {
+            if value > max {
+                return Err(SpaceError::NetworkConfig { what, expected, found: value.to_string() });
+            }
+        }
         if self.cells < 0 {
             return Err(SpaceError::NetworkConfig {
                 what: "cells",
@@ -157,5 +183,37 @@ impl NetworkConfig {
     /// Width of each of the three stages: C, 2C, 4C.
     pub fn stage_channels(&self) -> [i64; 3] {
         [self.channels, 2 * self.channels, 4 * self.channels]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Arch;
+
+    #[test]
+    fn sizes_are_bounded_where_costs_stay_exact() {
+        let arch: Arch =
+            "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+                .parse()
+                .unwrap();
+        let largest = NetworkConfig {
+            arch,
+            channels: MAX_CHANNELS,
+            cells: MAX_CELLS,
+            classes: MAX_CLASSES,
+            in_channels: MAX_IN_CHANNELS,
+            input_size: (MAX_INPUT_SIDE, MAX_INPUT_SIDE),
+        };
+        // Debug builds panic on overflow: the largest network's costs are computed exactly.
+        let costs = largest.costs().unwrap();
+        assert!(costs.params > 0 && costs.flops_m() > 0.0);
+        let too_wide = NetworkConfig { channels: 1 << 32, ..largest };
+        assert_eq!(
+            too_wide.validate().unwrap_err().to_string(),
+            "invalid channels: expected at most 1024, found 4294967296"
+        );
+        assert!(NetworkConfig { cells: 101, ..largest }.validate().is_err());
+        assert!(NetworkConfig { input_size: (2048, 32), ..largest }.validate().is_err());
     }
 }

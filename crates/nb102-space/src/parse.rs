@@ -6,7 +6,11 @@
 //! canonical cell, so equivalent spellings print and index the same.
 //!
 //! Refused, with the byte position: anything but three `+`-separated node groups, an entry that is
-//! not `op~j`, an unknown op, an input that is not an earlier node, and an edge given twice.
+//! not `op~j`, an unknown op, an input that is not an earlier node, an edge given twice, and a string with no
+//! entry at all (`++` names no op, which is more likely a mistake than the all-`none` cell; that cell is written
+//! `|none~0|+…` or `none~0++`).
+//!
+//! An official index is decimal digits alone (`11`, not `+11`, ` 11` or `1e1`), wherever an index is taken.
 
 use std::str::FromStr;
 
@@ -69,6 +73,9 @@ impl FromStr for Arch {
         if to < NUM_NODES - 1 {
             return Err(err(input.len(), "3 node groups separated by '+'", None));
         }
+        if !seen.contains(&true) {
+            return Err(err(0, "at least one entry 'op~input' (none~0++ for the all-none cell)", Some(input)));
+        }
         Ok(Arch::from_ops(ops))
     }
 }
@@ -78,17 +85,36 @@ impl Arch {
     /// of an architecture string that [`FromStr`] accepts.
     ///
     /// # Errors
-    /// [`SpaceError::IndexOutOfRange`] for an index of 15625 or more; [`SpaceError::Parse`] for a string.
+    /// [`SpaceError::IndexOutOfRange`] for an index of 15625 or more; [`SpaceError::IndexText`] for a number that is
+    /// not decimal digits alone (`+11`) or text with none of a string's separators (`|`, `+`, `~`);
+    /// [`SpaceError::Parse`] for a string.
     pub fn from_index_or_str(text: &str) -> Result<Arch> {
-        if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-            // Digits too many for a u64 are out of range like any other large index.
-            let index = text.parse::<u64>().unwrap_or(u64::MAX);
-            return usize::try_from(index)
-                .map_err(|_| SpaceError::IndexOutOfRange(index))
-                .and_then(Arch::from_official_index);
+        // A signed or padded number (`+11`, ` 11`), or text without any of a string's separators (`1e1`), can
+        // only be meant as an index.
+        let unsigned = text.trim().trim_start_matches(['+', '-']);
+        if !text.contains(['|', '+', '~']) || (!unsigned.is_empty() && unsigned.bytes().all(|b| b.is_ascii_digit())) {
+            return Arch::from_index_text(text);
         }
         text.parse()
     }
+
+    /// The cell of an official index written in decimal digits alone.
+    ///
+    /// # Errors
+    /// [`SpaceError::IndexText`] for anything but digits (a sign, spaces, a string); [`SpaceError::IndexOutOfRange`]
+    /// for an index of 15625 or more.
+    pub fn from_index_text(text: &str) -> Result<Arch> {
+        if !is_index_text(text) {
+            return Err(SpaceError::IndexText(text.to_owned()));
+        }
+        // Digits too many for a u64 are out of range like any other large index.
+        let index = text.parse::<u64>().unwrap_or(u64::MAX);
+        usize::try_from(index).map_err(|_| SpaceError::IndexOutOfRange(index)).and_then(Arch::from_official_index)
+    }
+}
+
+fn is_index_text(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// What an input of node `to` may be, for the error message.
@@ -164,6 +190,14 @@ mod tests {
             "\"skip_connect~0\"",
         );
         check_error("|none~0~1|+||+||", 6, "an input node number", "\"0~1\"");
+        for empty in ["++", "|+|+|", "||+||+||"] {
+            check_error(
+                empty,
+                0,
+                "at least one entry 'op~input' (none~0++ for the all-none cell)",
+                &format!("{empty:?}"),
+            );
+        }
     }
 
     #[test]
@@ -172,7 +206,13 @@ mod tests {
         assert_eq!(Arch::from_index_or_str(OFFICIAL_1).unwrap().official_index(), 1);
         assert_eq!(Arch::from_index_or_str("15625"), Err(SpaceError::IndexOutOfRange(15625)));
         assert_eq!(Arch::from_index_or_str("99999999999999999999999"), Err(SpaceError::IndexOutOfRange(u64::MAX)));
-        assert!(matches!(Arch::from_index_or_str("-1"), Err(SpaceError::Parse { .. })));
+        assert_eq!(Arch::from_index_or_str("-1"), Err(SpaceError::IndexText("-1".into())));
+        // An index is digits alone, wherever one is taken.
+        assert_eq!(Arch::from_index_text("11").unwrap().official_index(), 11);
+        for text in ["+11", "-11", " 11", "11 ", "1e1", "", "0x1"] {
+            assert_eq!(Arch::from_index_text(text), Err(SpaceError::IndexText(text.into())), "{text:?}");
+            assert_eq!(Arch::from_index_or_str(text), Err(SpaceError::IndexText(text.into())), "{text:?}");
+        }
     }
 
     #[test]

@@ -133,8 +133,9 @@ impl BenchmarkWriter {
         // A killed earlier writer of this prefix left its sections (and perhaps a half-copied file) behind.
         remove_stale_temporaries(prefix.parent().unwrap_or(Path::new(".")), &name);
         let body_path = prefix.with_file_name(format!(".{name}.body.tmp-{}", std::process::id()));
+        // Errors name the output the user asked for, not the temporary file behind it.
         let file = std::fs::File::create(&body_path)
-            .map_err(|source| StoreError::Io { path: body_path.clone(), error: source })?;
+            .map_err(|source| StoreError::Io { path: prefix.to_owned(), error: source })?;
         Ok(BenchmarkWriter {
             prefix: prefix.to_owned(),
             meta,
@@ -229,7 +230,7 @@ impl BenchmarkWriter {
             blake3: blake3::hash(&summary).to_hex().to_string(),
         };
         let mut body = self.body.take().expect("a writer finishes once");
-        body.flush().map_err(|source| StoreError::Io { path: self.body_path.clone(), error: source })?;
+        body.flush().map_err(|source| StoreError::Io { path: self.prefix.clone(), error: source })?;
         drop(body);
 
         let header = Header { meta: self.meta.clone(), cells: std::mem::take(&mut self.cells), summary: summary_entry };
@@ -257,7 +258,7 @@ impl BenchmarkWriter {
 
     fn write_body(&mut self, bytes: &[u8]) -> Result<()> {
         let body = self.body.as_mut().expect("a writer is written before it finishes");
-        body.write_all(bytes).map_err(|source| StoreError::Io { path: self.body_path.clone(), error: source })
+        body.write_all(bytes).map_err(|source| StoreError::Io { path: self.prefix.clone(), error: source })
     }
 }
 

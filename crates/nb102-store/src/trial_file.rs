@@ -60,6 +60,7 @@ pub fn read_trial(path: &Path) -> Result<TrialRecord> {
     }
     let record: TrialRecord =
         envelope.record.deserialized().map_err(|e| format_error(format!("a malformed record ({e})")))?;
-    record.validate()?;
+    // Named with the file, so that a bad record among thousands is found.
+    record.validate().map_err(|e| format_error(e.to_string()))?;
     Ok(record)
 }

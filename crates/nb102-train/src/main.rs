@@ -141,7 +141,12 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     // failing is not.
     let input = |e: TrainError| Failure::Input(e.into());
     let training = |e: TrainError| match e {
-        TrainError::Io { .. } | TrainError::Torch(_) => Failure::Other(e.into()),
+        TrainError::Io { .. }
+        | TrainError::Torch(_)
+        | TrainError::Store(nb102_store::StoreError::Io { .. })
+        | TrainError::Model(nb102_model::ModelError::Torch(_) | nb102_model::ModelError::Weights { .. }) => {
+            Failure::Other(e.into())
+        }
         other => Failure::Input(other.into()),
     };
     if !args.out.to_string_lossy().ends_with(nb102_store::TRIAL_SUFFIX) {
