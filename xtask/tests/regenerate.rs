@@ -1,14 +1,15 @@
 //! `cargo xtask regenerate` end to end on a tiny plan (two cells, one epoch, Fashion-MNIST-shaped files written
-//! here): every stage; a run whose process group is killed in the middle and run again ends with the file of an
-//! uninterrupted run; two shards merged give the same file as one machine. Wall times and latencies differ from
+//! here): every stage; a run whose process group is killed at several moments, each time leaving only whole files,
+//! and run again ends with the file of an uninterrupted run; two shards merged give the same file as one machine. Wall times and latencies differ from
 //! run to run, so files are compared without them.
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use nb102_store::{BenchmarkFile, BenchmarkKind, TrialRecord};
+use rand::{Rng, SeedableRng};
 
 // nb102-train's writer of Fashion-MNIST-shaped IDX files (plain Rust and flate2: no libtorch).
 #[path = "../../crates/nb102-train/tests/common/mod.rs"]
@@ -62,31 +63,61 @@ fn records(stdout: &[u8]) -> (Vec<TrialRecord>, BenchmarkKind) {
     (all, file.meta().kind)
 }
 
+/// Waits until the run has written into its trials folder (the binaries are built and training has begun), or has
+/// ended.
+fn wait_for_training(child: &mut std::process::Child, out: &Path) {
+    while std::fs::read_dir(out.join("trials")).map_or(true, |mut d| d.next().is_none()) {
+        if child.try_wait().unwrap().is_some() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn stages_kill_and_rerun_and_shards() {
     let dir = scratch("e2e");
     dataset(&dir);
-    let whole = regenerate(&dir, &dir.join("whole"), &[]).output().unwrap();
+    // How long the stages take once the binaries are built (the first run builds them).
+    let mut child =
+        regenerate(&dir, &dir.join("whole"), &[]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    wait_for_training(&mut child, &dir.join("whole"));
+    let start = Instant::now();
+    let whole = child.wait_with_output().unwrap();
+    let took = start.elapsed();
     assert!(whole.status.success(), "{}", String::from_utf8_lossy(&whole.stderr));
     let (expected, kind) = records(&whole.stdout);
     assert_eq!(expected.len(), 4, "two cells, two seeds");
     assert_eq!(kind, BenchmarkKind::Demo, "a customised or demo plan is never labelled NAS-Bench-201");
 
-    // Killed (the whole process group, as Ctrl-C would) once the first trial is written, then run again.
+    // Killed (the whole process group, as Ctrl-C would) at several moments of the run, seeded and spread over an
+    // uninterrupted run's duration, then run again. After each kill every trial file and benchmark file written is
+    // whole. (Where a kill lands depends on the machine; what is asserted does not.)
     let out = dir.join("killed");
-    let mut child = regenerate(&dir, &out, &[]).process_group(0).stdout(Stdio::null()).spawn().unwrap();
-    let start = Instant::now();
-    while std::fs::read_dir(out.join("trials"))
-        .map_or(0, |d| d.filter(|e| e.as_ref().unwrap().path().extension() == Some("cbor".as_ref())).count())
-        < 1
-    {
-        assert!(start.elapsed() < Duration::from_secs(600), "no trial written");
-        std::thread::sleep(Duration::from_millis(50));
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1021);
+    for _ in 0..4 {
+        let delay = took.mul_f64(rng.random_range(0.0..0.9));
+        let mut child =
+            regenerate(&dir, &out, &[]).process_group(0).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        wait_for_training(&mut child, &out);
+        std::thread::sleep(delay);
+        let pid = child.id() as i32;
+        // `--` before the negative group id: procps-ng 4.0's kill otherwise misreads it and signals every process.
+        Command::new("kill").args(["-9", "--", &format!("-{pid}")]).status().unwrap();
+        let _ = child.wait();
+        for entry in std::fs::read_dir(out.join("trials")).into_iter().flatten() {
+            let path = entry.unwrap().path();
+            if path.to_string_lossy().ends_with(".trial.cbor") {
+                nb102_store::read_trial(&path).unwrap_or_else(|e| panic!("killed after {delay:?}: {e}"));
+            }
+        }
+        for entry in std::fs::read_dir(&out).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "nb102") {
+                BenchmarkFile::open(&path).unwrap().verify(|| {}).unwrap();
+            }
+        }
     }
-    let pid = child.id() as i32;
-    // `--` before the negative group id: procps-ng 4.0's kill otherwise misreads it and signals every process.
-    Command::new("kill").args(["-9", "--", &format!("-{pid}")]).status().unwrap();
-    let _ = child.wait();
     let again = regenerate(&dir, &out, &[]).output().unwrap();
     assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
     assert_eq!(records(&again.stdout).0, expected);

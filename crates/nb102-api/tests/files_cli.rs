@@ -1,11 +1,12 @@
 //! `nb102 trial | merge | simplify | info | import | show | best` on files written by nb102-store, and on tables.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use nb102_space::Arch;
-use nb102_store::{write_trial, EvalPoint, EvalSet, Hp, NetConfig, Provenance, Setting, TrainEpoch, TrialRecord};
+use nb102_store::write_trial;
+
+mod common;
+use common::{trial, weights};
 
 fn nb102(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_nb102")).args(args).output().expect("the nb102 binary runs")
@@ -23,34 +24,6 @@ fn fails_with(args: &[&str], needle: &str) {
     assert_eq!(out.status.code(), Some(2), "nb102 {args:?}: {stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains(needle), "{stderr:?} lacks {needle:?}");
-}
-
-fn trial(index: usize, seed: u32) -> TrialRecord {
-    let hp = Hp::new(2);
-    TrialRecord {
-        arch: Arch::from_official_index(index).unwrap(),
-        setting: Setting::FashionMnist,
-        hp,
-        seed,
-        net: NetConfig { channels: 8, cells: 1, classes: 10 },
-        train: vec![TrainEpoch { loss: 1.0, top1: 60.0, top5: None, time: Some(3.0) }; 2],
-        eval: BTreeMap::from([
-            (EvalSet::XValid, vec![EvalPoint { epoch: 1, loss: Some(0.9), accuracy: Some(70.25), time: None }]),
-            (EvalSet::OriTest, vec![EvalPoint { epoch: 1, loss: Some(0.95), accuracy: Some(68.5), time: None }]),
-        ]),
-        params_mb: 0.1,
-        flops_m: 2.0,
-        latency: vec![],
-        provenance: Provenance { producer: "test".into(), config_hash: None, device: None, dataset_fingerprint: None },
-        weights: Some(weights(0)),
-    }
-}
-
-/// A small safetensors file (one `f32` tensor `w` holding `v`), as a record's weights.
-fn weights(v: u8) -> Vec<u8> {
-    let data = [v, 0, 0, 0];
-    let view = safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![1], &data).unwrap();
-    safetensors::serialize([("w", view)], None).unwrap()
 }
 
 fn dir(name: &str) -> PathBuf {

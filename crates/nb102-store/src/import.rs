@@ -28,14 +28,14 @@ pub const MAX_ZIP_ENTRY_BYTES: u64 = 1 << 30;
 /// decompression bomb costs at most `limit` bytes of memory.
 ///
 /// # Errors
-/// The reader's, or [`std::io::ErrorKind::InvalidData`] naming the limit.
+/// The reader's, or [`std::io::ErrorKind::FileTooLarge`] naming the limit.
 pub fn read_bounded(reader: impl std::io::Read, limit: u64) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let mut out = Vec::new();
     reader.take(limit.saturating_add(1)).read_to_end(&mut out)?;
     if out.len() as u64 > limit {
         return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
+            std::io::ErrorKind::FileTooLarge,
             format!("data that decompress to more than {limit} bytes, the most such a file holds"),
         ));
     }

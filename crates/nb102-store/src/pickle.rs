@@ -297,6 +297,14 @@ pub(crate) fn memo_reach(data: &[u8], start: usize) -> Result<(MemoReach, usize)
             b'q' | b'r' | b'h' | b'j' => {
                 let n = if matches!(op, b'q' | b'h') { 1 } else { 4 };
                 let slot = le(pos, n)?;
+                // Pickle numbers its memo slots from 0, one per stored value; a slot beyond the data's length is
+                // crafted, and the tables below would grow with it (a 4-byte argument could ask for 4 GiB).
+                if slot > data.len() {
+                    return Err(PickleError {
+                        offset: at,
+                        message: format!("memo slot {slot}, beyond the {} bytes of data", data.len()),
+                    });
+                }
                 if matches!(op, b'h' | b'j') {
                     let from = memo.put.get(slot / 256).copied().ok_or_else(|| PickleError {
                         offset: at,
@@ -484,6 +492,9 @@ impl Machine<'_, '_> {
                     if self.stack.len() < n {
                         return Err(self.error(at, format!("a tuple of {n} items on a stack of {}", self.stack.len())));
                     }
+                    if self.marks.last().is_some_and(|&m| m > self.stack.len() - n) {
+                        return Err(self.error(at, "a tuple of items across a mark".into()));
+                    }
                     let entries = self.stack.split_off(self.stack.len() - n);
                     let items = entries.into_iter().map(|e| self.settle(e)).collect();
                     self.push(PyValue::Tuple(items));
@@ -659,6 +670,9 @@ impl Machine<'_, '_> {
     /// The items above the last mark.
     fn pop_mark(&mut self, at: usize) -> Result<Vec<PyValue>, PickleError> {
         let mark = self.marks.pop().ok_or_else(|| self.error(at, "no mark to pop to".into()))?;
+        if mark > self.stack.len() {
+            return Err(self.error(at, "a mark above the top of the stack".into()));
+        }
         let entries = self.stack.split_off(mark);
         Ok(entries.into_iter().map(|e| self.settle(e)).collect())
     }
@@ -1058,5 +1072,30 @@ mod depth_tests {
         data.extend(std::iter::repeat_n(b'a', MAX_DEPTH as usize - 1));
         data.push(b'.');
         assert!(matches!(unpickle(&data), Ok(PyValue::List(_))));
+    }
+}
+
+#[cfg(test)]
+mod fuzz_findings {
+    use super::*;
+
+    /// Found by the pickle fuzz target: TUPLE3 taking items from below a mark, then a pop to that mark.
+    #[test]
+    fn a_tuple_across_a_mark_is_refused() {
+        let data = b"]]]]]]]]\x87(\x89\x94\x94\x94\x87\x94]\x87\x87\x94\x94\x94\x94\x90_.i.";
+        assert_eq!(unpickle(data).unwrap_err().message, "a tuple of items across a mark");
+    }
+}
+
+#[cfg(test)]
+mod memo_bounds {
+    use super::*;
+
+    /// LONG_BINPUT and LONG_BINGET of slot 2^32 - 1 in 13 bytes: refused before any table grows with the slot.
+    #[test]
+    fn a_crafted_memo_slot_allocates_nothing() {
+        let data = b"\x80\x02]r\xff\xff\xff\xffj\xff\xff\xff\xff.";
+        let message = memo_reach(data, 0).err().unwrap().message;
+        assert!(message.starts_with("memo slot 4294967295, beyond the"), "{message}");
     }
 }

@@ -250,7 +250,7 @@ impl TrialRecord {
             {
                 return Err(invalid(
                     format!("{set}@{}: loss and accuracy together, or a time", p.epoch),
-                    format!("{p:?}"),
+                    describe_point(p),
                 ));
             }
         }
@@ -269,7 +269,7 @@ impl TrialRecord {
             if !(percent(t.top1) && t.top5.is_none_or(percent) && loss(t.loss) && t.time.is_none_or(duration)) {
                 return Err(invalid(
                     format!("train epoch {e}: accuracies in 0..=100, a loss >= 0, a time >= 0"),
-                    format!("{t:?}"),
+                    format!("loss {}, top-1 {}, top-5 {}, time {}", t.loss, t.top1, shown(t.top5), shown(t.time)),
                 ));
             }
         }
@@ -280,7 +280,7 @@ impl TrialRecord {
             {
                 return Err(invalid(
                     format!("{set}@{}: an accuracy in 0..=100, a loss >= 0, a time >= 0", p.epoch),
-                    format!("{p:?}"),
+                    describe_point(p),
                 ));
             }
             if !self.setting.eval_sets().contains(set) {
@@ -313,6 +313,15 @@ impl TrialRecord {
     pub fn without_weights(&self) -> TrialRecord {
         TrialRecord { weights: None, ..self.clone() }
     }
+}
+
+/// An optional value for a message: the number, or `none`.
+fn shown(v: Option<f64>) -> String {
+    v.map_or_else(|| "none".to_owned(), |v| v.to_string())
+}
+
+fn describe_point(p: &EvalPoint) -> String {
+    format!("loss {}, accuracy {}, time {}", shown(p.loss), shown(p.accuracy), shown(p.time))
 }
 
 fn arch_to_string<S: Serializer>(arch: &Arch, s: S) -> std::result::Result<S::Ok, S::Error> {

@@ -152,7 +152,10 @@ pub(crate) fn parse_rows(bytes: &[u8]) -> Result<Vec<TrialSummary>, String> {
             && row.final_accuracy.iter().flatten().all(|a| (0.0..=100.0).contains(a))
             && [row.train_time, row.valid_time].iter().flatten().all(|&t| cost(t));
         if !plausible {
-            return Err(format!("row {n}: implausible values or out of order ({row:?})"));
+            return Err(format!(
+                "row {n}: implausible values or out of order (cell {}, hp {}, {}, flops {}, params {}, accuracies {:?})",
+                row.index, row.hp, row.setting, row.flops_m, row.params_mb, row.final_accuracy.map(|a| a.unwrap_or(f64::NAN))
+            ));
         }
         rows.push(row);
     }

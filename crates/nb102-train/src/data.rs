@@ -164,7 +164,8 @@ fn pickled_batch(path: &Path, label_key: &str, side: i64, classes: usize) -> Res
             .iter()
             .map(|v| match v.value() {
                 PyValue::Int(l) if (0..classes as i64).contains(l) => Ok(*l),
-                other => Err(bad(path, format!("labels 0..{classes}"), format!("{other:?}"))),
+                PyValue::Int(l) => Err(bad(path, format!("labels 0..{classes}"), format!("label {l}"))),
+                other => Err(bad(path, format!("labels 0..{classes}"), other.kind())),
             })
             .collect::<Result<Vec<i64>>>()?,
         _ => return Err(bad(path, format!("a list of labels under '{label_key}'"), "none")),

@@ -1,5 +1,6 @@
 //! Whole runs of `nb102-train run`: a run killed with SIGKILL in the middle of an epoch and resumed ends with
-//! the record of an uninterrupted run (wall times aside), and bad arguments are one line with exit status 2.
+//! the record of an uninterrupted run (wall times aside), so does one killed at many moments, a damaged checkpoint
+//! starts the trial over, and bad arguments are one line with exit status 2.
 
 mod common;
 
@@ -114,6 +115,46 @@ fn a_killed_run_resumes_to_the_uninterrupted_record() {
     assert_eq!(resumed.train.len(), 4);
     assert!(resumed.train.iter().all(|e| e.time.is_some()));
     assert_eq!(timeless(whole), timeless(resumed));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Killed with SIGKILL at many moments (seeded, spread over an uninterrupted run's duration), resuming each time:
+/// after every kill the record is absent or whole, and the run ends with the uninterrupted record, leaving no
+/// checkpoint or temporary file behind. Where the kills land depends on the machine; what is asserted does not.
+#[test]
+fn a_run_killed_at_many_moments_resumes_to_the_uninterrupted_record() {
+    use rand::{Rng, SeedableRng};
+    let dir = scratch("kills");
+    dataset(&dir, 1600);
+    let whole = dir.join("whole.trial.cbor");
+    let start = std::time::Instant::now();
+    assert!(command(&dir, &whole).stderr(Stdio::null()).stdout(Stdio::null()).status().unwrap().success());
+    let took = start.elapsed();
+    let expected = timeless(read_trial(&whole).unwrap());
+    let out = dir.join("killed.trial.cbor");
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(777);
+    for kill in 0..8 {
+        // Each resumed run has less left to do, so the moments are taken within a shrinking span.
+        let delay = took.mul_f64(rng.random_range(0.05..0.6));
+        let mut child =
+            command(&dir, &out).arg("--resume").stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        std::thread::sleep(delay);
+        let _ = child.kill();
+        child.wait().unwrap();
+        if out.exists() {
+            assert_eq!(timeless(read_trial(&out).unwrap()), expected, "kill {kill} after {delay:?}: a whole record");
+            break;
+        }
+    }
+    let o = command(&dir, &out).arg("--resume").stdout(Stdio::null()).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(timeless(read_trial(&out).unwrap()), expected);
+    let left: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.') || n.ends_with(".ckpt"))
+        .collect();
+    assert!(left.is_empty(), "no checkpoint or temporary is left: {left:?}");
     std::fs::remove_dir_all(dir).unwrap();
 }
 

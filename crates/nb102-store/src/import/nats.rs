@@ -93,7 +93,11 @@ pub fn nats_tss_files(dir: &Path) -> Result<Vec<PathBuf>> {
 fn read_pickle(path: &Path) -> Result<PyValue> {
     let file = std::fs::File::open(path).map_err(|source| StoreError::Io { path: path.to_owned(), error: source })?;
     let data = super::read_bounded(bzip2::read::BzDecoder::new(file), super::MAX_RECORD_FILE_BYTES).map_err(|e| {
-        StoreError::Format { path: path.to_owned(), expected: "a bz2-compressed pickle".into(), found: e.to_string() }
+        let found = match e.kind() {
+            std::io::ErrorKind::FileTooLarge => e.to_string(),
+            _ => format!("bad bz2 data ({e})"),
+        };
+        StoreError::Format { path: path.to_owned(), expected: "a bz2-compressed pickle".into(), found }
     })?;
     unpickle(&data).map_err(|e| StoreError::Format {
         path: path.to_owned(),

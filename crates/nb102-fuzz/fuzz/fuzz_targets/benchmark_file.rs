@@ -1,0 +1,4 @@
+//! libFuzzer's entry for `nb102_fuzz::benchmark_file`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| nb102_fuzz::benchmark_file(data));
