@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Small seed inputs for the fuzz targets of crates/nb102-fuzz, written into crates/nb102-fuzz/corpus/<target>/.
+"""Small seed inputs for the fuzz targets of crates/nb102-fuzz, written into crates/nb102-fuzz/seeds/<target>/.
 
     .venv/bin/python scripts/fuzz/seeds.py
 
 Seeds are small (a fuzzer mutates small inputs faster and keeps the corpus in the repository small) and valid,
 so that mutations start deep inside each reader:
+- arch: the official spellings of a few cells, an index, a short spelling;
 - nats_record, pickle: the 12-epoch half of the NATS-like fixture record (crates/nb102-store/tests/data/nats-like),
   and a meta file of a few strings; the pickle target also gets nb102-train's pickled dataset batches;
 - nb201_pth: a per-cell archive `{'full', 'less'}` of 4- and 2-epoch runs without weights, in both torch.save
@@ -24,7 +25,7 @@ from pathlib import Path
 import torch
 
 ROOT = Path(__file__).resolve().parents[2]
-CORPUS = ROOT / "crates/nb102-fuzz/corpus"
+CORPUS = ROOT / "crates/nb102-fuzz/seeds"
 sys.path.insert(0, str(ROOT / "scripts/golden"))
 import nb201_pth  # noqa: E402
 
@@ -35,6 +36,10 @@ def write(target, name, data):
 
 
 def main():
+    for name, text in [("resnet", "|nor_conv_3x3~0|+|nor_conv_3x3~1|+|skip_connect~0|skip_connect~2|"),
+                       ("official-1", nb201_pth.meta_archs()[1]), ("all-none", nb201_pth.meta_archs()[0]),
+                       ("index", "11472"), ("short", "none~0++")]:
+        write("arch", name, text.encode())
     fixture = ROOT / "crates/nb102-store/tests/data/nats-like"
     record = pickle.loads(bz2.decompress((fixture / "000007.pickle.pbz2").read_bytes()))
     less = pickle.dumps({"12": record["12"]}, protocol=4)

@@ -237,6 +237,9 @@ impl TrialRecord {
         if self.train.len() != epochs {
             return Err(invalid(format!("{epochs} train epochs"), self.train.len().to_string()));
         }
+        if self.eval.values().all(Vec::is_empty) {
+            return Err(invalid("at least one evaluation".into(), "none".into()));
+        }
         for (set, points) in &self.eval {
             let increasing = points.windows(2).all(|w| w[0].epoch < w[1].epoch);
             let inside = points.iter().all(|p| usize::from(p.epoch) < epochs);

@@ -420,3 +420,28 @@ fn crafted_files_with_valid_checksums_are_refused() {
     let message = BenchmarkFile::open(&Parts::of(&path).seal(&dir.0, b"extra")).err().unwrap().to_string();
     assert!(message.contains("5 stray bytes after the last section"), "{message}");
 }
+
+/// Implausible values are refused by the trial writer (and so by every reader, which validates the same way).
+#[test]
+fn implausible_trials_are_refused() {
+    let dir = TempDir::new("implausible");
+    let edits: [(&str, &dyn Fn(&mut TrialRecord)); 8] = [
+        ("accuracies in 0..=100", &|t| t.train[0].top1 = 250.0),
+        ("accuracies in 0..=100", &|t| t.train[0].top1 = -5.0),
+        ("an accuracy in 0..=100", &|t| t.eval.get_mut(&EvalSet::OriTest).unwrap()[0].accuracy = Some(f64::NAN)),
+        ("latencies >= 0 s", &|t| t.latency = vec![-1.0]),
+        ("at least 1 channel", &|t| t.net.channels = 0),
+        ("at least one evaluation", &|t| t.eval.clear()),
+        ("weights as a safetensors file", &|t| t.weights = Some(b"garbage weight bytes".to_vec())),
+        ("the sets of cifar10 (ori-test)", &|t| {
+            let points = t.eval[&EvalSet::OriTest].clone();
+            t.eval.insert(EvalSet::XTest, points);
+        }),
+    ];
+    for (needle, edit) in edits {
+        let mut t = record(5, Setting::Cifar10, Hp::H12, 888);
+        edit(&mut t);
+        let message = write_trial(&dir.0.join("t.trial.cbor"), &t).unwrap_err().to_string();
+        assert!(message.contains(needle), "{needle}: {message}");
+    }
+}
