@@ -30,8 +30,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::atomic::{remove_stale_temporaries, write_atomically};
-use crate::error::cbor_problem;
-use crate::error::{Result, StoreError};
+use crate::error::{cbor_problem, Result, StoreError};
 use crate::merge::{from_cells, Benchmark, BenchmarkMeta, CellResults};
 use crate::summary::{self, TrialSummary};
 

@@ -679,7 +679,7 @@ impl Machine<'_, '_> {
 
     /// A value leaving the stack: complete now, so a memoized container moves into an `Rc` that the memo
     /// shares.
-    fn settle(&mut self, Entry { value, slot, depth, .. }: Entry) -> PyValue {
+    fn settle(&mut self, Entry { value, slot, depth }: Entry) -> PyValue {
         self.popped = self.popped.max(depth);
         match slot {
             Some(slot) => {

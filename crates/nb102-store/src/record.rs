@@ -257,7 +257,7 @@ impl TrialRecord {
                 ));
             }
         }
-        if !(self.params_mb.is_finite() && self.params_mb >= 0.0 && self.flops_m.is_finite() && self.flops_m >= 0.0) {
+        if !(is_amount(self.params_mb) && is_amount(self.flops_m)) {
             return Err(invalid(
                 "finite non-negative params and flops".into(),
                 format!("{} and {}", self.params_mb, self.flops_m),
@@ -265,9 +265,8 @@ impl TrialRecord {
         }
         // Plausible values: accuracies are percentages; a loss may be infinite or NaN (a run that diverged) but
         // not negative; times and latencies are finite durations.
-        let percent = |v: f64| (0.0..=100.0).contains(&v);
+        let (percent, duration) = (is_percent, is_amount);
         let loss = |v: f64| v >= 0.0 || v.is_nan();
-        let duration = |v: f64| v.is_finite() && v >= 0.0;
         for (e, t) in self.train.iter().enumerate() {
             if !(percent(t.top1) && t.top5.is_none_or(percent) && loss(t.loss) && t.time.is_none_or(duration)) {
                 return Err(invalid(
@@ -316,6 +315,16 @@ impl TrialRecord {
     pub fn without_weights(&self) -> TrialRecord {
         TrialRecord { weights: None, ..self.clone() }
     }
+}
+
+/// Whether `v` is an accuracy in percent (0 to 100), as every record and summary row holds them.
+pub(crate) fn is_percent(v: f64) -> bool {
+    (0.0..=100.0).contains(&v)
+}
+
+/// Whether `v` is a plausible cost, time or latency: finite and not negative.
+pub(crate) fn is_amount(v: f64) -> bool {
+    v.is_finite() && v >= 0.0
 }
 
 /// An optional value for a message: the number, or `none`.

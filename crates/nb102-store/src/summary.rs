@@ -5,22 +5,20 @@
 //! A row is derived from a trial's record, or is itself the record: a summary-only record, imported from a table of
 //! final results, whose cell has no section.
 //!
-//! Row layout, 80 bytes little-endian: `u32` official index, `u16` hp, `u8` setting, `u8` flags (bit 0: the trial
-//! has weights; bit 1: the row is a mean over seeds that were not recorded, its seed field 0), `u32` seed, `u32` 0,
+//! Row layout, 80 bytes little-endian: `u32` official index, `u16` hp, `u8` setting (its position in
+//! `Setting::ALL`), `u8` flags (bit 0: the trial has weights; bit 1: the row is a mean over seeds that were not
+//! recorded, its seed field 0), `u32` seed, `u32` 0,
 //! then `f64` FLOPs, parameters, last-epoch accuracy on train, `x-valid`,
 //! `x-test`, `ori-test`, and the times to the last epoch of training and of `x-valid` (`all_time`; with the
 //! `x-valid` accuracy they answer a search's query without decoding the cell). NaN where [`TrialRecord::metrics`]
 //! has none. Rows are sorted by index, hp, setting and seed.
 
 use crate::merge::CellResults;
-use crate::record::{TimeSums, TrialRecord};
+use crate::record::{is_amount, is_percent, TimeSums, TrialRecord};
 use crate::setting::{EvalSet, Hp, Setting};
 
 /// Bytes per row.
 pub(crate) const ROW: usize = 80;
-
-/// The settings by their code in a row (the position in [`Setting::ALL`]).
-const SETTINGS: [Setting; 5] = Setting::ALL;
 
 /// The summary of one trial.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -101,7 +99,7 @@ pub(crate) fn append_rows(out: &mut Vec<u8>, index: usize, cell: &CellResults) {
 pub(crate) fn append_row(out: &mut Vec<u8>, s: &TrialSummary) {
     out.extend_from_slice(&(s.index as u32).to_le_bytes());
     out.extend_from_slice(&s.hp.epochs().to_le_bytes());
-    out.push(SETTINGS.iter().position(|x| *x == s.setting).expect("every setting has a code") as u8);
+    out.push(Setting::ALL.iter().position(|x| *x == s.setting).expect("every setting has a code") as u8);
     out.push(u8::from(s.has_weights) | u8::from(s.seed.is_none()) << 1);
     out.extend_from_slice(&s.seed.unwrap_or(0).to_le_bytes());
     out.extend_from_slice(&0u32.to_le_bytes());
@@ -134,7 +132,7 @@ pub(crate) fn parse_rows(bytes: &[u8]) -> Result<Vec<TrialSummary>, String> {
         let row = TrialSummary {
             index: u32_at(0) as usize,
             hp: Hp::new(u16::from_le_bytes([r[4], r[5]])),
-            setting: *SETTINGS.get(usize::from(r[6])).ok_or_else(|| format!("row {n}: setting code {}", r[6]))?,
+            setting: *Setting::ALL.get(usize::from(r[6])).ok_or_else(|| format!("row {n}: setting code {}", r[6]))?,
             seed: (r[7] & 2 == 0).then(|| u32_at(8)),
             flops_m: f64_at(16),
             params_mb: f64_at(24),
@@ -143,14 +141,14 @@ pub(crate) fn parse_rows(bytes: &[u8]) -> Result<Vec<TrialSummary>, String> {
             train_time: finite(f64_at(64)),
             valid_time: finite(f64_at(72)),
         };
-        let cost = |v: f64| v.is_finite() && v >= 0.0;
+        // The rules of TrialRecord::validate for the values a row carries.
         let plausible = row.index < nb102_space::NUM_ARCHS
             && rows.last().is_none_or(|last| last.index <= row.index)
             && row.hp.epochs() > 0
-            && cost(row.flops_m)
-            && cost(row.params_mb)
-            && row.final_accuracy.iter().flatten().all(|a| (0.0..=100.0).contains(a))
-            && [row.train_time, row.valid_time].iter().flatten().all(|&t| cost(t));
+            && is_amount(row.flops_m)
+            && is_amount(row.params_mb)
+            && row.final_accuracy.iter().flatten().all(|&a| is_percent(a))
+            && [row.train_time, row.valid_time].iter().flatten().all(|&t| is_amount(t));
         if !plausible {
             return Err(format!(
                 "row {n}: implausible values or out of order (cell {}, hp {}, {}, flops {}, params {}, accuracies {:?})",

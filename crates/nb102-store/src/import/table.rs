@@ -11,6 +11,7 @@ use std::str::FromStr;
 use nb102_space::{Arch, NetworkConfig, NUM_ARCHS};
 
 use crate::error::{Result, StoreError};
+use crate::record::is_percent;
 use crate::setting::{EvalSet, Hp, Setting};
 use crate::summary::{accuracy_slot, TrialSummary};
 
@@ -151,7 +152,7 @@ pub fn read_summary_table(path: &Path, columns: &[TableColumn]) -> Result<Vec<(u
                 if text.is_empty() || text.eq_ignore_ascii_case("nan") {
                     continue;
                 }
-                let value = text.parse::<f64>().ok().filter(|v| (0.0..=100.0).contains(v));
+                let value = text.parse::<f64>().ok().filter(|&v| is_percent(v));
                 let value = value
                     .ok_or_else(|| format(format!("an accuracy in percent at {}", at(column)), format!("{text:?}")))?;
                 final_accuracy[accuracy_slot(Some(set))] = Some(value);
