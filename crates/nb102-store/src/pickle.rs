@@ -742,7 +742,8 @@ impl Machine<'_, '_> {
         let entry = self.stack.pop().expect("two entries");
         let value = self.settle(entry);
         self.sink.take(&self.stack[key_at].value, value).map_err(|m| self.error(at, m))?;
-        self.push(PyValue::Taken);
+        // The placeholder holds nothing: as deep as a scalar, not as the value it stands for.
+        self.push_nested(PyValue::Taken, 1);
         // The taken item's memoized values are no longer read back once their reach has passed.
         while let Some(&Reverse((deadline, slot))) = self.expiry.peek() {
             if deadline >= self.pos {
