@@ -64,38 +64,20 @@ pub fn remove_stale_temporaries(dir: &Path, stem: &str) {
     }
 }
 
-/// Files found under some folders, and the other files there with the reason each was not taken.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FoundFiles {
-    /// The files taken, sorted.
-    pub files: Vec<PathBuf>,
-    /// The files left out, sorted, each with why.
-    pub skipped: Vec<(PathBuf, &'static str)>,
-}
-
-/// The paths under `dirs` (searched recursively) whose names end with `suffix`, and the others.
-pub(crate) fn find_files(dirs: &[PathBuf], suffix: &str, checkpoint_suffix: &str) -> Result<FoundFiles> {
-    let mut found = FoundFiles::default();
+/// The files under `dirs`, searched recursively, in no particular order.
+pub(crate) fn find_files(dirs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
     let mut stack: Vec<PathBuf> = dirs.to_vec();
     while let Some(dir) = stack.pop() {
         let entries = std::fs::read_dir(&dir).map_err(|source| StoreError::Io { path: dir.clone(), error: source })?;
         for entry in entries {
             let path = entry.map_err(|source| StoreError::Io { path: dir.clone(), error: source })?.path();
-            let name = path.to_string_lossy();
             if path.is_dir() {
                 stack.push(path);
-            } else if is_temporary(&path) {
-                found.skipped.push((path, "a temporary file of an unfinished write"));
-            } else if name.ends_with(suffix) {
-                found.files.push(path);
-            } else if name.ends_with(checkpoint_suffix) {
-                found.skipped.push((path, "a checkpoint of an unfinished training run"));
             } else {
-                found.skipped.push((path, "not named *.trial.cbor"));
+                found.push(path);
             }
         }
     }
-    found.files.sort();
-    found.skipped.sort();
     Ok(found)
 }

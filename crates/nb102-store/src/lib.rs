@@ -28,7 +28,7 @@ mod setting;
 mod summary;
 mod trial_file;
 
-pub use atomic::{remove_stale_temporaries, write_atomically, FoundFiles};
+pub use atomic::{remove_stale_temporaries, write_atomically};
 pub use bench_file::{
     simplify_file, write_benchmark, write_summary_only, BenchmarkFile, BenchmarkWriter, BENCHMARK_EXTENSION,
     BENCHMARK_FORMAT_VERSION,
@@ -44,13 +44,6 @@ pub use record::{
 };
 pub use setting::{EvalSet, Hp, Setting};
 pub use summary::TrialSummary;
-pub use trial_file::{read_trial, write_trial, TRIAL_FORMAT_VERSION, TRIAL_SUFFIX};
-
-/// Trial files under the given folders (searched recursively), and the other files there, with the reason each
-/// is not a trial file (a temporary file, a checkpoint, another name).
-///
-/// # Errors
-/// [`StoreError::Io`] for a folder that cannot be read.
-pub fn find_trial_files(dirs: &[std::path::PathBuf]) -> Result<FoundFiles> {
-    atomic::find_files(dirs, TRIAL_SUFFIX, ".trial.cbor.ckpt")
-}
+pub use trial_file::{
+    checkpoint_path, find_trial_files, read_trial, write_trial, FoundFiles, TRIAL_FORMAT_VERSION, TRIAL_SUFFIX,
+};

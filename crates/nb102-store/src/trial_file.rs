@@ -1,11 +1,11 @@
 //! Per-trial files: one [`TrialRecord`] in CBOR, with a format name and version, written atomically.
 //! The training crate writes one per finished run; `merge` collects them into a benchmark file.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::atomic::write_atomically;
+use crate::atomic::{find_files, is_temporary, write_atomically};
 use crate::error::{Result, StoreError};
 use crate::record::TrialRecord;
 
@@ -16,6 +16,46 @@ pub const TRIAL_FORMAT_VERSION: u32 = 1;
 pub const TRIAL_SUFFIX: &str = ".trial.cbor";
 
 const TRIAL_FORMAT: &str = "nb102-trial";
+
+/// The checkpoint that nb102-train keeps beside the trial file `trial` while its run is unfinished: `TRIAL.ckpt`.
+pub fn checkpoint_path(trial: &Path) -> PathBuf {
+    let name = trial.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    trial.with_file_name(format!("{name}.ckpt"))
+}
+
+/// Trial files found under some folders, and the other files there with the reason each was not taken.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FoundFiles {
+    /// The trial files, sorted.
+    pub files: Vec<PathBuf>,
+    /// The files left out, sorted, each with why.
+    pub skipped: Vec<(PathBuf, &'static str)>,
+}
+
+/// Trial files under the given folders (searched recursively), and the other files there, with the reason each
+/// is not a trial file (a temporary file, a checkpoint, another name).
+///
+/// # Errors
+/// [`StoreError::Io`] for a folder that cannot be read.
+pub fn find_trial_files(dirs: &[PathBuf]) -> Result<FoundFiles> {
+    let checkpoint_suffix = format!("{TRIAL_SUFFIX}.ckpt");
+    let mut found = FoundFiles::default();
+    for path in find_files(dirs)? {
+        let name = path.to_string_lossy();
+        if is_temporary(&path) {
+            found.skipped.push((path, "a temporary file of an unfinished write"));
+        } else if name.ends_with(TRIAL_SUFFIX) {
+            found.files.push(path);
+        } else if name.ends_with(&checkpoint_suffix) {
+            found.skipped.push((path, "a checkpoint of an unfinished training run"));
+        } else {
+            found.skipped.push((path, "not named *.trial.cbor"));
+        }
+    }
+    found.files.sort();
+    found.skipped.sort();
+    Ok(found)
+}
 
 #[derive(Serialize, Deserialize)]
 struct Envelope<T> {

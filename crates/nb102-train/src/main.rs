@@ -174,8 +174,7 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     if let Some(n) = args.subset {
         data = data.subset(n);
     }
-    let name = args.out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let checkpoint = args.out.with_file_name(format!("{name}.ckpt"));
+    let checkpoint = nb102_store::checkpoint_path(&args.out);
     let epochs = config.epochs;
     let bar = if args.quiet || !std::io::stderr().is_terminal() {
         ProgressBar::hidden()
