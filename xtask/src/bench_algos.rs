@@ -19,23 +19,23 @@ use nb102_api::search::{
 };
 use nb102_api::Api;
 use nb102_space::NUM_ARCHS;
-use nb102_store::{BenchmarkKind, BenchmarkMeta, EvalSet, Hp, Setting, TableColumn};
+use nb102_store::{BenchmarkKind, BenchmarkMeta, EvalSet, Hp, Role, Setting, TableColumn};
 use rand::SeedableRng;
 use serde_json::json;
 
 use crate::bench_store::{reference_dir, root};
 
-/// The six columns of the paper's table (name, setting, whether it is the setting's test set rather than its
-/// validation set), then the two of Fashion-MNIST (the demo).
-const COLUMNS: [(&str, Setting, bool); 8] = [
-    ("cifar10-valid", Setting::Cifar10Valid, false),
-    ("cifar10-test", Setting::Cifar10, true),
-    ("cifar100-valid", Setting::Cifar100, false),
-    ("cifar100-test", Setting::Cifar100, true),
-    ("ImageNet16-120-valid", Setting::ImageNet16_120, false),
-    ("ImageNet16-120-test", Setting::ImageNet16_120, true),
-    ("fashion-mnist-valid", Setting::FashionMnist, false),
-    ("fashion-mnist-test", Setting::FashionMnist, true),
+/// The six columns of the paper's table (name, setting, the part its set plays), then the two of Fashion-MNIST
+/// (the demo).
+const COLUMNS: [(&str, Setting, Role); 8] = [
+    ("cifar10-valid", Setting::Cifar10Valid, Role::Valid),
+    ("cifar10-test", Setting::Cifar10, Role::Test),
+    ("cifar100-valid", Setting::Cifar100, Role::Valid),
+    ("cifar100-test", Setting::Cifar100, Role::Test),
+    ("ImageNet16-120-valid", Setting::ImageNet16_120, Role::Valid),
+    ("ImageNet16-120-test", Setting::ImageNet16_120, Role::Test),
+    ("fashion-mnist-valid", Setting::FashionMnist, Role::Valid),
+    ("fashion-mnist-test", Setting::FashionMnist, Role::Test),
 ];
 
 struct Options {
@@ -85,8 +85,8 @@ impl FileSource {
         let longest = |setting: Setting| rows.iter().filter(|r| r.setting == setting).map(|r| r.hp).max();
         let columns: Vec<(String, Setting, EvalSet, Hp)> = COLUMNS
             .iter()
-            .filter_map(|&(name, setting, test)| {
-                let set = if test { Some(setting.test_set()) } else { setting.valid_set() }?;
+            .filter_map(|&(name, setting, role)| {
+                let set = setting.set_for(role)?;
                 longest(setting).map(|hp| (name.to_owned(), setting, set, hp))
             })
             .collect();

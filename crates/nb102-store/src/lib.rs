@@ -42,7 +42,7 @@ pub use merge::{merge, simplify, Benchmark, BenchmarkKind, BenchmarkMeta, CellRe
 pub use record::{
     python_sum, EvalPoint, MetricError, Metrics, NetConfig, Provenance, TimeSums, TrainEpoch, TrialRecord,
 };
-pub use setting::{EvalSet, Hp, Setting};
+pub use setting::{EvalSet, Hp, Role, Setting};
 pub use summary::TrialSummary;
 pub use trial_file::{
     checkpoint_path, find_trial_files, read_trial, write_trial, FoundFiles, TRIAL_FORMAT_VERSION, TRIAL_SUFFIX,

@@ -84,6 +84,14 @@ impl Setting {
         }
     }
 
+    /// The set that plays `role` in this setting: [`Setting::valid_set`] or [`Setting::test_set`].
+    pub const fn set_for(self, role: Role) -> Option<EvalSet> {
+        match role {
+            Role::Valid => self.valid_set(),
+            Role::Test => Some(self.test_set()),
+        }
+    }
+
     /// The set the original 200-epoch runs evaluated after every epoch (the others only after the last): the
     /// validation half where there is one, else the whole test set.
     pub const fn every_epoch_set(self) -> EvalSet {
@@ -133,6 +141,15 @@ impl From<Setting> for String {
     fn from(s: Setting) -> String {
         s.name().to_owned()
     }
+}
+
+/// The part an evaluation set plays in a setting, as result tables name their columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The validation set (`valid-*`).
+    Valid,
+    /// The test set (`test-*`).
+    Test,
 }
 
 /// An evaluation set of a setting.
@@ -252,6 +269,7 @@ mod tests {
             assert_eq!(setting.test_set(), test, "{setting}");
             assert_eq!(setting.valtest_set(), valtest, "{setting}");
             assert_eq!(setting.every_epoch_set(), every, "{setting}");
+            assert_eq!((setting.set_for(Role::Valid), setting.set_for(Role::Test)), (valid, Some(test)), "{setting}");
             // Every role names a set the setting has.
             for role in [valid, Some(test), valtest, Some(every)].into_iter().flatten() {
                 assert!(sets.contains(&role), "{setting}: {role}");

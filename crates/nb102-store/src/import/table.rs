@@ -12,7 +12,7 @@ use nb102_space::{Arch, NetworkConfig, NUM_ARCHS};
 
 use crate::error::{Result, StoreError};
 use crate::record::is_percent;
-use crate::setting::{EvalSet, Hp, Setting};
+use crate::setting::{EvalSet, Hp, Role, Setting};
 use crate::summary::{accuracy_slot, TrialSummary};
 
 /// A column of a per-cell table: the last-epoch accuracy on `set`, mean over seeds, of `setting` trained for `hp`.
@@ -34,29 +34,23 @@ impl TableColumn {
     /// show (the table's 12-epoch values equal the seed means of records 0, 11 and 284).
     pub fn nb201() -> Vec<TableColumn> {
         // Each column is its setting's validation or test set, by the setting's rule.
-        const VALID: bool = false;
-        const TEST: bool = true;
         let columns = [
-            ("c10valid_valid_200ep_mean", Setting::Cifar10Valid, Hp::H200, VALID),
-            ("c10_test_200ep_mean", Setting::Cifar10, Hp::H200, TEST),
-            ("c100_valid_200ep_mean", Setting::Cifar100, Hp::H200, VALID),
-            ("c100_test_200ep_mean", Setting::Cifar100, Hp::H200, TEST),
-            ("in16_valid_200ep_mean", Setting::ImageNet16_120, Hp::H200, VALID),
-            ("in16_test_200ep_mean", Setting::ImageNet16_120, Hp::H200, TEST),
-            ("c10valid_valid_12ep", Setting::Cifar10Valid, Hp::H12, VALID),
-            ("c10_test_12ep", Setting::Cifar10, Hp::H12, TEST),
-            ("c100_valid_12ep", Setting::Cifar100, Hp::H12, VALID),
-            ("c100_test_12ep", Setting::Cifar100, Hp::H12, TEST),
-            ("in16_valid_12ep", Setting::ImageNet16_120, Hp::H12, VALID),
-            ("in16_test_12ep", Setting::ImageNet16_120, Hp::H12, TEST),
+            ("c10valid_valid_200ep_mean", Setting::Cifar10Valid, Hp::H200, Role::Valid),
+            ("c10_test_200ep_mean", Setting::Cifar10, Hp::H200, Role::Test),
+            ("c100_valid_200ep_mean", Setting::Cifar100, Hp::H200, Role::Valid),
+            ("c100_test_200ep_mean", Setting::Cifar100, Hp::H200, Role::Test),
+            ("in16_valid_200ep_mean", Setting::ImageNet16_120, Hp::H200, Role::Valid),
+            ("in16_test_200ep_mean", Setting::ImageNet16_120, Hp::H200, Role::Test),
+            ("c10valid_valid_12ep", Setting::Cifar10Valid, Hp::H12, Role::Valid),
+            ("c10_test_12ep", Setting::Cifar10, Hp::H12, Role::Test),
+            ("c100_valid_12ep", Setting::Cifar100, Hp::H12, Role::Valid),
+            ("c100_test_12ep", Setting::Cifar100, Hp::H12, Role::Test),
+            ("in16_valid_12ep", Setting::ImageNet16_120, Hp::H12, Role::Valid),
+            ("in16_test_12ep", Setting::ImageNet16_120, Hp::H12, Role::Test),
         ];
         columns
-            .map(|(name, setting, hp, test)| {
-                let set = if test {
-                    setting.test_set()
-                } else {
-                    setting.valid_set().expect("the columns' settings have x-valid")
-                };
+            .map(|(name, setting, hp, role)| {
+                let set = setting.set_for(role).expect("the columns' settings have x-valid");
                 TableColumn { name: name.into(), setting, hp, set }
             })
             .into()
