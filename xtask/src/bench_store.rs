@@ -206,7 +206,7 @@ fn trial(rng: &mut impl Rng, arch: Arch, setting: Setting, hp: Hp, seed: u32) ->
         setting,
         hp,
         seed,
-        net: NetConfig { channels: 16, cells: 5, classes: 10 },
+        net: NetConfig { channels: 16, cells: 5, classes: setting.dataset().classes() as u32 },
         train,
         eval,
         params_mb: 0.5,
