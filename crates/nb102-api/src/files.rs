@@ -9,9 +9,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use nb102_store::{
-    BenchmarkFile, BenchmarkKind, BenchmarkMeta, BenchmarkWriter, CellResults, StoreError, TableColumn, TrialRecord,
-};
+use nb102_store::{BenchmarkFile, BenchmarkKind, BenchmarkMeta, ImportError, StoreError, TableColumn, TrialRecord};
 use serde_json::json;
 
 use crate::Failure;
@@ -257,58 +255,22 @@ pub(crate) fn import(command: ImportCommand, out: &mut impl Write) -> Result<(),
     // Cells go to the writer one by one, so that the whole archive never sits in memory.
     let path = match command {
         ImportCommand::NatsTss { dir, output: prefix } => {
-            let files = nb102_store::nats_tss_files(&dir).map_err(input)?;
-            let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let meta = BenchmarkMeta {
-                description: format!("NATS-Bench topology archive {name}, imported"),
-                kind: BenchmarkKind::Nb201,
-            };
-            let mut writer = BenchmarkWriter::create(&prefix, meta).map_err(output)?;
-            let progress = bar(files.len() as u64, "importing {bar:30} {pos}/{len} cells {eta}");
-            for path in &files {
-                let records = nb102_store::read_nats_tss_file(path).map_err(input)?;
-                let index = records.first().map(|r| r.arch.official_index()).unwrap_or_default();
-                writer.add_cell(index, &CellResults::new(records).map_err(input)?).map_err(written)?;
-                progress.inc(1);
-            }
+            let progress = bar(0, "importing {bar:30} {pos}/{len} cells {eta}");
+            let path = nb102_store::import_nats_tss(&dir, &prefix, |done, total| {
+                progress.set_length(total as u64);
+                progress.set_position(done as u64);
+            });
             progress.finish_and_clear();
-            writer.finish().map_err(output)?
+            path.map_err(imported)?
         }
         ImportCommand::Nb201Pth { files, output: prefix } => {
-            let names: Vec<String> = files
-                .iter()
-                .map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
-                .collect();
-            let meta = BenchmarkMeta {
-                description: format!("NAS-Bench-201 {}, imported", names.join(", ")),
-                kind: BenchmarkKind::Nb201,
-            };
-            let mut writer = BenchmarkWriter::create(&prefix, meta).map_err(output)?;
             let progress = bar(files.len() as u64, "importing {bar:30} {pos}/{len} files, {msg} {eta}");
-            let (mut cells, mut write_failure) = (0, None);
-            for path in &files {
-                let read = nb102_store::read_nb201_pth(path, |index, records| {
-                    if let Err(err) = writer.add_cell(index, &CellResults::new(records)?) {
-                        // Stop the reading, and keep the writer's error aside: `written` classifies it, as for
-                        // the NATS import (a reading error of the same kind would be the input's).
-                        write_failure = Some(err);
-                        return Err(StoreError::Io {
-                            path: prefix.clone(),
-                            error: std::io::Error::other("not written"),
-                        });
-                    }
-                    cells += 1;
-                    progress.set_message(format!("{cells} cells"));
-                    Ok(())
-                });
-                if let Some(err) = write_failure.take() {
-                    return Err(written(err));
-                }
-                read.map_err(input)?;
-                progress.inc(1);
-            }
+            let path = nb102_store::import_nb201_pth(&files, &prefix, |done, cells| {
+                progress.set_position(done as u64);
+                progress.set_message(format!("{cells} cells"));
+            });
             progress.finish_and_clear();
-            writer.finish().map_err(output)?
+            path.map_err(imported)?
         }
         ImportCommand::Table { table, output: prefix, columns, kind } => {
             let columns = if columns.is_empty() {
@@ -343,6 +305,13 @@ fn trial_json(record: &TrialRecord) -> serde_json::Value {
 
 fn input(err: StoreError) -> Failure {
     Failure::Input(err.into())
+}
+
+fn imported(err: ImportError) -> Failure {
+    match err {
+        ImportError::Input(err) => input(err),
+        ImportError::Output(err) => output(err),
+    }
 }
 
 fn output(err: StoreError) -> Failure {

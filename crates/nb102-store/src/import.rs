@@ -5,6 +5,7 @@
 //! - `results`: the reference's `ArchResults` / `ResultsCount` state dicts both store;
 //!
 //! all over [`crate::pickle`]; and `table`, per-cell tables of final results (CSV) into summary-only records.
+//! [`import_nats_tss`] and [`import_nb201_pth`] write whole archives into benchmark files.
 
 mod nats;
 mod nb201;
@@ -14,6 +15,10 @@ mod table;
 pub use nats::{nats_tss_files, read_nats_tss_file, read_nats_tss_meta};
 pub use nb201::{read_nb201_pth, Nb201Import};
 pub use table::{read_summary_table, TableColumn};
+
+use std::path::{Path, PathBuf};
+
+use crate::{BenchmarkKind, BenchmarkMeta, BenchmarkWriter, CellResults, StoreError};
 
 /// The most a NATS-Bench record file (`NNNNNN.pickle.pbz2`, `meta.pickle.pbz2`) may decompress to: the official
 /// ones hold 0.3 MB (a cell's records) and 1.4 MB (the 15,625 strings of `meta_archs`); 64 MiB leaves room for
@@ -40,4 +45,92 @@ pub fn read_bounded(reader: impl std::io::Read, limit: u64) -> std::io::Result<V
         ));
     }
     Ok(out)
+}
+
+/// Why an import into a benchmark file failed: its input could not be read as what it should be, or the
+/// output could not be written (command lines report the two with different exit statuses).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// A file read is missing, damaged or of another kind.
+    #[error(transparent)]
+    Input(StoreError),
+    /// Writing the benchmark file failed.
+    #[error(transparent)]
+    Output(StoreError),
+}
+
+/// An error of a writer: its I/O errors are the output's, anything else (a cell given twice) the input's.
+fn written(err: StoreError) -> ImportError {
+    match err {
+        StoreError::Io { .. } => ImportError::Output(err),
+        other => ImportError::Input(other),
+    }
+}
+
+/// Imports a NATS-Bench topology archive folder (`NATS-tss-v1_0-3ffb9-simple`) into the benchmark file
+/// `PREFIX-XXXXXX.nb102`, cell by cell so that the archive never sits in memory; `on_cell(done, total)` follows
+/// the progress.
+///
+/// # Errors
+/// [`ImportError::Input`] for a folder or record that is not the archive's, [`ImportError::Output`] when
+/// writing fails.
+pub fn import_nats_tss(
+    dir: &Path,
+    prefix: &Path,
+    mut on_cell: impl FnMut(usize, usize),
+) -> Result<PathBuf, ImportError> {
+    let files = nats_tss_files(dir).map_err(ImportError::Input)?;
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let meta = BenchmarkMeta {
+        description: format!("NATS-Bench topology archive {name}, imported"),
+        kind: BenchmarkKind::Nb201,
+    };
+    let mut writer = BenchmarkWriter::create(prefix, meta).map_err(ImportError::Output)?;
+    for (done, path) in files.iter().enumerate() {
+        let records = read_nats_tss_file(path).map_err(ImportError::Input)?;
+        let index = records.first().map(|r| r.arch.official_index()).unwrap_or_default();
+        writer.add_cell(index, &CellResults::new(records).map_err(ImportError::Input)?).map_err(written)?;
+        on_cell(done + 1, files.len());
+    }
+    writer.finish().map_err(ImportError::Output)
+}
+
+/// Imports NAS-Bench-201 `.pth` files (benchmark files or per-cell archive files, either serialization) into
+/// one benchmark file `PREFIX-XXXXXX.nb102`, streamed cell by cell; `on_cell(files_done, cells_done)` follows
+/// the progress after each cell and each file.
+///
+/// # Errors
+/// As [`import_nats_tss`].
+pub fn import_nb201_pth(
+    files: &[PathBuf],
+    prefix: &Path,
+    mut on_cell: impl FnMut(usize, usize),
+) -> Result<PathBuf, ImportError> {
+    let names: Vec<String> =
+        files.iter().map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()).collect();
+    let meta = BenchmarkMeta {
+        description: format!("NAS-Bench-201 {}, imported", names.join(", ")),
+        kind: BenchmarkKind::Nb201,
+    };
+    let mut writer = BenchmarkWriter::create(prefix, meta).map_err(ImportError::Output)?;
+    let (mut cells, mut write_failure) = (0, None);
+    for (done, path) in files.iter().enumerate() {
+        let read = read_nb201_pth(path, |index, records| {
+            if let Err(err) = writer.add_cell(index, &CellResults::new(records)?) {
+                // Stop the reading, and keep the writer's error aside to classify it (a reading error of the
+                // same kind would be the input's).
+                write_failure = Some(err);
+                return Err(StoreError::Io { path: prefix.to_owned(), error: std::io::Error::other("not written") });
+            }
+            cells += 1;
+            on_cell(done, cells);
+            Ok(())
+        });
+        if let Some(err) = write_failure.take() {
+            return Err(written(err));
+        }
+        read.map_err(ImportError::Input)?;
+        on_cell(done + 1, cells);
+    }
+    writer.finish().map_err(ImportError::Output)
 }

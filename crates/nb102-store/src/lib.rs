@@ -35,8 +35,9 @@ pub use bench_file::{
 };
 pub use error::{cbor_problem, Result, StoreError};
 pub use import::{
-    nats_tss_files, read_bounded, read_nats_tss_file, read_nats_tss_meta, read_nb201_pth, read_summary_table,
-    Nb201Import, TableColumn, MAX_RECORD_FILE_BYTES, MAX_ZIP_ENTRY_BYTES,
+    import_nats_tss, import_nb201_pth, nats_tss_files, read_bounded, read_nats_tss_file, read_nats_tss_meta,
+    read_nb201_pth, read_summary_table, ImportError, Nb201Import, TableColumn, MAX_RECORD_FILE_BYTES,
+    MAX_ZIP_ENTRY_BYTES,
 };
 pub use merge::{merge, simplify, Benchmark, BenchmarkKind, BenchmarkMeta, CellResults, TrialKey};
 pub use record::{
