@@ -10,6 +10,7 @@
 //! costs of seeds that disagree come from seed 888 (2.1 averaged them).
 
 use std::path::Path;
+use std::sync::Arc;
 
 use nb102_space::{Arch, NUM_ARCHS};
 use nb102_store::{
@@ -155,7 +156,8 @@ impl Api {
         epoch: Option<u16>,
         seeds: &mut Seeds<'_>,
     ) -> Result<Metrics> {
-        let trials = self.trials(index, setting, hp)?;
+        let cell = self.cell(index)?;
+        let trials = trials_of(&cell, index, setting, hp)?;
         let picked = pick(&trials, seeds, index)?;
         metrics_of(&trials, set, epoch, picked).map_err(|e| query_error(e, index, setting, hp))
     }
@@ -173,7 +175,8 @@ impl Api {
         epoch: Option<u16>,
         seeds: &mut Seeds<'_>,
     ) -> Result<MoreInfo> {
-        let trials = self.trials(index, setting, hp)?;
+        let cell = self.cell(index)?;
+        let trials = trials_of(&cell, index, setting, hp)?;
         let picked = pick(&trials, seeds, index)?;
         let query = |set| metrics_of(&trials, set, epoch, picked);
         let fail = |e| query_error(e, index, setting, hp);
@@ -195,8 +198,8 @@ impl Api {
     /// # Errors
     /// Unknown cell or no trials.
     pub fn cost_info(&self, index: usize, setting: Setting, hp: Hp) -> Result<CostInfo> {
-        let trials = self.trials(index, setting, hp)?;
-        Ok(costs_of(&trials))
+        let cell = self.cell(index)?;
+        Ok(costs_of(&trials_of(&cell, index, setting, hp)?))
     }
 
     /// The reference's `find_best(dataset, metric_on_set, flop_max, param_max, hp)`: the first cell, in index
@@ -335,8 +338,9 @@ impl Api {
     ///
     /// # Errors
     /// Unknown cell, no trials, unknown seed, or a trial stored without weights (as simplified files are).
-    pub fn net_param(&self, index: usize, setting: Setting, hp: Hp, seed: Option<u32>) -> Result<Vec<(u32, &[u8])>> {
-        let trials = self.trials(index, setting, hp)?;
+    pub fn net_param(&self, index: usize, setting: Setting, hp: Hp, seed: Option<u32>) -> Result<Vec<(u32, Vec<u8>)>> {
+        let cell = self.cell(index)?;
+        let trials = trials_of(&cell, index, setting, hp)?;
         let picked = match seed {
             Some(seed) => {
                 let at = pick(&trials, &mut Seeds::Seed(seed), index)?.expect("a seed picks one trial");
@@ -353,13 +357,39 @@ impl Api {
                     hp,
                     what: format!("weights of seed {} (the file was simplified or imported without them)", t.seed),
                 })?;
-                Ok((t.seed, weights))
+                Ok((t.seed, weights.to_vec()))
             })
             .collect()
     }
 
-    /// A cell of the file, decoded.
-    fn cell(&self, index: usize) -> Result<&CellResults> {
+    /// The seeds of a cell's trials for a setting and schedule, in increasing order (the reference's
+    /// `get_dataset_seeds`).
+    ///
+    /// # Errors
+    /// Unknown cell or no trials.
+    pub fn seeds(&self, index: usize, setting: Setting, hp: Hp) -> Result<Vec<u32>> {
+        let cell = self.cell(index)?;
+        Ok(trials_of(&cell, index, setting, hp)?.iter().map(|t| t.seed).collect())
+    }
+
+    /// The reference's `ResultsCount.get_times` for the trial of one seed: mean and sum of the training
+    /// times and of each set's evaluation times over all epochs.
+    ///
+    /// # Errors
+    /// Unknown cell, no trials, or unknown seed.
+    pub fn trial_times(&self, index: usize, setting: Setting, hp: Hp, seed: u32) -> Result<Vec<(String, Option<f64>)>> {
+        let cell = self.cell(index)?;
+        let trials = trials_of(&cell, index, setting, hp)?;
+        let at = pick(&trials, &mut Seeds::Seed(seed), index)?.expect("a seed picks one trial");
+        Ok(trial_times(&trials[at]))
+    }
+
+    /// A cell of the file, decoded (kept among the file's recently used cells).
+    ///
+    /// # Errors
+    /// [`ApiError::Space`] for an index out of range, [`ApiError::SummaryOnly`] or
+    /// [`ApiError::NotEvaluated`] for a cell without records, or a damaged section.
+    pub fn cell(&self, index: usize) -> Result<Arc<CellResults>> {
         if index >= NUM_ARCHS {
             return Err(nb102_space::SpaceError::IndexOutOfRange(index as u64).into());
         }
@@ -370,22 +400,21 @@ impl Api {
         let listed = rows.binary_search_by_key(&index, |r| r.index).is_ok();
         Err(if listed { ApiError::SummaryOnly(index) } else { ApiError::NotEvaluated(index) })
     }
+}
 
-    /// The trials of one cell for a setting and schedule, in increasing seed order.
-    fn trials(&self, index: usize, setting: Setting, hp: Hp) -> Result<Vec<Trial<'_>>> {
-        let cell = self.cell(index)?;
-        let trials: Vec<Trial<'_>> = cell
-            .trials()
-            .iter()
-            .zip(cell.time_sums())
-            .filter(|(t, _)| t.hp == hp && t.setting == setting)
-            .map(|(record, sums)| Trial { record, sums })
-            .collect();
-        if trials.is_empty() {
-            return Err(ApiError::NoTrials { index, setting, hp });
-        }
-        Ok(trials)
+/// The trials of one cell for a setting and schedule, in increasing seed order.
+fn trials_of(cell: &CellResults, index: usize, setting: Setting, hp: Hp) -> Result<Vec<Trial<'_>>> {
+    let trials: Vec<Trial<'_>> = cell
+        .trials()
+        .iter()
+        .zip(cell.time_sums())
+        .filter(|(t, _)| t.hp == hp && t.setting == setting)
+        .map(|(record, sums)| Trial { record, sums })
+        .collect();
+    if trials.is_empty() {
+        return Err(ApiError::NoTrials { index, setting, hp });
     }
+    Ok(trials)
 }
 
 /// A trial and its running time sums.

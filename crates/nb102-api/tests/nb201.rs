@@ -147,7 +147,7 @@ fn per_cell_files_merge_and_keep_their_weights() {
     let api = Api::open(&import(&[zip], &dir, "cell")).unwrap();
     let weights = api.net_param(7, Setting::Cifar10Valid, Hp::H200, None).unwrap();
     assert_eq!(weights.iter().map(|(seed, _)| *seed).collect::<Vec<_>>(), [777]);
-    let tensors = safetensors::SafeTensors::deserialize(weights[0].1).unwrap();
+    let tensors = safetensors::SafeTensors::deserialize(&weights[0].1).unwrap();
     assert_eq!(tensors.tensor("classifier.weight").unwrap().shape(), [10, 16]);
     assert!(api.net_param(7, Setting::Cifar10Valid, Hp::H200, Some(888)).is_err());
     let simplified = Api::open(&import(&[bench], &dir, "simple")).unwrap();

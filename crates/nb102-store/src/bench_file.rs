@@ -21,10 +21,11 @@
 //! name (a few milliseconds, whatever the file's size), and each section is checked when first decoded
 //! (BLAKE3 rather than SHA-256 there, as it is some twenty times faster on CPUs without SHA extensions).
 
+use std::collections::HashMap;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -283,7 +284,44 @@ pub struct BenchmarkFile {
     summary: OnceLock<Vec<TrialSummary>>,
     /// Position in `entries` of each official index, if the file has that cell.
     by_index: Vec<Option<u32>>,
-    decoded: Vec<OnceLock<CellResults>>,
+    decoded: Mutex<CellCache>,
+}
+
+/// How many decoded cells an open file keeps by default: at the official size a decoded cell takes about
+/// 0.7 MB, so this holds some 180 MB, and a scan over every cell stays within that.
+pub const DEFAULT_CACHED_CELLS: usize = 256;
+
+/// The decoded cells kept in memory, by position in the file's index: the most recently used ones, up to a
+/// capacity (decoding a cell again costs about a millisecond; keeping all of a full file costs gigabytes).
+struct CellCache {
+    capacity: usize,
+    clock: u64,
+    cells: HashMap<u32, (Arc<CellResults>, u64)>,
+}
+
+impl CellCache {
+    fn get(&mut self, position: u32) -> Option<Arc<CellResults>> {
+        self.clock += 1;
+        let (cell, used) = self.cells.get_mut(&position)?;
+        *used = self.clock;
+        Some(Arc::clone(cell))
+    }
+
+    fn insert(&mut self, position: u32, cell: &Arc<CellResults>) {
+        self.clock += 1;
+        self.cells.insert(position, (Arc::clone(cell), self.clock));
+        self.shrink();
+    }
+
+    /// Drops the least recently used cells beyond the capacity (a linear scan: a few hundred entries, against
+    /// the decoding that made the new one).
+    fn shrink(&mut self) {
+        while self.cells.len() > self.capacity {
+            let oldest = self.cells.iter().min_by_key(|(_, (_, used))| *used).map(|(&position, _)| position);
+            let Some(oldest) = oldest else { break };
+            self.cells.remove(&oldest);
+        }
+    }
 }
 
 impl BenchmarkFile {
@@ -356,7 +394,7 @@ impl BenchmarkFile {
         if end != body {
             return Err(format(format!("{} stray bytes after the last section", body - end)));
         }
-        let decoded = (0..header.cells.len()).map(|_| OnceLock::new()).collect();
+        let decoded = Mutex::new(CellCache { capacity: DEFAULT_CACHED_CELLS, clock: 0, cells: HashMap::new() });
         let entries =
             header.cells.into_iter().map(|e| CellEntry { offset: e.offset + header_end as u64, ..e }).collect();
         let s = header.summary;
@@ -416,14 +454,14 @@ impl BenchmarkFile {
         self.entries.is_empty()
     }
 
-    /// The results of the cell with official index `index`, decoded and checked on first use.
+    /// The results of the cell with official index `index`, decoded and checked on first use and kept among
+    /// the recently used cells (see [`BenchmarkFile::set_cached_cells`]).
     ///
     /// # Errors
     /// [`StoreError::Checksum`] or [`StoreError::Format`] if the section is damaged.
-    pub fn cell(&self, index: usize) -> Result<Option<&CellResults>> {
+    pub fn cell(&self, index: usize) -> Result<Option<Arc<CellResults>>> {
         let Some(position) = self.by_index.get(index).copied().flatten() else { return Ok(None) };
-        let slot = &self.decoded[position as usize];
-        if let Some(cell) = slot.get() {
+        if let Some(cell) = self.cache().get(position) {
             return Ok(Some(cell));
         }
         let entry = &self.entries[position as usize];
@@ -448,9 +486,23 @@ impl BenchmarkFile {
         if cell.arch().official_index() != index {
             return Err(format(format!("the records of cell {}", cell.arch().official_index())));
         }
-        // Another thread may have decoded it meanwhile; both values are equal, the first one stays.
-        let _ = slot.set(cell);
-        Ok(slot.get())
+        // Another thread may have decoded it meanwhile: both values are equal, either may stay.
+        let cell = Arc::new(cell);
+        self.cache().insert(position, &cell);
+        Ok(Some(cell))
+    }
+
+    /// How many decoded cells the file keeps in memory (default [`DEFAULT_CACHED_CELLS`]); at least one.
+    pub fn set_cached_cells(&self, cells: usize) {
+        let mut cache = self.cache();
+        cache.capacity = cells.max(1);
+        cache.shrink();
+    }
+
+    /// The decoded cells. A thread that panicked while holding them left whole entries (each insertion is
+    /// one map operation), so a poisoned lock is still usable.
+    fn cache(&self) -> std::sync::MutexGuard<'_, CellCache> {
+        self.decoded.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// One row per trial with its costs and last-epoch accuracies, sorted by index, hp, setting and seed;
@@ -511,7 +563,7 @@ impl BenchmarkFile {
         let mut cells = BTreeMap::new();
         for index in self.indices() {
             let cell = self.cell(index)?.expect("listed cells exist");
-            cells.insert(index, cell.clone());
+            cells.insert(index, CellResults::clone(&cell));
         }
         Ok(from_cells(self.meta.clone(), cells))
     }

@@ -31,7 +31,7 @@ mod trial_file;
 pub use atomic::{remove_stale_temporaries, write_atomically};
 pub use bench_file::{
     simplify_file, write_benchmark, write_summary_only, BenchmarkFile, BenchmarkWriter, BENCHMARK_EXTENSION,
-    BENCHMARK_FORMAT_VERSION,
+    BENCHMARK_FORMAT_VERSION, DEFAULT_CACHED_CELLS,
 };
 pub use error::{cbor_problem, Result, StoreError};
 pub use import::{

@@ -196,7 +196,7 @@ fn benchmark_files_read_lazily_and_check_every_byte() {
     assert!(file.digest().ends_with(&name[5..11]));
     assert_eq!(file.indices().collect::<Vec<_>>(), vec![0, 1462, 11472]);
     let cell = file.cell(11472).unwrap().unwrap();
-    assert_eq!(cell, &benchmark.cells()[&11472]);
+    assert_eq!(*cell, benchmark.cells()[&11472]);
     assert_eq!(cell.arch().official_index(), 11472);
     let key = TrialKey { hp: Hp::new(3), setting: Setting::Cifar100, seed: 888 };
     assert_eq!(cell.trial(key).unwrap(), &record(11472, Setting::Cifar100, Hp::new(3), 888));
@@ -219,6 +219,15 @@ fn benchmark_files_read_lazily_and_check_every_byte() {
         assert_eq!(row.accuracy(None), Some(t.train.last().unwrap().top1));
         assert_eq!(row.accuracy(Some(EvalSet::XTest)), None);
     }
+
+    // A bounded cache: a cell dropped from it decodes again to the same records, one still in it is shared.
+    file.set_cached_cells(1);
+    let again = file.cell(0).unwrap().unwrap();
+    let first = file.cell(11472).unwrap().unwrap();
+    assert!(!std::sync::Arc::ptr_eq(&first, &cell) && *first == *cell, "cell 11472 was evicted and decoded again");
+    assert!(std::sync::Arc::ptr_eq(&first, &file.cell(11472).unwrap().unwrap()));
+    assert_eq!(*again, benchmark.cells()[&0]);
+    file.set_cached_cells(nb102_store::DEFAULT_CACHED_CELLS);
 
     // Shared by threads.
     std::thread::scope(|s| {
