@@ -17,7 +17,9 @@ VENV="${NB102_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/nb102/venv-torch-$TORCH_VERS
 # pillow: the reference's data pipeline, for the training benchmark); used only by scripts and comparisons,
 # never by the crates. The reference's metadata pins numpy versions that no longer build on Python 3.11, and
 # torchvision's would pull another torch, hence --no-deps.
-SCRIPT_PACKAGES=(xautodl==1.0.0 nas-bench-201==2.1 nats-bench==1.8 safetensors==0.8.0 torchvision==0.26.0 pillow==12.0.0)
+# maturin builds the Python package (crates/nb102-py); pytest and its dependencies run its compatibility suite.
+SCRIPT_PACKAGES=(xautodl==1.0.0 nas-bench-201==2.1 nats-bench==1.8 safetensors==0.8.0 torchvision==0.26.0 pillow==12.0.0
+    maturin==1.16.0 pytest==9.2.0 iniconfig==2.3.1 pluggy==1.7.0 packaging==26.4 pygments==2.21.0)
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 
@@ -69,6 +71,21 @@ ln -sfn "$site/torch" "$ROOT/.libtorch"
 # The venv's python is what golden-file scripts run with.
 ln -sfn "$VENV" "$ROOT/.venv"
 say "libtorch: $ROOT/.libtorch -> $site/torch"
+
+# The Python package `nb102` (crates/nb102-py), built into an abi3 wheel and installed into the venv, again only
+# when a source it is built from changed (a stamp in the venv holds their digest).
+stamp="$VENV/.nb102-wheel"
+digest="$(cd "$ROOT" && git ls-files -z Cargo.toml Cargo.lock crates/nb102-py crates/nb102-api crates/nb102-store/src \
+    crates/nb102-space/src | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)"
+if [[ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]]; then
+    say "building the nb102 wheel (crates/nb102-py)"
+    rm -rf "$ROOT/target/wheels"
+    (cd "$ROOT/crates/nb102-py" && "$VENV/bin/python" -m maturin build --release --quiet -o "$ROOT/target/wheels" >&2)
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps --force-reinstall \
+        "$ROOT"/target/wheels/nb102-*.whl
+    echo "$digest" >"$stamp"
+fi
+say "nb102 for Python: installed in $VENV"
 
 # Real Fashion-MNIST (Debian's dataset-fashion-mnist, 30 MB) for nb102-train's real-data test and the demo
 # benchmark. Installed when missing and this user can; otherwise the test says where it looked.

@@ -67,6 +67,9 @@ pub enum ApiError {
         /// What is missing.
         what: String,
     },
+    /// The caller's seed choice ([`crate::Seeds::Choose`]) failed or chose a seed that is not offered.
+    #[error("seed choice: {0}")]
+    Choice(String),
     /// A search that cannot go on (`search`).
     #[error("search: {0}")]
     Search(String),

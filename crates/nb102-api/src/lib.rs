@@ -26,4 +26,4 @@ pub mod search;
 
 pub use error::{ApiError, Result};
 pub use nb102_store::Metrics;
-pub use query::{remap_names, Api, CostInfo, MoreInfo, NetworkSpec, Seeds, Simulated, UsedTime};
+pub use query::{remap_names, Api, CellMeans, CostInfo, MoreInfo, NetworkSpec, Seeds, Simulated, UsedTime};

@@ -30,6 +30,10 @@ pub enum Seeds<'a> {
     /// One seed drawn uniformly by the caller's generator, the same for every set of the query
     /// (`is_random=True`).
     Random(&'a mut dyn rand::RngCore),
+    /// One seed chosen by the caller among the trials' seeds (given in increasing order), once per query: the
+    /// reference's `random.choice(seeds)`, made with whatever generator the caller must share with other code
+    /// (the Python binding calls Python's `random`, so that seeded scripts draw as with the reference).
+    Choose(&'a mut dyn FnMut(&[u32]) -> Result<u32>),
 }
 
 /// The reference's `get_more_info`: training metrics and up to three evaluation sets.
@@ -84,6 +88,19 @@ pub struct NetworkSpec {
     pub arch: Arch,
     /// Channels C, cells per stage N and classes.
     pub config: NetConfig,
+}
+
+/// A cell's seed means over the trials of one setting and schedule ([`Api::cell_means`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CellMeans {
+    /// The cell's official index.
+    pub index: usize,
+    /// FLOPs in millions.
+    pub flops: f64,
+    /// Parameters in millions.
+    pub params: f64,
+    /// Accuracy in percent on the set after the last epoch, if every trial has it.
+    pub accuracy: Option<f64>,
 }
 
 /// What a simulated training run returns (the reference's `simulate_train_eval`).
@@ -217,11 +234,32 @@ impl Api {
         flop_max: Option<f64>,
         param_max: Option<f64>,
     ) -> Result<Option<(usize, f64)>> {
+        let mut best: Option<(usize, f64)> = None;
+        for cell in self.cell_means(setting, set, hp)? {
+            if flop_max.is_some_and(|m| cell.flops > m) || param_max.is_some_and(|m| cell.params > m) {
+                continue;
+            }
+            let Some(accuracy) = cell.accuracy else { continue };
+            if best.is_none_or(|(_, acc)| acc < accuracy) {
+                best = Some((cell.index, accuracy));
+            }
+        }
+        Ok(best)
+    }
+
+    /// For every cell with trials of `setting` and `hp`, in index order: the seed means of its costs (as
+    /// [`Api::cost_info`]) and of its accuracy on `set` after the last epoch (as [`Api::metrics`] with
+    /// [`Seeds::Mean`]; `None` unless every trial holds it). Reads only the file's summary section: this is the
+    /// bulk query behind [`Api::find_best`] and the Python binding's arrays.
+    ///
+    /// # Errors
+    /// A damaged file.
+    pub fn cell_means(&self, setting: Setting, set: Option<EvalSet>, hp: Hp) -> Result<Vec<CellMeans>> {
         // The summary rows hold each trial's costs and last-epoch accuracies (TrialRecord::metrics), so this
         // reads a few bytes per trial instead of decoding every cell; the arithmetic is that of cost_info and
         // metrics.
         let rows = self.file.summary()?;
-        let mut best: Option<(usize, f64)> = None;
+        let mut out = Vec::new();
         // Buffers reused from cell to cell: this loop runs over every trial of the benchmark.
         let (mut seeds, mut flops, mut params, mut accuracies) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for cell in rows.chunk_by(|a, b| a.index == b.index) {
@@ -243,16 +281,14 @@ impl Api {
             if seeds.is_empty() {
                 continue;
             }
-            let (flops, params) = (fixed_mean(&flops, &seeds), fixed_mean(&params, &seeds));
-            if flop_max.is_some_and(|m| flops > m) || param_max.is_some_and(|m| params > m) || !complete {
-                continue;
-            }
-            let accuracy = mean(&accuracies);
-            if best.is_none_or(|(_, acc)| acc < accuracy) {
-                best = Some((cell[0].index, accuracy));
-            }
+            out.push(CellMeans {
+                index: cell[0].index,
+                flops: fixed_mean(&flops, &seeds),
+                params: fixed_mean(&params, &seeds),
+                accuracy: complete.then(|| mean(&accuracies)),
+            });
         }
-        Ok(best)
+        Ok(out)
     }
 
     /// The reference's `simulate_train_eval(arch, dataset, iepoch, hp)` for `cifar10` (which reads
@@ -475,6 +511,12 @@ fn pick(trials: &[Trial<'_>], seeds: &mut Seeds<'_>, index: usize) -> Result<Opt
             }),
         },
         Seeds::Random(rng) => Ok(Some(rng.random_range(0..trials.len()))),
+        Seeds::Choose(choose) => {
+            let seeds: Vec<u32> = trials.iter().map(|t| t.seed).collect();
+            let seed = choose(&seeds)?;
+            let at = seeds.iter().position(|&s| s == seed);
+            at.map(Some).ok_or_else(|| ApiError::Choice(format!("expected one of {seeds:?}, found {seed}")))
+        }
     }
 }
 

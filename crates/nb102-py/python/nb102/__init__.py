@@ -1,0 +1,102 @@
+"""nb102: NAS-Bench-201 (NAS-Bench-102) in Rust, for Python.
+
+Two ways in:
+
+- drop-ins for the official APIs, so that a script changes one import line::
+
+      import nb102 as nats_bench                  # was: import nats_bench
+      api = nats_bench.create(path, 'tss', fast_mode=True, verbose=False)
+
+      from nb102 import NASBench201API as API     # was: from nas_201_api import NASBench201API as API
+
+  ``path`` may be an ``.nb102`` file, a NATS-Bench topology archive folder (``NATS-tss-v1_0-3ffb9-simple``) or a
+  NAS-Bench-201 ``.pth`` file; official archives are imported once into ``nb102.cache_dir()``.
+
+- the native API, where the schedule and the seed choice are always explicit::
+
+      bench = nb102.Benchmark(path)
+      bench.more_info(11472, 'cifar100', 200, seed='mean').valid.accuracy
+      accs = bench.final_accuracies('cifar10-valid', 200, 'x-valid')   # numpy, one value per cell
+"""
+
+from ._native import NUM_ARCHS, Arch, CostInfo, Metrics, MoreInfo, __version__, cache_dir, resolve
+from ._native import Benchmark as _NativeBenchmark
+from ._compat import ArchResults, NASBench201API, NATStopology, ResultsCount, create, search_space_info, version
+
+__all__ = [
+    "NUM_ARCHS",
+    "Arch",
+    "ArchResults",
+    "Benchmark",
+    "CostInfo",
+    "Metrics",
+    "MoreInfo",
+    "NASBench201API",
+    "NATStopology",
+    "ResultsCount",
+    "__version__",
+    "cache_dir",
+    "create",
+    "load_state_dict_bytes",
+    "resolve",
+    "search_space_info",
+    "version",
+]
+
+
+def _numpy():
+    try:
+        import numpy
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ImportError("this nb102 function returns numpy arrays: pip install numpy (or nb102[numpy])") from e
+    return numpy
+
+
+def load_state_dict_bytes(data):
+    """Tensors of a safetensors file's bytes, in file order: torch tensors when torch is importable, else numpy."""
+    import collections
+    import json
+    import struct
+
+    (size,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8 : 8 + size])
+    header.pop("__metadata__", None)
+    body = memoryview(data)[8 + size :]
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    np = _numpy()
+    dtypes = {"F64": np.float64, "F32": np.float32, "F16": np.float16, "I64": np.int64, "I32": np.int32,
+              "I16": np.int16, "I8": np.int8, "U8": np.uint8, "BOOL": np.bool_}
+    state = collections.OrderedDict()
+    for name, info in sorted(header.items(), key=lambda kv: kv[1]["data_offsets"][0]):
+        start, end = info["data_offsets"]
+        array = np.frombuffer(body[start:end], dtype=dtypes[info["dtype"]]).reshape(info["shape"]).copy()
+        state[name] = torch.from_numpy(array) if torch is not None else array
+    return state
+
+
+class Benchmark(_NativeBenchmark):
+    """An nb102 benchmark file opened for queries (see ``help(nb102._native.Benchmark)`` for every method).
+
+    Adds the numpy-returning bulk queries and weights as tensors to the native class.
+    """
+
+    def final_accuracies(self, setting, hp, set):
+        """Every cell's seed-mean accuracy on ``set`` after the last epoch: a float64 array of 15,625 values
+        indexed by official index, NaN where the cell has no such trials."""
+        np = _numpy()
+        accuracy, _, _ = self.cell_means_bytes(setting, set, hp)
+        return np.frombuffer(accuracy, dtype="<f8")
+
+    def costs(self, setting, hp):
+        """Every cell's seed-mean FLOPs and parameters (millions): two float64 arrays of 15,625 values, NaN
+        where the cell has no such trials."""
+        np = _numpy()
+        _, flops, params = self.cell_means_bytes(setting, "x-valid" if setting == "cifar10-valid" else "ori-test", hp)
+        return np.frombuffer(flops, dtype="<f8"), np.frombuffer(params, dtype="<f8")
+
+    def net_param(self, index, setting, hp, seed):
+        """The trained weights of one seed's trial: the reference's state dict (torch tensors, or numpy)."""
+        return load_state_dict_bytes(self.net_param_bytes(index, setting, hp, seed))

@@ -1,0 +1,506 @@
+"""Drop-ins for ``nats_bench`` 1.8 (``create``, ``NATStopology``) and ``nas_201_api`` 2.1 (``NASBench201API``).
+
+Same method names, argument names, defaults, return types, keys and numbers as the reference; the same draws of
+Python's ``random`` module (``random.choice`` of a cell's seeds per ``get_more_info``, ``random.randint`` for
+``ArchResults.get_metrics(is_random=True)`` and ``random()``), so a script seeded with ``random.seed(s)``
+follows the same trajectory against either package. The hot methods (``get_more_info``, ``get_cost_info``,
+``simulate_train_eval``, ``query_index_by_arch``) are native (``nb102._native.Engine``).
+
+Deliberate differences:
+
+- nothing is loaded into memory up front: ``fast_mode`` is accepted and changes nothing, and
+  ``evaluated_indexes`` lists every cell with results from the start (the reference's fast mode lists only the
+  cells queried so far, which left ``find_best`` and ``statistics`` empty);
+- ``verbose`` prints the creation lines and one line per public call, not the reference's nested logs;
+- ``reload`` and ``clear_params`` have nothing to do (weights are read only when asked for).
+"""
+
+import collections
+import random as _random
+import time
+
+from . import _native
+
+NATS_BENCH_TSS_NAMEs = ("tss", "topology")
+NATS_BENCH_SSS_NAMEs = ("sss", "size")
+_OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
+_META_ARCHS = None
+
+
+def _meta_archs():
+    global _META_ARCHS
+    if _META_ARCHS is None:
+        _META_ARCHS = _native.official_archs()
+    return _META_ARCHS
+
+
+def version():
+    """The ``nats_bench`` API version this package answers as."""
+    return "v1.8"
+
+
+def search_space_info(main_tag, aux_tag):
+    """``nats_bench.search_space_info``: the topology space's ops and nodes."""
+    nats_sss = dict(candidates=[8, 16, 24, 32, 40, 48, 56, 64], num_layers=5)
+    nats_tss = dict(op_names=list(_OPS), num_nodes=4)
+    if main_tag == "nats-bench":
+        if aux_tag in NATS_BENCH_SSS_NAMEs:
+            return nats_sss
+        if aux_tag in NATS_BENCH_TSS_NAMEs:
+            return nats_tss
+        raise ValueError("Unknown auxiliary tag: {:}".format(aux_tag))
+    if main_tag == "nas-bench-201":
+        if aux_tag is not None:
+            raise ValueError("For NAS-Bench-201, the auxiliary tag should be None.")
+        return nats_tss
+    raise ValueError("Unknown main tag: {:}".format(main_tag))
+
+
+def create(file_path_or_dict, search_space, fast_mode=False, verbose=True):
+    """``nats_bench.create``: the topology search space's API over an ``.nb102`` file, a NATS-Bench topology
+    archive folder or a NAS-Bench-201 ``.pth`` file (the size search space is not part of NAS-Bench-201)."""
+    if search_space in NATS_BENCH_TSS_NAMEs:
+        return NATStopology(file_path_or_dict, fast_mode, verbose)
+    if search_space in NATS_BENCH_SSS_NAMEs:
+        raise ValueError("nb102 holds the topology search space (NAS-Bench-201); the size space is not in it")
+    raise ValueError("invalid search space : {:}".format(search_space))
+
+
+def _time_string():
+    return "[{:}]".format(time.strftime("%Y-%m-%d %X", time.gmtime(time.time())))
+
+
+def _logged(method, name):
+    def call(*args, **kwargs):
+        shown = ", ".join([repr(a) for a in args] + ["{}={!r}".format(k, v) for k, v in kwargs.items()])
+        print("{:} Call {:}({:})".format(_time_string(), name, shown))
+        return method(*args, **kwargs)
+
+    call.__doc__ = method.__doc__
+    return call
+
+
+class _API(_native.Engine):
+    """What both drop-ins share."""
+
+    _flavour = "nats"
+    _LOGGED = ("get_more_info", "get_cost_info", "get_latency", "simulate_train_eval", "find_best",
+               "query_meta_info_by_index", "query_by_index", "get_net_param", "get_net_config", "statistics")
+
+    def __new__(cls, file_path_or_dict=None, *args, **kwargs):
+        if file_path_or_dict is None:
+            raise ValueError("nb102 needs the path of a benchmark: an .nb102 file, a NATS-Bench topology archive "
+                             "folder or a NAS-Bench-201 .pth file")
+        if isinstance(file_path_or_dict, dict):
+            raise ValueError("nb102 reads files, not a loaded dict: pass the path it was loaded from")
+        return super().__new__(cls, str(file_path_or_dict), cls._flavour, True)
+
+    def _setup(self, path, verbose):
+        import os
+
+        self.filename = os.path.basename(str(path))
+        self.verbose = verbose
+        self.meta_archs = list(_meta_archs())
+        self.archstr2index = {arch: i for i, arch in enumerate(self.meta_archs)}
+        cells, hps = self._contents()
+        self._cells = cells
+        self._avaliable_hps = set(hps)
+        if verbose:
+            for name in self._LOGGED:
+                setattr(self, name, _logged(getattr(self, name), name))
+
+    def __getitem__(self, index):
+        return self.meta_archs[index]
+
+    def __len__(self):
+        return len(self.meta_archs)
+
+    def __iter__(self):
+        return iter(list(self.meta_archs))
+
+    def arch(self, index):
+        """The string of the ``index``-th architecture."""
+        if index < 0 or index >= len(self.meta_archs):
+            raise ValueError("invalid index : {:} vs. {:}.".format(index, len(self.meta_archs)))
+        return self.meta_archs[index]
+
+    @property
+    def avaliable_hps(self):
+        return list(self._avaliable_hps)
+
+    @property
+    def full_train_epochs(self):
+        return 200
+
+    def random(self):
+        """A random index of all architectures (``random.randint``, as the reference draws)."""
+        return _random.randint(0, len(self.meta_archs) - 1)
+
+    def reload(self, archive_root=None, index=None):
+        """Nothing to reload: cells are read from the file when queried."""
+
+    def clear_params(self, index, hp=None):
+        """Nothing to clear: weights are read only by ``get_net_param``."""
+
+    def query_by_arch(self, arch, hp):
+        return self.query_info_str_by_arch(arch, hp)
+
+    def query_info_str_by_arch(self, arch, hp="12"):
+        """The reference's printed summary of a cell, as one string (None for a cell without results)."""
+        arch_index = self.query_index_by_arch(arch)
+        if arch_index < 0 or arch_index not in self.evaluated_indexes:
+            print("Find this arch-index : {:}, but this arch is not evaluated.".format(arch_index))
+            return None
+        info = self.query_meta_info_by_index(arch_index, hp)
+        return "\n".join(self._print_information(info, "arch-index={:}".format(arch_index)))
+
+    def query_meta_info_by_index(self, arch_index, hp="12"):
+        """The ``ArchResults`` of a cell and schedule."""
+        hp = str(hp)
+        layout = dict(self._layout_of(arch_index))
+        if hp not in layout:
+            raise ValueError("The {:}-th architecture only has hyper-parameters of {:} instead of {:}.".format(
+                arch_index, list(layout), hp))
+        return ArchResults(self, arch_index, hp, layout[hp])
+
+    def _layout_of(self, arch_index):
+        try:
+            return self._layout(arch_index)
+        except (ValueError, KeyError):
+            raise ValueError("arch_index [{:}] does not in arch2infos".format(arch_index)) from None
+
+    def query_by_index(self, arch_index, dataname=None, hp="12"):
+        """The ``ArchResults`` of a cell, or with ``dataname`` its trials on that dataset by seed."""
+        info = self.query_meta_info_by_index(arch_index, str(hp))
+        if dataname is None:
+            return info
+        if dataname not in info.get_dataset_names():
+            raise ValueError("invalid dataset-name : {:} vs. {:}".format(dataname, info.get_dataset_names()))
+        return info.query(dataname)
+
+    def get_net_param(self, index, dataset, seed, hp="12"):
+        """The trained weights: a state dict (torch tensors when torch is importable, else numpy), or with
+        ``seed=None`` a dict of them by seed."""
+        from . import load_state_dict_bytes
+
+        weights = self._net_param(index, dataset, seed, str(hp))
+        if seed is not None:
+            return load_state_dict_bytes(weights[0][1])
+        return {s: load_state_dict_bytes(w) for s, w in weights}
+
+    def get_unique_str(self, arch):
+        """The string shared by isomorphic cells (``to_unique_str(consider_zero=True)``)."""
+        index = self.query_index_by_arch(arch)
+        return _native.Arch(index).unique_str(True)
+
+    def show(self, index=-1):
+        """Prints the reference's summary of a cell (or of every cell with ``index < 0``)."""
+        indexes = sorted(self.evaluated_indexes) if index < 0 else [index]
+        if index >= len(self.meta_archs):
+            print("This index ({:}) is out of range (0~{:}).".format(index, len(self.meta_archs)))
+            return
+        if index < 0:
+            print(self)
+        for i, idx in enumerate(indexes):
+            if index < 0:
+                print("\n" + "-" * 10 + " The ({:5d}/{:5d}) {:06d}-th architecture! ".format(
+                    i, len(indexes), idx) + "-" * 10)
+                print("arch : {:}".format(self.meta_archs[idx]))
+            if idx not in self.evaluated_indexes:
+                print("The {:}-th architecture has not been evaluated or not saved.".format(idx))
+                continue
+            for hp, _ in self._layout(idx):
+                result = self.query_meta_info_by_index(idx, hp)
+                print(">" * 40 + " {:03d} epochs ".format(result.get_total_epoch()) + ">" * 40)
+                print("\n".join(self._print_information(result)))
+            print("<" * 40 + "------------" + "<" * 40)
+
+    _METRIC2STR = "loss = {:.3f} & top1 = {:.2f}%"
+
+    def _print_information(self, information, extra_info=None):
+        dataset_names = information.get_dataset_names()
+        strings = [information.arch_str, "datasets : {:}, extra-info : {:}".format(dataset_names, extra_info)]
+
+        def metric2str(loss, acc):
+            return self._METRIC2STR.format(loss, acc)
+
+        for dataset in dataset_names:
+            metric = information.get_compute_costs(dataset)
+            flop, param, latency = metric["flops"], metric["params"], metric["latency"]
+            str1 = "{:14s} FLOP={:6.2f} M, Params={:.3f} MB, latency={:} ms.".format(
+                dataset, flop, param,
+                "{:.2f}".format(latency * 1000) if latency is not None and latency > 0 else None)
+            train_info = information.get_metrics(dataset, "train")
+            if dataset == "cifar10-valid":
+                valid_info = information.get_metrics(dataset, "x-valid")
+                str2 = "{:14s} train : [{:}], valid : [{:}]".format(
+                    dataset, metric2str(train_info["loss"], train_info["accuracy"]),
+                    metric2str(valid_info["loss"], valid_info["accuracy"]))
+            elif dataset == "cifar10":
+                test__info = information.get_metrics(dataset, "ori-test")
+                str2 = "{:14s} train : [{:}], test  : [{:}]".format(
+                    dataset, metric2str(train_info["loss"], train_info["accuracy"]),
+                    metric2str(test__info["loss"], test__info["accuracy"]))
+            else:
+                valid_info = information.get_metrics(dataset, "x-valid")
+                test__info = information.get_metrics(dataset, "x-test")
+                str2 = "{:14s} train : [{:}], valid : [{:}], test : [{:}]".format(
+                    dataset, metric2str(train_info["loss"], train_info["accuracy"]),
+                    metric2str(valid_info["loss"], valid_info["accuracy"]),
+                    metric2str(test__info["loss"], test__info["accuracy"]))
+            strings += [str1, str2]
+        return strings
+
+    @staticmethod
+    def str2lists(arch_str):
+        """The cell as a list of nodes, each a tuple of ``(op, input_node)`` pairs."""
+        genotypes = []
+        for node_str in arch_str.split("+"):
+            inputs = [x for x in node_str.split("|") if x != ""]
+            for xinput in inputs:
+                assert len(xinput.split("~")) == 2, "invalid input length : {:}".format(xinput)
+            genotypes.append(tuple((op, int(idx)) for op, idx in (xi.split("~") for xi in inputs)))
+        return genotypes
+
+    @staticmethod
+    def str2matrix(arch_str, search_space=_OPS):
+        """The cell as NAS-Bench-101's numpy matrix of op indices (rows: nodes, columns: inputs)."""
+        from . import _numpy
+
+        np = _numpy()
+        node_strs = arch_str.split("+")
+        matrix = np.zeros((len(node_strs) + 1, len(node_strs) + 1))
+        for i, node_str in enumerate(node_strs):
+            inputs = [x for x in node_str.split("|") if x != ""]
+            for xinput in inputs:
+                assert len(xinput.split("~")) == 2, "invalid input length : {:}".format(xinput)
+            for xi in inputs:
+                op, idx = xi.split("~")
+                if op not in search_space:
+                    raise ValueError("this op ({:}) is not in {:}".format(op, search_space))
+                matrix[i + 1, int(idx)] = list(search_space).index(op)
+        return matrix
+
+    def __repr__(self):
+        return "{name}({num}/{total} architectures, fast_mode={fast_mode}, file={filename})".format(
+            name=self.__class__.__name__, num=len(self.evaluated_indexes), total=len(self.meta_archs),
+            fast_mode=getattr(self, "fast_mode", None), filename=self.filename)
+
+
+class NATStopology(_API):
+    """``nats_bench.NATStopology``: ``NATStopology(file_path_or_dict, fast_mode=False, verbose=True)``."""
+
+    _flavour = "nats"
+
+    def __init__(self, file_path_or_dict=None, fast_mode=False, verbose=True):
+        if verbose:
+            print("{:} Try to create the NATS-Bench (topology) api from {:} with fast_mode={:}".format(
+                _time_string(), file_path_or_dict, fast_mode))
+        self._fast_mode = fast_mode
+        self._archive_dir = str(file_path_or_dict) if fast_mode else None
+        self._search_space_name = "topology"
+        self._setup(file_path_or_dict, verbose)
+        self.evaluated_indexes = set(self._cells)
+        if verbose:
+            print("{:} Create NATS-Bench (topology) done with {:}/{:} architectures avaliable.".format(
+                _time_string(), len(self.evaluated_indexes), len(self.meta_archs)))
+
+    @property
+    def is_size(self):
+        return False
+
+    @property
+    def is_topology(self):
+        return True
+
+    @property
+    def full_epochs_in_paper(self):
+        return 200
+
+    @property
+    def search_space_name(self):
+        return self._search_space_name
+
+    @property
+    def fast_mode(self):
+        return self._fast_mode
+
+    @property
+    def archive_dir(self):
+        return self._archive_dir
+
+    def reset_archive_dir(self, archive_dir):
+        self._archive_dir = archive_dir
+
+    def reset_fast_mode(self, fast_mode):
+        self._fast_mode = fast_mode
+
+    def find_best(self, dataset, metric_on_set, flop_max=None, param_max=None, hp="12", enforce_all=None):
+        """The cell with the highest seed-mean accuracy within the limits: ``(index, accuracy)``."""
+        return self._find_best(dataset, metric_on_set, flop_max, param_max, str(hp))
+
+    def statistics(self, dataset, hp):
+        """How many cells have 0, 1, 2, … trials of ``dataset`` and ``hp``."""
+        valid_datasets = ["cifar10-valid", "cifar10", "cifar100", "ImageNet16-120"]
+        if dataset not in valid_datasets:
+            raise ValueError("{:} not in {:}".format(dataset, valid_datasets))
+        return dict(self._statistics(dataset, str(hp)))
+
+
+class NASBench201API(_API):
+    """``nas_201_api.NASBench201API``: ``NASBench201API(file_path_or_dict, verbose=True)``."""
+
+    _flavour = "nb201"
+    _METRIC2STR = "loss = {:.3f}, top1 = {:.2f}%"
+
+    def __init__(self, file_path_or_dict=None, verbose=True):
+        if verbose:
+            print("try to create the NAS-Bench-201 api from {:}".format(file_path_or_dict))
+        self._setup(file_path_or_dict, verbose)
+        self.evaluated_indexes = sorted(self._cells)
+
+    def simulate_train_eval(self, arch, dataset, hp="12", account_time=True):
+        """``(valid_acc, latency, time_cost, used_time)`` of a simulated run, as ``nas_201_api`` 2.1 charges it
+        (latency of the 12-epoch trials, as it reads them)."""
+        index = self.query_index_by_arch(arch)
+        all_names = ("cifar10", "cifar100", "ImageNet16-120")
+        assert dataset in all_names, "Invalid dataset name : {:} vs {:}".format(dataset, all_names)
+        source = "cifar10-valid" if dataset == "cifar10" else dataset
+        info = self.get_more_info(index, source, iepoch=None, hp=hp, is_random=True)
+        valid_acc, time_cost = info["valid-accuracy"], info["train-all-time"] + info["valid-per-time"]
+        latency = self.get_latency(index, dataset)
+        used = self._charge(time_cost) if account_time else self.used_time
+        return valid_acc, latency, time_cost, used
+
+    def find_best(self, dataset, metric_on_set, FLOP_max=None, Param_max=None, hp="12"):
+        """The cell with the highest seed-mean accuracy within the limits: ``(index, accuracy)``."""
+        return self._find_best(dataset, metric_on_set, FLOP_max, Param_max, str(hp))
+
+    def statistics(self, dataset, hp):
+        """How many cells have 0, 1, 2, … trials of ``dataset`` and ``hp``."""
+        valid_datasets = ["cifar10-valid", "cifar10", "cifar100", "ImageNet16-120"]
+        if dataset not in valid_datasets:
+            raise ValueError("{:} not in {:}".format(dataset, valid_datasets))
+        return dict(self._statistics(dataset, str(hp)))
+
+
+class ArchResults:
+    """The reference's ``ArchResults``: a cell's trials under one schedule, read from the benchmark file."""
+
+    def __init__(self, api, arch_index, hp, datasets):
+        self._api, self._hp = api, hp
+        self.arch_index = int(arch_index)
+        self.arch_str = api.meta_archs[arch_index]
+        self.dataset_seed = {d: api._seeds(arch_index, d, hp) for d in datasets}
+        self.clear_net_done = False
+        self._results = None
+
+    @property
+    def all_results(self):
+        if self._results is None:
+            self._results = {(d, s): self.query(d, s) for d, seeds in self.dataset_seed.items() for s in seeds}
+        return self._results
+
+    def get_compute_costs(self, dataset):
+        return self._api.get_cost_info(self.arch_index, dataset, self._hp)
+
+    def get_metrics(self, dataset, setname, iepoch=None, is_random=False):
+        x_seeds = self.dataset_seed[dataset]
+        if isinstance(is_random, bool) and is_random:
+            seed = x_seeds[_random.randint(0, len(x_seeds) - 1)]
+        elif isinstance(is_random, bool):
+            seed = None
+        elif isinstance(is_random, int):
+            if is_random not in x_seeds:
+                raise ValueError("can not find random seed ({:}) from {:}".format(is_random, x_seeds))
+            seed = is_random
+        else:
+            raise ValueError("invalid value for is_random: {:}".format(is_random))
+        return self._api._metrics(self.arch_index, dataset, setname, iepoch, self._hp, seed)
+
+    def get_dataset_names(self):
+        return list(self.dataset_seed.keys())
+
+    def get_dataset_seeds(self, dataset):
+        return list(self.dataset_seed[dataset])
+
+    def get_net_param(self, dataset, seed=None):
+        return self._api.get_net_param(self.arch_index, dataset, seed, self._hp)
+
+    def get_latency(self, dataset):
+        latencies = []
+        for seed in self.dataset_seed[dataset]:
+            latency = self.query(dataset, seed).get_latency()
+            if not isinstance(latency, float) or latency <= 0:
+                raise ValueError("invalid latency of {:} with seed={:} : {:}".format(dataset, seed, latency))
+            latencies.append(latency)
+        return sum(latencies) / len(latencies)
+
+    def get_total_epoch(self, dataset=None):
+        return int(self._hp)
+
+    def query(self, dataset, seed=None):
+        if seed is None:
+            return {s: self.query(dataset, s) for s in self.dataset_seed[dataset]}
+        return ResultsCount(self._api, self.arch_index, dataset, self._hp, seed)
+
+    def arch_idx_str(self):
+        return "{:06d}".format(self.arch_index)
+
+    def clear_params(self):
+        self.clear_net_done = True
+
+    def __repr__(self):
+        return "{name}(arch-index={index}, arch={arch}, {num} runs, clear={clear})".format(
+            name=self.__class__.__name__, index=self.arch_index, arch=self.arch_str,
+            num=sum(len(s) for s in self.dataset_seed.values()), clear=self.clear_net_done)
+
+
+class ResultsCount:
+    """The reference's ``ResultsCount``: one trial, with its attributes (``train_acc1es``, ``eval_acc1es``, …)."""
+
+    def __init__(self, api, arch_index, dataset, hp, seed):
+        self._api, self._index, self._hp = api, arch_index, hp
+        self.__dict__.update(api._trial(arch_index, dataset, hp, seed))
+
+    @property
+    def net_state_dict(self):
+        return self.get_net_param()
+
+    def get_total_epoch(self):
+        return self.epochs
+
+    def get_latency(self):
+        if self.latency is None:
+            return -1.0
+        return sum(self.latency) / len(self.latency)
+
+    def get_times(self):
+        return self._api._trial_times(self._index, self.name, self._hp, self.seed)
+
+    def get_eval_set(self):
+        return self.eval_names
+
+    def get_train(self, iepoch=None):
+        return self._api._metrics(self._index, self.name, "train", iepoch, self._hp, self.seed)
+
+    def get_eval(self, name, iepoch=None):
+        return self._api._metrics(self._index, self.name, name, iepoch, self._hp, self.seed)
+
+    def get_net_param(self, clone=False):
+        return self._api.get_net_param(self._index, self.name, self.seed, self._hp)
+
+    def get_config(self, str2structure):
+        config = {"name": "infer.tiny", "C": self.arch_config["channel"], "N": self.arch_config["num_cells"]}
+        if str2structure is None:
+            config["arch_str"] = self.arch_config["arch_str"]
+        else:
+            config["genotype"] = str2structure(self.arch_config["arch_str"])
+        config["num_classes"] = self.arch_config["class_num"]
+        return config
+
+    def __repr__(self):
+        return ("{name}({xname}, arch={arch}, FLOP={flop:.2f}M, Param={param:.3f}MB, seed={seed}, "
+                "{num_eval} eval-sets: [{set_name}])").format(
+            name=self.__class__.__name__, xname=self.name, arch=self.arch_config["arch_str"], flop=self.flop,
+            param=self.params, seed=self.seed, num_eval=len(self.eval_names), set_name=", ".join(self.eval_names))

@@ -1,0 +1,520 @@
+//! `nb102.Benchmark`: the query API with the Rust API's explicit choices. The schedule (`hp`) and the seed
+//! choice (`seed=<int>` or `seed="mean"`) are always given; results are typed objects; bulk queries answer for
+//! every cell at once from the file's summary section.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use nb102_api::{Api, Seeds};
+use nb102_space::Arch as SpaceArch;
+use nb102_store::{BenchmarkKind, EvalSet, Hp, Setting};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyString};
+
+use crate::{api_error, store_error};
+
+/// A setting by its reference name (`cifar10-valid`, `cifar10`, `cifar100`, `ImageNet16-120`, `fashion-mnist`).
+pub(crate) fn setting(name: &str) -> PyResult<Setting> {
+    name.parse().map_err(|e: nb102_store::StoreError| PyValueError::new_err(e.to_string()))
+}
+
+/// A set by its reference name (`train` is `None`; `valid` is `x-valid`, as the reference's `get_eval` reads it).
+pub(crate) fn eval_set(name: Option<&str>) -> PyResult<Option<EvalSet>> {
+    match name {
+        None | Some("train") => Ok(None),
+        Some("valid") => Ok(Some(EvalSet::XValid)),
+        Some(other) => {
+            other.parse().map(Some).map_err(|e: nb102_store::StoreError| PyValueError::new_err(e.to_string()))
+        }
+    }
+}
+
+/// A schedule given as the reference gives it (`'12'`, `'200'`) or as a number of epochs.
+pub(crate) fn hp(value: &Bound<'_, PyAny>) -> PyResult<Hp> {
+    let text = value.str()?;
+    let text = text.to_cow()?;
+    let text: &str = &text;
+    text.parse::<u16>()
+        .ok()
+        .filter(|&e| e > 0)
+        .map(Hp::new)
+        .ok_or_else(|| PyValueError::new_err(format!("expected a schedule such as '12' or 200, found {text:?}")))
+}
+
+/// A cell given as an official index, an `Arch` or an architecture string (any spelling).
+pub(crate) fn index(value: &Bound<'_, PyAny>) -> PyResult<usize> {
+    if let Ok(arch) = value.cast::<crate::arch::Arch>() {
+        return Ok(arch.get().0.official_index());
+    }
+    if let Ok(i) = value.extract::<i64>() {
+        return usize::try_from(i).ok().filter(|&i| i < nb102_space::NUM_ARCHS).ok_or_else(|| {
+            PyValueError::new_err(format!("expected an index in 0..{}, found {i}", nb102_space::NUM_ARCHS))
+        });
+    }
+    if let Ok(text) = value.cast::<PyString>() {
+        let arch = SpaceArch::from_index_or_str(&text.to_cow()?).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        return Ok(arch.official_index());
+    }
+    Err(PyTypeError::new_err(format!(
+        "expected an index, an nb102.Arch or an architecture string, found {}",
+        value.get_type().name()?
+    )))
+}
+
+/// The seed choice of the native API: an int seed or `"mean"`.
+fn seeds(value: &Bound<'_, PyAny>) -> PyResult<Seeds<'static>> {
+    if let Ok(seed) = value.extract::<u32>() {
+        return Ok(Seeds::Seed(seed));
+    }
+    if value.extract::<String>().is_ok_and(|s| s == "mean") {
+        return Ok(Seeds::Mean);
+    }
+    Err(PyValueError::new_err(format!("expected seed=<int> or seed=\"mean\", found {}", value.repr()?)))
+}
+
+/// Loss, accuracy and times after one epoch (the reference's `get_metrics` dict as an object).
+#[pyclass(module = "nb102._native", frozen, get_all)]
+#[derive(Clone, Copy)]
+pub struct Metrics {
+    /// The epoch, counted from 0 (the reference's `iepoch`).
+    pub epoch: u16,
+    /// Loss.
+    pub loss: f64,
+    /// Top-1 accuracy in percent.
+    pub accuracy: f64,
+    /// Seconds of this epoch (training, or one evaluation pass), if recorded.
+    pub cur_time: Option<f64>,
+    /// Seconds up to and including this epoch, if recorded.
+    pub all_time: Option<f64>,
+}
+
+impl From<nb102_api::Metrics> for Metrics {
+    fn from(m: nb102_api::Metrics) -> Metrics {
+        Metrics { epoch: m.epoch, loss: m.loss, accuracy: m.accuracy, cur_time: m.cur_time, all_time: m.all_time }
+    }
+}
+
+#[pymethods]
+impl Metrics {
+    /// The reference's dict: `iepoch`, `loss`, `accuracy`, `cur_time`, `all_time`.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        metrics_dict(py, self)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Metrics(epoch={}, loss={}, accuracy={}, cur_time={}, all_time={})",
+            self.epoch,
+            self.loss,
+            self.accuracy,
+            py_option(self.cur_time),
+            py_option(self.all_time)
+        )
+    }
+}
+
+pub(crate) fn metrics_dict<'py>(py: Python<'py>, m: &Metrics) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item(pyo3::intern!(py, "iepoch"), m.epoch)?;
+    d.set_item(pyo3::intern!(py, "loss"), m.loss)?;
+    d.set_item(pyo3::intern!(py, "accuracy"), m.accuracy)?;
+    d.set_item(pyo3::intern!(py, "cur_time"), m.cur_time)?;
+    d.set_item(pyo3::intern!(py, "all_time"), m.all_time)?;
+    Ok(d)
+}
+
+fn py_option(v: Option<f64>) -> String {
+    v.map_or_else(|| "None".to_owned(), |v| v.to_string())
+}
+
+/// Training metrics and up to three evaluation sets after one epoch (the reference's `get_more_info`).
+#[pyclass(module = "nb102._native", frozen, get_all)]
+pub struct MoreInfo {
+    /// On the training data.
+    pub train: Metrics,
+    /// `x-valid`, where the setting has it.
+    pub valid: Option<Metrics>,
+    /// `ori-test` for the CIFAR-10 settings, `x-test` otherwise.
+    pub test: Option<Metrics>,
+    /// `ori-test` for CIFAR-100 and ImageNet16-120.
+    pub valtest: Option<Metrics>,
+}
+
+#[pymethods]
+impl MoreInfo {
+    /// The reference's dict (`train-loss`, `valid-accuracy`, `test-per-time`, …), without its `comment`.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        more_info_into(&d, &self.info())?;
+        Ok(d)
+    }
+
+    fn __repr__(&self) -> String {
+        let show = |m: &Option<Metrics>| m.as_ref().map_or_else(|| "None".to_owned(), Metrics::__repr__);
+        format!(
+            "MoreInfo(train={}, valid={}, test={}, valtest={})",
+            self.train.__repr__(),
+            show(&self.valid),
+            show(&self.test),
+            show(&self.valtest)
+        )
+    }
+}
+
+impl MoreInfo {
+    fn info(&self) -> nb102_api::MoreInfo {
+        let back = |m: Metrics| nb102_api::Metrics {
+            epoch: m.epoch,
+            loss: m.loss,
+            accuracy: m.accuracy,
+            cur_time: m.cur_time,
+            all_time: m.all_time,
+        };
+        nb102_api::MoreInfo {
+            train: back(self.train),
+            valid: self.valid.map(back),
+            test: self.test.map(back),
+            valtest: self.valtest.map(back),
+        }
+    }
+}
+
+/// Fills `d` with the reference's `get_more_info` keys in its order; interned keys, as this runs millions of
+/// times in a search.
+pub(crate) fn more_info_into(d: &Bound<'_, PyDict>, info: &nb102_api::MoreInfo) -> PyResult<()> {
+    let py = d.py();
+    let total = f64::from(info.train.epoch) + 1.0;
+    let put = |keys: [&Bound<'_, PyString>; 4], m: &nb102_api::Metrics| -> PyResult<()> {
+        d.set_item(keys[0], m.loss)?;
+        d.set_item(keys[1], m.accuracy)?;
+        d.set_item(keys[2], m.all_time.map(|t| t / total))?;
+        d.set_item(keys[3], m.all_time)
+    };
+    use pyo3::intern;
+    put(
+        [
+            intern!(py, "train-loss"),
+            intern!(py, "train-accuracy"),
+            intern!(py, "train-per-time"),
+            intern!(py, "train-all-time"),
+        ],
+        &info.train,
+    )?;
+    if let Some(m) = &info.valid {
+        let keys = [
+            intern!(py, "valid-loss"),
+            intern!(py, "valid-accuracy"),
+            intern!(py, "valid-per-time"),
+            intern!(py, "valid-all-time"),
+        ];
+        put(keys, m)?;
+    }
+    if let Some(m) = &info.test {
+        let keys = [
+            intern!(py, "test-loss"),
+            intern!(py, "test-accuracy"),
+            intern!(py, "test-per-time"),
+            intern!(py, "test-all-time"),
+        ];
+        put(keys, m)?;
+    }
+    if let Some(m) = &info.valtest {
+        let keys = [
+            intern!(py, "valtest-loss"),
+            intern!(py, "valtest-accuracy"),
+            intern!(py, "valtest-per-time"),
+            intern!(py, "valtest-all-time"),
+        ];
+        put(keys, m)?;
+    }
+    Ok(())
+}
+
+/// FLOPs, parameters, latency and times of a cell's trials (the reference's `get_cost_info`).
+#[pyclass(module = "nb102._native", frozen, get_all)]
+pub struct CostInfo {
+    /// FLOPs in millions.
+    pub flops: f64,
+    /// Parameters in millions.
+    pub params: f64,
+    /// Mean latency in seconds, when recorded.
+    pub latency: Option<f64>,
+    /// `T-train@epoch`, `T-train@total`, `T-<set>@epoch`, `T-<set>@total`.
+    pub times: BTreeMap<String, Option<f64>>,
+    order: Vec<(String, Option<f64>)>,
+}
+
+#[pymethods]
+impl CostInfo {
+    /// The reference's dict: `flops`, `params`, `latency`, then the times in its order.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        cost_dict(
+            py,
+            &nb102_api::CostInfo {
+                flops: self.flops,
+                params: self.params,
+                latency: self.latency,
+                times: self.order.clone(),
+            },
+        )
+    }
+
+    fn __repr__(&self) -> String {
+        format!("CostInfo(flops={}, params={}, latency={})", self.flops, self.params, py_option(self.latency))
+    }
+}
+
+pub(crate) fn cost_dict<'py>(py: Python<'py>, c: &nb102_api::CostInfo) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item(pyo3::intern!(py, "flops"), c.flops)?;
+    d.set_item(pyo3::intern!(py, "params"), c.params)?;
+    d.set_item(pyo3::intern!(py, "latency"), c.latency)?;
+    for (key, value) in &c.times {
+        d.set_item(key, value)?;
+    }
+    Ok(d)
+}
+
+/// An nb102 benchmark file opened for queries.
+///
+/// `Benchmark(path)` takes a `.nb102` file, a NATS-Bench topology archive folder or NAS-Bench-201 `.pth`
+/// file (imported once into a cached `.nb102`, see `nb102.cache_dir()`). Every query names its schedule
+/// (`hp`, 12 or 200 for the official files) and its seed choice (`seed=777` or `seed="mean"`).
+#[pyclass(module = "nb102._native", frozen, subclass)]
+pub struct Benchmark {
+    pub(crate) api: Arc<Api>,
+}
+
+impl Benchmark {
+    /// Decodes the cell with the GIL released (the first query of a cell reads and checks its section), so
+    /// that the query itself then finds it among the file's recently used cells.
+    pub(crate) fn warm(py: Python<'_>, api: &Api, index: usize) {
+        if index < nb102_space::NUM_ARCHS {
+            let _ = py.detach(|| api.file().cell(index));
+        }
+    }
+}
+
+#[pymethods]
+impl Benchmark {
+    #[new]
+    #[pyo3(signature = (path, verbose = false))]
+    fn new(py: Python<'_>, path: PathBuf, verbose: bool) -> PyResult<Benchmark> {
+        let resolved = crate::open::resolve_path(py, &path, verbose)?;
+        let api = py.detach(|| Api::open(&resolved)).map_err(api_error)?;
+        Ok(Benchmark { api: Arc::new(api) })
+    }
+
+    /// The `.nb102` file read.
+    #[getter]
+    fn path(&self) -> PathBuf {
+        self.api.file().path().to_owned()
+    }
+
+    /// `nb201` (official or regenerated results), `demo` or `synthetic`.
+    #[getter]
+    fn kind(&self) -> &'static str {
+        match self.api.file().meta().kind {
+            BenchmarkKind::Nb201 => "nb201",
+            BenchmarkKind::Demo => "demo",
+            BenchmarkKind::Synthetic => "synthetic",
+        }
+    }
+
+    /// One line saying what the file holds.
+    #[getter]
+    fn description(&self) -> String {
+        self.api.file().meta().description.clone()
+    }
+
+    /// The sha256 of the file's header (which holds every section's checksum).
+    #[getter]
+    fn sha256(&self) -> String {
+        self.api.file().digest().to_owned()
+    }
+
+    /// The number of cells with results.
+    fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
+        Ok(self.indices(py)?.len())
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Benchmark({:?}, kind={})", self.api.file().path().display().to_string(), self.kind())
+    }
+
+    /// The official indices of the cells with results, in increasing order.
+    fn indices(&self, py: Python<'_>) -> PyResult<Vec<usize>> {
+        let rows = py.detach(|| self.api.file().summary()).map_err(store_error)?;
+        Ok(rows.chunk_by(|a, b| a.index == b.index).map(|c| c[0].index).collect())
+    }
+
+    /// The seeds of a cell's trials for a setting and schedule, in increasing order.
+    fn seeds(
+        &self,
+        py: Python<'_>,
+        index: &Bound<'_, PyAny>,
+        setting: &str,
+        hp: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<u32>> {
+        let (index, setting, hp) = (self::index(index)?, self::setting(setting)?, self::hp(hp)?);
+        Benchmark::warm(py, &self.api, index);
+        self.api.seeds(index, setting, hp).map_err(api_error)
+    }
+
+    /// Metrics on one set (`train`, `x-valid`, `x-test`, `ori-test`) after `epoch` (default: the last), of one
+    /// seed's trial or the mean over seeds.
+    #[pyo3(signature = (index, setting, hp, set = None, *, seed, epoch = None))]
+    #[allow(clippy::too_many_arguments)] // the reference's arguments, each explicit
+    fn metrics(
+        &self,
+        py: Python<'_>,
+        index: &Bound<'_, PyAny>,
+        setting: &str,
+        hp: &Bound<'_, PyAny>,
+        set: Option<&str>,
+        seed: &Bound<'_, PyAny>,
+        epoch: Option<u16>,
+    ) -> PyResult<Metrics> {
+        let (index, setting, hp, set) = (self::index(index)?, self::setting(setting)?, self::hp(hp)?, eval_set(set)?);
+        let mut seeds = self::seeds(seed)?;
+        Benchmark::warm(py, &self.api, index);
+        self.api.metrics(index, setting, hp, set, epoch, &mut seeds).map(Metrics::from).map_err(api_error)
+    }
+
+    /// Training metrics and the setting's evaluation sets after `epoch` (default: the last).
+    #[pyo3(signature = (index, setting, hp, *, seed, epoch = None))]
+    fn more_info(
+        &self,
+        py: Python<'_>,
+        index: &Bound<'_, PyAny>,
+        setting: &str,
+        hp: &Bound<'_, PyAny>,
+        seed: &Bound<'_, PyAny>,
+        epoch: Option<u16>,
+    ) -> PyResult<MoreInfo> {
+        let (index, setting, hp) = (self::index(index)?, self::setting(setting)?, self::hp(hp)?);
+        let mut seeds = self::seeds(seed)?;
+        Benchmark::warm(py, &self.api, index);
+        let info = self.api.more_info(index, setting, hp, epoch, &mut seeds).map_err(api_error)?;
+        Ok(MoreInfo {
+            train: info.train.into(),
+            valid: info.valid.map(Metrics::from),
+            test: info.test.map(Metrics::from),
+            valtest: info.valtest.map(Metrics::from),
+        })
+    }
+
+    /// FLOPs, parameters, latency and times, seed means.
+    fn cost_info(
+        &self,
+        py: Python<'_>,
+        index: &Bound<'_, PyAny>,
+        setting: &str,
+        hp: &Bound<'_, PyAny>,
+    ) -> PyResult<CostInfo> {
+        let (index, setting, hp) = (self::index(index)?, self::setting(setting)?, self::hp(hp)?);
+        Benchmark::warm(py, &self.api, index);
+        let c = self.api.cost_info(index, setting, hp).map_err(api_error)?;
+        Ok(CostInfo {
+            flops: c.flops,
+            params: c.params,
+            latency: c.latency,
+            times: c.times.iter().cloned().collect(),
+            order: c.times,
+        })
+    }
+
+    /// The cell with the highest seed-mean accuracy on `set` after the last epoch, among cells within the
+    /// FLOPs and parameter limits (the first in index order on ties): `(index, accuracy)`, or `None`.
+    #[pyo3(signature = (setting, set, hp, flop_max = None, param_max = None))]
+    fn find_best(
+        &self,
+        py: Python<'_>,
+        setting: &str,
+        set: &str,
+        hp: &Bound<'_, PyAny>,
+        flop_max: Option<f64>,
+        param_max: Option<f64>,
+    ) -> PyResult<Option<(usize, f64)>> {
+        let (setting, set, hp) = (self::setting(setting)?, eval_set(Some(set))?, self::hp(hp)?);
+        py.detach(|| self.api.find_best(setting, set, hp, flop_max, param_max)).map_err(api_error)
+    }
+
+    /// How many cells have 0, 1, 2, … trials of `setting` and `hp`.
+    fn statistics(&self, py: Python<'_>, setting: &str, hp: &Bound<'_, PyAny>) -> PyResult<BTreeMap<usize, usize>> {
+        let (setting, hp) = (self::setting(setting)?, self::hp(hp)?);
+        py.detach(|| self.api.statistics(setting, hp)).map_err(api_error)
+    }
+
+    /// The network a cell was trained as on `setting`: `{'name': 'infer.tiny', 'C', 'N', 'arch_str',
+    /// 'num_classes'}`.
+    fn net_config<'py>(
+        &self,
+        py: Python<'py>,
+        index: &Bound<'_, PyAny>,
+        setting: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let (index, setting) = (self::index(index)?, self::setting(setting)?);
+        Benchmark::warm(py, &self.api, index);
+        let spec = self.api.net_config(index, setting).map_err(api_error)?;
+        net_config_dict(py, &spec)
+    }
+
+    /// The trained weights of one seed's trial as safetensors bytes (the reference's state-dict keys);
+    /// `nb102.Benchmark.net_param` turns them into tensors.
+    fn net_param_bytes<'py>(
+        &self,
+        py: Python<'py>,
+        index: &Bound<'_, PyAny>,
+        setting: &str,
+        hp: &Bound<'_, PyAny>,
+        seed: u32,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let (index, setting, hp) = (self::index(index)?, self::setting(setting)?, self::hp(hp)?);
+        let weights = py.detach(|| self.api.net_param(index, setting, hp, Some(seed))).map_err(api_error)?;
+        Ok(PyBytes::new(py, &weights[0].1))
+    }
+
+    /// For every one of the 15,625 cells, as little-endian `f64` bytes: the seed-mean accuracy on `set` after
+    /// the last epoch, its FLOPs and parameters (NaN where the cell has no such trials);
+    /// `nb102.Benchmark.final_accuracies` and `costs` make numpy arrays of them.
+    fn cell_means_bytes<'py>(
+        &self,
+        py: Python<'py>,
+        setting: &str,
+        set: &str,
+        hp: &Bound<'_, PyAny>,
+    ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
+        let (setting, set, hp) = (self::setting(setting)?, eval_set(Some(set))?, self::hp(hp)?);
+        let columns = py
+            .detach(|| -> nb102_api::Result<[Vec<u8>; 3]> {
+                let mut columns = [(); 3].map(|()| vec![f64::NAN; nb102_space::NUM_ARCHS]);
+                for cell in self.api.cell_means(setting, set, hp)? {
+                    columns[0][cell.index] = cell.accuracy.unwrap_or(f64::NAN);
+                    columns[1][cell.index] = cell.flops;
+                    columns[2][cell.index] = cell.params;
+                }
+                Ok(columns.map(|c| c.iter().flat_map(|v| v.to_le_bytes()).collect()))
+            })
+            .map_err(api_error)?;
+        let [a, f, p] = columns;
+        Ok((PyBytes::new(py, &a), PyBytes::new(py, &f), PyBytes::new(py, &p)))
+    }
+
+    /// How many decoded cells stay in memory (default 256, about 180 MB at the official size).
+    fn set_cached_cells(&self, cells: usize) {
+        self.api.file().set_cached_cells(cells);
+    }
+}
+
+pub(crate) fn net_config_dict<'py>(py: Python<'py>, spec: &nb102_api::NetworkSpec) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("name", "infer.tiny")?;
+    d.set_item("C", spec.config.channels)?;
+    d.set_item("N", spec.config.cells)?;
+    d.set_item("arch_str", spec.arch.to_string())?;
+    d.set_item("num_classes", spec.config.classes)?;
+    Ok(d)
+}

@@ -1,0 +1,551 @@
+//! The engine of the drop-in classes (`python/nb102/_compat.py`): the reference's query methods with its
+//! argument conventions (`hp='12'`, `is_random=True`, an index or an exact architecture string), its random
+//! draws (`random.choice(seeds)` of Python's `random` module, once per `get_more_info`, as the reference
+//! draws) and its exception types. The hot methods are here, so a warm `get_more_info` is one native call;
+//! the Python classes add the rest of the surface.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use nb102_api::{remap_names, Api, ApiError, Seeds};
+use nb102_store::{Hp, Setting};
+use pyo3::exceptions::{PyKeyError, PyValueError};
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyList, PyString};
+
+use crate::api_error;
+use crate::benchmark::{cost_dict, eval_set, metrics_dict, more_info_into, net_config_dict, Benchmark, Metrics};
+
+/// Which reference the engine answers as.
+#[derive(Clone, Copy, PartialEq)]
+enum Flavour {
+    /// `nats_bench` 1.8 (`NATStopology`): `get_more_info` adds a `comment` for the CIFAR-10 settings.
+    Nats,
+    /// `nas_201_api` 2.1 (`NASBench201API`).
+    Nb201,
+}
+
+/// The shared core of `nb102.NATStopology` and `nb102.NASBench201API`.
+#[pyclass(module = "nb102._native", frozen, subclass)]
+pub struct Engine {
+    api: Arc<Api>,
+    flavour: Flavour,
+    /// Official strings to indices: the reference matches strings exactly (`archstr2index`).
+    by_string: HashMap<String, usize>,
+    /// The reference's `_used_time`: the int 0 until a simulated run is charged.
+    used_time: Mutex<Option<f64>>,
+}
+
+impl Engine {
+    fn used(&self) -> std::sync::MutexGuard<'_, Option<f64>> {
+        self.used_time.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The index of a cell that has results, as the reference's `get_more_info` requires one.
+    fn evaluated(&self, py: Python<'_>, arch: &Bound<'_, PyAny>) -> PyResult<usize> {
+        let index = self.query_index_by_arch(arch)?;
+        let found = usize::try_from(index).ok().filter(|&i| {
+            Benchmark::warm(py, &self.api, i);
+            self.api.cell(i).is_ok()
+        });
+        found.ok_or_else(|| PyValueError::new_err(format!("Did not find {index} from arch2infos_dict.")))
+    }
+
+    /// The reference's error for a setting or schedule a cell lacks: `KeyError` of the schedule when the cell
+    /// has no trial with it, else of the dataset (it looks the schedule up first).
+    fn missing(&self, err: ApiError, index: usize, dataset: &str, hp_text: &str) -> PyErr {
+        let ApiError::NoTrials { hp, .. } = err else { return api_error(err) };
+        let has_hp = self.api.cell(index).is_ok_and(|c| c.trials().iter().any(|t| t.hp == hp));
+        PyKeyError::new_err(if has_hp { dataset.to_owned() } else { hp_text.to_owned() })
+    }
+}
+
+/// `str(hp)` and the schedule it names; a `KeyError` of the text for one that is not a schedule, as the
+/// reference's dict lookup gives.
+fn hp_of(hp: &Bound<'_, PyAny>) -> PyResult<(String, Hp)> {
+    let text = hp.str()?.to_cow()?.into_owned();
+    let parsed = text.parse::<u16>().ok().filter(|&e| e > 0).map(Hp::new);
+    parsed.map(|h| (text.clone(), h)).ok_or_else(|| PyKeyError::new_err(text))
+}
+
+fn setting_of(dataset: &str) -> PyResult<Setting> {
+    dataset.parse().map_err(|_| PyKeyError::new_err(dataset.to_owned()))
+}
+
+/// Python's `random.choice(seeds)`, keeping a Python error aside for the caller to raise.
+fn python_choice<'a>(
+    py: Python<'a>,
+    failure: &'a mut Option<PyErr>,
+) -> impl FnMut(&[u32]) -> nb102_api::Result<u32> + 'a {
+    move |seeds| {
+        let drawn = (|| -> PyResult<u32> {
+            let choice = py.import(intern!(py, "random"))?.getattr(intern!(py, "choice"))?;
+            choice.call1((PyList::new(py, seeds)?,))?.extract()
+        })();
+        drawn.map_err(|e| {
+            *failure = Some(e);
+            ApiError::Choice("random.choice failed".into())
+        })
+    }
+}
+
+const COMMENT_CIFAR10_VALID: &str = "In this dict, train-loss/accuracy/time is the metric on the train set of \
+    CIFAR-10. The test-loss/accuracy/time is the performance of the CIFAR-10 test set after training on the train \
+    set by {} epochs. The per-time and total-time indicate the per epoch and total time costs, respectively.";
+const COMMENT_CIFAR10: &str = "In this dict, train-loss/accuracy/time is the metric on the train+valid sets of \
+    CIFAR-10. The test-loss/accuracy/time is the performance of the CIFAR-10 test set after training on the \
+    train+valid sets by {} epochs. The per-time and total-time indicate the per epoch and total time costs, \
+    respectively.";
+
+#[pymethods]
+impl Engine {
+    #[new]
+    #[pyo3(signature = (path, flavour, verbose = false))]
+    fn new(py: Python<'_>, path: PathBuf, flavour: &str, verbose: bool) -> PyResult<Engine> {
+        let flavour = match flavour {
+            "nats" => Flavour::Nats,
+            "nb201" => Flavour::Nb201,
+            other => return Err(PyValueError::new_err(format!("expected flavour 'nats' or 'nb201', found {other:?}"))),
+        };
+        let resolved = crate::open::resolve_path(py, &path, verbose)?;
+        let (api, by_string) = py
+            .detach(|| -> nb102_api::Result<_> {
+                let api = Api::open(&resolved)?;
+                let mut by_string = HashMap::with_capacity(nb102_space::NUM_ARCHS);
+                for i in 0..nb102_space::NUM_ARCHS {
+                    by_string.insert(nb102_space::Arch::from_official_index(i)?.to_string(), i);
+                }
+                Ok((api, by_string))
+            })
+            .map_err(api_error)?;
+        Ok(Engine { api: Arc::new(api), flavour, by_string, used_time: Mutex::new(None) })
+    }
+
+    /// The `.nb102` file read.
+    #[getter]
+    fn nb102_path(&self) -> PathBuf {
+        self.api.file().path().to_owned()
+    }
+
+    /// The reference's `query_index_by_arch`: an int in range is itself (else `ValueError`); an exact
+    /// official string, or an object whose `tostr()` gives one, its index; anything else -1.
+    fn query_index_by_arch(&self, arch: &Bound<'_, PyAny>) -> PyResult<i64> {
+        if arch.is_instance_of::<PyInt>() {
+            let i: i64 = arch.extract()?;
+            if (0..nb102_space::NUM_ARCHS as i64).contains(&i) {
+                return Ok(i);
+            }
+            return Err(PyValueError::new_err(format!(
+                "Invalid architecture index {i} vs [0, {}].",
+                nb102_space::NUM_ARCHS
+            )));
+        }
+        let lookup = |s: &Bound<'_, PyString>| -> PyResult<i64> {
+            Ok(self.by_string.get(&*s.to_cow()?).map_or(-1, |&i| i as i64))
+        };
+        if let Ok(s) = arch.cast::<PyString>() {
+            return lookup(s);
+        }
+        if arch.hasattr(intern!(arch.py(), "tostr"))? {
+            let s = arch.call_method0(intern!(arch.py(), "tostr"))?;
+            if let Ok(s) = s.cast::<PyString>() {
+                return lookup(s);
+            }
+        }
+        Ok(-1)
+    }
+
+    /// The reference's `get_more_info(index, dataset, iepoch=None, hp='12', is_random=True)`.
+    #[pyo3(signature = (index, dataset, iepoch = None, hp = None, is_random = None))]
+    fn get_more_info<'py>(
+        &self,
+        py: Python<'py>,
+        index: &Bound<'_, PyAny>,
+        dataset: &str,
+        iepoch: Option<u16>,
+        hp: Option<&Bound<'_, PyAny>>,
+        is_random: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let index = self.evaluated(py, index)?;
+        let (hp_text, hp) = match hp {
+            Some(hp) => hp_of(hp)?,
+            None => ("12".to_owned(), Hp::H12),
+        };
+        let setting = setting_of(dataset)?;
+        let mut failure = None;
+        let mut choose = python_choice(py, &mut failure);
+        let result = match is_random {
+            None => self.api.more_info(index, setting, hp, iepoch, &mut Seeds::Choose(&mut choose)),
+            Some(r) if r.is_instance_of::<PyBool>() => {
+                let seeds = &mut if r.is_truthy()? { Seeds::Choose(&mut choose) } else { Seeds::Mean };
+                self.api.more_info(index, setting, hp, iepoch, seeds)
+            }
+            Some(r) if r.is_instance_of::<PyInt>() => {
+                let seed: u32 = r.extract().map_err(|_| {
+                    PyValueError::new_err(format!("can not find random seed ({}) from the trials' seeds", r))
+                })?;
+                self.api.more_info(index, setting, hp, iepoch, &mut Seeds::Seed(seed))
+            }
+            Some(r) => return Err(PyValueError::new_err(format!("invalid value for is_random: {r}"))),
+        };
+        drop(choose);
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        let info = result.map_err(|e| match e {
+            ApiError::UnknownSeed { seed, seeds, .. } => {
+                PyValueError::new_err(format!("can not find random seed ({seed}) from {seeds:?}"))
+            }
+            other => self.missing(other, index, dataset, &hp_text),
+        })?;
+        let d = PyDict::new(py);
+        let comment = match (self.flavour, setting) {
+            (Flavour::Nats, Setting::Cifar10Valid) => Some(COMMENT_CIFAR10_VALID),
+            (Flavour::Nats, Setting::Cifar10) => Some(COMMENT_CIFAR10),
+            _ => None,
+        };
+        match comment {
+            // The reference adds the comment right after the training metrics.
+            Some(comment) => {
+                let train = nb102_api::MoreInfo { train: info.train, valid: None, test: None, valtest: None };
+                more_info_into(&d, &train)?;
+                d.set_item(intern!(py, "comment"), comment.replace("{}", &hp_text))?;
+                let rest = PyDict::new(py);
+                more_info_into(&rest, &info)?;
+                for (k, v) in rest.iter() {
+                    if !d.contains(&k)? {
+                        d.set_item(k, v)?;
+                    }
+                }
+            }
+            None => more_info_into(&d, &info)?,
+        }
+        Ok(d)
+    }
+
+    /// The reference's `get_cost_info(index, dataset, hp='12')`.
+    #[pyo3(signature = (index, dataset, hp = None))]
+    fn get_cost_info<'py>(
+        &self,
+        py: Python<'py>,
+        index: usize,
+        dataset: &str,
+        hp: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let (hp_text, hp) = match hp {
+            Some(hp) => hp_of(hp)?,
+            None => ("12".to_owned(), Hp::H12),
+        };
+        Benchmark::warm(py, &self.api, index);
+        let cell = self
+            .api
+            .cell(index)
+            .map_err(|_| PyValueError::new_err(format!("arch_index [{index}] does not in arch2infos")))?;
+        if !cell.trials().iter().any(|t| t.hp == hp) {
+            let mut hps: Vec<String> = cell.trials().iter().map(|t| t.hp.to_string()).collect();
+            hps.dedup();
+            return Err(PyValueError::new_err(format!(
+                "The {index}-th architecture only has hyper-parameters of {hps:?} instead of {hp_text}."
+            )));
+        }
+        let costs = self
+            .api
+            .cost_info(index, setting_of(dataset)?, hp)
+            .map_err(|e| self.missing(e, index, dataset, &hp_text))?;
+        cost_dict(py, &costs)
+    }
+
+    /// The reference's `get_latency(index, dataset, hp='12')`: `get_cost_info(…)['latency']`.
+    #[pyo3(signature = (index, dataset, hp = None))]
+    fn get_latency(
+        &self,
+        py: Python<'_>,
+        index: usize,
+        dataset: &str,
+        hp: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Option<f64>> {
+        let costs = self.get_cost_info(py, index, dataset, hp)?;
+        costs.get_item("latency")?.map_or(Ok(None), |l| l.extract())
+    }
+
+    /// `nats_bench`'s `simulate_train_eval(arch, dataset, iepoch=None, hp='12', account_time=True)`:
+    /// `(valid_acc, latency, time_cost, used_time)`, drawing seeds with `random.choice` as it does.
+    #[pyo3(signature = (arch, dataset, iepoch = None, hp = None, account_time = true))]
+    fn simulate_train_eval<'py>(
+        &self,
+        py: Python<'py>,
+        arch: &Bound<'_, PyAny>,
+        dataset: &str,
+        iepoch: Option<u16>,
+        hp: Option<&Bound<'_, PyAny>>,
+        account_time: bool,
+    ) -> PyResult<(f64, Option<f64>, f64, Bound<'py, PyAny>)> {
+        let index = self.query_index_by_arch(arch)?;
+        let names = ["cifar10", "cifar100", "ImageNet16-120"];
+        if !names.contains(&dataset) {
+            return Err(PyValueError::new_err(format!("Invalid dataset name : {dataset} vs {names:?}")));
+        }
+        let index = usize::try_from(index)
+            .map_err(|_| PyValueError::new_err(format!("Did not find {index} from arch2infos_dict.")))?;
+        let (hp_text, hp) = match hp {
+            Some(hp) => hp_of(hp)?,
+            None => ("12".to_owned(), Hp::H12),
+        };
+        Benchmark::warm(py, &self.api, index);
+        let mut failure = None;
+        let mut choose = python_choice(py, &mut failure);
+        let run =
+            self.api.simulate_train_eval(index, setting_of(dataset)?, hp, iepoch, &mut Seeds::Choose(&mut choose));
+        drop(choose);
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        let run = run.map_err(|e| self.missing(e, index, dataset, &hp_text))?;
+        if account_time {
+            let mut used = self.used();
+            *used = Some(used.unwrap_or(0.0) + run.time_cost);
+        }
+        Ok((run.accuracy, run.latency, run.time_cost, self.used_time(py)?))
+    }
+
+    /// The reference's `used_time`: simulated seconds charged so far (the int 0 before any).
+    #[getter]
+    fn used_time<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(match *self.used() {
+            Some(t) => t.into_pyobject(py)?.into_any(),
+            None => 0i64.into_pyobject(py)?.into_any(),
+        })
+    }
+
+    /// Adds simulated seconds to `used_time` and returns the new total.
+    fn _charge<'py>(&self, py: Python<'py>, seconds: f64) -> PyResult<Bound<'py, PyAny>> {
+        {
+            let mut used = self.used();
+            *used = Some(used.unwrap_or(0.0) + seconds);
+        }
+        self.used_time(py)
+    }
+
+    /// The reference's `reset_time`.
+    fn reset_time(&self) {
+        *self.used() = None;
+    }
+
+    /// `find_best` after the reference's name remapping: `(index, accuracy)`, or `(-1, None)`.
+    fn _find_best(
+        &self,
+        py: Python<'_>,
+        dataset: &str,
+        metric_on_set: &str,
+        flop_max: Option<f64>,
+        param_max: Option<f64>,
+        hp: &Bound<'_, PyAny>,
+    ) -> PyResult<(i64, Option<f64>)> {
+        let (setting, set) = remap_names(dataset, metric_on_set).map_err(api_error)?;
+        let (_, hp) = hp_of(hp)?;
+        let best = py.detach(|| self.api.find_best(setting, set, hp, flop_max, param_max)).map_err(api_error)?;
+        Ok(best.map_or((-1, None), |(i, a)| (i as i64, Some(a))))
+    }
+
+    /// `statistics(dataset, hp)` over every cell with results.
+    fn _statistics(
+        &self,
+        py: Python<'_>,
+        dataset: &str,
+        hp: &Bound<'_, PyAny>,
+    ) -> PyResult<std::collections::BTreeMap<usize, usize>> {
+        let (setting, (_, hp)) = (setting_of(dataset)?, hp_of(hp)?);
+        py.detach(|| self.api.statistics(setting, hp)).map_err(api_error)
+    }
+
+    /// The reference's `get_net_config(index, dataset)`.
+    fn get_net_config<'py>(&self, py: Python<'py>, index: usize, dataset: &str) -> PyResult<Bound<'py, PyDict>> {
+        Benchmark::warm(py, &self.api, index);
+        // The reference reads the trials of the cell's first schedule only.
+        let setting = setting_of(dataset)?;
+        if let Ok(cell) = self.api.cell(index) {
+            let first = cell.trials()[0].hp;
+            if !cell.trials().iter().any(|t| t.hp == first && t.setting == setting) {
+                return Err(PyKeyError::new_err(dataset.to_owned()));
+            }
+        }
+        let spec = self.api.net_config(index, setting_of(dataset)?).map_err(|e| match e {
+            ApiError::NoSetting { .. } => PyKeyError::new_err(dataset.to_owned()),
+            other => PyValueError::new_err(format!("The arch_index={index} is not in arch2infos_dict. ({other})")),
+        })?;
+        net_config_dict(py, &spec)
+    }
+
+    /// Safetensors bytes of the trained weights, `[(seed, bytes)]` of one seed or every seed.
+    fn _net_param<'py>(
+        &self,
+        py: Python<'py>,
+        index: usize,
+        dataset: &str,
+        seed: Option<u32>,
+        hp: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<(u32, Bound<'py, PyBytes>)>> {
+        let (hp_text, hp) = hp_of(hp)?;
+        let setting = setting_of(dataset)?;
+        let weights = py.detach(|| self.api.net_param(index, setting, hp, seed)).map_err(|e| match e {
+            ApiError::UnknownSeed { .. } => {
+                PyValueError::new_err(format!("key={:?} not in the trials", (dataset, seed)))
+            }
+            other => self.missing(other, index, dataset, &hp_text),
+        })?;
+        Ok(weights.into_iter().map(|(s, w)| (s, PyBytes::new(py, &w))).collect())
+    }
+
+    /// `ArchResults.get_metrics` with a seed (or the mean, `None`): the reference's dict.
+    fn _metrics<'py>(
+        &self,
+        py: Python<'py>,
+        index: usize,
+        dataset: &str,
+        setname: &str,
+        iepoch: Option<u16>,
+        hp: &Bound<'_, PyAny>,
+        seed: Option<u32>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let (hp_text, hp) = hp_of(hp)?;
+        let set =
+            eval_set(Some(setname)).map_err(|_| PyKeyError::new_err(format!("{setname}@{}", iepoch.unwrap_or(0))))?;
+        Benchmark::warm(py, &self.api, index);
+        let mut seeds = seed.map_or(Seeds::Mean, Seeds::Seed);
+        let m = self.api.metrics(index, setting_of(dataset)?, hp, set, iepoch, &mut seeds).map_err(|e| match e {
+            ApiError::UnknownSeed { seed, seeds, .. } => {
+                PyValueError::new_err(format!("can not find random seed ({seed}) from {seeds:?}"))
+            }
+            ApiError::Epoch { epoch, epochs } => PyValueError::new_err(format!("invalid iepoch={epoch} < {epochs}")),
+            other => self.missing(other, index, dataset, &hp_text),
+        })?;
+        metrics_dict(py, &Metrics::from(m))
+    }
+
+    /// The seeds of a cell's trials on `dataset` with `hp`, in increasing order.
+    fn _seeds(&self, py: Python<'_>, index: usize, dataset: &str, hp: &Bound<'_, PyAny>) -> PyResult<Vec<u32>> {
+        let (hp_text, hp) = hp_of(hp)?;
+        Benchmark::warm(py, &self.api, index);
+        self.api.seeds(index, setting_of(dataset)?, hp).map_err(|e| self.missing(e, index, dataset, &hp_text))
+    }
+
+    /// The schedules (as the reference's strings) and settings of a cell's trials, in file order.
+    fn _layout(&self, py: Python<'_>, index: usize) -> PyResult<Vec<(String, Vec<&'static str>)>> {
+        Benchmark::warm(py, &self.api, index);
+        let cell = self.api.cell(index).map_err(api_error)?;
+        let mut out: Vec<(String, Vec<&'static str>)> = Vec::new();
+        for t in cell.trials() {
+            let hp = t.hp.to_string();
+            if out.last().is_none_or(|(h, _)| *h != hp) {
+                out.push((hp, Vec::new()));
+            }
+            let settings = &mut out.last_mut().expect("just pushed").1;
+            if settings.last() != Some(&t.setting.name()) {
+                settings.push(t.setting.name());
+            }
+        }
+        Ok(out)
+    }
+
+    /// The cells with results and the schedules found among them (as strings).
+    fn _contents(&self, py: Python<'_>) -> PyResult<(Vec<usize>, Vec<String>)> {
+        let rows = py.detach(|| self.api.file().summary()).map_err(crate::store_error)?;
+        let cells = rows.chunk_by(|a, b| a.index == b.index).map(|c| c[0].index).collect();
+        let mut hps: Vec<u16> = rows.iter().map(|r| r.hp.epochs()).collect();
+        hps.sort_unstable();
+        hps.dedup();
+        Ok((cells, hps.iter().map(u16::to_string).collect()))
+    }
+
+    /// One trial's fields under the reference's `ResultsCount` attribute names.
+    fn _trial<'py>(
+        &self,
+        py: Python<'py>,
+        index: usize,
+        dataset: &str,
+        hp: &Bound<'_, PyAny>,
+        seed: u32,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let (_, hp) = hp_of(hp)?;
+        let setting = setting_of(dataset)?;
+        Benchmark::warm(py, &self.api, index);
+        let cell = self.api.cell(index).map_err(api_error)?;
+        let t = cell
+            .trials()
+            .iter()
+            .find(|t| t.hp == hp && t.setting == setting && t.seed == seed)
+            .ok_or_else(|| PyKeyError::new_err(format!("({dataset:?}, {seed})")))?;
+        let d = PyDict::new(py);
+        d.set_item("name", dataset)?;
+        d.set_item("seed", t.seed)?;
+        d.set_item("epochs", t.hp.epochs())?;
+        d.set_item("params", t.params_mb)?;
+        d.set_item("flop", t.flops_m)?;
+        d.set_item("latency", (!t.latency.is_empty()).then(|| t.latency.clone()))?;
+        let config = PyDict::new(py);
+        config.set_item("channel", t.net.channels)?;
+        config.set_item("num_cells", t.net.cells)?;
+        config.set_item("arch_str", t.arch.to_string())?;
+        config.set_item("class_num", t.net.classes)?;
+        d.set_item("arch_config", config)?;
+        let by_epoch = |f: &dyn Fn(&nb102_store::TrainEpoch) -> Option<f64>| -> PyResult<Option<Bound<'py, PyDict>>> {
+            if t.train.iter().any(|e| f(e).is_none()) {
+                return Ok(None);
+            }
+            let out = PyDict::new(py);
+            for (i, e) in t.train.iter().enumerate() {
+                out.set_item(i, f(e))?;
+            }
+            Ok(Some(out))
+        };
+        d.set_item("train_acc1es", by_epoch(&|e| Some(e.top1))?)?;
+        d.set_item("train_acc5es", by_epoch(&|e| e.top5)?)?;
+        d.set_item("train_losses", by_epoch(&|e| Some(e.loss))?)?;
+        d.set_item("train_times", by_epoch(&|e| e.time)?)?;
+        let (acc, loss, time) = (PyDict::new(py), PyDict::new(py), PyDict::new(py));
+        let names = PyList::empty(py);
+        for (set, points) in &t.eval {
+            names.append(set.name())?;
+            for p in points {
+                let key = format!("{}@{}", set.name(), p.epoch);
+                if let Some(a) = p.accuracy {
+                    acc.set_item(&key, a)?;
+                }
+                if let Some(l) = p.loss {
+                    loss.set_item(&key, l)?;
+                }
+                if let Some(s) = p.time {
+                    time.set_item(&key, s)?;
+                }
+            }
+        }
+        d.set_item("eval_names", names)?;
+        d.set_item("eval_acc1es", acc)?;
+        d.set_item("eval_losses", loss)?;
+        d.set_item("eval_times", time)?;
+        Ok(d)
+    }
+
+    /// `ResultsCount.get_times` of one trial.
+    fn _trial_times<'py>(
+        &self,
+        py: Python<'py>,
+        index: usize,
+        dataset: &str,
+        hp: &Bound<'_, PyAny>,
+        seed: u32,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let (hp_text, hp) = hp_of(hp)?;
+        let times = self
+            .api
+            .trial_times(index, setting_of(dataset)?, hp, seed)
+            .map_err(|e| self.missing(e, index, dataset, &hp_text))?;
+        let d = PyDict::new(py);
+        for (k, v) in times {
+            d.set_item(k, v)?;
+        }
+        Ok(d)
+    }
+}

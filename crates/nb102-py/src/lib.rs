@@ -1,0 +1,59 @@
+//! nb102 for Python: the extension module `nb102._native`, which the `nb102` package (`python/nb102`) wraps.
+//!
+//! - [`benchmark`]: `nb102.Benchmark`, the query API with explicit choices (schedule and seeds always given),
+//!   typed results and bulk queries over every cell at once;
+//! - [`compat`]: the engine of the drop-in classes `nb102.NATStopology` (`nats_bench.create`) and
+//!   `nb102.NASBench201API` (`nas_201_api`): the reference's methods, argument conventions, random draws
+//!   (Python's `random`, the same calls in the same order) and exception types;
+//! - [`arch`]: `nb102.Arch`, the search space's cells;
+//! - [`open`]: the path a user gives, a `.nb102` file or an official archive, imported once into a cache.
+//!
+//! Rust work that can take more than a few microseconds (opening, decoding a cell, scans, imports) runs with
+//! the GIL released.
+
+use pyo3::exceptions::{PyKeyError, PyOSError, PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+
+mod arch;
+mod benchmark;
+mod compat;
+mod open;
+
+/// The Python exception for an error of the query API: the reference's type where scripts catch one
+/// (`KeyError` for a setting or schedule a cell does not have, `ValueError` for a bad index, seed, epoch or a
+/// set the trials do not hold).
+pub(crate) fn api_error(err: nb102_api::ApiError) -> PyErr {
+    use nb102_api::ApiError as E;
+    let message = err.to_string();
+    match err {
+        E::NoTrials { .. } | E::NoSetting { .. } => PyKeyError::new_err(message),
+        E::Store(nb102_store::StoreError::Io { .. }) => PyOSError::new_err(message),
+        E::Search(_) | E::Choice(_) => PyRuntimeError::new_err(message),
+        _ => PyValueError::new_err(message),
+    }
+}
+
+/// The Python exception for an error of a benchmark file or an import.
+pub(crate) fn store_error(err: nb102_store::StoreError) -> PyErr {
+    match err {
+        nb102_store::StoreError::Io { .. } => PyOSError::new_err(err.to_string()),
+        other => PyValueError::new_err(other.to_string()),
+    }
+}
+
+#[pymodule]
+#[pyo3(name = "_native")]
+fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("NUM_ARCHS", nb102_space::NUM_ARCHS)?;
+    m.add_class::<arch::Arch>()?;
+    m.add_class::<benchmark::Benchmark>()?;
+    m.add_class::<benchmark::Metrics>()?;
+    m.add_class::<benchmark::MoreInfo>()?;
+    m.add_class::<benchmark::CostInfo>()?;
+    m.add_class::<compat::Engine>()?;
+    m.add_function(wrap_pyfunction!(open::resolve, m)?)?;
+    m.add_function(wrap_pyfunction!(open::py_cache_dir, m)?)?;
+    m.add_function(wrap_pyfunction!(arch::official_archs, m)?)?;
+    Ok(())
+}
