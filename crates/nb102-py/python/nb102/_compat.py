@@ -142,6 +142,13 @@ class _API(_native.Engine):
     def clear_params(self, index, hp=None):
         """Nothing to clear: weights are read only by ``get_net_param``."""
 
+    def statistics(self, dataset, hp):
+        """How many cells have 0, 1, 2, … trials of ``dataset`` and ``hp``."""
+        valid_datasets = ["cifar10-valid", "cifar10", "cifar100", "ImageNet16-120"]
+        if dataset not in valid_datasets:
+            raise ValueError("{:} not in {:}".format(dataset, valid_datasets))
+        return dict(self._statistics(dataset, str(hp)))
+
     def query_by_arch(self, arch, hp):
         return self.query_info_str_by_arch(arch, hp)
 
@@ -339,13 +346,6 @@ class NATStopology(_API):
         """The cell with the highest seed-mean accuracy within the limits: ``(index, accuracy)``."""
         return self._find_best(dataset, metric_on_set, flop_max, param_max, str(hp))
 
-    def statistics(self, dataset, hp):
-        """How many cells have 0, 1, 2, … trials of ``dataset`` and ``hp``."""
-        valid_datasets = ["cifar10-valid", "cifar10", "cifar100", "ImageNet16-120"]
-        if dataset not in valid_datasets:
-            raise ValueError("{:} not in {:}".format(dataset, valid_datasets))
-        return dict(self._statistics(dataset, str(hp)))
-
 
 class NASBench201API(_API):
     """``nas_201_api.NASBench201API``: ``NASBench201API(file_path_or_dict, verbose=True)``."""
@@ -375,13 +375,6 @@ class NASBench201API(_API):
     def find_best(self, dataset, metric_on_set, FLOP_max=None, Param_max=None, hp="12"):
         """The cell with the highest seed-mean accuracy within the limits: ``(index, accuracy)``."""
         return self._find_best(dataset, metric_on_set, FLOP_max, Param_max, str(hp))
-
-    def statistics(self, dataset, hp):
-        """How many cells have 0, 1, 2, … trials of ``dataset`` and ``hp``."""
-        valid_datasets = ["cifar10-valid", "cifar10", "cifar100", "ImageNet16-120"]
-        if dataset not in valid_datasets:
-            raise ValueError("{:} not in {:}".format(dataset, valid_datasets))
-        return dict(self._statistics(dataset, str(hp)))
 
 
 class ArchResults:
