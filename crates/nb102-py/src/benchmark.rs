@@ -130,60 +130,61 @@ fn py_option(v: Option<f64>) -> String {
 }
 
 /// Training metrics and up to three evaluation sets after one epoch (the reference's `get_more_info`).
-#[pyclass(module = "nb102._native", frozen, get_all)]
-pub struct MoreInfo {
-    /// On the training data.
-    pub train: Metrics,
-    /// `x-valid`, where the setting has it.
-    pub valid: Option<Metrics>,
-    /// `ori-test` for the CIFAR-10 settings, `x-test` otherwise.
-    pub test: Option<Metrics>,
-    /// `ori-test` for CIFAR-100 and ImageNet16-120.
-    pub valtest: Option<Metrics>,
-}
+#[pyclass(module = "nb102._native", frozen)]
+pub struct MoreInfo(nb102_api::MoreInfo);
 
 #[pymethods]
 impl MoreInfo {
+    /// On the training data.
+    #[getter]
+    fn train(&self) -> Metrics {
+        self.0.train.into()
+    }
+
+    /// `x-valid`, where the setting has it.
+    #[getter]
+    fn valid(&self) -> Option<Metrics> {
+        self.0.valid.map(Metrics::from)
+    }
+
+    /// `ori-test` for the CIFAR-10 settings, `x-test` otherwise.
+    #[getter]
+    fn test(&self) -> Option<Metrics> {
+        self.0.test.map(Metrics::from)
+    }
+
+    /// `ori-test` for CIFAR-100 and ImageNet16-120.
+    #[getter]
+    fn valtest(&self) -> Option<Metrics> {
+        self.0.valtest.map(Metrics::from)
+    }
+
     /// The reference's dict (`train-loss`, `valid-accuracy`, `test-per-time`, …), without its `comment`.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
-        more_info_into(&d, &self.info())?;
+        more_info_into(&d, &self.0, None)?;
         Ok(d)
     }
 
     fn __repr__(&self) -> String {
-        let show = |m: &Option<Metrics>| m.as_ref().map_or_else(|| "None".to_owned(), Metrics::__repr__);
+        let show = |m: Option<Metrics>| m.as_ref().map_or_else(|| "None".to_owned(), Metrics::__repr__);
         format!(
             "MoreInfo(train={}, valid={}, test={}, valtest={})",
-            self.train.__repr__(),
-            show(&self.valid),
-            show(&self.test),
-            show(&self.valtest)
+            self.train().__repr__(),
+            show(self.valid()),
+            show(self.test()),
+            show(self.valtest())
         )
     }
 }
 
-impl MoreInfo {
-    fn info(&self) -> nb102_api::MoreInfo {
-        let back = |m: Metrics| nb102_api::Metrics {
-            epoch: m.epoch,
-            loss: m.loss,
-            accuracy: m.accuracy,
-            cur_time: m.cur_time,
-            all_time: m.all_time,
-        };
-        nb102_api::MoreInfo {
-            train: back(self.train),
-            valid: self.valid.map(back),
-            test: self.test.map(back),
-            valtest: self.valtest.map(back),
-        }
-    }
-}
-
-/// Fills `d` with the reference's `get_more_info` keys in its order; interned keys, as this runs millions of
-/// times in a search.
-pub(crate) fn more_info_into(d: &Bound<'_, PyDict>, info: &nb102_api::MoreInfo) -> PyResult<()> {
+/// Fills `d` with the reference's `get_more_info` keys in its order, `comment` (where `nats_bench` adds one)
+/// right after the training metrics as it puts it; interned keys, as this runs millions of times in a search.
+pub(crate) fn more_info_into(
+    d: &Bound<'_, PyDict>,
+    info: &nb102_api::MoreInfo,
+    comment: Option<String>,
+) -> PyResult<()> {
     let py = d.py();
     let total = f64::from(info.train.epoch) + 1.0;
     let put = |keys: [&Bound<'_, PyString>; 4], m: &nb102_api::Metrics| -> PyResult<()> {
@@ -202,6 +203,9 @@ pub(crate) fn more_info_into(d: &Bound<'_, PyDict>, info: &nb102_api::MoreInfo) 
         ],
         &info.train,
     )?;
+    if let Some(comment) = comment {
+        d.set_item(intern!(py, "comment"), comment)?;
+    }
     if let Some(m) = &info.valid {
         let keys = [
             intern!(py, "valid-loss"),
@@ -233,36 +237,46 @@ pub(crate) fn more_info_into(d: &Bound<'_, PyDict>, info: &nb102_api::MoreInfo) 
 }
 
 /// FLOPs, parameters, latency and times of a cell's trials (the reference's `get_cost_info`).
-#[pyclass(module = "nb102._native", frozen, get_all)]
-pub struct CostInfo {
-    /// FLOPs in millions.
-    pub flops: f64,
-    /// Parameters in millions.
-    pub params: f64,
-    /// Mean latency in seconds, when recorded.
-    pub latency: Option<f64>,
-    /// `T-train@epoch`, `T-train@total`, `T-<set>@epoch`, `T-<set>@total`.
-    pub times: BTreeMap<String, Option<f64>>,
-    order: Vec<(String, Option<f64>)>,
-}
+#[pyclass(module = "nb102._native", frozen)]
+pub struct CostInfo(nb102_api::CostInfo);
 
 #[pymethods]
 impl CostInfo {
+    /// FLOPs in millions.
+    #[getter]
+    fn flops(&self) -> f64 {
+        self.0.flops
+    }
+
+    /// Parameters in millions.
+    #[getter]
+    fn params(&self) -> f64 {
+        self.0.params
+    }
+
+    /// Mean latency in seconds, when recorded.
+    #[getter]
+    fn latency(&self) -> Option<f64> {
+        self.0.latency
+    }
+
+    /// `T-train@epoch`, `T-train@total`, `T-<set>@epoch`, `T-<set>@total`, in the reference's order.
+    #[getter]
+    fn times<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (key, value) in &self.0.times {
+            d.set_item(key, value)?;
+        }
+        Ok(d)
+    }
+
     /// The reference's dict: `flops`, `params`, `latency`, then the times in its order.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        cost_dict(
-            py,
-            &nb102_api::CostInfo {
-                flops: self.flops,
-                params: self.params,
-                latency: self.latency,
-                times: self.order.clone(),
-            },
-        )
+        cost_dict(py, &self.0)
     }
 
     fn __repr__(&self) -> String {
-        format!("CostInfo(flops={}, params={}, latency={})", self.flops, self.params, py_option(self.latency))
+        format!("CostInfo(flops={}, params={}, latency={})", self.0.flops, self.0.params, py_option(self.0.latency))
     }
 }
 
@@ -397,13 +411,7 @@ impl Benchmark {
         let (index, setting, hp) = (self::index(index)?, self::setting(setting)?, self::hp(hp)?);
         let mut seeds = self::seeds(seed)?;
         Benchmark::warm(py, &self.api, index);
-        let info = self.api.more_info(index, setting, hp, epoch, &mut seeds).map_err(api_error)?;
-        Ok(MoreInfo {
-            train: info.train.into(),
-            valid: info.valid.map(Metrics::from),
-            test: info.test.map(Metrics::from),
-            valtest: info.valtest.map(Metrics::from),
-        })
+        self.api.more_info(index, setting, hp, epoch, &mut seeds).map(MoreInfo).map_err(api_error)
     }
 
     /// FLOPs, parameters, latency and times, seed means.
@@ -416,14 +424,7 @@ impl Benchmark {
     ) -> PyResult<CostInfo> {
         let (index, setting, hp) = (self::index(index)?, self::setting(setting)?, self::hp(hp)?);
         Benchmark::warm(py, &self.api, index);
-        let c = self.api.cost_info(index, setting, hp).map_err(api_error)?;
-        Ok(CostInfo {
-            flops: c.flops,
-            params: c.params,
-            latency: c.latency,
-            times: c.times.iter().cloned().collect(),
-            order: c.times,
-        })
+        self.api.cost_info(index, setting, hp).map(CostInfo).map_err(api_error)
     }
 
     /// The cell with the highest seed-mean accuracy on `set` after the last epoch, among cells within the

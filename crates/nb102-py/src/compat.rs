@@ -200,28 +200,13 @@ impl Engine {
             }
             other => self.missing(other, index, dataset, &hp_text),
         })?;
-        let d = PyDict::new(py);
         let comment = match (self.flavour, setting) {
-            (Flavour::Nats, Setting::Cifar10Valid) => Some(COMMENT_CIFAR10_VALID),
-            (Flavour::Nats, Setting::Cifar10) => Some(COMMENT_CIFAR10),
+            (Flavour::Nats, Setting::Cifar10Valid) => Some(COMMENT_CIFAR10_VALID.replace("{}", &hp_text)),
+            (Flavour::Nats, Setting::Cifar10) => Some(COMMENT_CIFAR10.replace("{}", &hp_text)),
             _ => None,
         };
-        match comment {
-            // The reference adds the comment right after the training metrics.
-            Some(comment) => {
-                let train = nb102_api::MoreInfo { train: info.train, valid: None, test: None, valtest: None };
-                more_info_into(&d, &train)?;
-                d.set_item(intern!(py, "comment"), comment.replace("{}", &hp_text))?;
-                let rest = PyDict::new(py);
-                more_info_into(&rest, &info)?;
-                for (k, v) in rest.iter() {
-                    if !d.contains(&k)? {
-                        d.set_item(k, v)?;
-                    }
-                }
-            }
-            None => more_info_into(&d, &info)?,
-        }
+        let d = PyDict::new(py);
+        more_info_into(&d, &info, comment)?;
         Ok(d)
     }
 
