@@ -24,13 +24,16 @@ mkdir -p "$WORK"
 
 # Seeds nb102 writes: trial files of an imported NATS-Bench record and of a NAS-Bench-201 one with weights, the
 # benchmark file merged from them, its simplified copy, and a file of summary-only records (the CSV seed, imported).
-if [[ -z "$(ls -A "$SEEDS/benchmark_file" 2>/dev/null)" || -z "$(ls -A "$SEEDS/trial_file" 2>/dev/null)" ]]; then
+# Those of earlier formats stay beside them under a version prefix (v4-*.nb102, v1-*.trial.cbor): readers still
+# take them. Delete trials.nb102 to write the seeds again after a format change.
+if [[ ! -e "$SEEDS/benchmark_file/trials.nb102" ]]; then
     cargo build -q --release -p nb102-api
     nb102="$ROOT/target/release/nb102"
     seeds="$WORK/seeds"
-    rm -rf "$seeds" && mkdir -p "$seeds" "$SEEDS/benchmark_file" "$SEEDS/trial_file"
-    (cd "$FUZZ" && cargo run -q --release --example trial_seeds -- "$SEEDS/trial_file")
-    full="$("$nb102" merge "$SEEDS/trial_file" -o "$seeds/trials" --kind demo)"
+    rm -rf "$seeds" && mkdir -p "$seeds/trial" "$SEEDS/benchmark_file" "$SEEDS/trial_file"
+    (cd "$FUZZ" && cargo run -q --release --example trial_seeds -- "$seeds/trial")
+    cp "$seeds"/trial/* "$SEEDS/trial_file/"
+    full="$("$nb102" merge "$seeds/trial" -o "$seeds/trials" --kind demo)"
     cp "$full" "$SEEDS/benchmark_file/trials.nb102"
     cp "$("$nb102" simplify "$full" -o "$seeds/simple")" "$SEEDS/benchmark_file/trials-simple.nb102"
     cp "$("$nb102" import table "$SEEDS/csv_table/three-cells.csv" -o "$seeds/table")" "$SEEDS/benchmark_file/table.nb102"

@@ -18,7 +18,7 @@ use nb102_api::{Api, Seeds};
 use nb102_space::{official_archs, Arch, NUM_ARCHS};
 use nb102_store::{
     BenchmarkKind, BenchmarkMeta, BenchmarkWriter, CellResults, EvalPoint, EvalSet, Hp, NetConfig, Provenance, Setting,
-    TrainEpoch, TrialRecord,
+    TrainEpoch, TrialRecord, BENCHMARK_FORMAT_VERSION,
 };
 use rand::{Rng, SeedableRng};
 
@@ -60,17 +60,7 @@ pub(crate) fn release(mut args: impl Iterator<Item = String>) -> anyhow::Result<
             other => bail!("unexpected argument: expected --cells N, found {other:?}"),
         }
     }
-    let dir = root().join("target/bench-store");
-    std::fs::create_dir_all(&dir)?;
-    let path = match find_existing(&dir, &format!("synthetic-{cells}-"))? {
-        Some(path) => path,
-        None => {
-            let start = Instant::now();
-            let path = generate(&dir.join(format!("synthetic-{cells}")), cells)?;
-            println!("wrote {} in {:.1} s", path.display(), start.elapsed().as_secs_f64());
-            path
-        }
-    };
+    let path = synthetic_file(cells)?;
     let size = std::fs::metadata(&path)?.len();
     println!("file: {} ({:.2} GB, {cells} cells)", path.display(), size as f64 / 1e9);
     let status = Command::new(std::env::current_exe()?).arg("bench-store-read").arg(&path).status()?;
@@ -78,6 +68,20 @@ pub(crate) fn release(mut args: impl Iterator<Item = String>) -> anyhow::Result<
         bail!("the reading benchmark failed: expected exit status 0, found {status}");
     }
     Ok(())
+}
+
+/// The synthetic file of `cells` cells under `target/bench-store/`, generated unless it is there in this build's
+/// format (generating it takes an optimised build: run this through [`in_release`]).
+pub(crate) fn synthetic_file(cells: usize) -> anyhow::Result<PathBuf> {
+    let dir = root().join("target/bench-store");
+    std::fs::create_dir_all(&dir)?;
+    if let Some(path) = find_existing(&dir, &format!("synthetic-{cells}-"))? {
+        return Ok(path);
+    }
+    let start = Instant::now();
+    let path = generate(&dir.join(format!("synthetic-{cells}")), cells)?;
+    println!("wrote {} in {:.1} s", path.display(), start.elapsed().as_secs_f64());
+    Ok(path)
 }
 
 /// The reading half, in a fresh process so that its memory is the reader's alone.
@@ -249,12 +253,18 @@ fn reference(root: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The file generated earlier, if it is in this build's format; one in an older format is removed, so that the
+/// figures are always those of the format written today.
 fn find_existing(dir: &Path, prefix: &str) -> anyhow::Result<Option<PathBuf>> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         if name.starts_with(prefix) && name.ends_with(".nb102") {
-            return Ok(Some(path));
+            if nb102_store::BenchmarkFile::open(&path).is_ok_and(|f| f.version() == BENCHMARK_FORMAT_VERSION) {
+                return Ok(Some(path));
+            }
+            println!("removing {}, written in another format", path.display());
+            std::fs::remove_file(&path)?;
         }
     }
     Ok(None)

@@ -36,9 +36,10 @@ use crate::merge::{from_cells, Benchmark, BenchmarkMeta, CellResults};
 use crate::summary::{self, TrialSummary};
 
 /// The format version of benchmark files this build writes.
-pub const BENCHMARK_FORMAT_VERSION: u32 = 4;
+pub const BENCHMARK_FORMAT_VERSION: u32 = 5;
 
-/// The oldest format version this build reads: version 3 differs only in having no summary-only records.
+/// The oldest format version this build reads: version 4 differs only in storing curves as CBOR arrays
+/// (`columns.rs`), version 3 also in having no summary-only records.
 const OLDEST_READABLE_VERSION: u32 = 3;
 
 /// The file-name extension of benchmark files.
@@ -275,7 +276,9 @@ impl Drop for BenchmarkWriter {
 /// Reads are thread-safe: a search running on several threads can share one `BenchmarkFile`.
 pub struct BenchmarkFile {
     path: PathBuf,
-    map: memmap2::Mmap,
+    /// Read at the sections' offsets rather than mapped: a scan over every cell would otherwise keep the whole
+    /// file resident in the process (gigabytes at full size), where reads leave it to the page cache.
+    file: std::fs::File,
     version: u32,
     meta: BenchmarkMeta,
     digest: String,
@@ -332,16 +335,21 @@ impl BenchmarkFile {
     pub fn open(path: &Path) -> Result<BenchmarkFile> {
         let io = |source| StoreError::Io { path: path.to_owned(), error: source };
         let file = std::fs::File::open(path).map_err(io)?;
-        let map = crate::mmap::map_file(&file).map_err(io)?;
+        let size = file.metadata().map_err(io)?.len();
         let format = |found: String| StoreError::Format {
             path: path.to_owned(),
             expected: "an nb102 benchmark file".into(),
             found,
         };
-        if map.len() < PREAMBLE || &map[..8] != MAGIC {
+        let mut preamble = [0; PREAMBLE];
+        if size < PREAMBLE as u64 {
             return Err(format("no NB102BEN header".into()));
         }
-        let version = u32::from_le_bytes(map[8..12].try_into().expect("4 bytes"));
+        read_at(&file, &mut preamble, 0).map_err(io)?;
+        if &preamble[..8] != MAGIC {
+            return Err(format("no NB102BEN header".into()));
+        }
+        let version = u32::from_le_bytes(preamble[8..12].try_into().expect("4 bytes"));
         if !(OLDEST_READABLE_VERSION..=BENCHMARK_FORMAT_VERSION).contains(&version) {
             return Err(StoreError::Version {
                 path: path.to_owned(),
@@ -349,12 +357,14 @@ impl BenchmarkFile {
                 found: version,
             });
         }
-        let header_len = u64::from_le_bytes(map[12..20].try_into().expect("8 bytes"));
-        let header_end =
-            usize::try_from(header_len).ok().and_then(|h| h.checked_add(PREAMBLE)).filter(|&e| e <= map.len());
-        let header_end =
-            header_end.ok_or_else(|| format(format!("a header of {header_len} bytes in a file of {}", map.len())))?;
-        let digest = hex(&Sha256::digest(&map[..header_end]));
+        let header_len = u64::from_le_bytes(preamble[12..20].try_into().expect("8 bytes"));
+        let header_end = header_len.checked_add(PREAMBLE as u64).filter(|&e| e <= size);
+        let header_end = header_end
+            .and_then(|e| usize::try_from(e).ok())
+            .ok_or_else(|| format(format!("a header of {header_len} bytes in a file of {size}")))?;
+        let mut head = vec![0; header_end];
+        read_at(&file, &mut head, 0).map_err(io)?;
+        let digest = hex(&Sha256::digest(&head));
         let named = path
             .file_stem()
             .and_then(|s| s.to_str())
@@ -368,13 +378,13 @@ impl BenchmarkFile {
                 found: digest[58..].to_owned(),
             });
         }
-        let mut rest = &map[PREAMBLE..header_end];
+        let mut rest = &head[PREAMBLE..];
         let header: Header = ciborium::from_reader(&mut rest)
             .map_err(|e| format(format!("a malformed header ({})", cbor_problem(&e))))?;
         if !rest.is_empty() {
             return Err(format(format!("a header followed by {} stray bytes", rest.len())));
         }
-        let body = (map.len() - header_end) as u64;
+        let body = size - header_end as u64;
         let mut by_index = vec![None; nb102_space::NUM_ARCHS];
         for (position, entry) in header.cells.iter().enumerate() {
             let fits = entry.offset.checked_add(entry.len).is_some_and(|end| end <= body);
@@ -401,7 +411,7 @@ impl BenchmarkFile {
         let summary_entry = CellEntry { offset: s.offset + header_end as u64, ..s };
         Ok(BenchmarkFile {
             path: path.to_owned(),
-            map,
+            file,
             version,
             meta: header.meta,
             digest,
@@ -464,18 +474,13 @@ impl BenchmarkFile {
         if let Some(cell) = self.cache().get(position) {
             return Ok(Some(cell));
         }
-        let entry = &self.entries[position as usize];
-        let bytes = &self.map[entry.offset as usize..(entry.offset + entry.len) as usize];
-        let found = blake3::hash(bytes).to_hex().to_string();
-        if found != entry.blake3 {
-            return Err(StoreError::Checksum { path: self.path.clone(), expected: entry.blake3.clone(), found });
-        }
+        let bytes = self.section(&self.entries[position as usize])?;
         let format = |found: String| StoreError::Format {
             path: self.path.clone(),
             expected: format!("a CBOR section for cell {index}"),
             found,
         };
-        let mut rest = bytes;
+        let mut rest = bytes.as_slice();
         let cell: CellResults = ciborium::from_reader(&mut rest).map_err(|e| format(cbor_problem(&e)))?;
         if !rest.is_empty() {
             return Err(format(format!("{} bytes after its end", rest.len())));
@@ -490,6 +495,19 @@ impl BenchmarkFile {
         let cell = Arc::new(cell);
         self.cache().insert(position, &cell);
         Ok(Some(cell))
+    }
+
+    /// The bytes of a section, checked against its digest.
+    fn section(&self, entry: &CellEntry) -> Result<Vec<u8>> {
+        // The length was checked against the file's when it was opened.
+        let mut bytes = vec![0; usize::try_from(entry.len).expect("a section that fits in the file")];
+        read_at(&self.file, &mut bytes, entry.offset)
+            .map_err(|error| StoreError::Io { path: self.path.clone(), error })?;
+        let found = blake3::hash(&bytes).to_hex().to_string();
+        if found != entry.blake3 {
+            return Err(StoreError::Checksum { path: self.path.clone(), expected: entry.blake3.clone(), found });
+        }
+        Ok(bytes)
     }
 
     /// How many decoded cells the file keeps in memory (default [`DEFAULT_CACHED_CELLS`]); at least one.
@@ -514,13 +532,8 @@ impl BenchmarkFile {
         if let Some(rows) = self.summary.get() {
             return Ok(rows);
         }
-        let e = &self.summary_entry;
-        let bytes = &self.map[e.offset as usize..(e.offset + e.len) as usize];
-        let found = blake3::hash(bytes).to_hex().to_string();
-        if found != e.blake3 {
-            return Err(StoreError::Checksum { path: self.path.clone(), expected: e.blake3.clone(), found });
-        }
-        let rows = summary::parse_rows(bytes).map_err(|found| StoreError::Format {
+        let bytes = self.section(&self.summary_entry)?;
+        let rows = summary::parse_rows(&bytes).map_err(|found| StoreError::Format {
             path: self.path.clone(),
             expected: "summary rows".into(),
             found,
@@ -566,6 +579,25 @@ impl BenchmarkFile {
             cells.insert(index, CellResults::clone(&cell));
         }
         Ok(from_cells(self.meta.clone(), cells))
+    }
+}
+
+/// Fills `buf` from `file` at `offset`, without moving a shared cursor, so threads read one file at once.
+fn read_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+    }
+    #[cfg(windows)]
+    {
+        let (mut buf, mut offset) = (buf, offset);
+        while !buf.is_empty() {
+            match std::os::windows::fs::FileExt::seek_read(file, buf, offset)? {
+                0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+                n => (buf, offset) = (&mut buf[n..], offset + n as u64),
+            }
+        }
+        Ok(())
     }
 }
 

@@ -1,4 +1,5 @@
-//! Read-only memory maps of the files this crate reads: the OS pages in what a query touches.
+//! Read-only memory maps of the `.pth` files this crate imports: the OS pages in what the importer reads.
+//! (Benchmark files are read at their sections' offsets, not mapped: `bench_file.rs`.)
 
 /// Maps `file` read-only.
 pub(crate) fn map_file(file: &std::fs::File) -> std::io::Result<memmap2::Mmap> {

@@ -134,6 +134,16 @@ impl TimeSums {
         let eval_times = trial.eval.values().flatten().any(|p| p.time.is_some());
         TimeSums { train, eval, eval_times }
     }
+
+    /// The total time of the first `epochs` epochs of training (`set` `None`) or of `set`'s evaluations, when
+    /// each of those epochs has a time; `None` for no epochs.
+    pub fn total(&self, set: Option<EvalSet>, epochs: usize) -> Option<f64> {
+        let sums = match set {
+            None => &self.train,
+            Some(set) => self.eval.get(&set)?,
+        };
+        sums.get(epochs.checked_sub(1)?).copied()
+    }
 }
 
 /// Loss, accuracy and times of one set after one epoch of one trial (the reference's `ResultsCount.get_train`

@@ -9,8 +9,12 @@ use crate::atomic::{find_files, is_temporary, write_atomically};
 use crate::error::{Result, StoreError};
 use crate::record::TrialRecord;
 
-/// The format version of trial files this build reads and writes.
-pub const TRIAL_FORMAT_VERSION: u32 = 1;
+/// The format version of trial files this build writes.
+pub const TRIAL_FORMAT_VERSION: u32 = 2;
+
+/// The oldest format version this build reads: version 1 differs only in storing curves as CBOR arrays
+/// (`columns.rs`).
+const OLDEST_READABLE_VERSION: u32 = 1;
 
 /// The file-name suffix of trial files.
 pub const TRIAL_SUFFIX: &str = ".trial.cbor";
@@ -74,7 +78,7 @@ pub fn write_trial(path: &Path, record: &TrialRecord) -> Result<()> {
     write_atomically(path, |out| ciborium::into_writer(&envelope, out).map_err(std::io::Error::other))
 }
 
-/// Reads a trial file, refusing other formats and versions.
+/// Reads a trial file, refusing other formats and versions it cannot read.
 ///
 /// # Errors
 /// [`StoreError::Format`] for a file that is not a trial file, [`StoreError::Version`] for another version,
@@ -91,7 +95,7 @@ pub fn read_trial(path: &Path) -> Result<TrialRecord> {
     if envelope.format != TRIAL_FORMAT {
         return Err(format_error(format!("format {:?}", envelope.format)));
     }
-    if envelope.version != TRIAL_FORMAT_VERSION {
+    if !(OLDEST_READABLE_VERSION..=TRIAL_FORMAT_VERSION).contains(&envelope.version) {
         return Err(StoreError::Version {
             path: path.to_owned(),
             expected: TRIAL_FORMAT_VERSION,

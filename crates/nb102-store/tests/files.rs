@@ -8,9 +8,9 @@ mod common;
 use common::TempDir;
 use nb102_space::Arch;
 use nb102_store::{
-    find_trial_files, merge, read_trial, simplify, write_benchmark, write_trial, BenchmarkFile, BenchmarkKind,
-    BenchmarkMeta, EvalPoint, EvalSet, Hp, NetConfig, Provenance, Setting, StoreError, TrainEpoch, TrialKey,
-    TrialRecord,
+    find_trial_files, import_nats_tss, merge, read_trial, simplify, write_benchmark, write_trial, BenchmarkFile,
+    BenchmarkKind, BenchmarkMeta, EvalPoint, EvalSet, Hp, NetConfig, Provenance, Setting, StoreError, TrainEpoch,
+    TrialKey, TrialRecord, BENCHMARK_FORMAT_VERSION,
 };
 use sha2::{Digest, Sha256};
 
@@ -123,21 +123,21 @@ fn trial_files_round_trip_and_refuse_other_versions_and_garbage() {
         std::fs::remove_file(dir.0.join(n)).unwrap();
     }
 
-    // Another version: same envelope, version 2.
+    // A later version: same envelope, version 3.
     let bytes = std::fs::read(&path).unwrap();
     let mut value: ciborium::Value = ciborium::from_reader(bytes.as_slice()).unwrap();
     if let ciborium::Value::Map(entries) = &mut value {
         for (k, v) in entries.iter_mut() {
             if k.as_text() == Some("version") {
-                *v = ciborium::Value::Integer(2.into());
+                *v = ciborium::Value::Integer(3.into());
             }
         }
     }
-    let v2 = dir.0.join("v2.trial.cbor");
+    let v3 = dir.0.join("v3.trial.cbor");
     let mut out = Vec::new();
     ciborium::into_writer(&value, &mut out).unwrap();
-    std::fs::write(&v2, out).unwrap();
-    assert!(matches!(read_trial(&v2), Err(StoreError::Version { expected: 1, found: 2, .. })));
+    std::fs::write(&v3, out).unwrap();
+    assert!(matches!(read_trial(&v3), Err(StoreError::Version { expected: 2, found: 3, .. })));
 
     let truncated = dir.0.join("t.trial.cbor");
     std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
@@ -278,7 +278,7 @@ fn unknown_benchmark_versions_are_refused() {
     let mut bytes = std::fs::read(&path).unwrap();
     bytes[8] = 9;
     std::fs::write(&path, &bytes).unwrap();
-    assert!(matches!(BenchmarkFile::open(Path::new(&path)), Err(StoreError::Version { expected: 4, found: 9, .. })));
+    assert!(matches!(BenchmarkFile::open(Path::new(&path)), Err(StoreError::Version { expected: 5, found: 9, .. })));
 }
 
 #[test]
@@ -295,6 +295,29 @@ fn version_3_files_are_read() {
     let file = BenchmarkFile::open(&old).unwrap();
     assert_eq!(file.version(), 3);
     assert_eq!(file.summary().unwrap(), BenchmarkFile::open(&path).unwrap().summary().unwrap());
+}
+
+#[test]
+fn version_4_files_read_as_they_were_written() {
+    // Made by the last build that wrote version 4 (scripts/golden/benchmark_v4.sh), from the archive imported here.
+    let dir = TempDir::new("version4");
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let old = dir.0.join("nats-5d6eb6.nb102");
+    let compressed = std::fs::File::open(data.join("v4/nats-5d6eb6.nb102.bz2")).unwrap();
+    std::io::copy(&mut bzip2::read::BzDecoder::new(compressed), &mut std::fs::File::create(&old).unwrap()).unwrap();
+    let old = BenchmarkFile::open(&old).unwrap();
+    assert_eq!(old.version(), 4);
+    old.verify(|| {}).unwrap();
+    let new = import_nats_tss(&data.join("nats-like"), &dir.0.join("nats"), |_, _| {}).unwrap();
+    let new = BenchmarkFile::open(&new).unwrap();
+    assert_eq!(new.version(), BENCHMARK_FORMAT_VERSION);
+    let (old, new) = (old.to_benchmark().unwrap(), new.to_benchmark().unwrap());
+    assert_eq!(old, new);
+    // The fixture holds every form a column takes: full, empty, and with some values missing.
+    let trials: Vec<&TrialRecord> = new.cells().values().flat_map(|c| c.trials()).collect();
+    let points = || trials.iter().flat_map(|t| t.eval.values().flatten());
+    assert!(points().any(|p| p.accuracy.is_none()) && points().any(|p| p.accuracy.is_some()));
+    assert!(trials.iter().flat_map(|t| &t.train).all(|e| e.top5.is_none()));
 }
 
 /// A benchmark file taken apart: the preamble's first 12 bytes (magic, version), the header, each cell's
