@@ -561,7 +561,7 @@ fn costs_of(trials: &[Trial<'_>]) -> CostInfo {
         .collect();
     let latency = (!latencies.is_empty()).then(|| mean(&latencies));
 
-    let per_trial: Vec<Vec<(String, Option<f64>)>> = trials.iter().map(|t| trial_times(t)).collect();
+    let per_trial: Vec<Vec<(String, Option<f64>)>> = trials.iter().map(trial_times).collect();
     let times = per_trial[0]
         .iter()
         .enumerate()
@@ -573,18 +573,18 @@ fn costs_of(trials: &[Trial<'_>]) -> CostInfo {
     CostInfo { flops, params, latency, times }
 }
 
-/// `ResultsCount.get_times`: mean and sum of the train times and of each set's evaluation times over all epochs.
-fn trial_times(t: &TrialRecord) -> Vec<(String, Option<f64>)> {
-    let stats = |values: Option<Vec<f64>>| match values {
-        Some(v) if !v.is_empty() => (Some(mean(&v)), Some(sum(&v))),
-        _ => (None, None),
+/// `ResultsCount.get_times`: mean and sum of the train times and of each set's evaluation times over all epochs,
+/// when every epoch has one: the trial's running sums (from 0, left to right, as Python's `sum`) and that sum
+/// over the count, as nats_bench's `get_times` computes them.
+fn trial_times(t: &Trial<'_>) -> Vec<(String, Option<f64>)> {
+    let stats = |set: Option<EvalSet>, epochs: usize| match t.sums.total(set, epochs) {
+        Some(total) => (Some(total / epochs as f64), Some(total)),
+        None => (None, None),
     };
-    let (epoch, total) = stats(t.train.iter().map(|x| x.time).collect());
+    let (epoch, total) = stats(None, t.train.len());
     let mut out = vec![("T-train@epoch".to_owned(), epoch), ("T-train@total".to_owned(), total)];
-    for (set, points) in &t.eval {
-        let times: Option<Vec<f64>> =
-            (0..t.hp.epochs()).map(|i| points.iter().find(|p| p.epoch == i).and_then(|p| p.time)).collect();
-        let (epoch, total) = stats(times);
+    for set in t.eval.keys() {
+        let (epoch, total) = stats(Some(*set), usize::from(t.hp.epochs()));
         out.push((format!("T-{set}@epoch"), epoch));
         out.push((format!("T-{set}@total"), total));
     }
