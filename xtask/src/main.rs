@@ -4,6 +4,7 @@
 //! - `bench-space`: time parsing, index -> arch and arch -> index of `nb102-space` (see docs/PERFORMANCE.md).
 //! - `bench-store [--cells N]`: the benchmark-file targets on a full-size synthetic file (docs/PERFORMANCE.md).
 //! - `bench-import [--cells N]`: importing a NAS-Bench-201 `.pth` file, against loading it with the reference.
+//! - `bench-python`: the Python package against `nats_bench` (docs/PERFORMANCE.md).
 //! - `regenerate [...]`: the whole pipeline from cells to a benchmark file (docs/REGENERATE.md).
 //! - `bench-algos [...]`: the multi-trial NAS baselines, tabulated and plotted (docs/BASELINES.md).
 
@@ -13,6 +14,7 @@ use anyhow::bail;
 
 mod bench_algos;
 mod bench_import;
+mod bench_python;
 mod bench_space;
 mod bench_store;
 mod regenerate;
@@ -37,6 +39,8 @@ fn task() -> anyhow::Result<()> {
         // The optimised halves of bench-store, run by it.
         Some("bench-store-release") => bench_store::release(args),
         Some("bench-store-read") => bench_store::read(args),
+        Some("bench-store-file") => bench_store::synthetic_file(nb102_space::NUM_ARCHS).map(|_| ()),
+        Some("bench-python") => bench_python::run(args),
         Some("regenerate") => regenerate::run(args),
         Some("bench-algos") => bench_algos::run(args),
         Some("bench-import") => bench_import::run(args),
@@ -47,6 +51,7 @@ fn task() -> anyhow::Result<()> {
                 "usage: cargo xtask <task>\n\ntasks:\n  bench-space   time nb102-space's parse and index lookups\n  \
                  bench-store   benchmark-file targets on a full-size synthetic file [--cells N]\n  \
                  bench-import  importing a NAS-Bench-201 .pth file, against the reference [--cells N]\n  \
+                 bench-python  the Python package against nats_bench, on the sample and a full-size file\n  \
                  regenerate    the whole pipeline, cells to benchmark file (docs/REGENERATE.md)\n  \
                  bench-algos   the NAS baselines, tabulated and plotted (docs/BASELINES.md)"
             );
@@ -54,8 +59,8 @@ fn task() -> anyhow::Result<()> {
         }
         Some(other) => {
             bail!(
-                "unknown task: expected regenerate, bench-algos, bench-space, bench-store or bench-import, found \
-                 {other:?}"
+                "unknown task: expected regenerate, bench-algos, bench-space, bench-store, bench-import or \
+                 bench-python, found {other:?}"
             )
         }
     }

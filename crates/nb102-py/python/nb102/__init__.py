@@ -19,6 +19,10 @@ Two ways in:
       accs = bench.final_accuracies('cifar10-valid', 200, 'x-valid')   # numpy, one value per cell
 """
 
+from __future__ import annotations
+
+from typing import Any, Dict, Tuple, Union
+
 from ._native import NUM_ARCHS, Arch, CostInfo, Metrics, MoreInfo, __version__, cache_dir, resolve
 from ._native import Benchmark as _NativeBenchmark
 from ._compat import ArchResults, NASBench201API, NATStopology, ResultsCount, create, search_space_info, version
@@ -52,7 +56,7 @@ def _numpy():
     return numpy
 
 
-def load_state_dict_bytes(data):
+def load_state_dict_bytes(data: bytes) -> Dict[str, Any]:
     """Tensors of a safetensors file's bytes, in file order: torch tensors when torch is importable, else numpy."""
     import collections
     import json
@@ -83,20 +87,20 @@ class Benchmark(_NativeBenchmark):
     Adds the numpy-returning bulk queries and weights as tensors to the native class.
     """
 
-    def final_accuracies(self, setting, hp, set):
+    def final_accuracies(self, setting: str, hp: Union[int, str], set: str) -> Any:
         """Every cell's seed-mean accuracy on ``set`` after the last epoch: a float64 array of 15,625 values
         indexed by official index, NaN where the cell has no such trials."""
         np = _numpy()
         accuracy, _, _ = self.cell_means_bytes(setting, set, hp)
         return np.frombuffer(accuracy, dtype="<f8")
 
-    def costs(self, setting, hp):
+    def costs(self, setting: str, hp: Union[int, str]) -> Tuple[Any, Any]:
         """Every cell's seed-mean FLOPs and parameters (millions): two float64 arrays of 15,625 values, NaN
         where the cell has no such trials."""
         np = _numpy()
         _, flops, params = self.cell_means_bytes(setting, "x-valid" if setting == "cifar10-valid" else "ori-test", hp)
         return np.frombuffer(flops, dtype="<f8"), np.frombuffer(params, dtype="<f8")
 
-    def net_param(self, index, setting, hp, seed):
+    def net_param(self, index: Union[int, str, Arch], setting: str, hp: Union[int, str], seed: int) -> Dict[str, Any]:
         """The trained weights of one seed's trial: the reference's state dict (torch tensors, or numpy)."""
         return load_state_dict_bytes(self.net_param_bytes(index, setting, hp, seed))

@@ -15,11 +15,17 @@ Deliberate differences:
 - ``reload`` and ``clear_params`` have nothing to do (weights are read only when asked for).
 """
 
+from __future__ import annotations
+
 import collections
 import random as _random
 import time
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
 
 from . import _native
+
+# A cell as the reference takes it: an index, an architecture string, or (for query_index_by_arch) a structure.
+ArchLike = Union[int, str, Any]
 
 NATS_BENCH_TSS_NAMEs = ("tss", "topology")
 NATS_BENCH_SSS_NAMEs = ("sss", "size")
@@ -34,12 +40,12 @@ def _meta_archs():
     return _META_ARCHS
 
 
-def version():
+def version() -> str:
     """The ``nats_bench`` API version this package answers as."""
     return "v1.8"
 
 
-def search_space_info(main_tag, aux_tag):
+def search_space_info(main_tag: str, aux_tag: Optional[str]) -> Dict[str, Any]:
     """``nats_bench.search_space_info``: the topology space's ops and nodes."""
     nats_sss = dict(candidates=[8, 16, 24, 32, 40, 48, 56, 64], num_layers=5)
     nats_tss = dict(op_names=list(_OPS), num_nodes=4)
@@ -56,7 +62,7 @@ def search_space_info(main_tag, aux_tag):
     raise ValueError("Unknown main tag: {:}".format(main_tag))
 
 
-def create(file_path_or_dict, search_space, fast_mode=False, verbose=True):
+def create(file_path_or_dict: Any, search_space: str, fast_mode: bool = False, verbose: bool = True) -> NATStopology:
     """``nats_bench.create``: the topology search space's API over an ``.nb102`` file, a NATS-Bench topology
     archive folder or a NAS-Bench-201 ``.pth`` file (the size search space is not part of NAS-Bench-201)."""
     if search_space in NATS_BENCH_TSS_NAMEs:
@@ -109,50 +115,53 @@ class _API(_native.Engine):
             for name in self._LOGGED:
                 setattr(self, name, _logged(getattr(self, name), name))
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int) -> str:
         return self.meta_archs[index]
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.meta_archs)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(list(self.meta_archs))
 
-    def arch(self, index):
+    def arch(self, index: int) -> str:
         """The string of the ``index``-th architecture."""
         if index < 0 or index >= len(self.meta_archs):
             raise ValueError("invalid index : {:} vs. {:}.".format(index, len(self.meta_archs)))
         return self.meta_archs[index]
 
     @property
-    def avaliable_hps(self):
+    def avaliable_hps(self) -> List[str]:
+        """The schedules the file holds trials of (``'12'``, ``'200'``), in no particular order."""
         return list(self._avaliable_hps)
 
     @property
-    def full_train_epochs(self):
+    def full_train_epochs(self) -> int:
+        """The epochs of the full schedule: 200."""
         return 200
 
-    def random(self):
+    def random(self) -> int:
         """A random index of all architectures (``random.randint``, as the reference draws)."""
         return _random.randint(0, len(self.meta_archs) - 1)
 
-    def reload(self, archive_root=None, index=None):
+    def reload(self, archive_root: Optional[str] = None, index: Optional[int] = None) -> None:
         """Nothing to reload: cells are read from the file when queried."""
 
-    def clear_params(self, index, hp=None):
+    def clear_params(self, index: int, hp: Optional[str] = None) -> None:
         """Nothing to clear: weights are read only by ``get_net_param``."""
 
-    def statistics(self, dataset, hp):
+    def statistics(self, dataset: str, hp: Union[int, str]) -> Dict[int, int]:
         """How many cells have 0, 1, 2, … trials of ``dataset`` and ``hp``."""
         valid_datasets = ["cifar10-valid", "cifar10", "cifar100", "ImageNet16-120"]
         if dataset not in valid_datasets:
             raise ValueError("{:} not in {:}".format(dataset, valid_datasets))
         return dict(self._statistics(dataset, str(hp)))
 
-    def query_by_arch(self, arch, hp):
+    def query_by_arch(self, arch: ArchLike, hp: Union[int, str]) -> Optional[str]:
+        """The reference's older name of ``query_info_str_by_arch``."""
         return self.query_info_str_by_arch(arch, hp)
 
-    def query_info_str_by_arch(self, arch, hp="12"):
+    def query_info_str_by_arch(self, arch: ArchLike, hp: Union[int, str] = "12") -> Optional[str]:
         """The reference's printed summary of a cell, as one string (None for a cell without results)."""
         arch_index = self.query_index_by_arch(arch)
         if arch_index < 0 or arch_index not in self.evaluated_indexes:
@@ -161,7 +170,7 @@ class _API(_native.Engine):
         info = self.query_meta_info_by_index(arch_index, hp)
         return "\n".join(self._print_information(info, "arch-index={:}".format(arch_index)))
 
-    def query_meta_info_by_index(self, arch_index, hp="12"):
+    def query_meta_info_by_index(self, arch_index: int, hp: Union[int, str] = "12") -> ArchResults:
         """The ``ArchResults`` of a cell and schedule."""
         hp = str(hp)
         layout = dict(self._layout_of(arch_index))
@@ -176,7 +185,9 @@ class _API(_native.Engine):
         except (ValueError, KeyError):
             raise ValueError("arch_index [{:}] does not in arch2infos".format(arch_index)) from None
 
-    def query_by_index(self, arch_index, dataname=None, hp="12"):
+    def query_by_index(
+        self, arch_index: int, dataname: Optional[str] = None, hp: Union[int, str] = "12"
+    ) -> Union[ArchResults, Dict[int, ResultsCount]]:
         """The ``ArchResults`` of a cell, or with ``dataname`` its trials on that dataset by seed."""
         info = self.query_meta_info_by_index(arch_index, str(hp))
         if dataname is None:
@@ -185,7 +196,7 @@ class _API(_native.Engine):
             raise ValueError("invalid dataset-name : {:} vs. {:}".format(dataname, info.get_dataset_names()))
         return info.query(dataname)
 
-    def get_net_param(self, index, dataset, seed, hp="12"):
+    def get_net_param(self, index: int, dataset: str, seed: Optional[int], hp: Union[int, str] = "12") -> Any:
         """The trained weights: a state dict (torch tensors when torch is importable, else numpy), or with
         ``seed=None`` a dict of them by seed."""
         from . import load_state_dict_bytes
@@ -195,12 +206,12 @@ class _API(_native.Engine):
             return load_state_dict_bytes(weights[0][1])
         return {s: load_state_dict_bytes(w) for s, w in weights}
 
-    def get_unique_str(self, arch):
+    def get_unique_str(self, arch: ArchLike) -> str:
         """The string shared by isomorphic cells (``to_unique_str(consider_zero=True)``)."""
         index = self.query_index_by_arch(arch)
         return _native.Arch(index).unique_str(True)
 
-    def show(self, index=-1):
+    def show(self, index: int = -1) -> None:
         """Prints the reference's summary of a cell (or of every cell with ``index < 0``)."""
         indexes = sorted(self.evaluated_indexes) if index < 0 else [index]
         if index >= len(self.meta_archs):
@@ -259,7 +270,7 @@ class _API(_native.Engine):
         return strings
 
     @staticmethod
-    def str2lists(arch_str):
+    def str2lists(arch_str: str) -> List[Tuple[Tuple[str, int], ...]]:
         """The cell as a list of nodes, each a tuple of ``(op, input_node)`` pairs."""
         genotypes = []
         for node_str in arch_str.split("+"):
@@ -270,7 +281,7 @@ class _API(_native.Engine):
         return genotypes
 
     @staticmethod
-    def str2matrix(arch_str, search_space=_OPS):
+    def str2matrix(arch_str: str, search_space: Tuple[str, ...] = _OPS) -> Any:
         """The cell as NAS-Bench-101's numpy matrix of op indices (rows: nodes, columns: inputs)."""
         from . import _numpy
 
@@ -299,7 +310,7 @@ class NATStopology(_API):
 
     _flavour = "nats"
 
-    def __init__(self, file_path_or_dict=None, fast_mode=False, verbose=True):
+    def __init__(self, file_path_or_dict: Any = None, fast_mode: bool = False, verbose: bool = True) -> None:
         if verbose:
             print("{:} Try to create the NATS-Bench (topology) api from {:} with fast_mode={:}".format(
                 _time_string(), file_path_or_dict, fast_mode))
@@ -313,36 +324,52 @@ class NATStopology(_API):
                 _time_string(), len(self.evaluated_indexes), len(self.meta_archs)))
 
     @property
-    def is_size(self):
+    def is_size(self) -> bool:
+        """False: this is the topology search space."""
         return False
 
     @property
-    def is_topology(self):
+    def is_topology(self) -> bool:
+        """True: this is the topology search space."""
         return True
 
     @property
-    def full_epochs_in_paper(self):
+    def full_epochs_in_paper(self) -> int:
+        """The epochs of the paper's full schedule: 200."""
         return 200
 
     @property
-    def search_space_name(self):
+    def search_space_name(self) -> str:
+        """``'topology'``."""
         return self._search_space_name
 
     @property
-    def fast_mode(self):
+    def fast_mode(self) -> bool:
+        """As given to ``create``; nb102 reads cells when queried in either mode."""
         return self._fast_mode
 
     @property
-    def archive_dir(self):
+    def archive_dir(self) -> Optional[str]:
+        """The path given to ``create`` in fast mode, else None."""
         return self._archive_dir
 
-    def reset_archive_dir(self, archive_dir):
+    def reset_archive_dir(self, archive_dir: str) -> None:
+        """Sets ``archive_dir`` (queries keep reading the file opened)."""
         self._archive_dir = archive_dir
 
-    def reset_fast_mode(self, fast_mode):
+    def reset_fast_mode(self, fast_mode: bool) -> None:
+        """Sets ``fast_mode`` (which changes nothing in nb102)."""
         self._fast_mode = fast_mode
 
-    def find_best(self, dataset, metric_on_set, flop_max=None, param_max=None, hp="12", enforce_all=None):
+    def find_best(
+        self,
+        dataset: str,
+        metric_on_set: str,
+        flop_max: Optional[float] = None,
+        param_max: Optional[float] = None,
+        hp: Union[int, str] = "12",
+        enforce_all: Optional[bool] = None,
+    ) -> Tuple[int, Optional[float]]:
         """The cell with the highest seed-mean accuracy within the limits: ``(index, accuracy)``."""
         return self._find_best(dataset, metric_on_set, flop_max, param_max, str(hp))
 
@@ -353,13 +380,15 @@ class NASBench201API(_API):
     _flavour = "nb201"
     _METRIC2STR = "loss = {:.3f}, top1 = {:.2f}%"
 
-    def __init__(self, file_path_or_dict=None, verbose=True):
+    def __init__(self, file_path_or_dict: Any = None, verbose: bool = True) -> None:
         if verbose:
             print("try to create the NAS-Bench-201 api from {:}".format(file_path_or_dict))
         self._setup(file_path_or_dict, verbose)
         self.evaluated_indexes = sorted(self._cells)
 
-    def simulate_train_eval(self, arch, dataset, hp="12", account_time=True):
+    def simulate_train_eval(  # type: ignore[override]
+        self, arch: ArchLike, dataset: str, hp: Union[int, str] = "12", account_time: bool = True
+    ) -> Tuple[float, Optional[float], float, float]:
         """``(valid_acc, latency, time_cost, used_time)`` of a simulated run, as ``nas_201_api`` 2.1 charges it
         (latency of the 12-epoch trials, as it reads them)."""
         index = self.query_index_by_arch(arch)
@@ -372,7 +401,14 @@ class NASBench201API(_API):
         used = self._charge(time_cost) if account_time else self.used_time
         return valid_acc, latency, time_cost, used
 
-    def find_best(self, dataset, metric_on_set, FLOP_max=None, Param_max=None, hp="12"):
+    def find_best(
+        self,
+        dataset: str,
+        metric_on_set: str,
+        FLOP_max: Optional[float] = None,
+        Param_max: Optional[float] = None,
+        hp: Union[int, str] = "12",
+    ) -> Tuple[int, Optional[float]]:
         """The cell with the highest seed-mean accuracy within the limits: ``(index, accuracy)``."""
         return self._find_best(dataset, metric_on_set, FLOP_max, Param_max, str(hp))
 
@@ -380,7 +416,7 @@ class NASBench201API(_API):
 class ArchResults:
     """The reference's ``ArchResults``: a cell's trials under one schedule, read from the benchmark file."""
 
-    def __init__(self, api, arch_index, hp, datasets):
+    def __init__(self, api: _API, arch_index: int, hp: str, datasets: List[str]) -> None:
         self._api, self._hp = api, hp
         self.arch_index = int(arch_index)
         self.arch_str = api.meta_archs[arch_index]
@@ -389,15 +425,21 @@ class ArchResults:
         self._results = None
 
     @property
-    def all_results(self):
+    def all_results(self) -> Dict[Tuple[str, int], ResultsCount]:
+        """Every trial, by ``(dataset, seed)``."""
         if self._results is None:
             self._results = {(d, s): self.query(d, s) for d, seeds in self.dataset_seed.items() for s in seeds}
         return self._results
 
-    def get_compute_costs(self, dataset):
+    def get_compute_costs(self, dataset: str) -> Dict[str, Any]:
+        """FLOPs, parameters, latency and times on ``dataset``, seed means (``get_cost_info``'s dict)."""
         return self._api.get_cost_info(self.arch_index, dataset, self._hp)
 
-    def get_metrics(self, dataset, setname, iepoch=None, is_random=False):
+    def get_metrics(
+        self, dataset: str, setname: str, iepoch: Optional[int] = None, is_random: Union[bool, int] = False
+    ) -> Dict[str, Any]:
+        """Loss, accuracy and times on ``setname`` (``train``, ``x-valid``, …) after ``iepoch`` (default: the
+        last): the seed mean, a seed drawn with ``random.randint`` (``is_random=True``) or a given seed."""
         x_seeds = self.dataset_seed[dataset]
         if isinstance(is_random, bool) and is_random:
             seed = x_seeds[_random.randint(0, len(x_seeds) - 1)]
@@ -411,16 +453,20 @@ class ArchResults:
             raise ValueError("invalid value for is_random: {:}".format(is_random))
         return self._api._metrics(self.arch_index, dataset, setname, iepoch, self._hp, seed)
 
-    def get_dataset_names(self):
+    def get_dataset_names(self) -> List[str]:
+        """The datasets (settings) with trials."""
         return list(self.dataset_seed.keys())
 
-    def get_dataset_seeds(self, dataset):
+    def get_dataset_seeds(self, dataset: str) -> List[int]:
+        """The seeds of the trials on ``dataset``."""
         return list(self.dataset_seed[dataset])
 
-    def get_net_param(self, dataset, seed=None):
+    def get_net_param(self, dataset: str, seed: Optional[int] = None) -> Any:
+        """The trained weights of one seed's trial, or with ``seed=None`` a dict of them by seed."""
         return self._api.get_net_param(self.arch_index, dataset, seed, self._hp)
 
-    def get_latency(self, dataset):
+    def get_latency(self, dataset: str) -> float:
+        """The mean latency over the seeds' trials (ValueError where one has none)."""
         latencies = []
         for seed in self.dataset_seed[dataset]:
             latency = self.query(dataset, seed).get_latency()
@@ -429,18 +475,22 @@ class ArchResults:
             latencies.append(latency)
         return sum(latencies) / len(latencies)
 
-    def get_total_epoch(self, dataset=None):
+    def get_total_epoch(self, dataset: Optional[str] = None) -> int:
+        """The schedule's epochs."""
         return int(self._hp)
 
-    def query(self, dataset, seed=None):
+    def query(self, dataset: str, seed: Optional[int] = None) -> Union[ResultsCount, Dict[int, ResultsCount]]:
+        """The trial of one seed on ``dataset``, or with ``seed=None`` a dict of them by seed."""
         if seed is None:
             return {s: self.query(dataset, s) for s in self.dataset_seed[dataset]}
         return ResultsCount(self._api, self.arch_index, dataset, self._hp, seed)
 
-    def arch_idx_str(self):
+    def arch_idx_str(self) -> str:
+        """The index as six digits."""
         return "{:06d}".format(self.arch_index)
 
-    def clear_params(self):
+    def clear_params(self) -> None:
+        """Marks the weights cleared (nb102 reads weights only when asked for)."""
         self.clear_net_done = True
 
     def __repr__(self):
@@ -452,38 +502,47 @@ class ArchResults:
 class ResultsCount:
     """The reference's ``ResultsCount``: one trial, with its attributes (``train_acc1es``, ``eval_acc1es``, …)."""
 
-    def __init__(self, api, arch_index, dataset, hp, seed):
+    def __init__(self, api: _API, arch_index: int, dataset: str, hp: str, seed: int) -> None:
         self._api, self._index, self._hp = api, arch_index, hp
         self.__dict__.update(api._trial(arch_index, dataset, hp, seed))
 
     @property
-    def net_state_dict(self):
+    def net_state_dict(self) -> Any:
+        """The trained weights (see ``get_net_param``)."""
         return self.get_net_param()
 
-    def get_total_epoch(self):
+    def get_total_epoch(self) -> int:
+        """The schedule's epochs."""
         return self.epochs
 
-    def get_latency(self):
+    def get_latency(self) -> float:
+        """The mean of the recorded latencies, or -1.0 where there are none."""
         if self.latency is None:
             return -1.0
         return sum(self.latency) / len(self.latency)
 
-    def get_times(self):
+    def get_times(self) -> Dict[str, Optional[float]]:
+        """Mean and total training time and each set's evaluation time over all epochs."""
         return self._api._trial_times(self._index, self.name, self._hp, self.seed)
 
-    def get_eval_set(self):
+    def get_eval_set(self) -> List[str]:
+        """The evaluation sets."""
         return self.eval_names
 
-    def get_train(self, iepoch=None):
+    def get_train(self, iepoch: Optional[int] = None) -> Dict[str, Any]:
+        """Training loss, accuracy and times after ``iepoch`` (default: the last)."""
         return self._api._metrics(self._index, self.name, "train", iepoch, self._hp, self.seed)
 
-    def get_eval(self, name, iepoch=None):
+    def get_eval(self, name: str, iepoch: Optional[int] = None) -> Dict[str, Any]:
+        """Loss, accuracy and times on the set ``name`` after ``iepoch`` (default: the last)."""
         return self._api._metrics(self._index, self.name, name, iepoch, self._hp, self.seed)
 
-    def get_net_param(self, clone=False):
+    def get_net_param(self, clone: bool = False) -> Any:
+        """The trained weights: a state dict of torch tensors when torch is importable, else numpy arrays."""
         return self._api.get_net_param(self._index, self.name, self.seed, self._hp)
 
-    def get_config(self, str2structure):
+    def get_config(self, str2structure: Optional[Callable[[str], Any]]) -> Dict[str, Any]:
+        """The network's config (``infer.tiny``), with the cell as a string or as ``str2structure`` makes it."""
         config = {"name": "infer.tiny", "C": self.arch_config["channel"], "N": self.arch_config["num_cells"]}
         if str2structure is None:
             config["arch_str"] = self.arch_config["arch_str"]
