@@ -3,14 +3,16 @@
 //! once into a cache folder, and later opens find the import there.
 //!
 //! The cache key is the input's canonical path with its size and modification time (for a folder: its
-//! modification time and number of entries), so an archive replaced in place is imported again; the file
-//! written carries its own digest, as every benchmark file does.
+//! modification time and number of entries), so an archive replaced in place is imported again, and the
+//! package's version and benchmark format, so a new build imports again into the format it writes (an older
+//! import would still read, but decode slower); the file written carries its own digest, as every benchmark
+//! file does.
 
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use nb102_store::{ImportError, BENCHMARK_EXTENSION};
+use nb102_store::{ImportError, BENCHMARK_EXTENSION, BENCHMARK_FORMAT_VERSION};
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use sha2::{Digest, Sha256};
@@ -60,6 +62,8 @@ pub(crate) fn resolve_path(py: Python<'_>, path: &Path, verbose: bool) -> PyResu
     let modified = meta.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).unwrap_or_default();
     key.update(modified.as_nanos().to_le_bytes());
     key.update(meta.len().to_le_bytes());
+    key.update(env!("CARGO_PKG_VERSION").as_bytes());
+    key.update(BENCHMARK_FORMAT_VERSION.to_le_bytes());
     if kind == Kind::NatsTss {
         key.update((std::fs::read_dir(path).map_err(io)?.count() as u64).to_le_bytes());
     }
