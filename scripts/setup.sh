@@ -72,12 +72,13 @@ ln -sfn "$site/torch" "$ROOT/.libtorch"
 ln -sfn "$VENV" "$ROOT/.venv"
 say "libtorch: $ROOT/.libtorch -> $site/torch"
 
-# The Python package `nb102` (crates/nb102-py), built into an abi3 wheel and installed into the venv, again only
-# when a source it is built from changed (a stamp in the venv holds their digest).
+# The Python package `nb102` (crates/nb102-py), built into an abi3 wheel (target/wheels, which the fresh-venv test
+# installs) and installed into the venv, again only when a source it is built from changed (a stamp in the venv,
+# which checkouts may share, holds their digest) or this checkout has no wheel.
 stamp="$VENV/.nb102-wheel"
 digest="$(cd "$ROOT" && git ls-files -z Cargo.toml Cargo.lock crates/nb102-py crates/nb102-api crates/nb102-store/src \
     crates/nb102-space/src | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)"
-if [[ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]]; then
+if [[ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]] || ! compgen -G "$ROOT/target/wheels/nb102-*.whl" >/dev/null; then
     say "building the nb102 wheel (crates/nb102-py)"
     rm -rf "$ROOT/target/wheels"
     (cd "$ROOT/crates/nb102-py" && "$VENV/bin/python" -m maturin build --release --quiet -o "$ROOT/target/wheels" >&2)
