@@ -8,10 +8,9 @@
 
 use std::hint::black_box;
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::Instant;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use nb102_space::{official_archs, Arch, NUM_ARCHS};
 
 /// Batches per case; the median is reported.
@@ -74,15 +73,7 @@ fn reference() -> anyhow::Result<()> {
         return Ok(());
     }
     println!();
-    let status = Command::new(&python)
-        .arg(root.join("scripts/bench/space_reference.py"))
-        .env("PYTHONWARNINGS", "ignore")
-        .status()
-        .with_context(|| format!("running {}", python.display()))?;
-    if !status.success() {
-        bail!("scripts/bench/space_reference.py failed: expected exit status 0, found {status}");
-    }
-    Ok(())
+    crate::bench_store::run_script(&python, &root, "scripts/bench/space_reference.py", &[])
 }
 
 fn report(name: &str, mut batch: impl FnMut()) {

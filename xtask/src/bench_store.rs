@@ -241,14 +241,22 @@ fn reference(root: &Path) -> anyhow::Result<()> {
         println!("reference: skipped (needs {} and {})", python.display(), data.display());
         return Ok(());
     }
-    let status = Command::new(&python)
-        .arg(root.join("scripts/bench/store_reference.py"))
-        .arg(&data)
+    run_script(&python, root, "scripts/bench/store_reference.py", &[data.as_os_str()])
+}
+
+/// Runs `SCRIPT ARGS` (a path under the workspace root) with the set-up venv's `python`, quiet about warnings.
+///
+/// # Errors
+/// The script cannot start or exits with a failure.
+pub(crate) fn run_script(python: &Path, root: &Path, script: &str, args: &[&std::ffi::OsStr]) -> anyhow::Result<()> {
+    let status = Command::new(python)
+        .arg(root.join(script))
+        .args(args)
         .env("PYTHONWARNINGS", "ignore")
         .status()
         .with_context(|| format!("running {}", python.display()))?;
     if !status.success() {
-        bail!("scripts/bench/store_reference.py failed: expected exit status 0, found {status}");
+        bail!("{script} failed: expected exit status 0, found {status}");
     }
     Ok(())
 }

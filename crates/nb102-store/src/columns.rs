@@ -105,25 +105,22 @@ trait LeBytes: Copy + for<'de> Deserialize<'de> {
     fn get(bytes: &[u8]) -> Self;
 }
 
-impl LeBytes for f64 {
-    const SIZE: usize = 8;
-    fn put(self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.to_le_bytes());
-    }
-    fn get(bytes: &[u8]) -> f64 {
-        f64::from_le_bytes(bytes.try_into().expect("chunks of SIZE bytes"))
-    }
+/// The impls differ only in the type: each is its `to_le_bytes` and `from_le_bytes`.
+macro_rules! le_bytes {
+    ($($t:ty),*) => {$(
+        impl LeBytes for $t {
+            const SIZE: usize = std::mem::size_of::<$t>();
+            fn put(self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&self.to_le_bytes());
+            }
+            fn get(bytes: &[u8]) -> $t {
+                <$t>::from_le_bytes(bytes.try_into().expect("chunks of SIZE bytes"))
+            }
+        }
+    )*};
 }
 
-impl LeBytes for u16 {
-    const SIZE: usize = 2;
-    fn put(self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.to_le_bytes());
-    }
-    fn get(bytes: &[u8]) -> u16 {
-        u16::from_le_bytes(bytes.try_into().expect("chunks of SIZE bytes"))
-    }
-}
+le_bytes!(f64, u16);
 
 fn to_bytes<T: LeBytes>(values: impl Iterator<Item = T>) -> Vec<u8> {
     let mut out = Vec::new();
