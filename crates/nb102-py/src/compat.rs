@@ -458,9 +458,7 @@ impl Engine {
         Benchmark::warm(py, &self.api, index);
         let cell = self.api.cell(index).map_err(api_error)?;
         let t = cell
-            .trials()
-            .iter()
-            .find(|t| t.hp == hp && t.setting == setting && t.seed == seed)
+            .trial(nb102_store::TrialKey { hp, setting, seed })
             .ok_or_else(|| PyKeyError::new_err(format!("({dataset:?}, {seed})")))?;
         let d = PyDict::new(py);
         d.set_item("name", dataset)?;

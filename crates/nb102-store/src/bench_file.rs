@@ -362,8 +362,9 @@ impl BenchmarkFile {
         let header_end = header_end
             .and_then(|e| usize::try_from(e).ok())
             .ok_or_else(|| format(format!("a header of {header_len} bytes in a file of {size}")))?;
-        let mut head = vec![0; header_end];
-        read_at(&file, &mut head, 0).map_err(io)?;
+        let mut head = preamble.to_vec();
+        head.resize(header_end, 0);
+        read_at(&file, &mut head[PREAMBLE..], PREAMBLE as u64).map_err(io)?;
         let digest = hex(&Sha256::digest(&head));
         let named = path
             .file_stem()

@@ -208,7 +208,7 @@ impl TrialRecord {
             let (cur_time, all_time) = match train.time {
                 None => (None, None),
                 Some(cur) => {
-                    let total = sums.train.get(upto).copied();
+                    let total = sums.total(None, upto + 1);
                     let total =
                         total.ok_or_else(|| MetricError::Missing(format!("train time of every epoch to {e}")))?;
                     (Some(cur), Some(total))
@@ -221,7 +221,7 @@ impl TrialRecord {
         let point = point_at(points, e).ok_or_else(missing)?;
         let (loss, accuracy) = (point.loss.ok_or_else(missing)?, point.accuracy.ok_or_else(missing)?);
         let (cur_time, all_time) = if sums.eval_times {
-            let total = sums.eval.get(&set).and_then(|s| s.get(upto)).copied();
+            let total = sums.total(Some(set), upto + 1);
             let total = total.ok_or_else(|| MetricError::Missing(format!("{set} time of every epoch to {e}")))?;
             (point.time, Some(total))
         } else {
