@@ -52,6 +52,11 @@ fn merge_info_trial_and_simplify() {
         serde_json::from_str(&ok(&["trial", s(&runs.join("a.trial.cbor")), "--json"])).unwrap();
     assert_eq!((json["seed"].as_u64(), json["setting"].as_str()), (Some(777), Some("fashion-mnist")));
     assert_eq!(json["weights"]["bytes"], weights(0).len());
+    // The curves as numbers, not as the file's byte strings.
+    assert_eq!(json["train"]["top1"], serde_json::json!([60.0, 60.0]));
+    assert_eq!(json["eval"]["x-valid"]["accuracy"], serde_json::json!([70.25]));
+    // A column with no value recorded is empty, as in the file.
+    assert_eq!(json["eval"]["x-valid"]["time"], serde_json::json!([]));
 
     let written = ok(&["merge", s(&runs), "-o", s(&root.join("demo")), "--kind", "demo"]);
     let path = PathBuf::from(written.trim_end());

@@ -138,8 +138,12 @@ fn from_bytes<T: LeBytes, E: Error>(bytes: &[u8]) -> Result<Vec<T>, E> {
 /// A column of values that are all there.
 struct Packed<T>(Vec<T>);
 
-impl<T: LeBytes> Serialize for Packed<T> {
+impl<T: LeBytes + Serialize> Serialize for Packed<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // Byte strings are for the files; a human-readable form (the JSON of `nb102 trial --json`) shows numbers.
+        if s.is_human_readable() {
+            return self.0.serialize(s);
+        }
         s.serialize_bytes(&to_bytes(self.0.iter().copied()))
     }
 }
@@ -198,6 +202,9 @@ impl Optional {
 
 impl Serialize for Optional {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            return self.0.serialize(s);
+        }
         if self.0.iter().all(Option::is_some) {
             return s.serialize_bytes(&to_bytes(self.0.iter().flatten().copied()));
         }
@@ -292,6 +299,20 @@ mod tests {
         ];
         let sets = WrappedEval(BTreeMap::from([(EvalSet::XValid, points.clone()), (EvalSet::OriTest, points)]));
         assert_eq!(ciborium::from_reader::<WrappedEval, _>(cbor(&sets).as_slice()).unwrap(), sets);
+    }
+
+    #[test]
+    fn human_readable_forms_show_numbers() {
+        let epochs = Wrapped(vec![
+            TrainEpoch { loss: 2.0, top1: 10.0, top5: None, time: Some(1.5) },
+            TrainEpoch { loss: 1.0, top1: 20.0, top5: None, time: None },
+        ]);
+        let json = serde_json::to_value(&epochs).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"loss": [2.0, 1.0], "top1": [10.0, 20.0], "top5": [], "time": [1.5, null]})
+        );
+        assert_eq!(serde_json::from_value::<Wrapped>(json).unwrap(), epochs);
     }
 
     #[test]
