@@ -72,6 +72,9 @@ struct RunArgs {
     /// At most this many images for training and for each evaluation set.
     #[arg(long)]
     subset: Option<usize>,
+    /// Images per training batch (the benchmark: 256).
+    #[arg(long, default_value_t = 256)]
+    batch_size: usize,
     /// The original 200-epoch runs' pattern: one set after every epoch (x-valid for cifar10-valid, ori-test
     /// otherwise), the others after the last epoch only. Default: every set after every epoch.
     #[arg(long)]
@@ -82,6 +85,9 @@ struct RunArgs {
     /// auto, cpu or cuda:N.
     #[arg(long, default_value = "auto")]
     device: DeviceSpec,
+    /// Threads of libtorch's CPU operators (default: libtorch's choice, one per core).
+    #[arg(long)]
+    threads: Option<usize>,
     /// Continue from OUT.ckpt if it exists.
     #[arg(long)]
     resume: bool,
@@ -159,6 +165,11 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     }
     let arch = Arch::from_index_or_str(&args.arch).map_err(|e| Failure::Input(e.into()))?;
     let device = args.device.resolve().map_err(|e| Failure::Input(e.into()))?;
+    match args.threads {
+        Some(0) => return Err(Failure::Input(anyhow::anyhow!("invalid --threads: expected 1 or more, found 0"))),
+        Some(n) => tch::set_num_threads(i32::try_from(n).unwrap_or(i32::MAX)),
+        None => {}
+    }
     let mut config = RunConfig::nb201(arch, args.setting, Hp::new(args.hp), args.seed);
     if let Some(epochs) = args.epochs {
         if epochs == 0 || epochs > args.hp {
@@ -167,6 +178,7 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         config.epochs = epochs;
     }
     (config.channels, config.cells, config.subset) = (args.channels, args.cells, args.subset);
+    config.batch_size = args.batch_size;
     config.eval_every_epoch = !args.eval_at_end;
 
     config.check().map_err(input)?;
