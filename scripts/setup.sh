@@ -100,3 +100,16 @@ elif [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
 else
     say "Fashion-MNIST not at $FASHION and apt-get not usable here: set NB102_FASHION_MNIST_DIR for its test"
 fi
+
+# Slurm (Debian's slurmctld, slurmd, slurm-client and munge) for the loopback cluster of scripts/slurm/cluster.sh,
+# which the test of `cargo xtask regenerate --slurm` starts. Installed when missing and this user can.
+if command -v slurmctld >/dev/null && command -v slurmd >/dev/null && command -v sbatch >/dev/null &&
+    command -v munged >/dev/null; then
+    say "Slurm: $(dpkg-query -W -f '${Version}' slurmctld 2>/dev/null || command -v slurmctld)"
+elif [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+    say "installing slurmctld slurmd slurm-client munge"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurmctld slurmd slurm-client munge >/dev/null
+else
+    say "Slurm not installed and apt-get not usable here: install slurmctld slurmd slurm-client munge for its test"
+fi

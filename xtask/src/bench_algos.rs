@@ -180,7 +180,7 @@ pub(crate) fn run(args: impl Iterator<Item = String>) -> anyhow::Result<()> {
     let oracle = BenchmarkOracle::with_cost(&api, setting, hp, cost)?;
     let (budget, budget_text) = match o.budget {
         Some(b) => (b, format!("{b} s")),
-        None => default_budget(&oracle, &rows, setting, hp, cost),
+        None => default_budget(&oracle, rows, setting, hp, cost),
     };
     let source = FileSource::new(&api, path)?;
     let name = format!("{} ({charged})", source.path.display());

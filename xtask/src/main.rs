@@ -18,6 +18,7 @@ mod bench_python;
 mod bench_space;
 mod bench_store;
 mod regenerate;
+mod slurm;
 
 /// An error is one line on stderr and exit status 1, whatever `RUST_BACKTRACE` says (returning the error from
 /// `main` would print its backtrace).

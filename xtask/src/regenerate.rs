@@ -25,11 +25,12 @@ use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 
 use crate::bench_store::root;
+use crate::slurm::SlurmOptions;
 
 /// What a regeneration produces: the same on every machine that shares it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Plan {
-    profile: String,
+pub(crate) struct Plan {
+    pub(crate) profile: String,
     description: String,
     data_dir: PathBuf,
     splits_dir: Option<PathBuf>,
@@ -42,11 +43,11 @@ struct Plan {
     batch_size: Option<usize>,
     /// Batches timed per latency measurement (`None`: the reference's count).
     latency_batches: Option<usize>,
-    trials: Vec<Trial>,
+    pub(crate) trials: Vec<Trial>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Trial {
+pub(crate) struct Trial {
     index: usize,
     setting: Setting,
     hp: u16,
@@ -54,13 +55,18 @@ struct Trial {
 }
 
 impl Trial {
-    fn file_name(&self) -> String {
+    pub(crate) fn file_name(&self) -> String {
         format!("{:06}-{}-{}-{:04}.trial.cbor", self.index, self.setting, self.hp, self.seed)
     }
 }
 
 struct Options {
     profile: String,
+    /// A plan written by the meta stage, run instead of a profile's (what Slurm tasks are given).
+    plan: Option<PathBuf>,
+    /// Where the release binaries of nb102-train and nb102-model are, instead of building them.
+    bin_dir: Option<PathBuf>,
+    slurm: Option<SlurmOptions>,
     out: Option<PathBuf>,
     data_dir: Option<PathBuf>,
     splits_dir: Option<PathBuf>,
@@ -83,7 +89,8 @@ struct Options {
 const USAGE: &str = "cargo xtask regenerate [--profile demo|nb201] [--out DIR] [--data-dir D] [--splits-dir D] \
     [--archs I,J,..] [--settings S,..] [--seeds N,..] [--hp 12,200] [--epochs E] [--channels C] [--cells N] \
     [--subset K] [--batch-size B] [--device cpu|auto|cuda:0,cuda:1] [--jobs J] [--shard I/N] [--stage all|meta|train|cal|merge] \
-    [--quiet]";
+    [--quiet] [--plan PLAN.json] [--bin-dir DIR] [--slurm [--shards N] [--partition P] [--account A] [--gres G] \
+    [--time T] [--array-parallel K] [--sbatch-arg ARG].. [--retries R] [--poll SECONDS] [--emit DIR]]";
 
 /// The cells of the demo: the ones a NAS researcher knows (one of each kind of op), then seeded random ones.
 const DEMO_CELLS: [usize; 6] = [
@@ -100,7 +107,14 @@ const DEMO_SIZE: usize = 8;
 
 pub(crate) fn run(args: impl Iterator<Item = String>) -> anyhow::Result<()> {
     let options = parse(args)?;
-    let plan = make_plan(&options)?;
+    let plan = match &options.plan {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading --plan {}", path.display()))?;
+            serde_json::from_str(&text)
+                .with_context(|| format!("{}: expected a plan written by the meta stage", path.display()))?
+        }
+        None => make_plan(&options)?,
+    };
     let out = options.out.clone().unwrap_or_else(|| root().join("target/regenerate").join(&plan.profile));
     std::fs::create_dir_all(out.join("trials"))?;
     std::fs::create_dir_all(out.join("cal"))?;
@@ -133,7 +147,28 @@ pub(crate) fn run(args: impl Iterator<Item = String>) -> anyhow::Result<()> {
     if stage == "meta" {
         return Ok(());
     }
-    let bins = build_binaries(&options)?;
+    let bins = match &options.bin_dir {
+        Some(dir) => (dir.join("nb102-train"), dir.join("nb102-model")),
+        None => build_binaries(&options)?,
+    };
+    if let Some(slurm) = &options.slurm {
+        let run = crate::slurm::Submission {
+            plan: &plan,
+            plan_path: &plan_path,
+            out: &out,
+            binaries: [bins.0.as_path(), bins.1.as_path()],
+            devices: options.devices.join(","),
+            jobs: options.jobs,
+            quiet: options.quiet,
+        };
+        return match crate::slurm::run(&run, slurm)? {
+            Some(path) => {
+                say(format!("wrote {}", path.display()));
+                summary(&plan, &path, &say)
+            }
+            None => Ok(()),
+        };
+    }
 
     // 2. train
     if matches!(stage, "all" | "train") {
@@ -181,6 +216,9 @@ pub(crate) fn run(args: impl Iterator<Item = String>) -> anyhow::Result<()> {
 fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
     let mut o = Options {
         profile: "demo".into(),
+        plan: None,
+        bin_dir: None,
+        slurm: None,
         out: None,
         data_dir: None,
         splits_dir: None,
@@ -205,14 +243,25 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
     {
         value.split(',').map(|v| v.trim().parse::<T>().map_err(|e| anyhow::anyhow!("{what} {v:?}: {e}"))).collect()
     }
+    let mut slurm = SlurmOptions::default();
+    let mut use_slurm = false;
     while let Some(arg) = args.next() {
-        if arg == "--quiet" {
-            o.quiet = true;
+        match arg.as_str() {
+            "--quiet" => o.quiet = true,
+            "--slurm" => use_slurm = true,
+            _ => {}
+        }
+        if matches!(arg.as_str(), "--quiet" | "--slurm") {
             continue;
         }
         let value = args.next().with_context(|| format!("{arg} needs a value; usage: {USAGE}"))?;
+        if slurm.parse(&arg, &value)? {
+            continue;
+        }
         match arg.as_str() {
             "--profile" => o.profile = value,
+            "--plan" => o.plan = Some(value.into()),
+            "--bin-dir" => o.bin_dir = Some(value.into()),
             "--out" => o.out = Some(value.into()),
             "--data-dir" => o.data_dir = Some(value.into()),
             "--splits-dir" => o.splits_dir = Some(value.into()),
@@ -243,6 +292,29 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
             }
             other => bail!("unexpected argument {other:?}; usage: {USAGE}"),
         }
+    }
+    if use_slurm {
+        o.slurm = Some(slurm);
+    } else if slurm != SlurmOptions::default() {
+        bail!("the Slurm options (--shards, --partition, --emit, ...) need --slurm; usage: {USAGE}");
+    }
+    if o.slurm.is_some() && (o.stage != "all" || o.shard != (0, 1)) {
+        bail!("--slurm runs every stage over its own shards: expected no --stage or --shard, found them");
+    }
+    if o.plan.is_some()
+        && (o.archs.is_some()
+            || o.settings.is_some()
+            || o.seeds.is_some()
+            || o.hps.is_some()
+            || o.epochs.is_some()
+            || o.channels.is_some()
+            || o.cells.is_some()
+            || o.subset.is_some()
+            || o.batch_size.is_some()
+            || o.data_dir.is_some()
+            || o.splits_dir.is_some())
+    {
+        bail!("--plan gives the whole plan: expected no option that changes it (--archs, --epochs, ...), found some");
     }
     Ok(o)
 }
@@ -530,7 +602,7 @@ fn merge(plan: &Plan, out: &Path) -> anyhow::Result<PathBuf> {
 }
 
 /// What the file holds, and the best cell of each setting and schedule by its validation accuracy.
-fn summary(plan: &Plan, path: &Path, say: &dyn Fn(String)) -> anyhow::Result<()> {
+pub(crate) fn summary(plan: &Plan, path: &Path, say: &dyn Fn(String)) -> anyhow::Result<()> {
     let api = Api::open(path)?;
     let rows = api.file().summary()?;
     say(format!("{} cells, {} trials", api.file().len(), rows.len()));
@@ -545,7 +617,7 @@ fn summary(plan: &Plan, path: &Path, say: &dyn Fn(String)) -> anyhow::Result<()>
             let arch = Arch::from_official_index(index)?;
             say(format!("best on {} (hp {hp}, x-valid): cell {index} {arch} at {accuracy:.2}%", t.setting));
         }
-        ranking(&rows, t.setting, hp, say)?;
+        ranking(rows, t.setting, hp, say)?;
     }
     say(format!(
         "query it: nb102 info {p}; nb102 best {p} --dataset {s} --set x-valid --hp {h}",

@@ -1,0 +1,154 @@
+//! `cargo xtask regenerate --slurm` through a real Slurm: the one-node loopback cluster of
+//! `scripts/slurm/cluster.sh` (Debian's slurmctld, slurmd and munge, which `scripts/setup.sh` installs).
+//!
+//! The tiny plan of the regenerate test (4 trials, so 4 shards) is submitted while the partition is down, so its
+//! tasks wait; the submitter is killed, one task is cancelled (a shard lost, as when its node dies), the partition
+//! comes up and the same command is run again. It must follow the jobs already submitted (no second array), resubmit
+//! only the lost shard, point the merge job at the new array, and end with the file a local run gives: the same
+//! records (but for wall times and latencies), and byte for byte the file a local merge of the same trials writes.
+//! `--emit` writes the scripts and submits nothing.
+
+use std::collections::BTreeSet;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+mod common;
+use common::{dataset, records, regenerate, scratch};
+
+/// The cluster, stopped when dropped (also when the test fails).
+struct Cluster {
+    dir: PathBuf,
+    conf: String,
+}
+
+impl Cluster {
+    fn start(dir: &Path) -> Cluster {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/slurm/cluster.sh");
+        let out = Command::new(&script).arg("start").arg(dir).output().unwrap();
+        assert!(out.status.success(), "starting Slurm: {}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8_lossy(&out.stdout);
+        let conf = text.lines().find_map(|l| l.strip_prefix("export SLURM_CONF=")).expect("the SLURM_CONF line");
+        Cluster { dir: dir.to_owned(), conf: conf.to_owned() }
+    }
+
+    /// A client command against this cluster; its stdout.
+    fn client(&self, program: &str, args: &[&str]) -> String {
+        let out = Command::new(program).args(args).env("SLURM_CONF", &self.conf).output().unwrap();
+        assert!(out.status.success(), "{program} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The ids of every job it has seen (arrays once).
+    fn jobs(&self) -> BTreeSet<String> {
+        self.client("squeue", &["-h", "-t", "all", "-o", "%F"]).lines().map(str::to_owned).collect()
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/slurm/cluster.sh");
+        let _ = Command::new(script).arg("stop").arg(&self.dir).status();
+    }
+}
+
+fn jobs_file(out: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(out.join("slurm/jobs.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn a_lost_shard_is_resubmitted_and_a_rerun_follows_the_jobs() {
+    let dir = scratch("slurm");
+    dataset(&dir);
+    let cluster = Cluster::start(&dir.join("cluster"));
+    let partition = cluster.client("sinfo", &["-h", "-o", "%R"]).trim().to_owned();
+    let out = dir.join("out");
+    let slurm = ["--slurm", "--poll", "0.2", "--array-parallel", "2", "--retries", "1"];
+
+    // Submitted while no task can start; the submitter is killed once both jobs are recorded.
+    cluster.client("scontrol", &["update", &format!("PartitionName={partition}"), "State=DOWN"]);
+    let mut child = regenerate(&dir, &out, &slurm)
+        .env("SLURM_CONF", &cluster.conf)
+        .process_group(0)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !out.join("slurm/jobs.json").exists() || jobs_file(&out)["merge"].as_array().unwrap().is_empty() {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+            panic!("the submitter ended ({status}) before submitting: {err}");
+        }
+        assert!(start.elapsed() < Duration::from_secs(900), "no submission within 15 minutes");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Command::new("kill").args(["-9", "--", &format!("-{}", child.id())]).status().unwrap();
+    let _ = child.wait();
+    let submitted = jobs_file(&out);
+    let array = submitted["train"][0]["job"].as_str().unwrap().to_owned();
+    assert_eq!(submitted["train"][0]["shards"], serde_json::json!([0, 1, 2, 3]));
+    let merge = submitted["merge"][0].as_str().unwrap().to_owned();
+    assert_eq!(cluster.jobs(), BTreeSet::from([array.clone(), merge.clone()]));
+
+    // Shard 1 is lost before it ran; then the cluster takes jobs.
+    cluster.client("scancel", &[&format!("{array}_1")]);
+    cluster.client("scontrol", &["update", &format!("PartitionName={partition}"), "State=UP"]);
+    let again = regenerate(&dir, &out, &slurm).env("SLURM_CONF", &cluster.conf).output().unwrap();
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    let followed = jobs_file(&out);
+    assert_eq!(followed["train"][0]["job"], array.as_str(), "the rerun followed the first submission");
+    assert_eq!(followed["train"][1]["shards"], serde_json::json!([1]), "only the lost shard was resubmitted");
+    assert_eq!(followed["train"].as_array().unwrap().len(), 2);
+    assert_eq!(followed["merge"], serde_json::json!([merge]), "the merge job was repointed, not submitted again");
+    let retry = followed["train"][1]["job"].as_str().unwrap().to_owned();
+    assert_eq!(cluster.jobs(), BTreeSet::from([array, retry, merge.clone()]));
+    let state = cluster.client("squeue", &["-h", "-t", "all", "-o", "%T", "-j", &merge]);
+    assert_eq!(state.trim(), "COMPLETED");
+
+    // The file of a local run: the same records; a local merge of the same trials writes the same bytes.
+    let local = regenerate(&dir, &dir.join("local"), &[]).output().unwrap();
+    assert!(local.status.success(), "{}", String::from_utf8_lossy(&local.stderr));
+    assert_eq!(records(&again.stdout), records(&local.stdout));
+    let copy = dir.join("copy");
+    for part in ["trials", "cal"] {
+        std::fs::create_dir_all(copy.join(part)).unwrap();
+        for entry in std::fs::read_dir(out.join(part)).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, copy.join(part).join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::copy(out.join("plan.json"), copy.join("plan.json")).unwrap();
+    let merged = regenerate(&dir, &copy, &["--stage", "merge"]).output().unwrap();
+    assert!(merged.status.success(), "{}", String::from_utf8_lossy(&merged.stderr));
+    let written = |stdout: &[u8]| -> PathBuf {
+        let text = String::from_utf8_lossy(stdout).into_owned();
+        PathBuf::from(text.lines().find_map(|l| l.strip_prefix("wrote ")).unwrap())
+    };
+    let (on_slurm, here) = (written(&again.stdout), written(&merged.stdout));
+    assert_eq!(on_slurm.file_name(), here.file_name());
+    assert!(std::fs::read(&on_slurm).unwrap() == std::fs::read(&here).unwrap(), "the same bytes");
+
+    // --emit: the scripts, and nothing submitted.
+    let before = cluster.jobs();
+    let emitted = dir.join("emitted");
+    let o = regenerate(&dir, &dir.join("emit-out"), &["--slurm", "--emit", emitted.to_str().unwrap()])
+        .args(["--partition", &partition, "--time", "10:00", "--sbatch-arg", "--mem=1G"])
+        .env("SLURM_CONF", &cluster.conf)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let train = std::fs::read_to_string(emitted.join("train.sbatch")).unwrap();
+    for line in ["#SBATCH --array=0-3\n", &format!("#SBATCH --partition={partition}\n"), "#SBATCH --time=10:00\n"] {
+        assert!(train.contains(line), "{line:?} in {train}");
+    }
+    assert!(train.contains("#SBATCH --mem=1G\n") && train.contains("--stage train"), "{train}");
+    let merge_script = std::fs::read_to_string(emitted.join("merge.sbatch")).unwrap();
+    assert!(merge_script.contains("--stage cal") && merge_script.contains("--stage merge"), "{merge_script}");
+    assert!(emitted.join("submit.sh").exists());
+    assert_eq!(cluster.jobs(), before, "--emit submits nothing");
+    drop(cluster);
+    std::fs::remove_dir_all(dir).unwrap();
+}
