@@ -86,6 +86,21 @@ struct Options {
     quiet: bool,
 }
 
+impl Options {
+    /// Whether an option changes the profile's cells, trials or training (the data folders only say where).
+    fn customises_plan(&self) -> bool {
+        self.archs.is_some()
+            || self.settings.is_some()
+            || self.seeds.is_some()
+            || self.hps.is_some()
+            || self.epochs.is_some()
+            || self.channels.is_some()
+            || self.cells.is_some()
+            || self.subset.is_some()
+            || self.batch_size.is_some()
+    }
+}
+
 const USAGE: &str = "cargo xtask regenerate [--profile demo|nb201] [--out DIR] [--data-dir D] [--splits-dir D] \
     [--archs I,J,..] [--settings S,..] [--seeds N,..] [--hp 12,200] [--epochs E] [--channels C] [--cells N] \
     [--subset K] [--batch-size B] [--device cpu|auto|cuda:0,cuda:1] [--jobs J] [--shard I/N] [--stage all|meta|train|cal|merge] \
@@ -301,19 +316,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
     if o.slurm.is_some() && (o.stage != "all" || o.shard != (0, 1)) {
         bail!("--slurm runs every stage over its own shards: expected no --stage or --shard, found them");
     }
-    if o.plan.is_some()
-        && (o.archs.is_some()
-            || o.settings.is_some()
-            || o.seeds.is_some()
-            || o.hps.is_some()
-            || o.epochs.is_some()
-            || o.channels.is_some()
-            || o.cells.is_some()
-            || o.subset.is_some()
-            || o.batch_size.is_some()
-            || o.data_dir.is_some()
-            || o.splits_dir.is_some())
-    {
+    if o.plan.is_some() && (o.customises_plan() || o.data_dir.is_some() || o.splits_dir.is_some()) {
         bail!("--plan gives the whole plan: expected no option that changes it (--archs, --epochs, ...), found some");
     }
     Ok(o)
@@ -392,17 +395,8 @@ fn make_plan(o: &Options) -> anyhow::Result<Plan> {
     let settings = o.settings.clone().unwrap_or(settings);
     let seeds = o.seeds.clone().unwrap_or(seeds);
     let hps = o.hps.clone().unwrap_or(hps);
-    let customised = o.archs.is_some()
-        || o.settings.is_some()
-        || o.seeds.is_some()
-        || o.hps.is_some()
-        || o.epochs.is_some()
-        || o.channels.is_some()
-        || o.cells.is_some()
-        || o.subset.is_some()
-        || o.batch_size.is_some();
     plan.description =
-        if customised { format!("{description} (customised: see plan.json)") } else { description.to_owned() };
+        if o.customises_plan() { format!("{description} (customised: see plan.json)") } else { description.to_owned() };
     plan.data_dir = o.data_dir.clone().unwrap_or(plan.data_dir);
     plan.splits_dir = o.splits_dir.clone().or(plan.splits_dir);
     plan.epochs = o.epochs.or(plan.epochs);
