@@ -39,7 +39,9 @@ pub(crate) struct Plan {
     /// Epochs trained of each schedule (`None`: all).
     epochs: Option<u16>,
     subset: Option<usize>,
-    /// Images per training batch (`None`: the protocol's 256).
+    /// Images per training batch (`None`: the protocol's 256). Left out when `None`, so that a plan written
+    /// before the option existed (an nb201 regeneration under way) is still the same plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     batch_size: Option<usize>,
     /// Batches timed per latency measurement (`None`: the reference's count).
     latency_batches: Option<usize>,
@@ -261,13 +263,17 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
     let mut slurm = SlurmOptions::default();
     let mut use_slurm = false;
     while let Some(arg) = args.next() {
+        // The flags; every other option takes a value.
         match arg.as_str() {
-            "--quiet" => o.quiet = true,
-            "--slurm" => use_slurm = true,
+            "--quiet" => {
+                o.quiet = true;
+                continue;
+            }
+            "--slurm" => {
+                use_slurm = true;
+                continue;
+            }
             _ => {}
-        }
-        if matches!(arg.as_str(), "--quiet" | "--slurm") {
-            continue;
         }
         let value = args.next().with_context(|| format!("{arg} needs a value; usage: {USAGE}"))?;
         if slurm.parse(&arg, &value)? {
@@ -433,7 +439,7 @@ fn build_binaries(o: &Options) -> anyhow::Result<(PathBuf, PathBuf)> {
     Ok((dir.join("nb102-train"), dir.join("nb102-model")))
 }
 
-fn progress(len: usize, what: &str, quiet: bool) -> ProgressBar {
+pub(crate) fn progress(len: usize, what: &str, quiet: bool) -> ProgressBar {
     if quiet {
         return ProgressBar::hidden();
     }

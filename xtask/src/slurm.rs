@@ -14,10 +14,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
-use crate::regenerate::Plan;
+use crate::regenerate::{progress, Plan};
 
 /// The most tasks one array gets by default: Slurm's default `MaxArraySize` is 1001.
 const MAX_SHARDS: usize = 1000;
@@ -60,23 +59,21 @@ impl Default for SlurmOptions {
 impl SlurmOptions {
     /// Takes `arg value` if it is a Slurm option.
     pub(crate) fn parse(&mut self, arg: &str, value: &str) -> anyhow::Result<bool> {
-        let number = |what: &str| -> anyhow::Result<usize> {
-            value.parse().ok().filter(|&n| n > 0 || what == "--retries").with_context(|| {
-                format!(
-                    "invalid {what}: expected a {} number, found {value:?}",
-                    if what == "--retries" { "whole" } else { "positive" }
-                )
-            })
-        };
+        let number =
+            |least: usize| -> anyhow::Result<usize> {
+                value.parse().ok().filter(|&n| n >= least).with_context(|| {
+                    format!("invalid {arg}: expected a whole number of at least {least}, found {value:?}")
+                })
+            };
         match arg {
-            "--shards" => self.shards = Some(number(arg)?),
+            "--shards" => self.shards = Some(number(1)?),
             "--partition" => self.partition = Some(value.to_owned()),
             "--account" => self.account = Some(value.to_owned()),
             "--gres" => self.gres = Some(value.to_owned()),
             "--time" => self.time = Some(value.to_owned()),
-            "--array-parallel" => self.array_parallel = Some(number(arg)?),
+            "--array-parallel" => self.array_parallel = Some(number(1)?),
             "--sbatch-arg" => self.sbatch_args.push(value.to_owned()),
-            "--retries" => self.retries = number(arg)?,
+            "--retries" => self.retries = number(0)?,
             "--poll" => {
                 let seconds: f64 = value
                     .parse()
@@ -179,12 +176,7 @@ pub(crate) fn run(s: &Submission<'_>, o: &SlurmOptions) -> anyhow::Result<Option
             let job = submit_array(&dir, &all, o)?;
             jobs.train.push(Array { job: job.clone(), shards: all });
             save(&state_path, &jobs)?;
-            let merge = sbatch(
-                &dir,
-                &[format!("--dependency=afterok:{job}"), "--kill-on-invalid-dep=no".into()],
-                "merge.sbatch",
-            )?;
-            jobs.merge.push(merge);
+            point_merge_at(&dir, &mut jobs, &job)?;
             save(&state_path, &jobs)?;
             if !s.quiet {
                 println!("submitted train array {job} ({shards} shards) and merge job {}", jobs.merge[0]);
@@ -411,14 +403,13 @@ fn follow(
     jobs: &mut Jobs,
 ) -> anyhow::Result<PathBuf> {
     let shards = jobs.shards;
-    let bar = if s.quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(shards as u64).with_style(
-            ProgressStyle::with_template("slurm {bar:30} {pos}/{len} shards trained, {msg} [{elapsed}]")
-                .expect("a valid template"),
-        )
-    };
+    // A submitter killed between its two submissions left the array without its merge job.
+    if jobs.merge.is_empty() {
+        let array = jobs.train.last().context("jobs.json without a train array")?.job.clone();
+        point_merge_at(dir, jobs, &array)?;
+        save(state_path, jobs)?;
+    }
+    let bar = progress(shards, "slurm", s.quiet);
     let trained = |shard: usize| {
         s.plan
             .trials
@@ -462,7 +453,7 @@ fn follow(
         let (done, active, failed) = (count(Status::Done), count(Status::Active), count(Status::Failed));
         bar.set_position(done as u64);
         bar.set_message(format!(
-            "{active} queued or running, {failed} failed, retry {} of {}",
+            "shards trained, {active} queued or running, {failed} failed, retry {} of {}",
             jobs.train.len() - 1,
             o.retries
         ));
@@ -488,7 +479,7 @@ fn follow(
             });
             jobs.train.push(Array { job: job.clone(), shards: failed });
             save(state_path, jobs)?;
-            repoint_merge(dir, jobs, &job)?;
+            point_merge_at(dir, jobs, &job)?;
             save(state_path, jobs)?;
             continue;
         }
@@ -533,12 +524,10 @@ fn follow(
     }
 }
 
-/// Points the merge job at `array` (its `afterok` on the earlier array can no longer be met); a merge job that is
-/// gone is submitted again.
-fn repoint_merge(dir: &Path, jobs: &mut Jobs, array: &str) -> anyhow::Result<()> {
-    let merge = jobs.merge.last().expect("a merge job is submitted with the array").clone();
-    let pending = states(&merge).of(None) == Some("PENDING");
-    if pending {
+/// Points the merge job at `array`: a pending one by updating its dependency (its `afterok` on an earlier array
+/// can no longer be met); otherwise (none yet, or it is gone) a new one, submitted depending on `array`.
+fn point_merge_at(dir: &Path, jobs: &mut Jobs, array: &str) -> anyhow::Result<()> {
+    if let Some(merge) = jobs.merge.last().filter(|m| states(m).of(None) == Some("PENDING")) {
         let status = Command::new("scontrol")
             .args(["update", &format!("JobId={merge}"), &format!("Dependency=afterok:{array}")])
             .status()
@@ -546,7 +535,7 @@ fn repoint_merge(dir: &Path, jobs: &mut Jobs, array: &str) -> anyhow::Result<()>
         if status.success() {
             return Ok(());
         }
-        let _ = Command::new("scancel").arg(&merge).status();
+        let _ = Command::new("scancel").arg(merge).status();
     }
     let job =
         sbatch(dir, &[format!("--dependency=afterok:{array}"), "--kill-on-invalid-dep=no".into()], "merge.sbatch")?;
