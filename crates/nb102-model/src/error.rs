@@ -19,6 +19,16 @@ pub enum ModelError {
     /// A network config that cannot be built, or an unknown dataset name.
     #[error(transparent)]
     Space(#[from] nb102_space::SpaceError),
+    /// An option or name out of range.
+    #[error("invalid {what}: expected {expected}, found {found}")]
+    Config {
+        /// Which option.
+        what: &'static str,
+        /// What it must be.
+        expected: String,
+        /// What it was.
+        found: String,
+    },
     /// An optimiser state that does not fit the network.
     #[error("invalid {what}: expected {expected}, found {found}")]
     Optimizer {

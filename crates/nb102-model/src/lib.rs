@@ -31,13 +31,14 @@ mod latency;
 mod network;
 mod ops;
 mod optim;
+mod skeleton;
 mod weights;
 
 pub use device::DeviceSpec;
 pub use error::{ModelError, Result};
 pub use latency::{measure_latency, reference_batches};
 pub use network::TinyNetwork;
-pub use optim::{Sgd, SgdConfig};
+pub use optim::{clip_grad_norm, Adam, AdamConfig, Sgd, SgdConfig, Unreached};
 // The networks' plain-data description lives in the pure nb102-space, so that the store counts costs too.
-pub use nb102_space::{Costs, Dataset, NetworkConfig, PartCosts};
+pub use nb102_space::{Costs, Dataset, NetworkConfig, PartCosts, Skeleton};
 pub use weights::{load_weights, read_tensors, save_weights, write_safetensors};

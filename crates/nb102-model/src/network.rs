@@ -1,25 +1,22 @@
-//! The evaluated network (`infer.tiny`, xautodl's `TinyNetwork`): stem, three stages of cells joined by
-//! ResNet reduction blocks, a last batch norm and ReLU, global average pooling and a classifier.
+//! The evaluated network (`infer.tiny`, xautodl's `TinyNetwork`): the skeleton (`skeleton.rs`) around
+//! `InferCell`s of one architecture.
 //!
 //! Module paths are the reference's state-dict keys (`stem.0.weight`, `cells.5.conv_a.op.1.weight`,
 //! `cells.0.layers.3.op.2.running_mean`, `classifier.bias`, …), so the reference's weights load as they are.
 
-use nb102_space::layout::{blocks, Block};
 use nb102_space::{NetworkConfig, Op, EDGES, NUM_NODES};
-use tch::nn::{self, Module, ModuleT};
+use tch::nn::{self, ModuleT};
 use tch::Tensor;
 
 use crate::error::Result;
-use crate::ops::{avg_pool_3x3, BatchNorm, Conv, Linear, ReluConvBn};
+use crate::ops::{avg_pool_3x3, ReluConvBn};
+use crate::skeleton::Backbone;
 
 /// A NAS-Bench-201 network; `forward_t` gives the logits, [`TinyNetwork::forward_features_t`] both outputs.
 #[derive(Debug)]
 pub struct TinyNetwork {
     config: NetworkConfig,
-    stem: (Conv, BatchNorm),
-    cells: Vec<Stage>,
-    lastact: BatchNorm,
-    classifier: Linear,
+    backbone: Backbone<Cell>,
 }
 
 impl TinyNetwork {
@@ -29,38 +26,8 @@ impl TinyNetwork {
     /// As [`NetworkConfig::validate`].
     pub fn new(p: &nn::Path, config: &NetworkConfig) -> Result<TinyNetwork> {
         config.validate()?;
-        let mut stem = None;
-        let mut cells = Vec::new();
-        let mut head = None;
-        let cells_path = p / "cells";
-        // Blocks are built in forward order, as the reference constructs its modules, so a seeded
-        // initialisation draws the same numbers for the same tensors.
-        for block in blocks(config) {
-            match block {
-                Block::Stem { in_channels, channels, .. } => {
-                    let s = p / "stem";
-                    stem = Some((
-                        Conv::new(&(&s / "0"), in_channels, channels, 3, 1, 1),
-                        BatchNorm::new(&(&s / "1"), channels),
-                    ));
-                }
-                Block::Cell { index, channels, .. } => {
-                    cells.push(Stage::Cell(Cell::new(&(&cells_path / index), config, channels)))
-                }
-                Block::Reduction { index, in_channels, channels, .. } => {
-                    cells.push(Stage::Reduction(Reduction::new(&(&cells_path / index), in_channels, channels)))
-                }
-                Block::Head { channels, classes } => {
-                    head = Some((
-                        BatchNorm::new(&(p / "lastact" / "0"), channels),
-                        Linear::new(&(p / "classifier"), channels, classes),
-                    ))
-                }
-            }
-        }
-        let (stem, (lastact, classifier)) =
-            (stem.expect("the layout starts with a stem"), head.expect("the layout ends with a head"));
-        Ok(TinyNetwork { config: *config, stem, cells, lastact, classifier })
+        let backbone = Backbone::new(p, &config.skeleton(), |p, channels| Cell::new(p, config, channels));
+        Ok(TinyNetwork { config: *config, backbone })
     }
 
     /// The config the network was built from.
@@ -73,13 +40,7 @@ impl TinyNetwork {
     /// # Shapes
     /// `[b, in_channels, h, w] -> ([b, 4C], [b, classes])`.
     pub fn forward_features_t(&self, xs: &Tensor, train: bool) -> (Tensor, Tensor) {
-        let mut x = self.stem.1.forward_t(&self.stem.0.forward(xs), train); // [b, C, h, w]
-        for stage in &self.cells {
-            x = stage.forward_t(&x, train); // [b, C, h, w] .. [b, 4C, h/4, w/4]
-        }
-        let features = self.lastact.forward_t(&x, train).relu().adaptive_avg_pool2d([1, 1]).flatten(1, -1); // [b, 4C]
-        let logits = self.classifier.forward(&features); // [b, classes]
-        (features, logits)
+        self.backbone.forward_features_t(xs, train, |cell, x| cell.forward_t(x, train))
     }
 }
 
@@ -88,21 +49,6 @@ impl ModuleT for TinyNetwork {
     /// `[b, in_channels, h, w] -> [b, classes]`.
     fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
         self.forward_features_t(xs, train).1
-    }
-}
-
-#[derive(Debug)]
-enum Stage {
-    Cell(Cell),
-    Reduction(Reduction),
-}
-
-impl ModuleT for Stage {
-    fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
-        match self {
-            Stage::Cell(cell) => cell.forward_t(xs, train),
-            Stage::Reduction(block) => block.forward_t(xs, train),
-        }
     }
 }
 
@@ -196,34 +142,5 @@ impl ModuleT for Cell {
             nodes.push(node.unwrap_or_else(|| xs.zeros_like()));
         }
         nodes.pop().expect("four nodes")
-    }
-}
-
-/// `ResNetBasicblock` with stride 2: `conv_b(conv_a(x)) + downsample(x)`, the shortcut being a 2x2 average
-/// pool and a 1x1 conv without batch norm.
-#[derive(Debug)]
-struct Reduction {
-    conv_a: ReluConvBn,
-    conv_b: ReluConvBn,
-    downsample: Conv,
-}
-
-impl Reduction {
-    fn new(p: &nn::Path, c_in: i64, c_out: i64) -> Reduction {
-        Reduction {
-            conv_a: ReluConvBn::new(&(p / "conv_a"), c_in, c_out, 3, 2, 1),
-            conv_b: ReluConvBn::new(&(p / "conv_b"), c_out, c_out, 3, 1, 1),
-            downsample: Conv::new(&(p / "downsample" / "1"), c_in, c_out, 1, 1, 0),
-        }
-    }
-}
-
-impl ModuleT for Reduction {
-    /// # Shapes
-    /// `[b, c_in, h, w] -> [b, c_out, h/2, w/2]`.
-    fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
-        let residual = self.conv_b.forward_t(&self.conv_a.forward_t(xs, train), train);
-        let shortcut = self.downsample.forward(&xs.avg_pool2d([2, 2], [2, 2], [0, 0], false, true, None::<i64>));
-        shortcut + residual
     }
 }

@@ -8,26 +8,33 @@
 use tch::nn::{self, Init, ModuleT};
 use tch::{Device, Kind, Tensor};
 
-/// PyTorch's `BatchNorm2d(c)` with its defaults (eps 1e-5, momentum 0.1, affine, tracking statistics),
+/// PyTorch's `BatchNorm2d(c)` (eps 1e-5, momentum 0.1), affine and tracking statistics by default,
 /// including the `num_batches_tracked` buffer, so the state dict has the reference's keys.
 #[derive(Debug)]
 pub(crate) struct BatchNorm {
-    weight: Tensor,
-    bias: Tensor,
-    running_mean: Tensor,
-    running_var: Tensor,
-    num_batches_tracked: Tensor,
+    /// Weight and bias, when affine.
+    affine: Option<(Tensor, Tensor)>,
+    /// Running mean, variance and `num_batches_tracked`, when tracking statistics.
+    stats: Option<(Tensor, Tensor, Tensor)>,
 }
 
 impl BatchNorm {
     pub(crate) fn new(p: &nn::Path, c: i64) -> BatchNorm {
-        BatchNorm {
-            weight: p.var("weight", &[c], Init::Const(1.0)),
-            bias: p.var("bias", &[c], Init::Const(0.0)),
-            running_mean: p.zeros_no_train("running_mean", &[c]),
-            running_var: p.ones_no_train("running_var", &[c]),
-            num_batches_tracked: p.add("num_batches_tracked", Tensor::zeros([], (Kind::Int64, p.device())), false),
-        }
+        BatchNorm::with(p, c, true, true)
+    }
+
+    /// `BatchNorm2d(c, affine=affine, track_running_stats=track)`: without statistics it normalises by the
+    /// batch's in evaluation too, and has no buffers.
+    pub(crate) fn with(p: &nn::Path, c: i64, affine: bool, track: bool) -> BatchNorm {
+        let affine = affine.then(|| (p.var("weight", &[c], Init::Const(1.0)), p.var("bias", &[c], Init::Const(0.0))));
+        let stats = track.then(|| {
+            (
+                p.zeros_no_train("running_mean", &[c]),
+                p.ones_no_train("running_var", &[c]),
+                p.add("num_batches_tracked", Tensor::zeros([], (Kind::Int64, p.device())), false),
+            )
+        });
+        BatchNorm { affine, stats }
     }
 }
 
@@ -35,47 +42,58 @@ impl nn::ModuleT for BatchNorm {
     /// # Shapes
     /// `[b, c, h, w] -> [b, c, h, w]`; in training, updates the running statistics as PyTorch does.
     fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
+        let (weight, bias) = self.affine.as_ref().map(|(w, b)| (w, b)).unzip();
+        let Some((mean, var, count)) = &self.stats else {
+            return xs.batch_norm(weight, bias, None::<&Tensor>, None::<&Tensor>, true, 0.1, 1e-5, true);
+        };
         if train {
             tch::no_grad(|| {
-                let mut count = self.num_batches_tracked.shallow_clone();
+                let mut count = count.shallow_clone();
                 let _ = count.f_add_scalar_(1).expect("num_batches_tracked is an int64 scalar");
             });
         }
-        xs.batch_norm(
-            Some(&self.weight),
-            Some(&self.bias),
-            Some(&self.running_mean),
-            Some(&self.running_var),
-            train,
-            0.1,
-            1e-5,
-            true,
-        )
+        xs.batch_norm(weight, bias, Some(mean), Some(var), train, 0.1, 1e-5, true)
     }
 }
 
-/// A bias-free `Conv2d` with PyTorch's default initialisation.
+/// A `Conv2d` with PyTorch's default initialisation, bias-free unless made by [`Conv::with_bias`].
 #[derive(Debug)]
 pub(crate) struct Conv {
     weight: Tensor,
+    bias: Option<Tensor>,
     stride: i64,
     padding: i64,
 }
 
 impl Conv {
     pub(crate) fn new(p: &nn::Path, c_in: i64, c_out: i64, kernel: i64, stride: i64, padding: i64) -> Conv {
-        let bound = kaiming_uniform_bound(c_in * kernel * kernel);
-        Conv {
-            weight: p.var("weight", &[c_out, c_in, kernel, kernel], Init::Uniform { lo: -bound, up: bound }),
-            stride,
-            padding,
-        }
+        Conv::with_bias(p, c_in, c_out, kernel, stride, padding, false)
+    }
+
+    /// With a bias when `bias`, drawn after the weight as PyTorch does (`uniform(±1/sqrt(fan_in))`).
+    pub(crate) fn with_bias(
+        p: &nn::Path,
+        c_in: i64,
+        c_out: i64,
+        kernel: i64,
+        stride: i64,
+        padding: i64,
+        bias: bool,
+    ) -> Conv {
+        let fan_in = c_in * kernel * kernel;
+        let bound = kaiming_uniform_bound(fan_in);
+        let weight = p.var("weight", &[c_out, c_in, kernel, kernel], Init::Uniform { lo: -bound, up: bound });
+        let bias = bias.then(|| {
+            let bound = 1.0 / (fan_in as f64).sqrt();
+            p.var("bias", &[c_out], Init::Uniform { lo: -bound, up: bound })
+        });
+        Conv { weight, bias, stride, padding }
     }
 
     /// # Shapes
     /// `[b, c_in, h, w] -> [b, c_out, h', w']`.
     pub(crate) fn forward(&self, xs: &Tensor) -> Tensor {
-        xs.conv2d(&self.weight, None::<Tensor>, [self.stride; 2], [self.padding; 2], [1, 1], 1)
+        xs.conv2d(&self.weight, self.bias.as_ref(), [self.stride; 2], [self.padding; 2], [1, 1], 1)
     }
 }
 
@@ -86,12 +104,37 @@ pub(crate) struct ReluConvBn {
     bn: BatchNorm,
 }
 
+/// How the layers of an op are made: the benchmark networks' are affine, track statistics and have bias-free
+/// convolutions; the search cells' are not affine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OpOptions {
+    pub(crate) affine: bool,
+    pub(crate) track_running_stats: bool,
+    pub(crate) conv_bias: bool,
+}
+
+impl OpOptions {
+    pub(crate) const BENCHMARK: OpOptions = OpOptions { affine: true, track_running_stats: true, conv_bias: false };
+}
+
 impl ReluConvBn {
     pub(crate) fn new(p: &nn::Path, c_in: i64, c_out: i64, kernel: i64, stride: i64, padding: i64) -> ReluConvBn {
+        ReluConvBn::with(p, c_in, c_out, kernel, stride, padding, OpOptions::BENCHMARK)
+    }
+
+    pub(crate) fn with(
+        p: &nn::Path,
+        c_in: i64,
+        c_out: i64,
+        kernel: i64,
+        stride: i64,
+        padding: i64,
+        options: OpOptions,
+    ) -> ReluConvBn {
         let op = p / "op";
         ReluConvBn {
-            conv: Conv::new(&(&op / "1"), c_in, c_out, kernel, stride, padding),
-            bn: BatchNorm::new(&(&op / "2"), c_out),
+            conv: Conv::with_bias(&(&op / "1"), c_in, c_out, kernel, stride, padding, options.conv_bias),
+            bn: BatchNorm::with(&(&op / "2"), c_out, options.affine, options.track_running_stats),
         }
     }
 }

@@ -56,7 +56,7 @@ impl NetworkConfig {
         const PART_NAMES: [&str; 7] = ["stem", "stage1", "reduction1", "stage2", "reduction2", "stage3", "head"];
         let mut parts: Vec<PartCosts> =
             PART_NAMES.iter().map(|&name| PartCosts { name, params: 0, flops: 0 }).collect();
-        for block in blocks(self) {
+        for block in blocks(&self.skeleton()) {
             let (part, Count { params, flops }) = match block {
                 Block::Stem { in_channels, channels, size } => {
                     (0, conv(in_channels, channels, 3, size) + batch_norm(channels))

@@ -1,10 +1,11 @@
 //! The macro structure of the network as plain data: the blocks in forward order with their widths
 //! and spatial sizes.
 //!
-//! Both the libtorch network (`nb102-model`'s `TinyNetwork`) and the cost model (`costs.rs`) are built from this
-//! one list, so the parameter and FLOP counts describe the network that actually runs.
+//! The libtorch networks (`nb102-model`'s `TinyNetwork` and search networks, through its one skeleton) and the
+//! cost model (`costs.rs`) are built from this one list, so the parameter and FLOP counts describe the network
+//! that actually runs.
 
-use crate::network::NetworkConfig;
+use crate::network::Skeleton;
 
 /// One block of the network, with the spatial size of its input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,11 +52,11 @@ pub enum Block {
     },
 }
 
-/// The blocks of `config` in forward order; `config` must be valid.
-pub fn blocks(config: &NetworkConfig) -> Vec<Block> {
-    let widths = config.stage_channels();
-    let mut size = config.input_size;
-    let mut blocks = vec![Block::Stem { in_channels: config.in_channels, channels: widths[0], size }];
+/// The blocks of `skeleton` in forward order; `skeleton` must be valid.
+pub fn blocks(skeleton: &Skeleton) -> Vec<Block> {
+    let widths = skeleton.stage_channels();
+    let mut size = skeleton.input_size;
+    let mut blocks = vec![Block::Stem { in_channels: skeleton.in_channels, channels: widths[0], size }];
     let mut index = 0;
     for (stage, &channels) in widths.iter().enumerate() {
         if stage > 0 {
@@ -63,11 +64,11 @@ pub fn blocks(config: &NetworkConfig) -> Vec<Block> {
             index += 1;
             size = (size.0 / 2, size.1 / 2);
         }
-        for _ in 0..config.cells {
+        for _ in 0..skeleton.cells {
             blocks.push(Block::Cell { index, stage, channels, size });
             index += 1;
         }
     }
-    blocks.push(Block::Head { channels: widths[2], classes: config.classes });
+    blocks.push(Block::Head { channels: widths[2], classes: skeleton.classes });
     blocks
 }

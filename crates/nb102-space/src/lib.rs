@@ -48,6 +48,6 @@ pub use costs::{Costs, PartCosts};
 pub use error::{Result, SpaceError};
 pub use index::{official_archs, OFFICIAL_ORDER_SEED};
 pub use iso::{class_members, num_classes, UniqueMode};
-pub use network::{Dataset, NetworkConfig};
+pub use network::{Dataset, NetworkConfig, Skeleton};
 pub use op::Op;
 pub use split::{TrainValidSplit, CIFAR10_SPLIT_SEED, CIFAR10_TRAIN_SIZE};

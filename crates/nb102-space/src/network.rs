@@ -96,11 +96,10 @@ const MAX_IN_CHANNELS: i64 = 64;
 /// The longest input side.
 const MAX_INPUT_SIDE: i64 = 1024;
 
-/// The evaluated network (`infer.tiny`): a cell, `channels` and `cells` per stage, the data's shape.
+/// The macro structure shared by the evaluated network and the search networks: the width and depth, and the
+/// shape of the data; the cell it holds is not part of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NetworkConfig {
-    /// The cell repeated in every stage.
-    pub arch: Arch,
+pub struct Skeleton {
     /// Width of the first stage, C (the benchmark: 16); the stages have C, 2C and 4C channels.
     pub channels: i64,
     /// Cells per stage, N (the benchmark: 5).
@@ -113,20 +112,24 @@ pub struct NetworkConfig {
     pub input_size: (i64, i64),
 }
 
-impl NetworkConfig {
-    /// The benchmark's network for `dataset`: C = 16, N = 5.
-    pub fn nb201(arch: Arch, dataset: Dataset) -> NetworkConfig {
-        NetworkConfig {
-            arch,
-            channels: 16,
-            cells: 5,
+impl Skeleton {
+    /// The benchmark's skeleton for `dataset`: C = 16, N = 5.
+    pub fn nb201(dataset: Dataset) -> Skeleton {
+        Skeleton::new(dataset, 16, 5)
+    }
+
+    /// `channels` and `cells` per stage for `dataset`'s images and classes.
+    pub fn new(dataset: Dataset, channels: i64, cells: i64) -> Skeleton {
+        Skeleton {
+            channels,
+            cells,
             classes: dataset.classes(),
             in_channels: dataset.in_channels(),
             input_size: dataset.input_size(),
         }
     }
 
-    /// Checks that a network can be built from this config.
+    /// Checks that a network can be built on this skeleton.
     ///
     /// # Errors
     /// [`SpaceError::NetworkConfig`] for non-positive sizes, a negative cell count, or an input whose sides are not
@@ -183,6 +186,55 @@ impl NetworkConfig {
     /// Width of each of the three stages: C, 2C, 4C.
     pub fn stage_channels(&self) -> [i64; 3] {
         [self.channels, 2 * self.channels, 4 * self.channels]
+    }
+}
+
+/// The evaluated network (`infer.tiny`): a cell, `channels` and `cells` per stage, the data's shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NetworkConfig {
+    /// The cell repeated in every stage.
+    pub arch: Arch,
+    /// Width of the first stage, C (the benchmark: 16); the stages have C, 2C and 4C channels.
+    pub channels: i64,
+    /// Cells per stage, N (the benchmark: 5).
+    pub cells: i64,
+    /// Outputs of the classifier.
+    pub classes: i64,
+    /// Channels of the input images.
+    pub in_channels: i64,
+    /// Height and width of the input images.
+    pub input_size: (i64, i64),
+}
+
+impl NetworkConfig {
+    /// The benchmark's network for `dataset`: C = 16, N = 5.
+    pub fn nb201(arch: Arch, dataset: Dataset) -> NetworkConfig {
+        NetworkConfig::on(arch, &Skeleton::nb201(dataset))
+    }
+
+    /// `arch` in every cell position of `skeleton`.
+    pub fn on(arch: Arch, skeleton: &Skeleton) -> NetworkConfig {
+        let Skeleton { channels, cells, classes, in_channels, input_size } = *skeleton;
+        NetworkConfig { arch, channels, cells, classes, in_channels, input_size }
+    }
+
+    /// The network without its cell.
+    pub fn skeleton(&self) -> Skeleton {
+        let NetworkConfig { channels, cells, classes, in_channels, input_size, .. } = *self;
+        Skeleton { channels, cells, classes, in_channels, input_size }
+    }
+
+    /// Checks that a network can be built from this config.
+    ///
+    /// # Errors
+    /// As [`Skeleton::validate`].
+    pub fn validate(&self) -> Result<()> {
+        self.skeleton().validate()
+    }
+
+    /// Width of each of the three stages: C, 2C, 4C.
+    pub fn stage_channels(&self) -> [i64; 3] {
+        self.skeleton().stage_channels()
     }
 }
 

@@ -1,0 +1,114 @@
+//! The macro structure every network of the benchmark shares (xautodl's `TinyNetwork` and its search models):
+//! a stem, three stages of cells joined by ResNet reduction blocks, a last batch norm and ReLU, global average
+//! pooling and a classifier. The cell is the caller's type, so the evaluated network and the search networks
+//! have one layout (`nb102_space::layout`) under the same state-dict keys (`stem.*`, `cells.{i}.*`,
+//! `lastact.0.*`, `classifier.*`).
+
+use nb102_space::layout::{blocks, Block};
+use nb102_space::Skeleton;
+use tch::nn::{self, Module, ModuleT};
+use tch::Tensor;
+
+use crate::ops::{BatchNorm, Conv, Linear, ReluConvBn};
+
+/// The skeleton's layers around cells of type `C`.
+#[derive(Debug)]
+pub(crate) struct Backbone<C> {
+    stem: (Conv, BatchNorm),
+    stages: Vec<Stage<C>>,
+    lastact: BatchNorm,
+    classifier: Linear,
+}
+
+#[derive(Debug)]
+enum Stage<C> {
+    Cell(C),
+    Reduction(Reduction),
+}
+
+impl<C> Backbone<C> {
+    /// Builds the layers under `p` in forward order, as the reference constructs its modules (so a seeded
+    /// initialisation draws the same numbers for the same tensors); `cell(path, channels)` makes each cell.
+    /// `skeleton` must be valid.
+    pub(crate) fn new(p: &nn::Path, skeleton: &Skeleton, mut cell: impl FnMut(&nn::Path, i64) -> C) -> Backbone<C> {
+        let mut stem = None;
+        let mut stages = Vec::new();
+        let mut head = None;
+        let cells_path = p / "cells";
+        for block in blocks(skeleton) {
+            match block {
+                Block::Stem { in_channels, channels, .. } => {
+                    let s = p / "stem";
+                    stem = Some((
+                        Conv::new(&(&s / "0"), in_channels, channels, 3, 1, 1),
+                        BatchNorm::new(&(&s / "1"), channels),
+                    ));
+                }
+                Block::Cell { index, channels, .. } => stages.push(Stage::Cell(cell(&(&cells_path / index), channels))),
+                Block::Reduction { index, in_channels, channels, .. } => {
+                    stages.push(Stage::Reduction(Reduction::new(&(&cells_path / index), in_channels, channels)))
+                }
+                Block::Head { channels, classes } => {
+                    head = Some((
+                        BatchNorm::new(&(p / "lastact" / "0"), channels),
+                        Linear::new(&(p / "classifier"), channels, classes),
+                    ))
+                }
+            }
+        }
+        let (stem, (lastact, classifier)) =
+            (stem.expect("the layout starts with a stem"), head.expect("the layout ends with a head"));
+        Backbone { stem, stages, lastact, classifier }
+    }
+
+    /// Pooled features and logits, each cell computed by `cell(cell, input)`.
+    ///
+    /// # Shapes
+    /// `[b, in_channels, h, w] -> ([b, 4C], [b, classes])`.
+    pub(crate) fn forward_features_t(
+        &self,
+        xs: &Tensor,
+        train: bool,
+        mut cell: impl FnMut(&C, &Tensor) -> Tensor,
+    ) -> (Tensor, Tensor) {
+        let mut x = self.stem.1.forward_t(&self.stem.0.forward(xs), train); // [b, C, h, w]
+        for stage in &self.stages {
+            x = match stage {
+                Stage::Cell(c) => cell(c, &x),
+                Stage::Reduction(block) => block.forward_t(&x, train),
+            }; // [b, C, h, w] .. [b, 4C, h/4, w/4]
+        }
+        let features = self.lastact.forward_t(&x, train).relu().adaptive_avg_pool2d([1, 1]).flatten(1, -1); // [b, 4C]
+        let logits = self.classifier.forward(&features); // [b, classes]
+        (features, logits)
+    }
+}
+
+/// `ResNetBasicblock` with stride 2: `conv_b(conv_a(x)) + downsample(x)`, the shortcut being a 2x2 average
+/// pool and a 1x1 conv without batch norm.
+#[derive(Debug)]
+struct Reduction {
+    conv_a: ReluConvBn,
+    conv_b: ReluConvBn,
+    downsample: Conv,
+}
+
+impl Reduction {
+    fn new(p: &nn::Path, c_in: i64, c_out: i64) -> Reduction {
+        Reduction {
+            conv_a: ReluConvBn::new(&(p / "conv_a"), c_in, c_out, 3, 2, 1),
+            conv_b: ReluConvBn::new(&(p / "conv_b"), c_out, c_out, 3, 1, 1),
+            downsample: Conv::new(&(p / "downsample" / "1"), c_in, c_out, 1, 1, 0),
+        }
+    }
+}
+
+impl ModuleT for Reduction {
+    /// # Shapes
+    /// `[b, c_in, h, w] -> [b, c_out, h/2, w/2]`.
+    fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
+        let residual = self.conv_b.forward_t(&self.conv_a.forward_t(xs, train), train);
+        let shortcut = self.downsample.forward(&xs.avg_pool2d([2, 2], [2, 2], [0, 0], false, true, None::<i64>));
+        shortcut + residual
+    }
+}
