@@ -18,7 +18,7 @@ use nb102_model::{Dataset, DeviceSpec};
 use nb102_space::Arch;
 use nb102_store::{EvalSet, Hp, Setting};
 use nb102_train::data::Images;
-use nb102_train::{train, RunConfig, SettingData};
+use nb102_train::{train, RunConfig, SettingData, TrainOptions};
 use tch::{Device, Kind, Tensor};
 
 struct Options {
@@ -89,7 +89,13 @@ fn time_ours(o: &Options) -> (f64, f64) {
     };
     let config = RunConfig::nb201(o.arch, Setting::Cifar10, Hp::new(1), 777);
     let checkpoint = std::env::temp_dir().join(format!("nb102-bench-train-{}.ckpt", std::process::id()));
-    let record = train(&config, &data, o.device, &checkpoint, false, false, &mut |_| {}).expect("a run");
+    let record = train(
+        &config,
+        &data,
+        &TrainOptions { device: o.device, checkpoint: &checkpoint, resume: false, keep_weights: false },
+        &mut |_| {},
+    )
+    .expect("a run");
     let _ = std::fs::remove_file(&checkpoint);
     let train_time = record.train[0].time.expect("a time");
     let eval_time = record.eval[&EvalSet::OriTest][0].time.expect("a time");

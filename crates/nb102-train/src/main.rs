@@ -13,7 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use nb102_model::DeviceSpec;
 use nb102_space::Arch;
 use nb102_store::{Hp, Setting};
-use nb102_train::{train, Event, RunConfig, SettingData, TrainError};
+use nb102_train::{train, Event, RunConfig, SettingData, TrainError, TrainOptions};
 
 #[derive(Parser)]
 #[command(name = "nb102-train", version, about = "Train NAS-Bench-201 cells with the benchmark's protocol")]
@@ -197,7 +197,9 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     };
     let quiet = args.quiet;
     let images = data.train.len() as u64;
-    let record = train(&config, &data, device, &checkpoint, args.resume, args.keep_weights, &mut |event| match event {
+    let options =
+        TrainOptions { device, checkpoint: &checkpoint, resume: args.resume, keep_weights: args.keep_weights };
+    let record = train(&config, &data, &options, &mut |event| match event {
         Event::Resumed { epochs_done } => {
             bar.set_position(u64::from(epochs_done) * images);
             if quiet {

@@ -15,19 +15,18 @@ use std::f64::consts::PI;
 use std::path::Path;
 use std::time::Instant;
 
-use nb102_model::{load_weights, save_weights, NetworkConfig, Sgd, SgdConfig, TinyNetwork};
+use nb102_model::{NetworkConfig, Sgd, SgdConfig, TinyNetwork};
 use nb102_space::Arch;
-use nb102_store::{write_atomically, EvalPoint, EvalSet, Hp, NetConfig, Provenance, Setting, TrainEpoch, TrialRecord};
-use rand::seq::SliceRandom;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
+use nb102_store::{EvalPoint, EvalSet, Hp, NetConfig, Provenance, Setting, TrainEpoch, TrialRecord};
 use serde::{Deserialize, Serialize};
 use tch::nn::{ModuleT, VarStore};
 use tch::{Device, Kind, Tensor};
 
 use crate::augment::{Augmenter, Draws};
+use crate::checkpoint::{read_sealed, restore_weights, weight_bytes, write_sealed};
 use crate::data::Images;
-use crate::error::{io, Result, TrainError};
+use crate::epoch::{correct, epoch_rng, evaluate, shuffled};
+use crate::error::{Result, TrainError};
 use crate::setting::SettingData;
 
 /// Everything that decides a run's numbers, recorded (as its hash) in the trial.
@@ -158,15 +157,6 @@ pub enum Event {
     },
 }
 
-/// A checkpoint file: the CBOR of a [`Checkpoint`] and its BLAKE3, so that a damaged file is never resumed from.
-#[derive(Serialize, Deserialize)]
-struct Sealed {
-    version: u32,
-    blake3: String,
-    #[serde(with = "serde_bytes")]
-    state: Vec<u8>,
-}
-
 /// The state written after each epoch.
 #[derive(Serialize, Deserialize)]
 struct Checkpoint {
@@ -184,20 +174,31 @@ struct Checkpoint {
 /// Version 2: sealed with a checksum (version 1 had none).
 const CHECKPOINT_VERSION: u32 = 2;
 
-/// Trains `config` on `data` (already cut to `config.subset`) on `device`, checkpointing to `checkpoint` after
-/// every epoch, and returns the trial's record (with the final weights if `keep_weights`).
+/// Where and how a run runs (nothing here changes its numbers).
+#[derive(Debug, Clone, Copy)]
+pub struct TrainOptions<'a> {
+    /// The device.
+    pub device: Device,
+    /// The checkpoint file, written after every epoch.
+    pub checkpoint: &'a Path,
+    /// Go on from the checkpoint if there is one.
+    pub resume: bool,
+    /// Keep the final weights in the record.
+    pub keep_weights: bool,
+}
+
+/// Trains `config` on `data` (already cut to `config.subset`), checkpointing after every epoch, and returns the
+/// trial's record.
 ///
 /// # Errors
 /// A bad config, a checkpoint of another run (with `resume`), or I/O.
 pub fn train(
     config: &RunConfig,
     data: &SettingData,
-    device: Device,
-    checkpoint: &Path,
-    resume: bool,
-    keep_weights: bool,
+    options: &TrainOptions<'_>,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<TrialRecord> {
+    let TrainOptions { device, checkpoint, resume, keep_weights } = *options;
     let arch = config.check()?;
     let dataset = data.dataset;
     let net_config = NetworkConfig {
@@ -242,29 +243,18 @@ pub fn train(
     }
 
     let augmenter = Augmenter::new(&data.normalization(), device);
-    // The whole dataset moves to the device once (as uint8: CIFAR's 50,000 images are 150 MB), so batches are
-    // gathered and augmented there, with no copy from the host per batch.
-    let (train_images, train_labels) = (data.train.images.to_device(device), data.train.labels.to_device(device));
-    let eval_sets: Vec<(EvalSet, Images)> = data
-        .eval
-        .iter()
-        .map(|(set, images)| {
-            (*set, Images { images: images.images.to_device(device), labels: images.labels.to_device(device) })
-        })
-        .collect();
+    let train_data = data.train.to_device(device);
+    let eval_sets: Vec<(EvalSet, Images)> =
+        data.eval.iter().map(|(set, images)| (*set, images.to_device(device))).collect();
     let n = data.train.len();
     for epoch in train_log.len() as u16..config.epochs {
         sgd.set_lr(config.lr_at(epoch));
-        let mut rng = ChaCha8Rng::seed_from_u64(u64::from(config.seed));
-        rng.set_stream(u64::from(epoch) + 1);
-        let mut order: Vec<i64> = (0..n as i64).collect();
-        order.shuffle(&mut rng);
+        let mut rng = epoch_rng(config.seed, epoch);
+        let order = shuffled(n, &mut rng);
         let start = Instant::now();
         let (mut loss_sum, mut top1, mut top5, mut seen) = (0.0, 0i64, 0i64, 0usize);
         for batch in order.chunks(config.batch_size) {
-            let index = Tensor::from_slice(batch).to_device(device);
-            let images = train_images.index_select(0, &index);
-            let labels = train_labels.index_select(0, &index);
+            let (images, labels) = train_data.batch(batch);
             let draws = Draws::new(&mut rng, batch.len(), augmenter.pad());
             let logits = net.forward_t(&augmenter.train_batch(&images, &draws), true);
             let loss = logits.cross_entropy_for_logits(&labels);
@@ -293,7 +283,7 @@ pub fn train(
         let every_epoch = config.setting.every_epoch_set();
         for (set, images) in &eval_sets {
             if config.eval_every_epoch || epoch + 1 == config.epochs || *set == every_epoch {
-                let point = evaluate(&net, &augmenter, images, config.batch_size, epoch);
+                let point = evaluate(&mut |x| net.forward_t(x, false), &augmenter, images, config.batch_size, epoch);
                 eval_log.entry(*set).or_default().push(point);
                 evaluated.push((*set, point));
             }
@@ -331,65 +321,11 @@ pub fn train(
     Ok(record)
 }
 
-/// Correct top-1 and top-5 predictions of a batch.
-fn correct(logits: &Tensor, labels: &Tensor) -> (i64, i64) {
-    let k = logits.size()[1].min(5);
-    let (_, predicted) = logits.topk(k, 1, true, true);
-    let hits = predicted.eq_tensor(&labels.unsqueeze(1)).to_kind(Kind::Int64);
-    (hits.narrow(1, 0, 1).sum(Kind::Int64).int64_value(&[]), hits.sum(Kind::Int64).int64_value(&[]))
-}
-
-/// One evaluation pass: mean loss, top-1 accuracy and wall time.
-fn evaluate(net: &TinyNetwork, augmenter: &Augmenter, images: &Images, batch_size: usize, epoch: u16) -> EvalPoint {
-    let start = Instant::now();
-    let (mut loss_sum, mut top1, n) = (0.0, 0i64, images.len());
-    tch::no_grad(|| {
-        for first in (0..n).step_by(batch_size) {
-            let len = batch_size.min(n - first) as i64;
-            let x = augmenter.eval_batch(&images.images.narrow(0, first as i64, len));
-            let labels = images.labels.narrow(0, first as i64, len);
-            let logits = net.forward_t(&x, false);
-            loss_sum += logits.cross_entropy_for_logits(&labels).double_value(&[]) * len as f64;
-            top1 += correct(&logits, &labels).0;
-        }
-    });
-    let n = n.max(1) as f64;
-    EvalPoint {
-        epoch,
-        loss: Some(loss_sum / n),
-        accuracy: Some(100.0 * top1 as f64 / n),
-        time: Some(start.elapsed().as_secs_f64()),
-    }
-}
-
 fn device_name(device: Device) -> String {
     match device {
         Device::Cuda(i) => format!("cuda:{i}"),
         _ => "cpu".into(),
     }
-}
-
-/// The network's state dict as safetensors bytes (through a file beside `near`: tch writes files).
-fn weight_bytes(vs: &VarStore, near: &Path) -> Result<Vec<u8>> {
-    let tmp = scratch_file(near);
-    save_weights(vs, &tmp)?;
-    let bytes = std::fs::read(&tmp).map_err(io(&tmp));
-    let _ = std::fs::remove_file(&tmp);
-    bytes
-}
-
-fn restore_weights(vs: &mut VarStore, bytes: &[u8], near: &Path) -> Result<()> {
-    let tmp = scratch_file(near);
-    std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
-    let loaded = load_weights(vs, &tmp);
-    let _ = std::fs::remove_file(&tmp);
-    Ok(loaded?)
-}
-
-fn scratch_file(near: &Path) -> std::path::PathBuf {
-    let name = near.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    // Named as nb102-store's temporaries, so that a rerun's writes remove it if this process is killed.
-    near.with_file_name(format!(".{name}.tmp-{}.weights.safetensors", std::process::id()))
 }
 
 fn write_checkpoint(
@@ -414,36 +350,15 @@ fn write_checkpoint(
         weights: weight_bytes(vs, path)?,
         momentum,
     };
-    let mut state_bytes = Vec::new();
-    ciborium::into_writer(&state, &mut state_bytes).expect("writing CBOR to memory cannot fail");
-    let sealed = Sealed {
-        version: CHECKPOINT_VERSION,
-        blake3: blake3::hash(&state_bytes).to_hex().to_string(),
-        state: state_bytes,
-    };
-    let mut bytes = Vec::new();
-    ciborium::into_writer(&sealed, &mut bytes).expect("writing CBOR to memory cannot fail");
-    Ok(write_atomically(path, |out| std::io::Write::write_all(out, &bytes))?)
+    write_sealed(path, CHECKPOINT_VERSION, &state)
 }
 
 /// The checkpoint at `path`: `Ok(Err(reason))` if it is damaged or of another version (the run then starts over:
 /// resuming from it could give a wrong record), an error if it is whole but belongs to another run's config.
 fn read_checkpoint(path: &Path, hash: &str) -> Result<std::result::Result<Checkpoint, String>> {
-    let bytes = std::fs::read(path).map_err(io(path))?;
-    let sealed: Sealed = match ciborium::from_reader(bytes.as_slice()) {
-        Ok(sealed) => sealed,
-        Err(e) => return Ok(Err(format!("expected a CBOR checkpoint, found {}", nb102_store::cbor_problem(&e)))),
-    };
-    if sealed.version != CHECKPOINT_VERSION {
-        return Ok(Err(format!("expected checkpoint version {CHECKPOINT_VERSION}, found version {}", sealed.version)));
-    }
-    let digest = blake3::hash(&sealed.state).to_hex().to_string();
-    if digest != sealed.blake3 {
-        return Ok(Err(format!("expected checksum {}, found {digest}", sealed.blake3)));
-    }
-    let state: Checkpoint = match ciborium::from_reader(sealed.state.as_slice()) {
+    let state: Checkpoint = match read_sealed(path, CHECKPOINT_VERSION)? {
         Ok(state) => state,
-        Err(e) => return Ok(Err(format!("expected a checkpoint's state, found {}", nb102_store::cbor_problem(&e)))),
+        Err(reason) => return Ok(Err(reason)),
     };
     if state.config_hash != hash {
         return Err(TrainError::Checkpoint {

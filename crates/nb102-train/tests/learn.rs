@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use nb102_store::{EvalSet, Hp, Setting};
-use nb102_train::{train, RunConfig, SettingData};
+use nb102_train::{train, RunConfig, SettingData, TrainOptions};
 
 #[test]
 fn learns_real_fashion_mnist() {
@@ -32,7 +32,13 @@ fn learns_real_fashion_mnist() {
     (config.channels, config.cells, config.subset) = (8, 1, Some(3000));
     let checkpoint = std::env::temp_dir().join(format!("nb102-learn-{}.ckpt", std::process::id()));
     let start = Instant::now();
-    let record = train(&config, &data, tch::Device::Cpu, &checkpoint, false, false, &mut |_| {}).unwrap();
+    let record = train(
+        &config,
+        &data,
+        &TrainOptions { device: tch::Device::Cpu, checkpoint: &checkpoint, resume: false, keep_weights: false },
+        &mut |_| {},
+    )
+    .unwrap();
     let seconds = start.elapsed().as_secs_f64();
     std::fs::remove_file(&checkpoint).unwrap();
     let valid = record.metrics(Some(EvalSet::XValid), None).unwrap().accuracy;

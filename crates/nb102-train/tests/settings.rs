@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use nb102_store::{EvalSet, Hp, Setting};
-use nb102_train::{train, RunConfig, SettingData};
+use nb102_train::{train, RunConfig, SettingData, TrainOptions};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("nb102-train-settings-{name}-{}", std::process::id()));
@@ -62,7 +62,13 @@ fn every_setting_runs_one_epoch() {
         let mut config = RunConfig::nb201(arch, setting, Hp::new(2), 999);
         (config.channels, config.cells, config.batch_size) = (2, 1, 4);
         let checkpoint = dir.join(format!("{setting}.ckpt"));
-        let record = train(&config, &data, tch::Device::Cpu, &checkpoint, false, true, &mut |_| {}).unwrap();
+        let record = train(
+            &config,
+            &data,
+            &TrainOptions { device: tch::Device::Cpu, checkpoint: &checkpoint, resume: false, keep_weights: true },
+            &mut |_| {},
+        )
+        .unwrap();
         assert_eq!(record.eval.keys().copied().collect::<Vec<_>>(), sets, "{setting}");
         assert_eq!(setting.eval_sets(), sets, "{setting}: the store's rule");
         assert_eq!((record.setting, record.hp, record.seed, record.train.len()), (setting, Hp::new(2), 999, 2));
@@ -73,7 +79,13 @@ fn every_setting_runs_one_epoch() {
         if setting == Setting::Cifar100 {
             // The original 200-epoch pattern: ori-test after every epoch, x-valid and x-test after the last.
             config.eval_every_epoch = false;
-            let record = train(&config, &data, tch::Device::Cpu, &checkpoint, false, false, &mut |_| {}).unwrap();
+            let record = train(
+                &config,
+                &data,
+                &TrainOptions { device: tch::Device::Cpu, checkpoint: &checkpoint, resume: false, keep_weights: false },
+                &mut |_| {},
+            )
+            .unwrap();
             let counts: Vec<usize> = record.eval.values().map(Vec::len).collect();
             assert_eq!(counts, [1, 1, 2], "x-valid, x-test, ori-test");
             assert_eq!(record.eval[&EvalSet::XValid][0].epoch, 1);
