@@ -25,20 +25,24 @@
 //!
 //! Features: `cuda-tests` enables the tests that need a CUDA device.
 
+mod controller;
 mod device;
 mod error;
 mod latency;
 mod network;
 mod ops;
 mod optim;
+mod search;
 mod skeleton;
 mod weights;
 
+pub use controller::{Controller, ControllerSample};
 pub use device::DeviceSpec;
 pub use error::{ModelError, Result};
 pub use latency::{measure_latency, reference_batches};
 pub use network::TinyNetwork;
 pub use optim::{clip_grad_norm, Adam, AdamConfig, Sgd, SgdConfig, Unreached};
+pub use search::{argmax_arch, CellMode, GumbelSample, SearchConfig, SearchModel, SearchNetwork, ARCH_PARAMETERS};
 // The networks' plain-data description lives in the pure nb102-space, so that the store counts costs too.
 pub use nb102_space::{Costs, Dataset, NetworkConfig, PartCosts, Skeleton};
 pub use weights::{load_weights, read_tensors, save_weights, write_safetensors};

@@ -10,8 +10,8 @@ use std::process::ExitCode;
 use anyhow::{anyhow, Context};
 use clap::{Args, Parser, Subcommand};
 use nb102_model::{
-    load_weights, measure_latency, read_tensors, reference_batches, write_safetensors, Dataset, DeviceSpec,
-    NetworkConfig, TinyNetwork,
+    load_weights, measure_latency, read_tensors, reference_batches, write_safetensors, CellMode, Dataset, DeviceSpec,
+    GumbelSample, NetworkConfig, SearchConfig, SearchModel, SearchNetwork, Skeleton, TinyNetwork,
 };
 use nb102_space::Arch;
 use serde_json::json;
@@ -43,9 +43,24 @@ enum Command {
         json: bool,
     },
     /// Run the network on tensor `x` of a safetensors file; write `logits` and `features`.
+    ///
+    /// With --search, the search model of a weight-sharing baseline (xautodl's state dict, `arch_parameters`
+    /// included where the model has them; cell batch norms with or without running statistics and convolutions
+    /// with or without bias, as the file holds them), in train mode as during search: darts (softmax-weighted
+    /// cells), gdas (Gumbel-sampled cells, from the Exp(1) draws `exponentials` [6, 5] of the input file and
+    /// --tau), setn (weighted, or the path --arch), enas and rsps (the path --arch).
     Forward {
+        /// An official index or an architecture string (with --search: the path of a single-path model).
+        #[arg(long, allow_hyphen_values = true)]
+        arch: Option<String>,
         #[command(flatten)]
-        net: NetArgs,
+        shape: ShapeArgs,
+        /// darts, gdas, setn, enas or rsps: run that search model.
+        #[arg(long, value_name = "MODEL")]
+        search: Option<String>,
+        /// GDAS's Gumbel-softmax temperature.
+        #[arg(long, default_value_t = 10.0)]
+        tau: f64,
         /// State dict to load: .safetensors, or .pt/.pth/.bin from torch.save.
         #[arg(long)]
         weights: PathBuf,
@@ -83,6 +98,12 @@ struct NetArgs {
     /// An official index or an architecture string.
     #[arg(long, allow_hyphen_values = true)]
     arch: String,
+    #[command(flatten)]
+    shape: ShapeArgs,
+}
+
+#[derive(Args)]
+struct ShapeArgs {
     /// cifar10 (or cifar10-valid), cifar100, ImageNet16-120 or fashion-mnist.
     #[arg(long)]
     dataset: String,
@@ -100,15 +121,20 @@ struct NetArgs {
 impl NetArgs {
     fn config(&self) -> anyhow::Result<(NetworkConfig, Dataset)> {
         let arch = Arch::from_index_or_str(&self.arch)?;
+        let (skeleton, dataset) = self.shape.skeleton()?;
+        Ok((NetworkConfig::on(arch, &skeleton), dataset))
+    }
+}
+
+impl ShapeArgs {
+    fn skeleton(&self) -> anyhow::Result<(Skeleton, Dataset)> {
         let dataset: Dataset = self.dataset.parse()?;
-        let config = NetworkConfig {
-            channels: self.channels,
-            cells: self.cells,
+        let skeleton = Skeleton {
             classes: self.classes.unwrap_or(dataset.classes()),
-            ..NetworkConfig::nb201(arch, dataset)
+            ..Skeleton::new(dataset, self.channels, self.cells)
         };
-        config.validate()?;
-        Ok((config, dataset))
+        skeleton.validate()?;
+        Ok((skeleton, dataset))
     }
 }
 
@@ -194,10 +220,11 @@ fn run(command: Command) -> Result<(), Failure> {
                 }
             }
         }
-        Command::Forward { net, weights, input, output, train_mode, device } => {
+        Command::Forward { arch, shape, search, tau, weights, input, output, train_mode, device } => {
             let device = device.parse::<DeviceSpec>()?.resolve()?;
-            let (mut config, _) = net.config()?;
-            let x = read_tensors(&input)?
+            let (mut skeleton, _) = shape.skeleton()?;
+            let mut inputs = read_tensors(&input)?;
+            let x = inputs
                 .remove("x")
                 .ok_or_else(|| anyhow!("{}: expected a tensor named x, found none", input.display()))?;
             let &[_, channels, h, w] = x.size().as_slice() else {
@@ -208,8 +235,19 @@ fn run(command: Command) -> Result<(), Failure> {
                 )
                 .into());
             };
-            (config.in_channels, config.input_size) = (channels, (h, w));
-            config.validate()?;
+            (skeleton.in_channels, skeleton.input_size) = (channels, (h, w));
+            skeleton.validate()?;
+            let arch = arch.as_deref().map(Arch::from_index_or_str).transpose()?;
+            if let Some(model) = search {
+                let model: SearchModel = model.parse()?;
+                let exponentials = inputs.remove("exponentials");
+                let search = SearchForward { model, skeleton, arch, tau, x, exponentials };
+                let (features, logits) = search.run(&weights, &input, device)?;
+                write_output(&[("logits".to_owned(), logits), ("features".to_owned(), features)], &output)?;
+                return Ok(());
+            }
+            let arch = arch.ok_or_else(|| anyhow!("expected --arch (an index or a cell string), found none"))?;
+            let config = NetworkConfig::on(arch, &skeleton);
             let mut vs = VarStore::new(device);
             let network = TinyNetwork::new(&vs.root(), &config)?;
             load_weights(&mut vs, &weights)?;
@@ -243,6 +281,71 @@ fn run(command: Command) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// A search model's forward pass from the command line.
+struct SearchForward {
+    model: SearchModel,
+    skeleton: Skeleton,
+    arch: Option<Arch>,
+    tau: f64,
+    x: tch::Tensor,
+    exponentials: Option<tch::Tensor>,
+}
+
+impl SearchForward {
+    /// Features and logits, train mode (batch statistics), no gradients.
+    fn run(self, weights: &Path, input: &Path, device: tch::Device) -> Result<(tch::Tensor, tch::Tensor), Failure> {
+        let names: Vec<String> = read_tensors(weights)?.into_keys().collect();
+        // What the state dict holds says how its cells were built: xautodl's search cells have biased
+        // convolutions (`bias = not affine`) and, with `track_running_stats`, statistics buffers.
+        let in_cells = |suffix: &str| names.iter().any(|n| n.contains(".edges.") && n.ends_with(suffix));
+        let config = SearchConfig {
+            model: self.model,
+            skeleton: self.skeleton,
+            track_running_stats: in_cells(".running_mean"),
+            conv_bias: in_cells(".op.1.bias"),
+        };
+        let mut vs = VarStore::new(device);
+        let network = SearchNetwork::new(&vs.root(), &config)?;
+        load_weights(&mut vs, weights)?;
+        let x = self.x.to_kind(Kind::Float).to_device(device);
+        let need_arch = || anyhow!("expected --arch, the path of the {} model, found none", self.model);
+        let out = tch::no_grad(|| -> Result<_, Failure> {
+            let alpha = network.arch_parameters().map(tch::Tensor::shallow_clone);
+            Ok(match (self.model, self.arch) {
+                (SearchModel::Darts | SearchModel::Setn, None) => {
+                    let alpha = alpha.expect("darts and setn have arch_parameters");
+                    let weights = alpha.softmax(-1, Kind::Float);
+                    network.forward_features_t(&x, true, &CellMode::Weighted(&weights))
+                }
+                (SearchModel::Gdas, _) => {
+                    let alpha = alpha.expect("gdas has arch_parameters");
+                    let draws = self.exponentials.as_ref().ok_or_else(|| {
+                        anyhow!(
+                            "{}: expected GDAS's Exp(1) draws, a tensor named exponentials [6, 5], found none",
+                            input.display()
+                        )
+                    })?;
+                    if draws.size() != [6, 5] {
+                        return Err(anyhow!(
+                            "{}: expected exponentials of shape [6, 5], found {:?}",
+                            input.display(),
+                            draws.size()
+                        )
+                        .into());
+                    }
+                    let sample = GumbelSample::new(&alpha, draws, self.tau).ok_or_else(|| {
+                        anyhow!("{}: expected finite Gumbel draws, found an infinite or NaN one", input.display())
+                    })?;
+                    network.forward_features_t(&x, true, &CellMode::Gumbel(&sample))
+                }
+                (_, Some(arch)) => network.forward_features_t(&x, true, &CellMode::Path(&arch)),
+                (SearchModel::Enas | SearchModel::Rsps, None) => return Err(need_arch().into()),
+            })
+        })?;
+        Ok(out)
+    }
 }
 
 /// Images in the loader the reference measures latency on: CIFAR-10's test set, the `x-test` halves of

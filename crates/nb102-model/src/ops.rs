@@ -174,6 +174,10 @@ impl Linear {
         let bias = p.var("bias", &[c_out], Init::Uniform { lo: -bias_bound, up: bias_bound });
         Linear { weight, bias }
     }
+
+    pub(crate) fn weight(&self) -> &Tensor {
+        &self.weight
+    }
 }
 
 impl nn::Module for Linear {

@@ -173,7 +173,8 @@ impl Sgd {
             for ((g, gap), (p, unused)) in grads.iter().zip(&self.gaps).zip(self.params.iter().zip(&mut self.unused)) {
                 let n = p.numel() as i64;
                 // libtorch leaves the gradient of a parameter outside the loss's graph undefined.
-                let mut zeros = || unused.get_or_insert_with(|| Tensor::zeros([n], (p.kind(), p.device()))).shallow_clone();
+                let mut zeros =
+                    || unused.get_or_insert_with(|| Tensor::zeros([n], (p.kind(), p.device()))).shallow_clone();
                 pieces.push(if g.defined() { g.reshape([-1]) } else { zeros() });
                 if skip {
                     mask_pieces.push(Tensor::full([n], f64::from(u8::from(g.defined())), (p.kind(), p.device())));
@@ -312,7 +313,11 @@ impl Adam {
     ///
     /// # Errors
     /// [`ModelError::Optimizer`](crate::ModelError::Optimizer) for a state of another shape.
-    pub fn load_state(&mut self, prefix: &str, tensors: &std::collections::HashMap<String, Tensor>) -> crate::Result<()> {
+    pub fn load_state(
+        &mut self,
+        prefix: &str,
+        tensors: &std::collections::HashMap<String, Tensor>,
+    ) -> crate::Result<()> {
         for (i, (p, state)) in self.params.iter().zip(&mut self.state).enumerate() {
             let get = |what: &str| tensors.get(&format!("{prefix}{i}.{what}"));
             *state = match (get("step"), get("exp_avg"), get("exp_avg_sq")) {
