@@ -1,8 +1,8 @@
 //! Rules of the workspace that a reviewer would otherwise have to remember, checked on every `cargo test`:
 //! - every Rust source file opens with a `//!` paragraph;
 //! - members take every dependency from `[workspace.dependencies]`;
-//! - only nb102-model, nb102-train and nb102-fuzz (for the dataset readers) reach libtorch, directly or through our
-//!   other crates
+//! - only nb102-model, nb102-train, nb102-weight-sharing and nb102-fuzz (for the dataset readers) reach libtorch,
+//!   directly or through our other crates
 //!   (the invariant of docs/ARCHITECTURE.md), and nothing depends on xtask;
 //! - docs/ARCHITECTURE.md names every crate.
 
@@ -10,11 +10,19 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-const CRATES: [&str; 7] =
-    ["nb102-space", "nb102-model", "nb102-train", "nb102-store", "nb102-api", "nb102-fuzz", "xtask"];
+const CRATES: [&str; 8] = [
+    "nb102-space",
+    "nb102-model",
+    "nb102-train",
+    "nb102-weight-sharing",
+    "nb102-store",
+    "nb102-api",
+    "nb102-fuzz",
+    "xtask",
+];
 const TORCH_CRATES: [&str; 2] = ["tch", "torch-sys"];
 /// nb102-fuzz links libtorch through nb102-train's dataset readers, whose images are tensors.
-const MAY_LINK_TORCH: [&str; 3] = ["nb102-model", "nb102-train", "nb102-fuzz"];
+const MAY_LINK_TORCH: [&str; 4] = ["nb102-model", "nb102-train", "nb102-weight-sharing", "nb102-fuzz"];
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
