@@ -1,0 +1,114 @@
+//! Every algorithm end to end on real Fashion-MNIST (Debian's `dataset-fashion-mnist`, which `scripts/setup.sh`
+//! installs; elsewhere `NB102_FASHION_MNIST_DIR`), small: killed after its first checkpoint and resumed, it ends
+//! with the result of an uninterrupted run; bad arguments are one line and exit status 2.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use nb102_space::Arch;
+use nb102_weight_sharing::{Algorithm, SearchResult};
+
+fn fashion_mnist() -> PathBuf {
+    let dir = std::env::var_os("NB102_FASHION_MNIST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/share/datasets/fashion-mnist"));
+    assert!(
+        dir.join("train-images-idx3-ubyte.gz").exists(),
+        "real Fashion-MNIST expected at {} (apt-get install dataset-fashion-mnist, as scripts/setup.sh does, or set \
+         NB102_FASHION_MNIST_DIR), found none",
+        dir.display()
+    );
+    dir
+}
+
+fn command(algorithm: Algorithm, out: &Path, resume: bool) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_nb102-weight-sharing"));
+    cmd.args(["run", "--algorithm", algorithm.name(), "--setting", "fashion-mnist", "--seed", "7", "--data-dir"])
+        .arg(fashion_mnist())
+        .args(["--epochs", "3", "--channels", "4", "--cells", "1", "--subset", "192", "--batch-size", "32"])
+        .args(["--select-num", "4", "--controller-steps", "2", "--device", "cpu", "--threads", "1", "--quiet", "--out"])
+        .arg(out);
+    if resume {
+        cmd.arg("--resume");
+    }
+    cmd
+}
+
+fn read(path: &Path) -> SearchResult {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// The result without wall times.
+fn timeless(mut result: SearchResult) -> SearchResult {
+    result.search_seconds = 0.0;
+    for e in &mut result.epochs {
+        e.time = 0.0;
+    }
+    result
+}
+
+#[test]
+fn every_algorithm_runs_resumes_after_a_kill_and_derives_its_cell() {
+    let dir = std::env::temp_dir().join(format!("nb102-ws-run-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for algorithm in Algorithm::ALL {
+        let whole = dir.join(format!("{algorithm}-whole.json"));
+        let output = command(algorithm, &whole, false).output().unwrap();
+        assert!(output.status.success(), "{algorithm}: {}", String::from_utf8_lossy(&output.stderr));
+        let reference = read(&whole);
+        assert_eq!(reference.epochs.len(), 3);
+        let cell: Arch = reference.cell.parse().unwrap();
+        assert_eq!(
+            (cell.official_index(), reference.epochs[2].genotype.as_str()),
+            (reference.index, reference.cell.as_str())
+        );
+        assert!(reference.epochs.iter().all(|e| e.base_loss.is_finite() && e.time > 0.0), "{algorithm}");
+        assert_eq!(reference.run.algorithm, algorithm);
+
+        // Killed once its first epoch is checkpointed, then resumed.
+        let killed = dir.join(format!("{algorithm}-killed.json"));
+        let checkpoint = dir.join(format!("{algorithm}-killed.json.ckpt"));
+        let mut child = command(algorithm, &killed, false).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let start = Instant::now();
+        while !checkpoint.exists() && start.elapsed() < Duration::from_secs(300) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(checkpoint.exists(), "{algorithm}: no checkpoint");
+        if killed.exists() {
+            // The run finished before the kill landed: resume from a checkpoint of the first epoch instead.
+            std::fs::remove_file(&killed).unwrap();
+        }
+        let output = command(algorithm, &killed, true).output().unwrap();
+        assert!(output.status.success(), "{algorithm}: {}", String::from_utf8_lossy(&output.stderr));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("resumed after epoch"), "{algorithm}: {stderr}");
+        assert_eq!(timeless(read(&killed)), timeless(reference), "{algorithm}: resumed run differs");
+        assert!(!checkpoint.exists(), "the checkpoint is removed once the result is written");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn bad_arguments_are_one_line_and_status_2() {
+    let out = std::env::temp_dir().join(format!("nb102-ws-bad-{}.json", std::process::id()));
+    let run = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_nb102-weight-sharing")).args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        stderr
+    };
+    let data = fashion_mnist();
+    let data = data.to_str().unwrap();
+    let o = out.to_str().unwrap();
+    let base = ["run", "--setting", "fashion-mnist", "--seed", "1", "--data-dir", data, "--out", o];
+    assert!(run(&[&base[..], &["--algorithm", "darts"]].concat()).contains("expected darts-v1, darts-v2"));
+    assert!(run(&[&base[..], &["--algorithm", "gdas", "--epochs", "0"]].concat()).contains("invalid epochs"));
+    let cifar = ["run", "--setting", "cifar10", "--seed", "1", "--data-dir", data, "--out", o, "--algorithm", "rsps"];
+    assert!(run(&cifar).contains("expected"));
+    assert!(!out.exists());
+}
