@@ -1,5 +1,7 @@
 //! `cargo xtask bench-algos`: the multi-trial baselines (`nb102_api::search`) run many times, tabulated as the
-//! paper's table (spec 08 §8.1) and plotted (docs/BASELINES.md).
+//! paper's table (spec 08 §8.1) and plotted (docs/BASELINES.md); with `--weight-sharing`, the six weight-sharing
+//! baselines too (`nb102-weight-sharing run`, three seeds each, the paper's by default), each derived cell looked
+//! up in the same source.
 //!
 //! Sources: an nb102 benchmark file (`--benchmark`; by default the demo file of `cargo xtask regenerate`), or a
 //! per-cell table of real results (`--table`, the columns of `nb201_groundtruth_merged.csv`), imported as
@@ -53,7 +55,27 @@ struct Options {
     hp: Option<Hp>,
     /// REINFORCE's Adam learning rate.
     reinforce_lr: f64,
+    /// The weight-sharing searches, with `--weight-sharing`.
+    weight_sharing: Option<WeightSharing>,
 }
+
+/// What `--weight-sharing` runs: the searches' data and, where given, smaller runs than the paper's.
+#[derive(Default)]
+struct WeightSharing {
+    algos: Vec<String>,
+    data_dir: Option<PathBuf>,
+    splits_dir: Option<PathBuf>,
+    setting: Option<Setting>,
+    seeds: Option<Vec<u32>>,
+    /// `--epochs`, `--channels`, `--cells`, `--subset`, `--device`, `--select-num`, `--controller-steps` passed on
+    /// to every search.
+    pass: Vec<(String, String)>,
+}
+
+/// The multi-trial algorithms, in table order.
+const MULTI_TRIAL: [&str; 4] = ["rea", "rs", "reinforce", "bohb"];
+/// The weight-sharing algorithms, in the paper's table order.
+const WEIGHT_SHARING: [&str; 6] = ["rsps", "darts-v1", "darts-v2", "gdas", "setn", "enas"];
 
 /// REINFORCE's learning rate in the seed's command (`scripts-search/algos/REINFORCE.sh -1` of the NAS-Bench-102
 /// era passes `--learning_rate 0.001`; later scripts take it as an argument, documented as 0.5).
@@ -184,7 +206,85 @@ pub(crate) fn run(args: impl Iterator<Item = String>) -> anyhow::Result<()> {
     };
     let source = FileSource::new(&api, path)?;
     let name = format!("{} ({charged})", source.path.display());
-    bench(&o, budget, &budget_text, &oracle, &source, &name, &fitness)
+    let searched = match &o.weight_sharing {
+        Some(ws) => weight_sharing(ws, &o.out)?,
+        None => Vec::new(),
+    };
+    bench(&o, budget, &budget_text, &oracle, &source, &name, &fitness, &searched)
+}
+
+/// The results of one weight-sharing algorithm's runs.
+struct Searched {
+    /// The paper's name (`DARTS-V1`, …).
+    name: String,
+    /// Per run: seed, derived cell (official index and string), search seconds.
+    runs: Vec<(u64, usize, String, f64)>,
+}
+
+/// Runs every weight-sharing search of `ws` (the release binary of nb102-weight-sharing, one process per run)
+/// into `OUT/weight-sharing/ALGO-SEED.json`; a result already there of the same options is kept, and a killed
+/// search resumes from its checkpoint.
+fn weight_sharing(ws: &WeightSharing, out: &Path) -> anyhow::Result<Vec<Searched>> {
+    let bin = crate::regenerate::release_binaries(&["nb102-weight-sharing"], false)?.join("nb102-weight-sharing");
+    let data_dir = ws.data_dir.as_ref().context("--weight-sharing needs --data-dir, the folder of the dataset")?;
+    let setting = ws.setting.context("--weight-sharing needs --setting: cifar10-valid or fashion-mnist")?;
+    let dir = out.join("weight-sharing");
+    std::fs::create_dir_all(&dir)?;
+    let mut searched = Vec::new();
+    for algo in &ws.algos {
+        let seeds: Vec<u32> = match &ws.seeds {
+            Some(seeds) => seeds.clone(),
+            None => {
+                let output = std::process::Command::new(&bin).args(["paper-seeds", "--algorithm", algo]).output()?;
+                if !output.status.success() {
+                    bail!("{}", String::from_utf8_lossy(&output.stderr).trim());
+                }
+                String::from_utf8(output.stdout)?.lines().map(str::parse).collect::<Result<_, _>>()?
+            }
+        };
+        let mut name = algo.clone();
+        let mut runs = Vec::new();
+        for seed in seeds {
+            let result_path = dir.join(format!("{algo}-{seed}.json"));
+            let mut args: Vec<String> =
+                ["run", "--algorithm", algo, "--setting", setting.name(), "--quiet", "--resume"]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect();
+            args.extend(["--seed".into(), seed.to_string(), "--data-dir".into(), data_dir.display().to_string()]);
+            if let Some(splits) = &ws.splits_dir {
+                args.extend(["--splits-dir".into(), splits.display().to_string()]);
+            }
+            for (flag, value) in &ws.pass {
+                args.extend([flag.clone(), value.clone()]);
+            }
+            args.extend(["--out".into(), result_path.display().to_string()]);
+            // The options a result was made with, kept beside it: a result of other options is searched again.
+            let options_path = dir.join(format!("{algo}-{seed}.args"));
+            let options = args.join("\n");
+            let fresh = std::fs::read_to_string(&options_path).is_ok_and(|o| o == options) && result_path.exists();
+            if !fresh {
+                let _ = std::fs::remove_file(&result_path);
+                write(&options_path, &options)?;
+                println!("{algo} seed {seed}: searching ({})", result_path.display());
+                let status = std::process::Command::new(&bin).args(&args).status()?;
+                if !status.success() {
+                    bail!("the {algo} search of seed {seed} failed: expected exit status 0, found {status}");
+                }
+            }
+            let result: serde_json::Value = serde_json::from_slice(&std::fs::read(&result_path)?)
+                .with_context(|| format!("reading {}", result_path.display()))?;
+            let field =
+                |key: &str| result.get(key).with_context(|| format!("{}: expected {key}", result_path.display()));
+            name = field("algorithm")?.as_str().unwrap_or(algo).to_owned();
+            let index = field("index")?.as_u64().context("an index")? as usize;
+            let cell = field("cell")?.as_str().context("a cell")?.to_owned();
+            let seconds = field("search_seconds")?.as_f64().context("seconds")?;
+            runs.push((u64::from(seed), index, cell, seconds));
+        }
+        searched.push(Searched { name, runs });
+    }
+    Ok(searched)
 }
 
 /// The paper's budget, 12,000 simulated seconds, which covers about 1% of the 15,625 cells on CIFAR-10; on a file
@@ -231,11 +331,12 @@ fn calibrate(dir: &Path, setting: Setting, hp: Hp, by_flops: bool) -> anyhow::Re
 
 fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
     let mut o = Options {
+        weight_sharing: None,
         benchmark: None,
         table: None,
         calibrate: None,
         cost: None,
-        algos: vec!["rea".into(), "rs".into(), "reinforce".into(), "bohb".into()],
+        algos: MULTI_TRIAL.iter().map(|a| a.to_string()).collect(),
         runs: 500,
         budget: None,
         seed: 0,
@@ -244,9 +345,29 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
         hp: None,
         reinforce_lr: REINFORCE_LR,
     };
+    let mut ws = WeightSharing::default();
+    let (mut weight_sharing, mut algos_given) = (false, false);
     while let Some(arg) = args.next() {
+        if arg == "--weight-sharing" {
+            weight_sharing = true;
+            continue;
+        }
         let value = args.next().with_context(|| format!("{arg} needs a value"))?;
         match arg.as_str() {
+            "--data-dir" => ws.data_dir = Some(value.into()),
+            "--splits-dir" => ws.splits_dir = Some(value.into()),
+            "--seeds" => {
+                ws.seeds = Some(
+                    value
+                        .split(',')
+                        .map(|s| s.parse())
+                        .collect::<Result<_, _>>()
+                        .with_context(|| format!("--seeds: expected seeds separated by commas, found {value:?}"))?,
+                )
+            }
+            "--epochs" | "--channels" | "--cells" | "--subset" | "--device" | "--select-num" | "--controller-steps" => {
+                ws.pass.push((arg.clone(), value))
+            }
             "--benchmark" => o.benchmark = Some(value.into()),
             "--table" => o.table = Some(value.into()),
             "--calibrate" => o.calibrate = Some(value.into()),
@@ -258,7 +379,10 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
                     other => bail!("unknown --cost: expected recorded, constant or flops, found {other:?}"),
                 })
             }
-            "--algos" => o.algos = value.split(',').map(str::to_owned).collect(),
+            "--algos" => {
+                o.algos = value.split(',').map(str::to_owned).collect();
+                algos_given = true;
+            }
             "--runs" => o.runs = value.parse().context("--runs needs a number")?,
             "--budget" => o.budget = Some(value.parse().context("--budget needs a number")?),
             "--seed" => o.seed = value.parse().context("--seed needs a number")?,
@@ -273,12 +397,33 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
             }
             other => bail!(
                 "unexpected argument {other:?}: expected --benchmark, --table, --calibrate, --cost, --algos, --runs, \
-                 --budget, --seed, --out, --setting, --hp or --reinforce-lr"
+                 --budget, --seed, --out, --setting, --hp, --reinforce-lr, --weight-sharing, --data-dir, \
+                 --splits-dir, --seeds, --epochs, --channels, --cells, --subset, --device, --select-num or \
+                 --controller-steps"
             ),
         }
     }
-    if let Some(bad) = o.algos.iter().find(|a| !matches!(a.as_str(), "rea" | "rs" | "reinforce" | "bohb")) {
-        bail!("unknown algorithm: expected rea, rs, reinforce or bohb, found {bad:?}");
+    if weight_sharing {
+        if !algos_given {
+            o.algos.extend(WEIGHT_SHARING.iter().map(|a| a.to_string()));
+        }
+        // `--setting` names the searches' data; the multi-trial searches keep their fitness setting.
+        ws.setting = o.setting.take();
+        ws.algos = o.algos.iter().filter(|a| WEIGHT_SHARING.contains(&a.as_str())).cloned().collect();
+        o.algos.retain(|a| !WEIGHT_SHARING.contains(&a.as_str()));
+        o.weight_sharing = Some(ws);
+    } else if !ws.pass.is_empty() || ws.data_dir.is_some() || ws.seeds.is_some() {
+        bail!(
+            "--data-dir, --seeds, --epochs, --channels, --cells, --subset and --device are options of --weight-sharing"
+        );
+    }
+    if let Some(bad) = o.algos.iter().find(|a| !MULTI_TRIAL.contains(&a.as_str())) {
+        let expected = if weight_sharing {
+            "rea, rs, reinforce, bohb, rsps, darts-v1, darts-v2, gdas, setn or enas"
+        } else {
+            "rea, rs, reinforce or bohb (and, with --weight-sharing, rsps, darts-v1, darts-v2, gdas, setn or enas)"
+        };
+        bail!("unknown algorithm: expected {expected}, found {bad:?}");
     }
     Ok(o)
 }
@@ -300,7 +445,9 @@ fn find_demo() -> anyhow::Result<PathBuf> {
     })
 }
 
-/// Runs every algorithm `runs` times and writes the table and the plot.
+/// Runs every multi-trial algorithm `runs` times and writes the table (with the weight-sharing searches' rows)
+/// and the plot.
+#[allow(clippy::too_many_arguments)]
 fn bench(
     o: &Options,
     budget: f64,
@@ -309,6 +456,7 @@ fn bench(
     source: &FileSource,
     name: &str,
     fitness: &str,
+    searched: &[Searched],
 ) -> anyhow::Result<()> {
     let mut rows = Vec::new();
     let mut curves = Vec::new();
@@ -359,6 +507,20 @@ fn bench(
         row["queries"] = json!({ "mean": mean_std(&queries).0 });
         rows.push(row);
         curves.push((name, curve(&runs, source, budget)));
+    }
+    // The weight-sharing rows: each run's derived cell, looked up; the search cost in wall seconds.
+    for s in searched {
+        let chosen: Vec<usize> = s.runs.iter().map(|r| r.1).collect();
+        let (mut row, line) = table_row(&s.name, &chosen, source);
+        let seconds: Vec<f64> = s.runs.iter().map(|r| r.3).collect();
+        row["search_seconds"] = json!({ "mean": mean_std(&seconds).0 });
+        row["runs"] = s
+            .runs
+            .iter()
+            .map(|(seed, index, cell, seconds)| json!({"seed": seed, "index": index, "cell": cell, "search_seconds": seconds}))
+            .collect();
+        markdown += &format!("{line} – |\n");
+        rows.push(row);
     }
     // The optimal row: the best cell for each pair itself; the ResNet row: cell 11472.
     let mut optimal = json!({ "algorithm": "optimal" });

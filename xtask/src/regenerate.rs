@@ -424,19 +424,27 @@ fn make_plan(o: &Options) -> anyhow::Result<Plan> {
 
 /// Builds the release binaries of nb102-train and nb102-model (a no-op when up to date).
 fn build_binaries(o: &Options) -> anyhow::Result<(PathBuf, PathBuf)> {
-    if !o.quiet {
-        println!("building nb102-train and nb102-model (release; minutes the first time)");
+    let dir = release_binaries(&["nb102-train", "nb102-model"], o.quiet)?;
+    Ok((dir.join("nb102-train"), dir.join("nb102-model")))
+}
+
+/// Builds the release binaries of `packages` (a no-op when up to date) and returns the folder they are in: xtask
+/// runs the libtorch crates as child processes, so it links no libtorch itself.
+pub(crate) fn release_binaries(packages: &[&str], quiet: bool) -> anyhow::Result<PathBuf> {
+    let names = packages.join(" and ");
+    if !quiet {
+        println!("building {names} (release; minutes the first time)");
     }
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
-        .current_dir(root())
-        .args(["build", "--release", "-q", "-p", "nb102-train", "-p", "nb102-model"])
-        .status()?;
-    if !status.success() {
-        bail!("building nb102-train and nb102-model failed: expected exit status 0, found {status}");
+    let mut args = vec!["build", "--release", "-q"];
+    for p in packages {
+        args.extend(["-p", p]);
     }
-    let dir = root().join("target/release");
-    Ok((dir.join("nb102-train"), dir.join("nb102-model")))
+    let status = Command::new(cargo).current_dir(root()).args(&args).status()?;
+    if !status.success() {
+        bail!("building {names} failed: expected exit status 0, found {status}");
+    }
+    Ok(root().join("target/release"))
 }
 
 pub(crate) fn progress(len: usize, what: &str, quiet: bool) -> ProgressBar {

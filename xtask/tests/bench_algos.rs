@@ -111,3 +111,86 @@ fn a_table_is_searched_under_a_calibrated_cost() {
     assert!(!status.status.success() && stderr.contains("no training and validation times to charge"), "{stderr}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn weight_sharing_rows_look_up_each_searched_cell() {
+    let data = std::env::var_os("NB102_FASHION_MNIST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/share/datasets/fashion-mnist"));
+    assert!(data.join("train-images-idx3-ubyte.gz").exists(), "real Fashion-MNIST expected at {}", data.display());
+    let dir = std::env::temp_dir().join(format!("nb102-bench-algos-ws-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // Every cell, with accuracies that differ from cell to cell, so a row's numbers name the cells it looked up.
+    let header = "index,arch_str,c10valid_valid_200ep_mean,c10_test_200ep_mean,c100_valid_200ep_mean,\
+                  c100_test_200ep_mean,in16_valid_200ep_mean,in16_test_200ep_mean,c10_test_12ep,c10valid_valid_12ep,\
+                  c100_test_12ep,c100_valid_12ep,in16_test_12ep,in16_valid_12ep";
+    let accuracy = |index: usize, k: usize| 10.0 + (index % 97) as f64 / 2.0 + k as f64;
+    let mut csv = format!("{header}\n");
+    for index in 0..nb102_space::NUM_ARCHS {
+        let values: Vec<String> = (0..12).map(|k| format!("{:.1}", accuracy(index, k))).collect();
+        csv += &format!("{index},{},{}\n", Arch::from_official_index(index).unwrap(), values.join(","));
+    }
+    let table = dir.join("table.csv");
+    std::fs::write(&table, csv).unwrap();
+    let archive = archive();
+    let out = dir.join("out");
+    let args = [
+        "--weight-sharing",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--setting",
+        "fashion-mnist",
+        "--seeds",
+        "3,4",
+        "--epochs",
+        "1",
+        "--channels",
+        "4",
+        "--cells",
+        "1",
+        "--subset",
+        "96",
+        "--device",
+        "cpu",
+        "--runs",
+        "2",
+        "--budget",
+        "2000",
+        "--table",
+        table.to_str().unwrap(),
+        "--calibrate",
+        archive.to_str().unwrap(),
+    ];
+    let json = bench_algos(&args, &out);
+    let rows = json["rows"].as_array().unwrap();
+    let names: Vec<&str> = rows.iter().map(|r| r["algorithm"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        ["REA", "RS", "REINFORCE", "BOHB", "RSPS", "DARTS-V1", "DARTS-V2", "GDAS", "SETN", "ENAS", "optimal", "ResNet"]
+    );
+    for row in &rows[4..10] {
+        let runs = row["runs"].as_array().unwrap();
+        assert_eq!(runs.iter().map(|r| r["seed"].as_u64().unwrap()).collect::<Vec<_>>(), [3, 4], "{row}");
+        // CIFAR-10 test is the table's second column (k = 1).
+        let expected: Vec<f64> = runs.iter().map(|r| accuracy(r["index"].as_u64().unwrap() as usize, 1)).collect();
+        let mean = expected.iter().sum::<f64>() / 2.0;
+        assert!((row["cifar10-test"]["mean"].as_f64().unwrap() - mean).abs() < 1e-9, "{row}");
+        for r in runs {
+            let cell: Arch = r["cell"].as_str().unwrap().parse().unwrap();
+            assert_eq!(cell.official_index() as u64, r["index"].as_u64().unwrap());
+        }
+        assert!(row["search_seconds"]["mean"].as_f64().unwrap() > 0.0);
+    }
+    assert!(std::fs::read_to_string(out.join("table.md")).unwrap().contains("| DARTS-V1 |"));
+    // A rerun keeps the results: nothing is searched again, and the table is the same.
+    let output =
+        Command::new(env!("CARGO_BIN_EXE_xtask")).arg("bench-algos").args(args).arg("--out").arg(&out).output();
+    let output = output.unwrap();
+    assert!(output.status.success());
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("searching"));
+    let again: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("table.json")).unwrap()).unwrap();
+    assert_eq!(again["rows"][5], json["rows"][5]);
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -27,6 +27,12 @@ struct Cli {
 enum Command {
     /// Run one search; write its result.
     Run(RunArgs),
+    /// Print the seeds of the paper's three runs of an algorithm, one per line.
+    PaperSeeds {
+        /// darts-v1, darts-v2, gdas, setn, enas or rsps.
+        #[arg(long)]
+        algorithm: Algorithm,
+    },
 }
 
 #[derive(Parser)]
@@ -114,7 +120,15 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let Command::Run(args) = cli.command;
+    let args = match cli.command {
+        Command::Run(args) => args,
+        Command::PaperSeeds { algorithm } => {
+            for seed in algorithm.paper_seeds() {
+                println!("{seed}");
+            }
+            return ExitCode::SUCCESS;
+        }
+    };
     match run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Input(err)) => {

@@ -63,6 +63,8 @@ pub struct EpochRecord {
 pub struct SearchResult {
     /// What produced it.
     pub producer: String,
+    /// The algorithm's name in the paper's table (`DARTS-V1`, …).
+    pub algorithm: String,
     /// The run.
     pub run: SearchRun,
     /// The run's hash.
@@ -296,6 +298,7 @@ pub fn search(
     let cell: Arch = last.genotype.parse().expect("a genotype we wrote parses");
     Ok(SearchResult {
         producer: format!("nb102-weight-sharing {}", env!("CARGO_PKG_VERSION")),
+        algorithm: run.algorithm.paper_name().to_owned(),
         run: run.clone(),
         run_hash: hash,
         device: match device {
