@@ -222,8 +222,8 @@ struct Searched {
 }
 
 /// Runs every weight-sharing search of `ws` (the release binary of nb102-weight-sharing, one process per run)
-/// into `OUT/weight-sharing/ALGO-SEED.json`; a result already there of the same options is kept, and a killed
-/// search resumes from its checkpoint.
+/// into `OUT/weight-sharing/ALGO-SEED.json`; a result already there of the same run is kept, and a killed search
+/// resumes from its checkpoint.
 fn weight_sharing(ws: &WeightSharing, out: &Path) -> anyhow::Result<Vec<Searched>> {
     let bin = crate::regenerate::release_binaries(&["nb102-weight-sharing"], false)?.join("nb102-weight-sharing");
     let data_dir = ws.data_dir.as_ref().context("--weight-sharing needs --data-dir, the folder of the dataset")?;
@@ -259,13 +259,16 @@ fn weight_sharing(ws: &WeightSharing, out: &Path) -> anyhow::Result<Vec<Searched
                 args.extend([flag.clone(), value.clone()]);
             }
             args.extend(["--out".into(), result_path.display().to_string()]);
-            // The options a result was made with, kept beside it: a result of other options is searched again.
-            let options_path = dir.join(format!("{algo}-{seed}.args"));
-            let options = args.join("\n");
-            let fresh = std::fs::read_to_string(&options_path).is_ok_and(|o| o == options) && result_path.exists();
-            if !fresh {
+            // A result already there is kept if it is of the run these options make (its hash, from a dry run).
+            let dry = std::process::Command::new(&bin).args(&args).arg("--dry-run").output()?;
+            if !dry.status.success() {
+                bail!("{}", String::from_utf8_lossy(&dry.stderr).trim());
+            }
+            let planned: serde_json::Value = serde_json::from_slice(&dry.stdout)?;
+            let made =
+                std::fs::read(&result_path).ok().and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
+            if made.is_none_or(|m| m.get("run_hash") != planned.get("run_hash")) {
                 let _ = std::fs::remove_file(&result_path);
-                write(&options_path, &options)?;
                 println!("{algo} seed {seed}: searching ({})", result_path.display());
                 let status = std::process::Command::new(&bin).args(&args).status()?;
                 if !status.success() {

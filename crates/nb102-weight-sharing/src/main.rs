@@ -94,6 +94,10 @@ struct RunArgs {
     /// One line per epoch instead of a progress bar.
     #[arg(long)]
     quiet: bool,
+    /// Print the run these options make (JSON, with its hash) and search nothing: what a result's `run_hash`
+    /// is compared with to tell whether it was made with these options.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 /// Bad input (exit status 2) or anything else (1).
@@ -172,6 +176,10 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     run.track_running_stats = !args.no_running_stats;
     run.conv_bias = args.conv_bias;
     run.check().map_err(|e| input(e.into()))?;
+    if args.dry_run {
+        println!("{}", serde_json::json!({ "run": run, "run_hash": run.hash() }));
+        return Ok(());
+    }
     let mut data =
         SettingData::load(args.setting, &args.data_dir, args.splits_dir.as_deref()).map_err(|e| input(e.into()))?;
     if let Some(n) = args.subset {
