@@ -171,10 +171,10 @@ fn weight_sharing_rows_look_up_each_searched_cell() {
     );
     for row in &rows[4..10] {
         let runs = row["runs"].as_array().unwrap();
-        assert_eq!(runs.iter().map(|r| r["seed"].as_u64().unwrap()).collect::<Vec<_>>(), [3, 4], "{row}");
+        assert_eq!(runs.iter().map(|r| r["seed"].as_u64().unwrap()).collect::<Vec<_>>(), [3], "{row}");
         // CIFAR-10 test is the table's second column (k = 1).
         let expected: Vec<f64> = runs.iter().map(|r| accuracy(r["index"].as_u64().unwrap() as usize, 1)).collect();
-        let mean = expected.iter().sum::<f64>() / 2.0;
+        let mean = expected.iter().sum::<f64>() / expected.len() as f64;
         assert!((row["cifar10-test"]["mean"].as_f64().unwrap() - mean).abs() < 1e-9, "{row}");
         for r in runs {
             let cell: Arch = r["cell"].as_str().unwrap().parse().unwrap();
