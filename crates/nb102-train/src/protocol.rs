@@ -321,7 +321,8 @@ pub fn train(
     Ok(record)
 }
 
-fn device_name(device: Device) -> String {
+/// `cpu` or `cuda:N`, as records and results name the device a run ran on.
+pub fn device_name(device: Device) -> String {
     match device {
         Device::Cuda(i) => format!("cuda:{i}"),
         _ => "cpu".into(),

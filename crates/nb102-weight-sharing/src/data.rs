@@ -115,10 +115,4 @@ impl Passes {
         self.position = end;
         batch
     }
-
-    /// Starts a new pass at the next batch (a fresh `iter(loader)`).
-    pub fn restart(&mut self) {
-        self.order.clear();
-        self.position = 0;
-    }
 }

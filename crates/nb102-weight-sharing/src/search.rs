@@ -194,26 +194,21 @@ pub fn search(
                 controller.start_epoch();
                 let mut passes = Passes::new(data.valid.len(), run.test_batch_size);
                 let samples = run.controller.train_steps * run.controller.num_aggregate;
+                let epoch_baseline = baseline;
                 for _ in 0..samples {
                     let indices = passes.next_batch(&mut rng);
                     let batch = data.train_batch(&data.valid, &indices, &mut rng);
-                    let step = controller.sample_step(&supernet, &batch, baseline, &mut |p| choose(p, &mut rng));
-                    totals.last_baseline = Some(step.baseline);
+                    let step = controller.sample_step(&supernet, &batch, epoch_baseline, &mut |p| choose(p, &mut rng));
+                    baseline = Some(step.baseline);
                 }
-                baseline = totals.last_baseline;
                 // `get_best_arch`: controller samples, each scored on the next batch of a new pass.
                 let mut passes = Passes::new(data.valid.len(), run.test_batch_size);
-                let mut best: Option<(Arch, f64)> = None;
-                for _ in 0..run.controller.select_samples {
+                let (arch, accuracy) = first_best((0..run.controller.select_samples).map(|_| {
                     let indices = passes.next_batch(&mut rng);
                     let batch = data.train_batch(&data.valid, &indices, &mut rng);
                     let arch = tch::no_grad(|| controller.controller.sample(&mut |p| choose(p, &mut rng)).arch);
-                    let accuracy = supernet.path_accuracy(&batch, &arch);
-                    if best.is_none_or(|(_, b)| accuracy > b) {
-                        best = Some((arch, accuracy));
-                    }
-                }
-                let (arch, accuracy) = best.expect("at least one sample");
+                    (arch, supernet.path_accuracy(&batch, &arch))
+                }));
                 let valid = valid_pass(&supernet, &data, run.test_batch_size, &mut rng, true, &mut |_| arch);
                 (arch, Some(accuracy), Some(valid))
             }
@@ -227,9 +222,12 @@ pub fn search(
                 }
                 let valid =
                     valid_pass(&supernet, &data, run.test_batch_size, &mut rng, false, &mut |rng| random_arch(rng));
+                // `search_find_best`: random cells, each scored on the next batch of a new pass.
                 let mut passes = Passes::new(data.valid.len(), run.test_batch_size);
-                let (arch, accuracy) =
-                    select(&supernet, &data, &mut passes, &mut rng, run.select_num, Vec::new(), true);
+                let (arch, accuracy) = first_best((0..run.select_num).map(|_| {
+                    let arch = random_arch(&mut rng);
+                    (arch, eval_accuracy(&supernet, &data, &mut passes, &mut rng, &arch))
+                }));
                 (arch, Some(accuracy), Some(valid))
             }
             Algorithm::Setn => {
@@ -242,10 +240,13 @@ pub fn search(
                     record(supernet.setn_step(&base, &arch, &path), step + 1, n, &mut totals);
                 }
                 let alpha = supernet.net.arch_parameters().expect("setn has arch_parameters").detach();
-                let candidates = top_k(&alpha, run.select_num);
+                // `get_best_arch`: the top cells, each scored on the next batch of a new pass.
                 let mut passes = Passes::new(data.valid.len(), run.test_batch_size);
-                let (arch, accuracy) =
-                    select(&supernet, &data, &mut passes, &mut rng, run.select_num, candidates, false);
+                let (arch, accuracy) = first_best(
+                    top_k(&alpha, run.select_num)
+                        .into_iter()
+                        .map(|arch| (arch, eval_accuracy(&supernet, &data, &mut passes, &mut rng, &arch))),
+                );
                 let valid = valid_pass(&supernet, &data, run.test_batch_size, &mut rng, false, &mut |_| arch);
                 (arch, Some(accuracy), Some(valid))
             }
@@ -301,10 +302,7 @@ pub fn search(
         algorithm: run.algorithm.paper_name().to_owned(),
         run: run.clone(),
         run_hash: hash,
-        device: match device {
-            Device::Cuda(i) => format!("cuda:{i}"),
-            _ => "cpu".into(),
-        },
+        device: nb102_train::protocol::device_name(device),
         cell: cell.to_string(),
         index: cell.official_index(),
         search_seconds: epochs.iter().map(|e| e.time).sum(),
@@ -374,35 +372,27 @@ pub fn top_k(alpha: &Tensor, k: usize) -> Vec<Arch> {
     scored.into_iter().take(k).map(|(_, a)| a).collect()
 }
 
-/// Scores candidates (or, with `random`, `n` random cells drawn one by one) each on the next batch of `passes`
-/// (evaluation mode, test transform) and returns the first best: SETN's `get_best_arch`, RSPS's
-/// `search_find_best`.
-fn select(
-    supernet: &Supernet,
-    data: &SearchData,
-    passes: &mut Passes,
-    rng: &mut ChaCha8Rng,
-    n: usize,
-    candidates: Vec<Arch>,
-    random: bool,
-) -> (Arch, f64) {
+/// The first cell of the highest accuracy among `scored` (`np.argmax` over the candidates' accuracies).
+fn first_best(scored: impl Iterator<Item = (Arch, f64)>) -> (Arch, f64) {
     let mut best: Option<(Arch, f64)> = None;
-    let mut candidates = candidates.into_iter();
-    for _ in 0..n {
-        let arch = if random {
-            random_arch(rng)
-        } else if let Some(a) = candidates.next() {
-            a
-        } else {
-            break;
-        };
-        let indices = passes.next_batch(rng);
-        let accuracy = supernet.path_accuracy(&data.eval_batch(&data.valid, &indices), &arch);
+    for (arch, accuracy) in scored {
         if best.is_none_or(|(_, b)| accuracy > b) {
             best = Some((arch, accuracy));
         }
     }
     best.expect("at least one candidate")
+}
+
+/// Top-1 of `arch` on the next valid batch of `passes` (evaluation mode, test transform), in percent.
+fn eval_accuracy(
+    supernet: &Supernet,
+    data: &SearchData,
+    passes: &mut Passes,
+    rng: &mut ChaCha8Rng,
+    arch: &Arch,
+) -> f64 {
+    let indices = passes.next_batch(rng);
+    supernet.path_accuracy(&data.eval_batch(&data.valid, &indices), arch)
 }
 
 /// `valid_func` with one path per batch (`path_of`), over a shuffled pass of the valid half, in percent;
@@ -454,7 +444,6 @@ struct Totals {
     arch_loss: f64,
     arch_correct: i64,
     arch_images: usize,
-    last_baseline: Option<f64>,
 }
 
 impl Totals {

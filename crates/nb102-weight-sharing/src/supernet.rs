@@ -183,17 +183,15 @@ impl Supernet {
         // w' = w − η (μ · buffer + ∇w L_train + λ w).
         let loss = self.weighted_loss(&self.net, &alpha, base, &mut StepStats::default(), false);
         let dtheta = self.grads(&loss, false);
-        let (theta, unrolled_theta) = tch::no_grad(|| {
+        let unrolled_theta = tch::no_grad(|| {
             let theta = Tensor::cat(&self.sgd.params().iter().map(|p| p.reshape([-1])).collect::<Vec<_>>(), 0);
             let moment =
                 Tensor::cat(&self.sgd.momentum_of_params().iter().map(|m| m.reshape([-1])).collect::<Vec<_>>(), 0)
                     * momentum;
             let dtheta =
                 Tensor::cat(&dtheta.iter().map(|g| g.reshape([-1])).collect::<Vec<_>>(), 0) + &theta * weight_decay;
-            let unrolled = &theta - (moment + dtheta) * lr;
-            (theta, unrolled)
+            &theta - (moment + dtheta) * lr
         });
-        drop(theta);
         let (uvs, unet) = self.unrolled.as_ref().expect("darts-v2 keeps an unrolled copy");
         tch::no_grad(|| {
             // `deepcopy(network)` with the unrolled weights loaded.
