@@ -153,6 +153,7 @@ pub(crate) fn trial(args: TrialArgs, out: &mut impl Write) -> Result<(), Failure
 const SKIPPED_SHOWN: usize = 10;
 
 pub(crate) fn merge(args: MergeArgs, out: &mut impl Write) -> Result<(), Failure> {
+    check_prefix(&args.output)?;
     let found = nb102_store::find_trial_files(&args.dirs).map_err(input)?;
     let files = found.files;
     if files.is_empty() {
@@ -192,12 +193,13 @@ pub(crate) fn merge(args: MergeArgs, out: &mut impl Write) -> Result<(), Failure
     let description = args.description.unwrap_or_else(|| default_description.to_owned());
     let meta = BenchmarkMeta { description, kind: args.kind.into() };
     let benchmark = nb102_store::merge(meta, records).map_err(input)?;
-    let path = nb102_store::write_benchmark(&benchmark, &args.output).map_err(output)?;
+    let path = nb102_store::write_benchmark(&benchmark, &args.output).map_err(written)?;
     writeln!(out, "{}", path.display())?;
     Ok(())
 }
 
 pub(crate) fn simplify(args: SimplifyArgs, out: &mut impl Write) -> Result<(), Failure> {
+    check_prefix(&args.output)?;
     let file = BenchmarkFile::open(&args.file).map_err(input)?;
     let path = nb102_store::simplify_file(&file, &args.output).map_err(written)?;
     writeln!(out, "{}", path.display())?;
@@ -252,6 +254,10 @@ pub(crate) fn info(args: InfoArgs, out: &mut impl Write) -> Result<(), Failure> 
 }
 
 pub(crate) fn import(command: ImportCommand, out: &mut impl Write) -> Result<(), Failure> {
+    let (ImportCommand::NatsTss { output, .. }
+    | ImportCommand::Nb201Pth { output, .. }
+    | ImportCommand::Table { output, .. }) = &command;
+    check_prefix(output)?;
     // Cells go to the writer one by one, so that the whole archive never sits in memory.
     let path = match command {
         ImportCommand::NatsTss { dir, output: prefix } => {
@@ -303,6 +309,11 @@ fn trial_json(record: &TrialRecord) -> serde_json::Value {
     value
 }
 
+/// Checks an output prefix before any work: its folder must exist and take a new file.
+fn check_prefix(prefix: &std::path::Path) -> Result<(), Failure> {
+    nb102_store::check_output_prefix(prefix).map_err(written)
+}
+
 fn input(err: StoreError) -> Failure {
     Failure::Input(err.into())
 }
@@ -310,7 +321,7 @@ fn input(err: StoreError) -> Failure {
 fn imported(err: ImportError) -> Failure {
     match err {
         ImportError::Input(err) => input(err),
-        ImportError::Output(err) => output(err),
+        ImportError::Output(err) => written(err),
     }
 }
 
@@ -318,7 +329,8 @@ fn output(err: StoreError) -> Failure {
     Failure::Other(err.into())
 }
 
-/// An error of a writer: its I/O errors are the output's, anything else (a cell given twice) the input's.
+/// An error of a writer: its I/O errors are the output's, anything else (a cell given twice, an output path that
+/// cannot be one) the input's.
 fn written(err: StoreError) -> Failure {
     match err {
         StoreError::Io { .. } => output(err),

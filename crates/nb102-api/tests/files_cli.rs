@@ -135,6 +135,16 @@ fn bad_files_are_one_line_and_status_2() {
     std::fs::write(&path, &bytes).unwrap();
     ok(&["info", s(&path)]);
     fails_with(&["info", s(&path), "--verify"], "checksum mismatch");
+
+    // Inputs that are not regular files are refused at once (reading /dev/zero would never end, a FIFO would
+    // wait for a writer); outputs that are not files, or in no folder, before any work.
+    let pipe = root.join("pipe-123456.nb102");
+    assert!(Command::new("mkfifo").arg(&pipe).status().unwrap().success());
+    fails_with(&["info", s(&pipe)], "expected an nb102 benchmark file, found a FIFO");
+    fails_with(&["trial", "/dev/zero"], "found a character device");
+    fails_with(&["import", "table", "/dev/zero", "-o", s(&root.join("t"))], "found a character device");
+    fails_with(&["merge", s(&runs), "-o", s(&root.join("no/such/d")), "--kind", "demo"], "no folder");
+    fails_with(&["simplify", s(&path), "-o", s(&root.join("no/such/s"))], "no folder");
     std::fs::remove_dir_all(&root).unwrap();
 }
 

@@ -47,6 +47,9 @@ pub enum ModelError {
         /// What does not fit: a missing, unexpected or mis-shaped tensor.
         problem: String,
     },
+    /// A file that could not be written, or an output that cannot be one.
+    #[error(transparent)]
+    Store(#[from] nb102_store::StoreError),
     /// A libtorch failure.
     #[error("libtorch: {}", torch_message(.0))]
     Torch(#[from] tch::TchError),

@@ -45,4 +45,7 @@ pub use optim::{clip_grad_norm, Adam, AdamConfig, Sgd, SgdConfig, Unreached};
 pub use search::{argmax_arch, CellMode, GumbelSample, SearchConfig, SearchModel, SearchNetwork, ARCH_PARAMETERS};
 // The networks' plain-data description lives in the pure nb102-space, so that the store counts costs too.
 pub use nb102_space::{Costs, Dataset, NetworkConfig, PartCosts, Skeleton};
-pub use weights::{load_weights, read_tensors, save_weights, write_safetensors};
+pub use weights::{
+    load_named, load_weights, read_tensors, safetensors_bytes, save_weights, tensors_from_safetensors,
+    write_safetensors,
+};

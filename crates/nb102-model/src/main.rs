@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{anyhow, Context};
+use anyhow::anyhow;
 use clap::{Args, Parser, Subcommand};
 use nb102_model::{
     load_weights, measure_latency, read_tensors, reference_batches, write_safetensors, CellMode, Dataset, DeviceSpec,
@@ -221,6 +221,8 @@ fn run(command: Command) -> Result<(), Failure> {
             }
         }
         Command::Forward { arch, shape, search, tau, weights, input, output, train_mode, device } => {
+            // The output is checked before the network runs, not after.
+            nb102_store::check_output(&output).map_err(|e| output_failure(e.into()))?;
             let device = device.parse::<DeviceSpec>()?.resolve()?;
             let (mut skeleton, _) = shape.skeleton()?;
             let mut inputs = read_tensors(&input)?;
@@ -365,5 +367,13 @@ fn parse_size(text: &str) -> anyhow::Result<(i64, i64)> {
 }
 
 fn write_output(named: &[(String, tch::Tensor)], path: &Path) -> Result<(), Failure> {
-    write_safetensors(named, path).with_context(|| format!("writing {}", path.display())).map_err(Failure::Other)
+    write_safetensors(named, path).map_err(output_failure)
+}
+
+/// An output that cannot be one is the user's mistake (status 2), a failed write the machine's (1).
+fn output_failure(err: nb102_model::ModelError) -> Failure {
+    match err {
+        nb102_model::ModelError::Store(nb102_store::StoreError::Io { .. }) => Failure::Other(err.into()),
+        other => Failure::Input(other.into()),
+    }
 }

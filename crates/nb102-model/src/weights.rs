@@ -5,7 +5,7 @@
 //! must hold nothing else, so a file for another cell or width is refused rather than half-loaded.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use tch::nn::VarStore;
 use tch::Tensor;
@@ -18,7 +18,16 @@ use crate::error::{ModelError, Result};
 /// [`ModelError::Weights`] if a tensor is missing, unexpected or mis-shaped; [`ModelError::Torch`] if
 /// the file cannot be read.
 pub fn load_weights(vs: &mut VarStore, path: &Path) -> Result<()> {
-    let file = read_tensors(path)?;
+    load_named(vs, &read_tensors(path)?, path)
+}
+
+/// Loads named tensors into `vs` as [`load_weights`] does: every tensor of the network, with its shape, and
+/// nothing else; `origin` names where they came from in errors.
+///
+/// # Errors
+/// As [`load_weights`].
+pub fn load_named(vs: &mut VarStore, file: &HashMap<String, Tensor>, origin: &Path) -> Result<()> {
+    let path = origin;
     let problem = |problem: String| ModelError::Weights { path: path.to_owned(), problem };
     let mut variables: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
     variables.sort_by(|a, b| a.0.cmp(&b.0));
@@ -52,25 +61,107 @@ pub fn save_weights(vs: &VarStore, path: &Path) -> Result<()> {
     write_safetensors(&named, path)
 }
 
-/// Writes named tensors (moved to the CPU) to a safetensors file atomically.
+/// Writes named tensors (moved to the CPU) to a safetensors file atomically (`nb102_store::write_atomically`).
 ///
 /// # Errors
-/// [`ModelError::Torch`] if the file cannot be written.
+/// [`ModelError::Store`] if the file cannot be written or `path` cannot be an output, [`ModelError::Weights`]
+/// for a tensor of a dtype that safetensors has no name for.
 pub fn write_safetensors(named: &[(String, Tensor)], path: &Path) -> Result<()> {
-    let tmp = temporary_path(path);
-    let cpu: Vec<(&str, Tensor)> =
-        named.iter().map(|(n, t)| (n.as_str(), t.to(tch::Device::Cpu).contiguous())).collect();
-    let unwritable = |e: tch::TchError| ModelError::Weights {
-        path: path.to_owned(),
-        problem: format!("could not be written ({})", crate::error::torch_message(&e)),
-    };
-    let written = Tensor::write_safetensors(&cpu, &tmp)
-        .map_err(unwritable)
-        .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| unwritable(tch::TchError::Io(e))));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    let bytes = safetensors_bytes(named).map_err(|problem| ModelError::Weights { path: path.to_owned(), problem })?;
+    Ok(nb102_store::write_atomically(path, |out| std::io::Write::write_all(out, &bytes))?)
+}
+
+/// Named tensors (moved to the CPU) as the bytes of a safetensors file, without a file: what checkpoints and
+/// trial records carry.
+///
+/// # Errors
+/// A tensor of a dtype that safetensors has no name for, in words.
+pub fn safetensors_bytes(named: &[(String, Tensor)]) -> std::result::Result<Vec<u8>, String> {
+    let views = named
+        .iter()
+        .map(|(name, tensor)| Ok((name.as_str(), CpuView::of(name, tensor)?)))
+        .collect::<std::result::Result<Vec<_>, String>>()?;
+    safetensors::serialize(views, None).map_err(|e| format!("expected tensors safetensors can hold, found {e}"))
+}
+
+/// The tensors of safetensors bytes, on the CPU, by name.
+///
+/// # Errors
+/// [`ModelError::Weights`] naming `origin` (where the bytes came from) for bytes that are not a safetensors file.
+pub fn tensors_from_safetensors(bytes: &[u8], origin: &Path) -> Result<HashMap<String, Tensor>> {
+    let bad = |problem: String| ModelError::Weights { path: origin.to_owned(), problem };
+    let file = safetensors::SafeTensors::deserialize(bytes)
+        .map_err(|e| bad(format!("expected safetensors bytes, found bytes that do not parse ({e})")))?;
+    let mut out = HashMap::new();
+    for (name, view) in file.tensors() {
+        let kind =
+            kind_of(view.dtype()).ok_or_else(|| bad(format!("tensor {name}: unsupported dtype {}", view.dtype())))?;
+        let shape: Vec<i64> = view.shape().iter().map(|&d| d as i64).collect();
+        let tensor = Tensor::f_from_data_size(view.data(), &shape, kind)?;
+        out.insert(name, tensor);
     }
-    written
+    Ok(out)
+}
+
+/// A tensor's bytes on the CPU, as safetensors serialises them.
+struct CpuView {
+    dtype: safetensors::Dtype,
+    shape: Vec<usize>,
+    bytes: Vec<u8>,
+}
+
+impl CpuView {
+    fn of(name: &str, tensor: &Tensor) -> std::result::Result<CpuView, String> {
+        let kind = tensor.kind();
+        let dtype = dtype_of(kind)
+            .ok_or_else(|| format!("tensor {name}: expected a dtype safetensors names, found {kind:?}"))?;
+        let cpu = tensor.to(tch::Device::Cpu).contiguous();
+        let numel = cpu.numel();
+        let mut bytes = vec![0u8; numel * kind.elt_size_in_bytes()];
+        cpu.f_copy_data_u8(&mut bytes, numel)
+            .map_err(|e| format!("tensor {name}: {}", crate::error::torch_message(&e)))?;
+        let shape = cpu.size().iter().map(|&d| d as usize).collect();
+        Ok(CpuView { dtype, shape, bytes })
+    }
+}
+
+impl safetensors::View for CpuView {
+    fn dtype(&self) -> safetensors::Dtype {
+        self.dtype
+    }
+
+    fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    fn data(&self) -> std::borrow::Cow<'_, [u8]> {
+        std::borrow::Cow::Borrowed(&self.bytes)
+    }
+
+    fn data_len(&self) -> usize {
+        self.bytes.len()
+    }
+}
+
+/// The kinds the networks, optimisers and records use, and their safetensors names.
+const KINDS: [(tch::Kind, safetensors::Dtype); 9] = [
+    (tch::Kind::Float, safetensors::Dtype::F32),
+    (tch::Kind::Double, safetensors::Dtype::F64),
+    (tch::Kind::Half, safetensors::Dtype::F16),
+    (tch::Kind::BFloat16, safetensors::Dtype::BF16),
+    (tch::Kind::Int64, safetensors::Dtype::I64),
+    (tch::Kind::Int, safetensors::Dtype::I32),
+    (tch::Kind::Int16, safetensors::Dtype::I16),
+    (tch::Kind::Int8, safetensors::Dtype::I8),
+    (tch::Kind::Uint8, safetensors::Dtype::U8),
+];
+
+fn dtype_of(kind: tch::Kind) -> Option<safetensors::Dtype> {
+    KINDS.iter().find(|(k, _)| *k == kind).map(|&(_, d)| d)
+}
+
+fn kind_of(dtype: safetensors::Dtype) -> Option<tch::Kind> {
+    KINDS.iter().find(|(_, d)| *d == dtype).map(|&(k, _)| k)
 }
 
 /// The tensors of a safetensors or `torch.save` file, by name.
@@ -96,11 +187,4 @@ pub fn read_tensors(path: &Path) -> Result<HashMap<String, Tensor>> {
         }
     };
     Ok(named.into_iter().collect())
-}
-
-/// `dir/.name.tmp-PID.safetensors`: same folder (so the rename is atomic), same extension (tch picks
-/// the format by it).
-fn temporary_path(path: &Path) -> PathBuf {
-    let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    path.with_file_name(format!(".{name}.tmp-{}.safetensors", std::process::id()))
 }

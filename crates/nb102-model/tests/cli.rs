@@ -158,7 +158,11 @@ fn bad_input_is_one_line_and_status_2() {
         &["latency", "--arch", "1", "--dataset", "cifar10", "--device", "cuda:7"],
         "cuda device 7 unavailable",
     );
-    let out = "/nonexistent-dir/y.safetensors";
+    // An output in a folder that exists, so that each case fails on its input (and writes nothing).
+    let dir = std::env::temp_dir().join(format!("nb102-model-cli-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out_path = dir.join("y.safetensors");
+    let out = out_path.to_str().unwrap();
     // Weights of C=8, N=2 into the default C=16, N=5 network.
     check_input_error(
         &[
@@ -215,4 +219,17 @@ fn bad_input_is_one_line_and_status_2() {
         "expected a tensor named x",
     );
     check_input_error(&["info", "--dataset", "cifar10"], "--arch");
+    assert!(!out_path.exists());
+    // Outputs that cannot be one are refused before the network runs.
+    let forward = |output: &str| {
+        let (w, io) = (data("resnet.weights.safetensors"), data("resnet.io.safetensors"));
+        let (w, io) = (w.to_str().unwrap(), io.to_str().unwrap());
+        check_input_error(
+            &["forward", "--arch", RESNET, "--dataset", "cifar10", "--weights", w, "--input", io, "--output", output],
+            "expected a regular file or a new file in an existing folder",
+        )
+    };
+    forward("/nonexistent-dir/y.safetensors");
+    forward(dir.to_str().unwrap());
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -11,7 +11,7 @@ use nb102_space::Arch as SpaceArch;
 use nb102_store::{BenchmarkKind, EvalSet, Hp, Setting};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyString};
+use pyo3::types::{PyBytes, PyDict, PyInt, PyString};
 
 use crate::{api_error, store_error};
 
@@ -48,9 +48,11 @@ pub(crate) fn index(value: &Bound<'_, PyAny>) -> PyResult<usize> {
     if let Ok(arch) = value.cast::<crate::arch::Arch>() {
         return Ok(arch.get().0.official_index());
     }
-    if let Ok(i) = value.extract::<i64>() {
-        return usize::try_from(i).ok().filter(|&i| i < nb102_space::NUM_ARCHS).ok_or_else(|| {
-            PyValueError::new_err(format!("expected an index in 0..{}, found {i}", nb102_space::NUM_ARCHS))
+    if value.is_instance_of::<PyInt>() {
+        // Any int, however large, is an index out of range rather than a wrong type.
+        let i = value.extract::<i64>().ok().and_then(|i| usize::try_from(i).ok());
+        return i.filter(|&i| i < nb102_space::NUM_ARCHS).ok_or_else(|| {
+            PyValueError::new_err(format!("expected an index in 0..{}, found {value}", nb102_space::NUM_ARCHS))
         });
     }
     if let Ok(text) = value.cast::<PyString>() {
@@ -61,6 +63,14 @@ pub(crate) fn index(value: &Bound<'_, PyAny>) -> PyResult<usize> {
         "expected an index, an nb102.Arch or an architecture string, found {}",
         value.get_type().name()?
     )))
+}
+
+/// An epoch of a schedule (`None`: the last), named in the error when it is not one.
+fn epoch(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u16>> {
+    let Some(value) = value.filter(|v| !v.is_none()) else { return Ok(None) };
+    value.extract::<u16>().map(Some).map_err(|_| {
+        PyValueError::new_err(format!("expected epoch to be an epoch of the schedule (0, 1, …) or None, found {value}"))
+    })
 }
 
 /// The seed choice of the native API: an int seed or `"mean"`.
@@ -389,9 +399,10 @@ impl Benchmark {
         hp: &Bound<'_, PyAny>,
         set: Option<&str>,
         seed: &Bound<'_, PyAny>,
-        epoch: Option<u16>,
+        epoch: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Metrics> {
         let (index, setting, hp, set) = (self::index(index)?, self::setting(setting)?, self::hp(hp)?, eval_set(set)?);
+        let epoch = self::epoch(epoch)?;
         let mut seeds = self::seeds(seed)?;
         Benchmark::warm(py, &self.api, index);
         self.api.metrics(index, setting, hp, set, epoch, &mut seeds).map(Metrics::from).map_err(api_error)
@@ -406,9 +417,10 @@ impl Benchmark {
         setting: &str,
         hp: &Bound<'_, PyAny>,
         seed: &Bound<'_, PyAny>,
-        epoch: Option<u16>,
+        epoch: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<MoreInfo> {
         let (index, setting, hp) = (self::index(index)?, self::setting(setting)?, self::hp(hp)?);
+        let epoch = self::epoch(epoch)?;
         let mut seeds = self::seeds(seed)?;
         Benchmark::warm(py, &self.api, index);
         self.api.more_info(index, setting, hp, epoch, &mut seeds).map(MoreInfo).map_err(api_error)

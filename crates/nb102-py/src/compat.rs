@@ -46,11 +46,21 @@ impl Engine {
     /// The index of a cell that has results, as the reference's `get_more_info` requires one.
     fn evaluated(&self, py: Python<'_>, arch: &Bound<'_, PyAny>) -> PyResult<usize> {
         let index = self.query_index_by_arch(arch)?;
-        let found = usize::try_from(index).ok().filter(|&i| {
-            Benchmark::warm(py, &self.api, i);
-            self.api.cell(i).is_ok()
-        });
-        found.ok_or_else(|| PyValueError::new_err(format!("Did not find {index} from arch2infos_dict.")))
+        let missing = || PyValueError::new_err(format!("Did not find {index} from arch2infos_dict."));
+        let index = usize::try_from(index).map_err(|_| missing())?;
+        Benchmark::warm(py, &self.api, index);
+        self.cell(index, |_| missing())?;
+        Ok(index)
+    }
+
+    /// A cell's results; `absent` makes the reference's error for a cell the file does not hold (or holds only
+    /// as summary-only records). A damaged or unreadable file raises its own error, so that a script that skips
+    /// unevaluated cells on the reference's error does not skip damage silently.
+    fn cell(&self, index: usize, absent: impl FnOnce(ApiError) -> PyErr) -> PyResult<Arc<nb102_store::CellResults>> {
+        self.api.cell(index).map_err(|e| match e {
+            ApiError::Store(_) => api_error(e),
+            other => absent(other),
+        })
     }
 
     /// The reference's error for a setting or schedule a cell lacks: `KeyError` of the schedule when the cell
@@ -224,10 +234,8 @@ impl Engine {
             None => ("12".to_owned(), Hp::H12),
         };
         Benchmark::warm(py, &self.api, index);
-        let cell = self
-            .api
-            .cell(index)
-            .map_err(|_| PyValueError::new_err(format!("arch_index [{index}] does not in arch2infos")))?;
+        let cell =
+            self.cell(index, |_| PyValueError::new_err(format!("arch_index [{index}] does not in arch2infos")))?;
         if !cell.trials().iter().any(|t| t.hp == hp) {
             let mut hps: Vec<String> = cell.trials().iter().map(|t| t.hp.to_string()).collect();
             hps.dedup();
@@ -358,6 +366,7 @@ impl Engine {
         }
         let spec = self.api.net_config(index, setting_of(dataset)?).map_err(|e| match e {
             ApiError::NoSetting { .. } => PyKeyError::new_err(dataset.to_owned()),
+            ApiError::Store(_) => api_error(e),
             other => PyValueError::new_err(format!("The arch_index={index} is not in arch2infos_dict. ({other})")),
         })?;
         net_config_dict(py, &spec)

@@ -14,6 +14,15 @@
 use pyo3::exceptions::{PyKeyError, PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 
+pyo3::create_exception!(
+    nb102,
+    DamagedBenchmarkError,
+    PyValueError,
+    "A benchmark file that is damaged (a checksum that does not match, a section that does not decode) or not a \
+     benchmark file at all; the message names the file. A ValueError, but never the reference's \"not in \
+     arch2infos\" one: a cell that a damaged file holds is not reported as missing."
+);
+
 mod arch;
 mod benchmark;
 mod compat;
@@ -27,16 +36,23 @@ pub(crate) fn api_error(err: nb102_api::ApiError) -> PyErr {
     let message = err.to_string();
     match err {
         E::NoTrials { .. } | E::NoSetting { .. } => PyKeyError::new_err(message),
-        E::Store(nb102_store::StoreError::Io { .. }) => PyOSError::new_err(message),
+        E::Store(e) => store_error(e),
         E::Search(_) | E::Choice(_) => PyRuntimeError::new_err(message),
         _ => PyValueError::new_err(message),
     }
 }
 
-/// The Python exception for an error of a benchmark file or an import.
+/// The Python exception for an error of a benchmark file or an import: `OSError` for I/O, `DamagedBenchmarkError`
+/// for a file that fails its checks (a cached import is then moved aside, to be imported again on the next
+/// open), `ValueError` for the rest.
 pub(crate) fn store_error(err: nb102_store::StoreError) -> PyErr {
+    use nb102_store::StoreError as E;
     match err {
-        nb102_store::StoreError::Io { .. } => PyOSError::new_err(err.to_string()),
+        E::Io { .. } => PyOSError::new_err(err.to_string()),
+        E::Checksum { ref path, .. } | E::Format { ref path, .. } => {
+            let hint = open::repair_hint(path).map(|h| format!("; {h}")).unwrap_or_default();
+            DamagedBenchmarkError::new_err(format!("{err}{hint}"))
+        }
         other => PyValueError::new_err(other.to_string()),
     }
 }
@@ -46,6 +62,7 @@ pub(crate) fn store_error(err: nb102_store::StoreError) -> PyErr {
 fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("NUM_ARCHS", nb102_space::NUM_ARCHS)?;
+    m.add("DamagedBenchmarkError", m.py().get_type::<DamagedBenchmarkError>())?;
     m.add_class::<arch::Arch>()?;
     m.add_class::<benchmark::Benchmark>()?;
     m.add_class::<benchmark::Metrics>()?;

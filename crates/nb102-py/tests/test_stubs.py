@@ -84,8 +84,10 @@ def test_every_public_name_explains_itself():
             continue
         if not (obj.__doc__ or "").strip():
             undocumented.append(name)
+        # What a class inherits from Python's own (an exception's args) is Python's to explain.
+        builtin = {m for base in obj.__mro__ if base.__module__ == "builtins" for m in vars(base)}
         for member in dir(obj):
-            if member.startswith("_"):
+            if member.startswith("_") or member in builtin:
                 continue
             value = inspect.getattr_static(obj, member)
             if not (getattr(value, "__doc__", None) or "").strip():

@@ -30,7 +30,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::atomic::{remove_stale_temporaries, write_atomically};
+use crate::atomic::{open_regular, remove_stale_temporaries, temporary_path, write_atomically_checked};
 use crate::error::{cbor_problem, Result, StoreError};
 use crate::merge::{from_cells, Benchmark, BenchmarkMeta, CellResults};
 use crate::summary::{self, TrialSummary};
@@ -133,9 +133,10 @@ impl BenchmarkWriter {
         let name = prefix.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         // A killed earlier writer of this prefix left its sections (and perhaps a half-copied file) behind.
         remove_stale_temporaries(prefix.parent().unwrap_or(Path::new(".")), &name);
-        let body_path = prefix.with_file_name(format!(".{name}.body.tmp-{}", std::process::id()));
+        // This writer's own: writers of one prefix (threads importing one archive, say) never share one.
+        let body_path = temporary_path(prefix, "body");
         // Errors name the output the user asked for, not the temporary file behind it.
-        let file = std::fs::File::create(&body_path)
+        let file = std::fs::File::create_new(&body_path)
             .map_err(|source| StoreError::Io { path: prefix.to_owned(), error: source })?;
         Ok(BenchmarkWriter {
             prefix: prefix.to_owned(),
@@ -215,10 +216,12 @@ impl BenchmarkWriter {
         })
     }
 
-    /// Writes the summary and the header, joins them with the sections under the final name and returns it.
+    /// Writes the summary and the header, joins them with the sections, checks that the joined file opens and
+    /// that every section matches its checksum, and only then gives it its final name, which it returns.
     ///
     /// # Errors
-    /// [`StoreError::Io`].
+    /// [`StoreError::Io`]; [`StoreError::Output`] for a final name taken by something other than a file;
+    /// [`StoreError::Checksum`] or [`StoreError::Format`] if the joined file does not read back as written.
     pub fn finish(mut self) -> Result<PathBuf> {
         let rows = self.summary.len() / summary::ROW;
         let summary = summary::sorted_rows(&std::mem::take(&mut self.summary));
@@ -250,10 +253,18 @@ impl BenchmarkWriter {
         );
         let path = self.prefix.with_file_name(name);
         let body_path = self.body_path.clone();
-        write_atomically(&path, |out| {
-            out.write_all(&head)?;
-            std::io::copy(&mut std::fs::File::open(&body_path)?, out).map(|_| ())
-        })?;
+        write_atomically_checked(
+            &path,
+            |out| {
+                out.write_all(&head)?;
+                std::io::copy(&mut std::fs::File::open(&body_path)?, out).map(|_| ())
+            },
+            |written| {
+                // Errors name the output, not the temporary file.
+                let named = |e: StoreError| e.with_path(&path);
+                BenchmarkFile::open_with_digest(written, &digest[58..]).and_then(|f| f.check_sections()).map_err(named)
+            },
+        )?;
         Ok(path)
     }
 
@@ -333,8 +344,17 @@ impl BenchmarkFile {
     /// # Errors
     /// [`StoreError::Io`], [`StoreError::Format`], [`StoreError::Version`], [`StoreError::Checksum`].
     pub fn open(path: &Path) -> Result<BenchmarkFile> {
+        BenchmarkFile::open_named(path, None)
+    }
+
+    /// Opens a file whose header's digest must end in `digest`, whatever its name.
+    fn open_with_digest(path: &Path, digest: &str) -> Result<BenchmarkFile> {
+        BenchmarkFile::open_named(path, Some(digest))
+    }
+
+    fn open_named(path: &Path, expected_digest: Option<&str>) -> Result<BenchmarkFile> {
         let io = |source| StoreError::Io { path: path.to_owned(), error: source };
-        let file = std::fs::File::open(path).map_err(io)?;
+        let file = open_regular(path, "an nb102 benchmark file", u64::MAX)?;
         let size = file.metadata().map_err(io)?.len();
         let format = |found: String| StoreError::Format {
             path: path.to_owned(),
@@ -366,12 +386,18 @@ impl BenchmarkFile {
         head.resize(header_end, 0);
         read_at(&file, &mut head[PREAMBLE..], PREAMBLE as u64).map_err(io)?;
         let digest = hex(&Sha256::digest(&head));
-        let named = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .and_then(|s| s.rsplit_once('-'))
-            .map(|(_, suffix)| suffix.to_owned())
-            .unwrap_or_default();
+        let named = match expected_digest {
+            Some(expected) => expected.to_owned(),
+            None => named_digest(path).ok_or_else(|| StoreError::Format {
+                path: path.to_owned(),
+                expected: format!(
+                    "a name ending in -XXXXXX.{BENCHMARK_EXTENSION}, the last six hex digits of the sha256 of its \
+                     header (here -{}.{BENCHMARK_EXTENSION}), which every benchmark file is checked against",
+                    &digest[58..]
+                ),
+                found: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            })?,
+        };
         if named != digest[58..] {
             return Err(StoreError::Checksum {
                 path: path.to_owned(),
@@ -543,6 +569,18 @@ impl BenchmarkFile {
         Ok(self.summary.get().expect("just set"))
     }
 
+    /// Checks every section and the summary against their checksums, without decoding them: what a writer checks
+    /// before a file takes its name, and what tells a damaged file from a sound one (a few hundred MB/s).
+    ///
+    /// # Errors
+    /// [`StoreError::Checksum`] for the first damaged section, [`StoreError::Io`].
+    pub fn check_sections(&self) -> Result<()> {
+        for entry in self.entries.iter().chain([&self.summary_entry]) {
+            self.section(entry)?;
+        }
+        Ok(())
+    }
+
     /// Checks the whole file: every section decodes and holds valid records of its cell, and the summary's rows
     /// of each cell with a section are the rows of its records. `on_cell` is called after each section.
     ///
@@ -600,6 +638,15 @@ fn read_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result
         }
         Ok(())
     }
+}
+
+/// The six hex digits that end a benchmark file's name, `PREFIX-XXXXXX.nb102`.
+fn named_digest(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_str()?;
+    let stem = name.strip_suffix(&format!(".{BENCHMARK_EXTENSION}")).unwrap_or(name);
+    let (_, digest) = stem.rsplit_once('-')?;
+    (digest.len() == 6 && digest.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+        .then(|| digest.to_owned())
 }
 
 fn hex(bytes: &[u8]) -> String {

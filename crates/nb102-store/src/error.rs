@@ -63,6 +63,15 @@ pub enum StoreError {
         /// Where the second came from.
         second: String,
     },
+    /// An output path that cannot be written as one: an existing folder, device, FIFO or socket (which a rename
+    /// would replace), or a name in a folder that does not exist.
+    #[error("{path}: expected a regular file or a new file in an existing folder to write, found {found}")]
+    Output {
+        /// The output asked for.
+        path: PathBuf,
+        /// What is there.
+        found: String,
+    },
     /// A file that could not be read or written.
     #[error("{path}: {error}")]
     Io {
@@ -71,6 +80,23 @@ pub enum StoreError {
         /// The cause (in the message, so not also a `source` that would print it twice).
         error: std::io::Error,
     },
+}
+
+impl StoreError {
+    /// The same error about `path` instead of the file it names: a temporary file's error reported as the
+    /// output's the user asked for.
+    #[must_use]
+    pub fn with_path(self, path: &std::path::Path) -> StoreError {
+        let path = path.to_owned();
+        match self {
+            StoreError::Format { expected, found, .. } => StoreError::Format { path, expected, found },
+            StoreError::Version { expected, found, .. } => StoreError::Version { path, expected, found },
+            StoreError::Checksum { expected, found, .. } => StoreError::Checksum { path, expected, found },
+            StoreError::Output { found, .. } => StoreError::Output { path, found },
+            StoreError::Io { error, .. } => StoreError::Io { path, error },
+            other => other,
+        }
+    }
 }
 
 /// What is wrong with CBOR that failed to decode, in words (ciborium's own message is its `Debug` form).

@@ -28,7 +28,10 @@ mod setting;
 mod summary;
 mod trial_file;
 
-pub use atomic::{remove_stale_temporaries, write_atomically};
+pub use atomic::{
+    check_output, check_output_prefix, open_regular, output_target, read_regular, remove_stale_temporaries,
+    temporary_path, write_atomically, write_atomically_checked, STALE_TEMPORARY_AGE,
+};
 pub use bench_file::{
     simplify_file, write_benchmark, write_summary_only, BenchmarkFile, BenchmarkWriter, BENCHMARK_EXTENSION,
     BENCHMARK_FORMAT_VERSION, DEFAULT_CACHED_CELLS,
@@ -46,5 +49,6 @@ pub use record::{
 pub use setting::{EvalSet, Hp, Role, Setting};
 pub use summary::TrialSummary;
 pub use trial_file::{
-    checkpoint_path, find_trial_files, read_trial, write_trial, FoundFiles, TRIAL_FORMAT_VERSION, TRIAL_SUFFIX,
+    checkpoint_path, find_trial_files, read_trial, write_trial, FoundFiles, MAX_TRIAL_FILE_BYTES, TRIAL_FORMAT_VERSION,
+    TRIAL_SUFFIX,
 };

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::atomic::{find_files, is_temporary, write_atomically};
+use crate::atomic::{find_files, is_temporary, read_regular, write_atomically};
 use crate::error::{Result, StoreError};
 use crate::record::TrialRecord;
 
@@ -20,6 +20,11 @@ const OLDEST_READABLE_VERSION: u32 = 1;
 pub const TRIAL_SUFFIX: &str = ".trial.cbor";
 
 const TRIAL_FORMAT: &str = "nb102-trial";
+
+/// The most a trial file may hold: a record with the weights of the largest cell network of the space (1.5 M
+/// parameters, 6 MB) and its curves is under 10 MB; 256 MiB leaves room for far wider networks and longer
+/// schedules, and keeps a wrong file from taking the machine's memory.
+pub const MAX_TRIAL_FILE_BYTES: u64 = 256 << 20;
 
 /// The checkpoint that nb102-train keeps beside the trial file `trial` while its run is unfinished: `TRIAL.ckpt`.
 pub fn checkpoint_path(trial: &Path) -> PathBuf {
@@ -84,7 +89,7 @@ pub fn write_trial(path: &Path, record: &TrialRecord) -> Result<()> {
 /// [`StoreError::Format`] for a file that is not a trial file, [`StoreError::Version`] for another version,
 /// [`StoreError::Io`], or an invalid record.
 pub fn read_trial(path: &Path) -> Result<TrialRecord> {
-    let bytes = std::fs::read(path).map_err(|source| StoreError::Io { path: path.to_owned(), error: source })?;
+    let bytes = read_regular(path, "an nb102 trial file (CBOR)", MAX_TRIAL_FILE_BYTES)?;
     let format_error = |found: String| StoreError::Format {
         path: path.to_owned(),
         expected: "an nb102 trial file (CBOR)".into(),

@@ -14,6 +14,15 @@ use nb102_store::{
 };
 use sha2::{Digest, Sha256};
 
+/// The name a writer of `path` in process `pid` of this machine gives its temporary file.
+fn writer_temporary(path: &Path, pid: u32) -> std::path::PathBuf {
+    let ours = nb102_store::temporary_path(path, "");
+    let name = ours.file_name().unwrap().to_str().unwrap();
+    let (head, rest) = name.rsplit_once(".tmp-").unwrap();
+    let tag = rest.split('-').next().unwrap();
+    path.with_file_name(format!("{head}.tmp-{tag}-{pid}-0"))
+}
+
 fn record(index: usize, setting: Setting, hp: Hp, seed: u32) -> TrialRecord {
     let epochs = hp.epochs();
     let x = (index as f64 + f64::from(seed)) / 1000.0;
@@ -98,9 +107,9 @@ fn trial_files_round_trip_and_refuse_other_versions_and_garbage() {
     assert_eq!(read_trial(&path).unwrap(), r);
     assert_eq!(find_trial_files(std::slice::from_ref(&dir.0)).unwrap().files, vec![path.clone()]);
 
-    // What merge would not take is named, with the reason; a rewrite removes the temporaries of dead writers
-    // (pid 999999999 does not exist) and keeps a live writer's (pid 1 always runs).
-    let (stale, live) = (dir.0.join(".a.trial.cbor.tmp-999999999-0"), dir.0.join(".a.trial.cbor.tmp-1-0"));
+    // What merge would not take is named, with the reason; a rewrite removes the temporaries of this machine's
+    // dead writers (pid 999999999 does not exist) and keeps a live writer's (pid 1 always runs).
+    let (stale, live) = (writer_temporary(&path, 999_999_999), writer_temporary(&path, 1));
     for other in ["x", "x.trial.cbor.ckpt"].map(|n| dir.0.join(n)).iter().chain([&stale, &live]) {
         std::fs::write(other, b"partial").unwrap();
     }
@@ -110,8 +119,8 @@ fn trial_files_round_trip_and_refuse_other_versions_and_garbage() {
     assert_eq!(
         reasons,
         [
-            (".a.trial.cbor.tmp-1-0".into(), "a temporary file of an unfinished write"),
-            (".a.trial.cbor.tmp-999999999-0".into(), "a temporary file of an unfinished write"),
+            (live.file_name().unwrap().to_string_lossy().into_owned(), "a temporary file of an unfinished write"),
+            (stale.file_name().unwrap().to_string_lossy().into_owned(), "a temporary file of an unfinished write"),
             ("x".into(), "not named *.trial.cbor"),
             ("x.trial.cbor.ckpt".into(), "a checkpoint of an unfinished training run"),
         ]

@@ -3,9 +3,9 @@
 //! never resumed from; and tensors carried inside a state as safetensors bytes.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use nb102_model::{load_weights, read_tensors, save_weights, write_safetensors};
+use nb102_model::{load_named, safetensors_bytes, tensors_from_safetensors};
 use nb102_store::write_atomically;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -58,56 +58,37 @@ pub fn read_sealed<T: DeserializeOwned>(path: &Path, version: u32) -> Result<std
         .map_err(|e| format!("expected a checkpoint's state, found {}", nb102_store::cbor_problem(&e))))
 }
 
-/// A network's state dict as safetensors bytes (through a file beside `near`: tch writes files).
+/// A network's state dict as safetensors bytes (its variables in name order).
 ///
 /// # Errors
-/// When the scratch file cannot be written or read.
-pub fn weight_bytes(vs: &VarStore, near: &Path) -> Result<Vec<u8>> {
-    let tmp = scratch_file(near);
-    save_weights(vs, &tmp)?;
-    let bytes = std::fs::read(&tmp).map_err(io(&tmp));
-    let _ = std::fs::remove_file(&tmp);
-    bytes
+/// A tensor of a dtype safetensors cannot hold (`origin` names the file the bytes are for).
+pub fn weight_bytes(vs: &VarStore, origin: &Path) -> Result<Vec<u8>> {
+    let mut named: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
+    named.sort_by(|a, b| a.0.cmp(&b.0));
+    tensor_bytes(&named, origin)
 }
 
 /// Loads safetensors bytes made by [`weight_bytes`] into `vs` (strictly: the same tensors and shapes).
 ///
 /// # Errors
-/// A tensor missing, unexpected or mis-shaped, or the scratch file.
-pub fn restore_weights(vs: &mut VarStore, bytes: &[u8], near: &Path) -> Result<()> {
-    let tmp = scratch_file(near);
-    std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
-    let loaded = load_weights(vs, &tmp);
-    let _ = std::fs::remove_file(&tmp);
-    Ok(loaded?)
+/// A tensor missing, unexpected or mis-shaped, or bytes that do not parse (`origin`: the file they came from).
+pub fn restore_weights(vs: &mut VarStore, bytes: &[u8], origin: &Path) -> Result<()> {
+    Ok(load_named(vs, &tensors_from_safetensors(bytes, origin)?, origin)?)
 }
 
 /// Named tensors as safetensors bytes (optimiser states, for a checkpoint).
 ///
 /// # Errors
-/// When the scratch file cannot be written or read.
-pub fn tensor_bytes(named: &[(String, Tensor)], near: &Path) -> Result<Vec<u8>> {
-    let tmp = scratch_file(near);
-    write_safetensors(named, &tmp)?;
-    let bytes = std::fs::read(&tmp).map_err(io(&tmp));
-    let _ = std::fs::remove_file(&tmp);
-    bytes
+/// A tensor of a dtype safetensors cannot hold (`origin` names the file the bytes are for).
+pub fn tensor_bytes(named: &[(String, Tensor)], origin: &Path) -> Result<Vec<u8>> {
+    safetensors_bytes(named)
+        .map_err(|problem| nb102_model::ModelError::Weights { path: origin.to_owned(), problem }.into())
 }
 
 /// The tensors of safetensors bytes made by [`tensor_bytes`], on the CPU.
 ///
 /// # Errors
-/// Malformed bytes, or the scratch file.
-pub fn tensors_from_bytes(bytes: &[u8], near: &Path) -> Result<HashMap<String, Tensor>> {
-    let tmp = scratch_file(near);
-    std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
-    let tensors = read_tensors(&tmp);
-    let _ = std::fs::remove_file(&tmp);
-    Ok(tensors?)
-}
-
-fn scratch_file(near: &Path) -> PathBuf {
-    let name = near.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    // Named as nb102-store's temporaries, so that a rerun's writes remove it if this process is killed.
-    near.with_file_name(format!(".{name}.tmp-{}.weights.safetensors", std::process::id()))
+/// Bytes that do not parse (`origin`: the file they came from).
+pub fn tensors_from_bytes(bytes: &[u8], origin: &Path) -> Result<HashMap<String, Tensor>> {
+    Ok(tensors_from_safetensors(bytes, origin)?)
 }

@@ -182,11 +182,18 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     config.eval_every_epoch = !args.eval_at_end;
 
     config.check().map_err(input)?;
+    // The outputs are checked before the data is read and the trial runs, not after it.
+    let checkpoint = nb102_store::checkpoint_path(&args.out);
+    for path in [&args.out, &checkpoint] {
+        nb102_store::check_output(path).map_err(|e| match e {
+            nb102_store::StoreError::Io { .. } => Failure::Other(e.into()),
+            other => Failure::Input(other.into()),
+        })?;
+    }
     let mut data = SettingData::load(args.setting, &args.data_dir, args.splits_dir.as_deref()).map_err(input)?;
     if let Some(n) = args.subset {
         data = data.subset(n);
     }
-    let checkpoint = nb102_store::checkpoint_path(&args.out);
     let epochs = config.epochs;
     let bar = if args.quiet || !std::io::stderr().is_terminal() {
         ProgressBar::hidden()

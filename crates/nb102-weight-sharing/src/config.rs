@@ -249,28 +249,40 @@ impl SearchRun {
     /// # Errors
     /// [`SearchError::Config`] for an option out of range.
     pub fn check(&self) -> Result<()> {
-        let positive = [
-            ("epochs", i64::from(self.epochs)),
-            ("channels", self.channels),
-            ("cells", self.cells),
-            ("batch size", self.batch_size as i64),
-            ("test batch size", self.test_batch_size as i64),
-            ("subset", self.subset.map_or(1, |n| n as i64)),
-            ("T_max", i64::from(self.t_max)),
-            ("select_num", self.select_num as i64),
+        // Each option with its most: batches no larger than a GPU holds for these networks, at most every cell
+        // of the space scored, ENAS's epoch at most 200 times the paper's. Values are widened, not cast, so
+        // that a huge one is reported as given.
+        let bounded: [(&'static str, i128, i128); 9] = [
+            ("epochs", i128::from(self.epochs), i128::from(u16::MAX)),
+            ("channels", i128::from(self.channels), i128::from(i64::MAX)),
+            ("cells", i128::from(self.cells), i128::from(i64::MAX)),
+            ("batch size", self.batch_size as i128, MAX_BATCH_SIZE as i128),
+            ("test batch size", self.test_batch_size as i128, MAX_BATCH_SIZE as i128),
+            ("subset", self.subset.map_or(1, |n| n as i128), i128::from(i64::MAX)),
+            ("T_max", i128::from(self.t_max), i128::from(u16::MAX)),
+            ("select_num", self.select_num as i128, nb102_space::NUM_ARCHS as i128),
+            ("controller steps", self.controller.train_steps as i128, MAX_CONTROLLER_STEPS as i128),
         ];
-        for (what, value) in positive {
-            if value < 1 {
-                return Err(SearchError::Config {
-                    what,
-                    expected: "a positive number".into(),
-                    found: value.to_string(),
-                });
+        for (what, value, most) in bounded {
+            if !(1..=most).contains(&value) {
+                let expected = if most == i128::from(i64::MAX) || most == i128::from(u16::MAX) {
+                    "a positive number".to_owned()
+                } else {
+                    format!("1..={most}")
+                };
+                return Err(SearchError::Config { what, expected, found: value.to_string() });
             }
         }
         Ok(())
     }
 }
+
+/// The largest search batch accepted: 65,536 images of 32×32 already take gigabytes of activations in these
+/// networks.
+const MAX_BATCH_SIZE: usize = 1 << 16;
+
+/// The most controller steps an ENAS epoch may take: 200 times the paper's 50.
+const MAX_CONTROLLER_STEPS: usize = 10_000;
 
 #[cfg(test)]
 mod tests {

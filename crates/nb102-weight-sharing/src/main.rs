@@ -117,8 +117,11 @@ fn main() -> ExitCode {
             // clap's report spans several lines; the paragraph before the usage names what was wrong.
             let report = err.to_string();
             let what: Vec<&str> = report.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
+            // The help of the subcommand given, where one was.
+            let command = std::env::args().nth(1).filter(|c| ["run", "paper-seeds"].contains(&c.as_str()));
+            let help = command.map_or_else(|| "--help".to_owned(), |c| format!("{c} --help"));
             eprintln!(
-                "nb102-weight-sharing: {} (see 'nb102-weight-sharing run --help')",
+                "nb102-weight-sharing: {} (see 'nb102-weight-sharing {help}')",
                 what.join(" ").trim_start_matches("error: ")
             );
             return ExitCode::from(2);
@@ -153,7 +156,8 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         SearchError::Train(
             nb102_train::TrainError::Io { .. }
             | nb102_train::TrainError::Torch(_)
-            | nb102_train::TrainError::Store(nb102_store::StoreError::Io { .. }),
+            | nb102_train::TrainError::Store(nb102_store::StoreError::Io { .. })
+            | nb102_train::TrainError::Model(nb102_model::ModelError::Torch(_)),
         )
         | SearchError::Torch(_)
         | SearchError::Model(nb102_model::ModelError::Torch(_)) => Failure::Other(e.into()),
@@ -180,12 +184,19 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         println!("{}", serde_json::json!({ "run": run, "run_hash": run.hash() }));
         return Ok(());
     }
+    // The outputs are checked before the data is read and the search runs, not after it.
+    let checkpoint = nb102_store::checkpoint_path(&args.out);
+    for path in [&args.out, &checkpoint] {
+        nb102_store::check_output(path).map_err(|e| match e {
+            nb102_store::StoreError::Io { .. } => Failure::Other(e.into()),
+            other => input(other.into()),
+        })?;
+    }
     let mut data =
         SettingData::load(args.setting, &args.data_dir, args.splits_dir.as_deref()).map_err(|e| input(e.into()))?;
     if let Some(n) = args.subset {
         data = data.subset(n);
     }
-    let checkpoint = nb102_store::checkpoint_path(&args.out);
     let epochs = run.epochs;
     let bar = if args.quiet || !std::io::stderr().is_terminal() {
         ProgressBar::hidden()

@@ -110,5 +110,81 @@ fn bad_arguments_are_one_line_and_status_2() {
     assert!(run(&[&base[..], &["--algorithm", "gdas", "--epochs", "0"]].concat()).contains("invalid epochs"));
     let cifar = ["run", "--setting", "cifar10", "--seed", "1", "--data-dir", data, "--out", o, "--algorithm", "rsps"];
     assert!(run(&cifar).contains("expected"));
+    // Options out of range are reported as given and refused before any search.
+    let gdas = [&base[..], &["--algorithm", "setn"]].concat();
+    assert!(run(&[&gdas[..], &["--select-num", "1000000000"]].concat()).contains("expected 1..=15625"));
+    let enas = [&base[..], &["--algorithm", "enas"]].concat();
+    assert!(run(&[&enas[..], &["--controller-steps", "1000000000"]].concat()).contains("expected 1..=10000"));
+    assert!(run(&[&gdas[..], &["--batch-size", "18446744073709551615"]].concat()).contains("18446744073709551615"));
     assert!(!out.exists());
+    // A subcommand's mistakes point at that subcommand's help.
+    assert!(run(&["paper-seeds", "--algorithm", "darts"]).contains("see 'nb102-weight-sharing paper-seeds --help'"));
+
+    // Outputs that cannot be one are refused before the data is read, and left as they were: a FIFO, a folder, a
+    // folder that does not exist.
+    let dir = std::env::temp_dir().join(format!("nb102-ws-outputs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("folder")).unwrap();
+    let pipe = dir.join("pipe.json");
+    assert!(Command::new("mkfifo").arg(&pipe).status().unwrap().success());
+    let missing = dir.join("no/such/out.json");
+    for (path, found) in [(&pipe, "a FIFO"), (&dir.join("folder"), "a folder"), (&missing, "no folder")] {
+        let args =
+            ["run", "--algorithm", "rsps", "--setting", "fashion-mnist", "--seed", "1", "--data-dir", "/nonexistent"];
+        let stderr = run(&[&args[..], &["--out", path.to_str().unwrap()]].concat());
+        assert!(stderr.contains(found) && stderr.contains("expected a regular file"), "{stderr}");
+    }
+    assert!(std::os::unix::fs::FileTypeExt::is_fifo(&std::fs::symlink_metadata(&pipe).unwrap().file_type()));
+    assert!(!dir.join("pipe.json.ckpt").exists());
+
+    // A folder it cannot write in is the machine's failure (status 1), found before the search, named plainly.
+    let locked = dir.join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0o500)).unwrap();
+    let writable = std::fs::File::create(locked.join("probe")).is_ok();
+    if !writable {
+        let output = Command::new(env!("CARGO_BIN_EXE_nb102-weight-sharing"))
+            .args(["run", "--algorithm", "rsps", "--setting", "fashion-mnist", "--seed", "1", "--data-dir", data])
+            .arg("--out")
+            .arg(locked.join("out.json"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains("Permission denied") && !stderr.contains(".tmp-") && !stderr.contains("Os {"),
+            "{stderr}"
+        );
+    }
+    // (As root, permissions do not stop a write: only a test run by another user sees this case.)
+    std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A full disk is the machine's failure (status 1), named with the file it could not write and the system's
+/// words, not a temporary file or Rust's Debug text. The disk is a 16 kB tmpfs mounted in a mount namespace of
+/// the command's own (`unshare -m`, where this machine allows it).
+#[test]
+fn a_full_disk_is_status_1_in_plain_words() {
+    if !Command::new("unshare").args(["-m", "true"]).status().is_ok_and(|s| s.success()) {
+        eprintln!("skipped: this machine gives no mount namespace (unshare -m) to mount a small file system in");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("nb102-ws-full-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("out.json");
+    let mut search = command(Algorithm::Rsps, &out, false);
+    let words: Vec<String> = std::iter::once(search.get_program())
+        .chain(search.get_args())
+        .map(|w| format!("'{}'", w.to_str().unwrap().replace('\'', r"'\''")))
+        .collect();
+    let script = format!("mount -t tmpfs -o size=16k tmpfs '{}' && exec {}", dir.display(), words.join(" "));
+    search = Command::new("unshare");
+    let output = search.args(["-m", "sh", "-c", &script]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let last = stderr.trim_end().lines().last().unwrap_or_default();
+    assert!(last.contains("No space left on device") && last.contains("out.json"), "{stderr}");
+    assert!(!last.contains(".tmp-") && !last.contains("Os {"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -23,7 +23,17 @@ from __future__ import annotations
 
 from typing import Any, Dict, Tuple, Union
 
-from ._native import NUM_ARCHS, Arch, CostInfo, Metrics, MoreInfo, __version__, cache_dir, resolve
+from ._native import (
+    NUM_ARCHS,
+    Arch,
+    CostInfo,
+    DamagedBenchmarkError,
+    Metrics,
+    MoreInfo,
+    __version__,
+    cache_dir,
+    resolve,
+)
 from ._native import Benchmark as _NativeBenchmark
 from ._compat import ArchResults, NASBench201API, NATStopology, ResultsCount, create, search_space_info, version
 
@@ -33,6 +43,7 @@ __all__ = [
     "ArchResults",
     "Benchmark",
     "CostInfo",
+    "DamagedBenchmarkError",
     "Metrics",
     "MoreInfo",
     "NASBench201API",

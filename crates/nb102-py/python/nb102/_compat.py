@@ -99,7 +99,13 @@ class _API(_native.Engine):
                              "folder or a NAS-Bench-201 .pth file")
         if isinstance(file_path_or_dict, dict):
             raise ValueError("nb102 reads files, not a loaded dict: pass the path it was loaded from")
-        return super().__new__(cls, str(file_path_or_dict), cls._flavour, True)
+        # The import of an official archive prints its progress only where the caller asked for output.
+        return super().__new__(cls, str(file_path_or_dict), cls._flavour, cls._verbose(*args, **kwargs))
+
+    @staticmethod
+    def _verbose(*args, **kwargs):
+        """The ``verbose`` argument among the constructor's other arguments."""
+        raise NotImplementedError
 
     def _setup(self, path, verbose):
         import os
@@ -182,6 +188,8 @@ class _API(_native.Engine):
     def _layout_of(self, arch_index):
         try:
             return self._layout(arch_index)
+        except _native.DamagedBenchmarkError:
+            raise
         except (ValueError, KeyError):
             raise ValueError("arch_index [{:}] does not in arch2infos".format(arch_index)) from None
 
@@ -310,6 +318,10 @@ class NATStopology(_API):
 
     _flavour = "nats"
 
+    @staticmethod
+    def _verbose(fast_mode=False, verbose=True):
+        return verbose
+
     def __init__(self, file_path_or_dict: Any = None, fast_mode: bool = False, verbose: bool = True) -> None:
         if verbose:
             print("{:} Try to create the NATS-Bench (topology) api from {:} with fast_mode={:}".format(
@@ -379,6 +391,10 @@ class NASBench201API(_API):
 
     _flavour = "nb201"
     _METRIC2STR = "loss = {:.3f}, top1 = {:.2f}%"
+
+    @staticmethod
+    def _verbose(verbose=True):
+        return verbose
 
     def __init__(self, file_path_or_dict: Any = None, verbose: bool = True) -> None:
         if verbose:

@@ -22,6 +22,11 @@ def official_archs() -> List[str]:
 def resolve(path: _Path, verbose: bool = False) -> Path:
     """The ``.nb102`` file to open for ``path``, importing an official archive into the cache the first time."""
 
+class DamagedBenchmarkError(ValueError):
+    """A benchmark file that is damaged (a checksum that does not match, a section that does not decode) or not a
+    benchmark file at all; the message names the file. A cached import found damaged is moved aside and imported
+    again on the next open."""
+
 class Arch:
     """A cell: six ops on the edges of a 4-node DAG, in the reference's edge order."""
 

@@ -91,7 +91,7 @@ pub fn nats_tss_files(dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 fn read_pickle(path: &Path) -> Result<PyValue> {
-    let file = std::fs::File::open(path).map_err(|source| StoreError::Io { path: path.to_owned(), error: source })?;
+    let file = crate::atomic::open_regular(path, "a bz2-compressed pickle", u64::MAX)?;
     let data = super::read_bounded(bzip2::read::BzDecoder::new(file), super::MAX_RECORD_FILE_BYTES).map_err(|e| {
         let found = match e.kind() {
             std::io::ErrorKind::FileTooLarge => e.to_string(),

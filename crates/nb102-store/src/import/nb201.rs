@@ -51,7 +51,7 @@ pub fn read_nb201_pth(
         expected: "a NAS-Bench-201 torch.save file".into(),
         found,
     };
-    let file = std::fs::File::open(path).map_err(|source| StoreError::Io { path: path.to_owned(), error: source })?;
+    let file = crate::atomic::open_regular(path, "a NAS-Bench-201 torch.save file", u64::MAX)?;
     let map = crate::mmap::map_file(&file).map_err(|source| StoreError::Io { path: path.to_owned(), error: source })?;
     let producer = format!("NAS-Bench-201 file {}", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
     let mut cells =

@@ -10,6 +10,7 @@ use std::str::FromStr;
 
 use nb102_space::{Arch, NetworkConfig, NUM_ARCHS};
 
+use crate::atomic::open_regular;
 use crate::error::{Result, StoreError};
 use crate::record::is_percent;
 use crate::setting::{EvalSet, Hp, Role, Setting};
@@ -95,11 +96,15 @@ pub fn read_summary_table(path: &Path, columns: &[TableColumn]) -> Result<Vec<(u
         // csv's message names the record, line and byte; its kind's Debug form would be Rust syntax.
         let message = e.to_string();
         match e.into_kind() {
+            csv::ErrorKind::Io(error) if error.kind() == std::io::ErrorKind::FileTooLarge => {
+                format("a CSV table".into(), error.to_string())
+            }
             csv::ErrorKind::Io(error) => StoreError::Io { path: path.to_owned(), error },
             _ => format("a CSV table".into(), message.trim_start_matches("CSV error: ").into()),
         }
     };
-    let mut reader = csv::Reader::from_path(path).map_err(csv_error)?;
+    let file = open_regular(path, "a CSV table", u64::MAX)?;
+    let mut reader = csv::Reader::from_reader(BoundedLines { inner: std::io::BufReader::new(file), run: 0 });
     let header = reader.headers().map_err(csv_error)?.clone();
     let position = |name: &str| match header.iter().enumerate().filter(|(_, h)| *h == name).collect::<Vec<_>>()[..] {
         [(at, _)] => Ok(at),
@@ -178,4 +183,31 @@ pub fn read_summary_table(path: &Path, columns: &[TableColumn]) -> Result<Vec<(u
         return Err(format("rows with at least one result in the table's columns".into(), "none".into()));
     }
     Ok(cells)
+}
+
+/// The most one line of a table may hold: a row of NAS-Bench-201's tables is a few hundred bytes; without a
+/// bound, a file without line breaks (or `/dev/zero` behind a link) would be read into memory whole.
+const MAX_TABLE_LINE_BYTES: usize = 1 << 20;
+
+/// A reader that fails once more than [`MAX_TABLE_LINE_BYTES`] pass without a line break.
+struct BoundedLines<R> {
+    inner: R,
+    /// Bytes since the last line break.
+    run: usize,
+}
+
+impl<R: std::io::Read> std::io::Read for BoundedLines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for &byte in &buf[..n] {
+            self.run = if byte == b'\n' { 0 } else { self.run + 1 };
+            if self.run > MAX_TABLE_LINE_BYTES {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::FileTooLarge,
+                    format!("a line of more than {MAX_TABLE_LINE_BYTES} bytes, the most a table's line may hold"),
+                ));
+            }
+        }
+        Ok(n)
+    }
 }
