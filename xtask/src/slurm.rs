@@ -67,12 +67,18 @@ impl SlurmOptions {
             };
         match arg {
             "--shards" => self.shards = Some(number(1)?),
-            "--partition" => self.partition = Some(value.to_owned()),
-            "--account" => self.account = Some(value.to_owned()),
-            "--gres" => self.gres = Some(value.to_owned()),
-            "--time" => self.time = Some(value.to_owned()),
+            "--partition" => self.partition = Some(one_word(arg, value)?),
+            "--account" => self.account = Some(one_word(arg, value)?),
+            "--gres" => self.gres = Some(one_word(arg, value)?),
+            "--time" => self.time = Some(one_word(arg, value)?),
             "--array-parallel" => self.array_parallel = Some(number(1)?),
-            "--sbatch-arg" => self.sbatch_args.push(value.to_owned()),
+            "--sbatch-arg" => {
+                let option = one_word(arg, value)?;
+                if !option.starts_with('-') {
+                    bail!("invalid --sbatch-arg: expected one sbatch option such as --qos=high, found {value:?}");
+                }
+                self.sbatch_args.push(option);
+            }
             "--retries" => self.retries = number(0)?,
             "--poll" => {
                 let seconds: f64 = value
@@ -87,6 +93,36 @@ impl SlurmOptions {
         }
         Ok(true)
     }
+}
+
+/// The value of an option that becomes one word of a `#SBATCH` line: sbatch splits those lines at whitespace,
+/// and a line break would end the directives and run the rest as a command of the job.
+fn one_word(arg: &str, value: &str) -> anyhow::Result<String> {
+    if value.is_empty() || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        bail!("invalid {arg}: expected one word, without spaces or control characters, found {value:?}");
+    }
+    Ok(value.to_owned())
+}
+
+/// A path written into the scripts, refused if it holds a control character (a line break would end a
+/// directive or a command).
+fn script_path(what: &str, path: &Path) -> anyhow::Result<String> {
+    let text = path.to_str().with_context(|| format!("{what} {}: expected a path in UTF-8", path.display()))?;
+    if text.chars().any(char::is_control) {
+        bail!("{what}: expected a path without control characters for the batch scripts, found {text:?}");
+    }
+    Ok(text.to_owned())
+}
+
+/// A `#SBATCH --flag=PATH` word: in double quotes where the path has spaces (sbatch reads quotes there).
+fn path_directive(flag: &str, path: &str) -> anyhow::Result<String> {
+    if !path.chars().any(char::is_whitespace) {
+        return Ok(format!("--{flag}={path}"));
+    }
+    if path.contains('"') {
+        bail!("--{flag}: expected a path without both spaces and double quotes for a #SBATCH line, found {path:?}");
+    }
+    Ok(format!("--{flag}=\"{path}\""))
 }
 
 /// What the jobs run: the plan and where its files go, and the options passed on to every task.
@@ -212,26 +248,33 @@ fn write_scripts(
     let mut directives = Vec::new();
     for (flag, value) in [("partition", &o.partition), ("account", &o.account), ("gres", &o.gres), ("time", &o.time)] {
         if let Some(v) = value {
-            directives.push(format!("--{flag}={v}"));
+            directives.push(format!("--{flag}={}", one_word(&format!("--{flag}"), v)?));
         }
     }
-    directives.extend(o.sbatch_args.iter().cloned());
+    for arg in &o.sbatch_args {
+        directives.push(one_word("--sbatch-arg", arg)?);
+    }
+    let profile = one_word("the plan's profile", &s.plan.profile)?;
     let sbatch_lines = |name: &str, extra: &[String]| -> String {
-        let mut lines = format!("#SBATCH --job-name=nb102-{name}-{}\n", s.plan.profile);
+        let mut lines = format!("#SBATCH --job-name=nb102-{name}-{profile}\n");
         for d in extra.iter().chain(&directives) {
             lines += &format!("#SBATCH {d}\n");
         }
         lines
     };
+    if s.devices.chars().any(char::is_control) {
+        bail!("--device: expected devices without control characters, found {:?}", s.devices);
+    }
+    let logs_path = script_path("the logs folder", &logs)?;
     let mut common = vec![
-        quote(&bin.join("xtask").display().to_string()),
+        quote(&script_path("the xtask binary", &bin.join("xtask"))?),
         "regenerate".into(),
         "--plan".into(),
-        quote(&s.plan_path.display().to_string()),
+        quote(&script_path("--plan", s.plan_path)?),
         "--out".into(),
-        quote(&s.out.display().to_string()),
+        quote(&script_path("--out", s.out)?),
         "--bin-dir".into(),
-        quote(&bin.display().to_string()),
+        quote(&script_path("the binaries' folder", &bin)?),
         "--device".into(),
         quote(&s.devices),
         "--quiet".into(),
@@ -241,20 +284,23 @@ fn write_scripts(
     }
     let common = common.join(" ");
     let throttle = o.array_parallel.map_or(String::new(), |k| format!("%{k}"));
+    // Comments name no path: a path's text belongs in quoted words only.
     let train = format!(
-        "#!/bin/bash\n# The train stage of one shard of {plan} per array task (cargo xtask regenerate --slurm).\n{}\
-         set -euo pipefail\nexec {common} --shard \"$SLURM_ARRAY_TASK_ID/{shards}\" --stage train\n",
+        "#!/bin/bash\n# The train stage of one shard of the plan (--plan below) per array task (cargo xtask \
+         regenerate --slurm).\n{}set -euo pipefail\nexec {common} --shard \"$SLURM_ARRAY_TASK_ID/{shards}\" --stage \
+         train\n",
         sbatch_lines(
             "train",
-            &[format!("--array=0-{}{throttle}", shards - 1), format!("--output={}/train-%A_%a.out", logs.display())]
+            &[
+                format!("--array=0-{}{throttle}", shards - 1),
+                path_directive("output", &format!("{logs_path}/train-%A_%a.out"))?
+            ]
         ),
-        plan = s.plan_path.display(),
     );
     let merge = format!(
-        "#!/bin/bash\n# The cal and merge stages of {plan}, once every shard is trained (cargo xtask regenerate \
-         --slurm).\n{}set -euo pipefail\n{common} --stage cal\nexec {common} --stage merge\n",
-        sbatch_lines("merge", &[format!("--output={}/merge-%j.out", logs.display())]),
-        plan = s.plan_path.display(),
+        "#!/bin/bash\n# The cal and merge stages of the plan (--plan below), once every shard is trained (cargo \
+         xtask regenerate --slurm).\n{}set -euo pipefail\n{common} --stage cal\nexec {common} --stage merge\n",
+        sbatch_lines("merge", &[path_directive("output", &format!("{logs_path}/merge-%j.out"))?]),
     );
     let submit =
         "#!/bin/bash\n# Submits the train array, then the merge job once it has succeeded.\nset -euo pipefail\n\

@@ -152,3 +152,58 @@ fn a_lost_shard_is_resubmitted_and_a_rerun_follows_the_jobs() {
     drop(cluster);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// `--emit`'s scripts hold option values and paths as data, never as lines of their own: a value with a line
+/// break or a space (which sbatch would split into another directive) is refused before anything is written, and
+/// paths with spaces and quotes reach the command as the words they are.
+#[test]
+fn emitted_scripts_take_no_injected_lines() {
+    let dir = scratch("slurm-inject");
+    dataset(&dir);
+    let emitted = dir.join("emitted");
+    let injected = "gpu\ntouch /tmp/nb102-injected";
+    for (option, value) in [
+        ("--partition", injected),
+        ("--account", injected),
+        ("--gres", injected),
+        ("--time", injected),
+        ("--sbatch-arg", "--mem=1G\ntouch /tmp/nb102-injected"),
+        ("--time", "1:00:00 --qos=high"),
+        ("--partition", "gpu cpu"),
+        ("--sbatch-arg", "qos=high"),
+    ] {
+        let o = regenerate(&dir, &dir.join("out"), &["--slurm", "--emit", emitted.to_str().unwrap(), option, value])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && stderr.contains(&format!("invalid {option}")), "{option} {value:?}: {stderr}");
+        assert!(!emitted.exists(), "nothing written for {option} {value:?}");
+    }
+    let broken_out = dir.join("out\n#SBATCH --qos=high");
+    let o = regenerate(&dir, &broken_out, &["--slurm", "--emit", emitted.to_str().unwrap()]).output().unwrap();
+    assert!(!o.status.success() && !emitted.join("train.sbatch").exists(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    // An output folder with a space and a quote: quoted in the commands and in the #SBATCH --output line, and
+    // named in no comment.
+    let out = dir.join("runs of 'today'");
+    let o = regenerate(&dir, &out, &["--slurm", "--emit", emitted.to_str().unwrap()]).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let train = std::fs::read_to_string(emitted.join("train.sbatch")).unwrap();
+    for line in train.lines().filter(|l| l.starts_with('#')) {
+        assert!(!line.contains("today") || line.starts_with("#SBATCH --output=\""), "{line}");
+    }
+    let directives: Vec<&str> = train.lines().skip(2).take_while(|l| l.starts_with("#SBATCH ")).collect();
+    assert_eq!(train.lines().filter(|l| l.starts_with("#SBATCH ")).count(), directives.len(), "{train}");
+    // The command's words, as bash reads them.
+    let words = train.lines().find_map(|l| l.strip_prefix("exec ")).unwrap();
+    let printed = Command::new("bash")
+        .args(["-c", &format!("printf '%s\\n' {words}")])
+        .env("SLURM_ARRAY_TASK_ID", "0")
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&printed.stdout).into_owned();
+    let words: Vec<&str> = printed.lines().collect();
+    let at = words.iter().position(|w| *w == "--out").unwrap();
+    assert_eq!(words[at + 1], out.to_str().unwrap());
+    std::fs::remove_dir_all(dir).unwrap();
+}
