@@ -20,7 +20,7 @@ use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
 use nb102_api::Api;
 use nb102_space::Arch;
-use nb102_store::{BenchmarkKind, BenchmarkMeta, EvalSet, Hp, Setting};
+use nb102_store::{BenchmarkKind, BenchmarkMeta, EvalSet, Hp, Role, Setting};
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 
@@ -611,55 +611,136 @@ fn merge(plan: &Plan, out: &Path) -> anyhow::Result<PathBuf> {
 
 /// What the file holds, and the best cell of each setting and schedule by its validation accuracy.
 pub(crate) fn summary(plan: &Plan, path: &Path, say: &dyn Fn(String)) -> anyhow::Result<()> {
-    let api = Api::open(path)?;
+    let mut trained = Vec::new();
+    for t in &plan.trials {
+        let hp = Hp::new(plan.epochs.map_or(t.hp, |e| e.min(t.hp)));
+        if !trained.contains(&(t.setting, hp)) {
+            trained.push((t.setting, hp));
+        }
+    }
+    summarise(&Api::open(path)?, path, &trained, say)
+}
+
+/// The summary of a file whose trials are of `trained` (settings and schedules, in plan order): each one's best
+/// cell and ranking on its setting's validation set, or for `cifar10`, which has none, its test set.
+fn summarise(api: &Api, path: &Path, trained: &[(Setting, Hp)], say: &dyn Fn(String)) -> anyhow::Result<()> {
     let rows = api.file().summary()?;
     say(format!("{} cells, {} trials", api.file().len(), rows.len()));
-    let mut seen = Vec::new();
-    for t in &plan.trials {
-        if seen.contains(&(t.setting, t.hp)) {
-            continue;
-        }
-        seen.push((t.setting, t.hp));
-        let hp = Hp::new(plan.epochs.map_or(t.hp, |e| e.min(t.hp)));
-        if let Some((index, accuracy)) = api.find_best(t.setting, Some(EvalSet::XValid), hp, None, None)? {
+    for &(setting, hp) in trained {
+        let set = ranked_set(setting);
+        if let Some((index, accuracy)) = api.find_best(setting, Some(set), hp, None, None)? {
             let arch = Arch::from_official_index(index)?;
-            say(format!("best on {} (hp {hp}, x-valid): cell {index} {arch} at {accuracy:.2}%", t.setting));
+            say(format!("best on {setting} (hp {hp}, {}): cell {index} {arch} at {accuracy:.2}%", set.name()));
         }
-        ranking(rows, t.setting, hp, say)?;
+        ranking(api, rows, setting, set, hp, say)?;
     }
-    say(format!(
-        "query it: nb102 info {p}; nb102 best {p} --dataset {s} --set x-valid --hp {h}",
-        p = path.display(),
-        s = plan.trials[0].setting,
-        h = plan.epochs.map_or(plan.trials[0].hp, |e| e.min(plan.trials[0].hp))
-    ));
+    if let Some(&(setting, hp)) = trained.first() {
+        say(format!(
+            "query it: nb102 info {p}; nb102 best {p} --dataset {setting} --set {} --hp {hp}",
+            ranked_set(setting).name(),
+            p = path.display(),
+        ));
+    }
     Ok(())
 }
 
-/// The cells of one setting and schedule ranked by their seeds' mean x-valid accuracy after the last epoch, the
-/// ten best of them, each with its seeds' accuracies.
-fn ranking(rows: &[nb102_store::TrialSummary], setting: Setting, hp: Hp, say: &dyn Fn(String)) -> anyhow::Result<()> {
-    let mut cells: Vec<(usize, Vec<f64>)> = Vec::new();
-    for cell in rows.chunk_by(|a, b| a.index == b.index) {
-        let accuracies: Vec<f64> = cell
+/// The set a summary ranks cells of `setting` on: its validation set, else its test set.
+fn ranked_set(setting: Setting) -> EvalSet {
+    setting.set_for(Role::Valid).unwrap_or(setting.test_set())
+}
+
+/// The cells of one setting and schedule ranked by their seeds' mean accuracy on `set` after the last epoch (the
+/// reference's mean, as every query takes it), the ten best of them, each with its seeds' accuracies.
+fn ranking(
+    api: &Api,
+    rows: &[nb102_store::TrialSummary],
+    setting: Setting,
+    set: EvalSet,
+    hp: Hp,
+    say: &dyn Fn(String),
+) -> anyhow::Result<()> {
+    let mut cells: Vec<(usize, f64)> =
+        api.cell_means(setting, Some(set), hp)?.into_iter().filter_map(|c| Some((c.index, c.accuracy?))).collect();
+    cells.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    say(format!("ranking on {setting} (hp {hp}, {}, mean of the seeds):", set.name()));
+    for (rank, &(index, mean)) in cells.iter().take(10).enumerate() {
+        let at = rows.partition_point(|r| r.index < index);
+        let seeds: Vec<String> = rows[at..]
             .iter()
+            .take_while(|r| r.index == index)
             .filter(|r| r.setting == setting && r.hp == hp)
-            .filter_map(|r| r.accuracy(Some(EvalSet::XValid)))
+            .filter_map(|r| r.accuracy(Some(set)))
+            .map(|a| format!("{a:.2}"))
             .collect();
-        if !accuracies.is_empty() {
-            cells.push((cell[0].index, accuracies));
-        }
-    }
-    let mean = |a: &[f64]| a.iter().sum::<f64>() / a.len() as f64;
-    cells.sort_by(|a, b| mean(&b.1).total_cmp(&mean(&a.1)).then(a.0.cmp(&b.0)));
-    say(format!("ranking on {setting} (hp {hp}, x-valid, mean of the seeds):"));
-    for (rank, (index, accuracies)) in cells.iter().take(10).enumerate() {
-        let seeds: Vec<String> = accuracies.iter().map(|a| format!("{a:.2}")).collect();
-        let arch = Arch::from_official_index(*index)?;
-        say(format!("{:>4}. {:6.2}% ({}) cell {index:>5} {arch}", rank + 1, mean(accuracies), seeds.join(", ")));
+        let arch = Arch::from_official_index(index)?;
+        say(format!("{:>4}. {mean:6.2}% ({}) cell {index:>5} {arch}", rank + 1, seeds.join(", ")));
     }
     if cells.len() > 10 {
         say(format!("      … and {} more (nb102 best, nb102 query)", cells.len() - 10));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+
+    use nb102_store::{BenchmarkKind, EvalPoint, NetConfig, Provenance, TrainEpoch, TrialRecord};
+
+    use super::*;
+
+    /// A trial of `setting` whose accuracy on every set after the last epoch is `accuracy`.
+    fn trial(index: usize, setting: Setting, seed: u32, accuracy: f64) -> TrialRecord {
+        let eval = setting
+            .eval_sets()
+            .iter()
+            .map(|&set| (set, vec![EvalPoint { epoch: 1, loss: Some(1.0), accuracy: Some(accuracy), time: None }]))
+            .collect::<BTreeMap<_, _>>();
+        TrialRecord {
+            arch: Arch::from_official_index(index).unwrap(),
+            setting,
+            hp: Hp::new(2),
+            seed,
+            net: NetConfig { channels: 2, cells: 1, classes: setting.dataset().classes() as u32 },
+            train: vec![TrainEpoch { loss: 1.0, top1: 50.0, top5: None, time: None }; 2],
+            eval,
+            params_mb: 0.1,
+            flops_m: 1.0,
+            latency: vec![],
+            provenance: Provenance {
+                producer: "test".into(),
+                config_hash: None,
+                device: None,
+                dataset_fingerprint: None,
+            },
+            weights: None,
+        }
+    }
+
+    /// Every setting gets its best cell and ranking, on the set it evaluates every epoch: `cifar10`, which holds
+    /// out no validation half, on its test set.
+    #[test]
+    fn the_summary_ranks_every_setting() {
+        let dir = std::env::temp_dir().join(format!("nb102-summary-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (setting, set) in [(Setting::Cifar10, "ori-test"), (Setting::Cifar100, "x-valid")] {
+            let records = [(11472, 777, 80.0), (11472, 888, 82.0), (1462, 777, 85.0), (1462, 888, 84.0)]
+                .map(|(index, seed, accuracy)| (format!("{index}-{seed}"), trial(index, setting, seed, accuracy)));
+            let meta = BenchmarkMeta { description: "summary".into(), kind: BenchmarkKind::Demo };
+            let path =
+                nb102_store::write_benchmark(&nb102_store::merge(meta, records).unwrap(), &dir.join("s")).unwrap();
+            let lines = Mutex::new(Vec::new());
+            let say = |line: String| lines.lock().unwrap().push(line);
+            summarise(&Api::open(&path).unwrap(), &path, &[(setting, Hp::new(2))], &say).unwrap();
+            let lines = lines.into_inner().unwrap();
+            let best = format!("best on {setting} (hp 2, {set}): cell 1462 ");
+            assert!(lines.iter().any(|l| l.starts_with(&best) && l.ends_with("at 84.50%")), "{lines:#?}");
+            let first = lines.iter().position(|l| l.starts_with("ranking on")).unwrap();
+            assert!(lines[first + 1].contains(" 84.50% (85.00, 84.00) cell  1462"), "{lines:#?}");
+            assert!(lines[first + 2].contains(" 81.00% (80.00, 82.00) cell 11472"), "{lines:#?}");
+            assert!(lines.last().unwrap().contains(&format!("--set {set} --hp 2")), "{lines:#?}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -1,5 +1,5 @@
-//! The multi-trial NAS baselines of NAS-Bench-201 (spec 08 §8.3–8.4): random search, regularized evolution
-//! and REINFORCE, searching under a simulated time budget by querying a benchmark.
+//! The multi-trial NAS baselines of NAS-Bench-201 (spec 08 §8.3–8.4): random search, regularized evolution,
+//! REINFORCE and BOHB, searching under a simulated time budget by querying a benchmark.
 //!
 //! Each search asks an [`Oracle`] to "train" a cell, which answers with a fitness (the validation accuracy of
 //! one trial) and the simulated seconds that trial would have cost; the search stops as the reference's does

@@ -4,9 +4,13 @@
 //!   and [`TinyNetwork`], a `tch::nn::ModuleT` whose parameter names are the reference's state-dict keys and
 //!   whose seeded initialisation on the CPU reproduces the reference's weights bit for bit.
 //! - [`NetworkConfig::costs`]: parameters and FLOPs by the reference's convention, without building tensors.
-//! - [`load_weights`] / [`save_weights`]: safetensors, and `torch.save` files for reading.
+//! - [`SearchNetwork`] and [`Controller`]: the weight-sharing baselines' search networks and ENAS's controller,
+//!   with xautodl's keys and seeded initialisation.
+//! - [`load_weights`] / [`save_weights`]: safetensors, and `torch.save` files for reading; [`safetensors_bytes`]
+//!   and [`tensors_from_safetensors`] without a file.
 //! - [`measure_latency`]: the reference's latency protocol, on CPU or CUDA.
-//! - [`Sgd`]: the benchmark's optimiser, stepping all parameters at once.
+//! - [`Sgd`] (the benchmark's optimiser, over one flat buffer of an explicit parameter list), [`Adam`] and
+//!   [`clip_grad_norm`], with PyTorch's arithmetic.
 //! - [`DeviceSpec`]: `auto`, `cpu` or `cuda:N`.
 //!
 //! ```
