@@ -27,7 +27,7 @@ mkdir -p "$WORK"
 # Those of earlier formats stay beside them under a version prefix (v4-*.nb102, v1-*.trial.cbor): readers still
 # take them. Delete trials.nb102 to write the seeds again after a format change.
 if [[ ! -e "$SEEDS/benchmark_file/trials.nb102" ]]; then
-    cargo build -q --release -p nb102-api
+    cargo build -q --release -p nb102-cli
     nb102="$ROOT/target/release/nb102"
     seeds="$WORK/seeds"
     rm -rf "$seeds" && mkdir -p "$seeds/trial" "$SEEDS/benchmark_file" "$SEEDS/trial_file"

@@ -1,6 +1,7 @@
 //! The query API against NAS-Bench-201's own: `scripts/golden/nb201_pth.py` asked `nas_201_api` 2.1 about a
 //! small `.pth` benchmark file it wrote with the real package and `torch.save`; nb102, on the same file
-//! imported with `nb102 import nb201-pth`, must give the same answers to the last bit.
+//! imported as `nb102 import nb201-pth` imports it (`nb102_store::import_nb201_pth`), must give the same answers
+//! to the last bit.
 //!
 //! Two differences are documented rather than matched; in both nb102 follows `nats_bench` 1.8, the later
 //! version of the same code:
@@ -12,7 +13,6 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use nb102_api::{remap_names, Api, Seeds};
 use nb102_store::{Hp, Setting};
@@ -35,17 +35,9 @@ fn fixture(dir: &Path, name: &str) -> PathBuf {
     path
 }
 
-/// `nb102 import nb201-pth FILES -o DIR/PREFIX`; the path it printed.
+/// `FILES` imported into `DIR/PREFIX-XXXXXX.nb102`, as `nb102 import nb201-pth` does; the path written.
 fn import(files: &[PathBuf], dir: &Path, prefix: &str) -> PathBuf {
-    let out = Command::new(env!("CARGO_BIN_EXE_nb102"))
-        .args(["import", "nb201-pth"])
-        .args(files)
-        .arg("-o")
-        .arg(dir.join(prefix))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+    nb102_store::import_nb201_pth(files, &dir.join(prefix), |_, _| {}).unwrap()
 }
 
 fn golden() -> Value {
@@ -131,17 +123,11 @@ fn per_cell_files_merge_and_keep_their_weights() {
     let dir = scratch("weights");
     let zip = fixture(&dir, "cell-zip-FULL.pth");
     let bench = fixture(&dir, "bench-legacy.pth");
-    // The per-cell file holds cell 7, and so does the benchmark file: one cell twice is refused.
-    let out = Command::new(env!("CARGO_BIN_EXE_nb102"))
-        .args(["import", "nb201-pth"])
-        .args([&zip, &bench])
-        .arg("-o")
-        .arg(dir.join("both"))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("cell 7 twice") && stderr.lines().count() == 1, "{stderr}");
+    // The per-cell file holds cell 7, and so does the benchmark file: one cell twice is the input's mistake, and
+    // leaves no file (`nb102-cli`'s tests check the command's one line and status 2).
+    let both = nb102_store::import_nb201_pth(&[zip.clone(), bench.clone()], &dir.join("both"), |_, _| {});
+    let err = both.unwrap_err();
+    assert!(matches!(err, nb102_store::ImportError::Input(_)) && err.to_string().contains("cell 7 twice"), "{err}");
     assert!(std::fs::read_dir(&dir).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().contains("both")));
 
     let api = Api::open(&import(&[zip], &dir, "cell")).unwrap();

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use nb102_command::Blame;
+
 /// Everything that can go wrong in `nb102-model`.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
@@ -64,3 +66,14 @@ pub fn torch_message(error: &tch::TchError) -> String {
 
 /// `Result` with [`ModelError`].
 pub type Result<T, E = ModelError> = std::result::Result<T, E>;
+
+impl Blame for ModelError {
+    /// libtorch failing and files that cannot be written are the machine's.
+    fn is_machine(&self) -> bool {
+        match self {
+            ModelError::Torch(_) => true,
+            ModelError::Store(err) => err.is_machine(),
+            _ => false,
+        }
+    }
+}

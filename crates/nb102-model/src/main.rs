@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::anyhow;
 use clap::{Args, Parser, Subcommand};
+use nb102_command::Failure;
 use nb102_model::{
     load_weights, measure_latency, read_tensors, reference_batches, write_safetensors, CellMode, Dataset, DeviceSpec,
     GumbelSample, NetworkConfig, SearchConfig, SearchModel, SearchNetwork, Skeleton, TinyNetwork,
@@ -138,44 +139,8 @@ impl ShapeArgs {
     }
 }
 
-/// How a command failed: bad input (status 2) or anything else (status 1).
-enum Failure {
-    Input(anyhow::Error),
-    Other(anyhow::Error),
-}
-
-impl<E: Into<anyhow::Error>> From<E> for Failure {
-    fn from(err: E) -> Failure {
-        Failure::Input(err.into())
-    }
-}
-
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(err) if !err.use_stderr() => {
-            let _ = err.print();
-            return ExitCode::SUCCESS;
-        }
-        Err(err) => {
-            // clap's report spans several lines; the paragraph before the usage names what was wrong.
-            let report = err.to_string();
-            let what: Vec<&str> = report.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
-            eprintln!("nb102-model: {} (see 'nb102-model --help')", what.join(" ").trim_start_matches("error: "));
-            return ExitCode::from(2);
-        }
-    };
-    match run(cli.command) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Input(err)) => {
-            eprintln!("nb102-model: {err:#}");
-            ExitCode::from(2)
-        }
-        Err(Failure::Other(err)) => {
-            eprintln!("nb102-model: {err:#}");
-            ExitCode::FAILURE
-        }
-    }
+    nb102_command::main::<Cli>("nb102-model", |cli| run(cli.command))
 }
 
 fn run(command: Command) -> Result<(), Failure> {
@@ -373,7 +338,7 @@ fn write_output(named: &[(String, tch::Tensor)], path: &Path) -> Result<(), Fail
 /// An output that cannot be one is the user's mistake (status 2), a failed write the machine's (1).
 fn output_failure(err: nb102_model::ModelError) -> Failure {
     match err {
-        nb102_model::ModelError::Store(nb102_store::StoreError::Io { .. }) => Failure::Other(err.into()),
-        other => Failure::Input(other.into()),
+        nb102_model::ModelError::Store(err) => Failure::written(err),
+        other => Failure::input(other),
     }
 }

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use nb102_command::Blame;
+
 /// Everything that can go wrong in `nb102-train`.
 #[derive(Debug, thiserror::Error)]
 pub enum TrainError {
@@ -63,4 +65,16 @@ pub type Result<T, E = TrainError> = std::result::Result<T, E>;
 /// An I/O error on `path`.
 pub(crate) fn io(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> TrainError + '_ {
     move |source| TrainError::Io { path: path.to_owned(), error: source }
+}
+
+impl Blame for TrainError {
+    /// I/O (checkpoints, records) and libtorch failing are the machine's.
+    fn is_machine(&self) -> bool {
+        match self {
+            TrainError::Io { .. } | TrainError::Torch(_) => true,
+            TrainError::Store(err) => err.is_machine(),
+            TrainError::Model(err) => err.is_machine(),
+            _ => false,
+        }
+    }
 }

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use nb102_command::Failure;
 use nb102_model::DeviceSpec;
 use nb102_space::Arch;
 use nb102_store::{Hp, Setting};
@@ -96,42 +97,11 @@ struct RunArgs {
     quiet: bool,
 }
 
-/// Bad input (exit status 2) or anything else (1).
-enum Failure {
-    Input(anyhow::Error),
-    Other(anyhow::Error),
-}
-
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(err) if !err.use_stderr() => {
-            let _ = err.print();
-            return ExitCode::SUCCESS;
-        }
-        Err(err) => {
-            // clap's report spans several lines; the paragraph before the usage names what was wrong.
-            let report = err.to_string();
-            let what: Vec<&str> = report.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
-            eprintln!("nb102-train: {} (see 'nb102-train run --help')", what.join(" ").trim_start_matches("error: "));
-            return ExitCode::from(2);
-        }
-    };
-    let result = match cli.command {
+    nb102_command::main::<Cli>("nb102-train", |cli| match cli.command {
         Command::Run(args) => run(args),
         Command::CheckData { dataset, data_dir } => check_data(dataset, &data_dir),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Input(err)) => {
-            eprintln!("nb102-train: {err:#}");
-            ExitCode::from(2)
-        }
-        Err(Failure::Other(err)) => {
-            eprintln!("nb102-train: {err:#}");
-            ExitCode::FAILURE
-        }
-    }
+    })
 }
 
 fn check_data(dataset: nb102_model::Dataset, dir: &std::path::Path) -> Result<(), Failure> {
@@ -144,17 +114,8 @@ fn check_data(dataset: nb102_model::Dataset, dir: &std::path::Path) -> Result<()
 
 fn run(args: RunArgs) -> Result<(), Failure> {
     // Reading the data and the arguments: any failure is the input's. Training: writing a checkpoint or libtorch
-    // failing is not.
-    let input = |e: TrainError| Failure::Input(e.into());
-    let training = |e: TrainError| match e {
-        TrainError::Io { .. }
-        | TrainError::Torch(_)
-        | TrainError::Store(nb102_store::StoreError::Io { .. })
-        | TrainError::Model(nb102_model::ModelError::Torch(_) | nb102_model::ModelError::Weights { .. }) => {
-            Failure::Other(e.into())
-        }
-        other => Failure::Input(other.into()),
-    };
+    // failing is the machine's (`Blame`).
+    let input = |e: TrainError| Failure::input(e);
     if !args.out.to_string_lossy().ends_with(nb102_store::TRIAL_SUFFIX) {
         // merge collects *.trial.cbor files only: a record under another name would be left out.
         return Err(Failure::Input(anyhow::anyhow!(
@@ -185,10 +146,7 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     // The outputs are checked before the data is read and the trial runs, not after it.
     let checkpoint = nb102_store::checkpoint_path(&args.out);
     for path in [&args.out, &checkpoint] {
-        nb102_store::check_output(path).map_err(|e| match e {
-            nb102_store::StoreError::Io { .. } => Failure::Other(e.into()),
-            other => Failure::Input(other.into()),
-        })?;
+        nb102_store::check_output(path).map_err(Failure::written)?;
     }
     let mut data = SettingData::load(args.setting, &args.data_dir, args.splits_dir.as_deref()).map_err(input)?;
     if let Some(n) = args.subset {
@@ -238,12 +196,12 @@ fn run(args: RunArgs) -> Result<(), Failure> {
             }
         }
     })
-    .map_err(training)?;
+    .map_err(Failure::of)?;
     bar.finish_and_clear();
-    nb102_store::write_trial(&args.out, &record).map_err(|e| Failure::Other(e.into()))?;
+    nb102_store::write_trial(&args.out, &record).map_err(|e| Failure::Machine(e.into()))?;
     std::fs::remove_file(&checkpoint)
         .with_context(|| format!("removing {}", checkpoint.display()))
-        .map_err(Failure::Other)?;
+        .map_err(Failure::Machine)?;
     println!("{}", args.out.display());
     Ok(())
 }

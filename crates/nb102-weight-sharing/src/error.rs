@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use nb102_command::Blame;
+
 /// Everything that can go wrong in a search.
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -38,3 +40,15 @@ pub enum SearchError {
 
 /// `Result` with [`SearchError`].
 pub type Result<T, E = SearchError> = std::result::Result<T, E>;
+
+impl Blame for SearchError {
+    /// I/O (checkpoints, results) and libtorch failing are the machine's.
+    fn is_machine(&self) -> bool {
+        match self {
+            SearchError::Torch(_) => true,
+            SearchError::Train(err) => err.is_machine(),
+            SearchError::Model(err) => err.is_machine(),
+            _ => false,
+        }
+    }
+}

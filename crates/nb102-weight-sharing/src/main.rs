@@ -11,10 +11,11 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use nb102_command::Failure;
 use nb102_model::DeviceSpec;
 use nb102_store::Setting;
 use nb102_train::SettingData;
-use nb102_weight_sharing::{search, Algorithm, Event, SearchError, SearchOptions, SearchRun};
+use nb102_weight_sharing::{search, Algorithm, Event, SearchOptions, SearchRun};
 
 #[derive(Parser)]
 #[command(name = "nb102-weight-sharing", version, about = "The weight-sharing NAS baselines of NAS-Bench-201")]
@@ -100,72 +101,22 @@ struct RunArgs {
     dry_run: bool,
 }
 
-/// Bad input (exit status 2) or anything else (1).
-enum Failure {
-    Input(anyhow::Error),
-    Other(anyhow::Error),
-}
-
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(err) if !err.use_stderr() => {
-            let _ = err.print();
-            return ExitCode::SUCCESS;
-        }
-        Err(err) => {
-            // clap's report spans several lines; the paragraph before the usage names what was wrong.
-            let report = err.to_string();
-            let what: Vec<&str> = report.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
-            // The help of the subcommand given, where one was.
-            let command = std::env::args().nth(1).filter(|c| ["run", "paper-seeds"].contains(&c.as_str()));
-            let help = command.map_or_else(|| "--help".to_owned(), |c| format!("{c} --help"));
-            eprintln!(
-                "nb102-weight-sharing: {} (see 'nb102-weight-sharing {help}')",
-                what.join(" ").trim_start_matches("error: ")
-            );
-            return ExitCode::from(2);
-        }
-    };
-    let args = match cli.command {
-        Command::Run(args) => args,
+    nb102_command::main::<Cli>("nb102-weight-sharing", |cli| match cli.command {
+        Command::Run(args) => run(args),
         Command::PaperSeeds { algorithm } => {
             for seed in algorithm.paper_seeds() {
                 println!("{seed}");
             }
-            return ExitCode::SUCCESS;
+            Ok(())
         }
-    };
-    match run(args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Input(err)) => {
-            eprintln!("nb102-weight-sharing: {err:#}");
-            ExitCode::from(2)
-        }
-        Err(Failure::Other(err)) => {
-            eprintln!("nb102-weight-sharing: {err:#}");
-            ExitCode::FAILURE
-        }
-    }
+    })
 }
 
 fn run(args: RunArgs) -> Result<(), Failure> {
-    let input = |e: anyhow::Error| Failure::Input(e);
-    // Reading data and arguments fails on the input; writing checkpoints or libtorch failing does not.
-    let searching = |e: SearchError| match e {
-        SearchError::Train(
-            nb102_train::TrainError::Io { .. }
-            | nb102_train::TrainError::Torch(_)
-            | nb102_train::TrainError::Store(nb102_store::StoreError::Io { .. })
-            | nb102_train::TrainError::Model(nb102_model::ModelError::Torch(_)),
-        )
-        | SearchError::Torch(_)
-        | SearchError::Model(nb102_model::ModelError::Torch(_)) => Failure::Other(e.into()),
-        other => Failure::Input(other.into()),
-    };
-    let device = args.device.resolve().map_err(|e| input(e.into()))?;
+    let device = args.device.resolve().map_err(Failure::input)?;
     match args.threads {
-        Some(0) => return Err(input(anyhow::anyhow!("invalid --threads: expected 1 or more, found 0"))),
+        Some(0) => return Err(Failure::input(anyhow::anyhow!("invalid --threads: expected 1 or more, found 0"))),
         Some(n) => tch::set_num_threads(i32::try_from(n).unwrap_or(i32::MAX)),
         None => {}
     }
@@ -179,7 +130,7 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     run.controller.train_steps = args.controller_steps.unwrap_or(run.controller.train_steps);
     run.track_running_stats = !args.no_running_stats;
     run.conv_bias = args.conv_bias;
-    run.check().map_err(|e| input(e.into()))?;
+    run.check().map_err(Failure::input)?;
     if args.dry_run {
         println!("{}", serde_json::json!({ "run": run, "run_hash": run.hash() }));
         return Ok(());
@@ -187,13 +138,10 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     // The outputs are checked before the data is read and the search runs, not after it.
     let checkpoint = nb102_store::checkpoint_path(&args.out);
     for path in [&args.out, &checkpoint] {
-        nb102_store::check_output(path).map_err(|e| match e {
-            nb102_store::StoreError::Io { .. } => Failure::Other(e.into()),
-            other => input(other.into()),
-        })?;
+        nb102_store::check_output(path).map_err(Failure::written)?;
     }
     let mut data =
-        SettingData::load(args.setting, &args.data_dir, args.splits_dir.as_deref()).map_err(|e| input(e.into()))?;
+        SettingData::load(args.setting, &args.data_dir, args.splits_dir.as_deref()).map_err(Failure::input)?;
     if let Some(n) = args.subset {
         data = data.subset(n);
     }
@@ -239,14 +187,14 @@ fn run(args: RunArgs) -> Result<(), Failure> {
             }
         }
     })
-    .map_err(searching)?;
+    .map_err(Failure::of)?;
     bar.finish_and_clear();
     let json = serde_json::to_vec_pretty(&result).expect("a result serialises");
     nb102_store::write_atomically(&args.out, |out| std::io::Write::write_all(out, &json))
-        .map_err(|e| Failure::Other(e.into()))?;
+        .map_err(|e| Failure::Machine(e.into()))?;
     std::fs::remove_file(&checkpoint)
         .with_context(|| format!("removing {}", checkpoint.display()))
-        .map_err(Failure::Other)?;
+        .map_err(Failure::Machine)?;
     println!("{} {} (index {})", args.out.display(), result.cell, result.index);
     Ok(())
 }

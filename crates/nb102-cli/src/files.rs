@@ -9,10 +9,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use nb102_store::{BenchmarkFile, BenchmarkKind, BenchmarkMeta, ImportError, StoreError, TableColumn, TrialRecord};
+use nb102_store::{BenchmarkFile, BenchmarkKind, BenchmarkMeta, ImportError, TableColumn, TrialRecord};
 use serde_json::json;
 
-use crate::Failure;
+use nb102_command::Failure;
 
 #[derive(Args)]
 pub(crate) struct TrialArgs {
@@ -119,7 +119,7 @@ impl From<Kind> for BenchmarkKind {
 }
 
 pub(crate) fn trial(args: TrialArgs, out: &mut impl Write) -> Result<(), Failure> {
-    let record = nb102_store::read_trial(&args.file).map_err(input)?;
+    let record = nb102_store::read_trial(&args.file).map_err(Failure::input)?;
     if args.json {
         writeln!(out, "{}", trial_json(&record))?;
         return Ok(());
@@ -154,7 +154,7 @@ const SKIPPED_SHOWN: usize = 10;
 
 pub(crate) fn merge(args: MergeArgs, out: &mut impl Write) -> Result<(), Failure> {
     check_prefix(&args.output)?;
-    let found = nb102_store::find_trial_files(&args.dirs).map_err(input)?;
+    let found = nb102_store::find_trial_files(&args.dirs).map_err(Failure::input)?;
     let files = found.files;
     if files.is_empty() {
         let dirs: Vec<String> = args.dirs.iter().map(|d| d.display().to_string()).collect();
@@ -181,7 +181,7 @@ pub(crate) fn merge(args: MergeArgs, out: &mut impl Write) -> Result<(), Failure
     );
     let mut records = Vec::with_capacity(files.len());
     for path in &files {
-        records.push((path.display().to_string(), nb102_store::read_trial(path).map_err(input)?));
+        records.push((path.display().to_string(), nb102_store::read_trial(path).map_err(Failure::input)?));
         progress.inc(1);
     }
     progress.finish_and_clear();
@@ -192,24 +192,24 @@ pub(crate) fn merge(args: MergeArgs, out: &mut impl Write) -> Result<(), Failure
     };
     let description = args.description.unwrap_or_else(|| default_description.to_owned());
     let meta = BenchmarkMeta { description, kind: args.kind.into() };
-    let benchmark = nb102_store::merge(meta, records).map_err(input)?;
-    let path = nb102_store::write_benchmark(&benchmark, &args.output).map_err(written)?;
+    let benchmark = nb102_store::merge(meta, records).map_err(Failure::input)?;
+    let path = nb102_store::write_benchmark(&benchmark, &args.output).map_err(Failure::written)?;
     writeln!(out, "{}", path.display())?;
     Ok(())
 }
 
 pub(crate) fn simplify(args: SimplifyArgs, out: &mut impl Write) -> Result<(), Failure> {
     check_prefix(&args.output)?;
-    let file = BenchmarkFile::open(&args.file).map_err(input)?;
-    let path = nb102_store::simplify_file(&file, &args.output).map_err(written)?;
+    let file = BenchmarkFile::open(&args.file).map_err(Failure::input)?;
+    let path = nb102_store::simplify_file(&file, &args.output).map_err(Failure::written)?;
     writeln!(out, "{}", path.display())?;
     Ok(())
 }
 
 pub(crate) fn info(args: InfoArgs, out: &mut impl Write) -> Result<(), Failure> {
-    let file = BenchmarkFile::open(&args.file).map_err(input)?;
+    let file = BenchmarkFile::open(&args.file).map_err(Failure::input)?;
     // The summary has a row per trial: counting from it reads a few megabytes, whatever the file's size.
-    let rows = file.summary().map_err(input)?;
+    let rows = file.summary().map_err(Failure::input)?;
     let settings: BTreeSet<&str> = rows.iter().map(|r| r.setting.name()).collect();
     let hps: BTreeSet<u16> = rows.iter().map(|r| r.hp.epochs()).collect();
     let seeds: BTreeSet<u32> = rows.iter().filter_map(|r| r.seed).collect();
@@ -218,7 +218,7 @@ pub(crate) fn info(args: InfoArgs, out: &mut impl Write) -> Result<(), Failure> 
     let weights = rows.iter().filter(|r| r.has_weights).count();
     if args.verify {
         let progress = bar(file.len() as u64, "verifying {bar:30} {pos}/{len} cells {eta}");
-        file.verify(|| progress.inc(1)).map_err(input)?;
+        file.verify(|| progress.inc(1)).map_err(Failure::input)?;
         progress.finish_and_clear();
     }
     let kind = match file.meta().kind {
@@ -282,16 +282,16 @@ pub(crate) fn import(command: ImportCommand, out: &mut impl Write) -> Result<(),
             let columns = if columns.is_empty() {
                 TableColumn::nb201()
             } else {
-                columns.iter().map(|c| c.parse()).collect::<Result<_, _>>().map_err(input)?
+                columns.iter().map(|c| c.parse()).collect::<Result<_, _>>().map_err(Failure::input)?
             };
-            let cells = nb102_store::read_summary_table(&table, &columns).map_err(input)?;
+            let cells = nb102_store::read_summary_table(&table, &columns).map_err(Failure::input)?;
             let name = table.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let meta = BenchmarkMeta {
                 description: format!("per-cell results table {name}, imported as summary-only records"),
                 kind: kind.into(),
             };
             // The writer's errors: I/O is the output's, a malformed cell the input's (as `written` classifies them).
-            nb102_store::write_summary_only(&cells, meta, &prefix).map_err(written)?
+            nb102_store::write_summary_only(&cells, meta, &prefix).map_err(Failure::written)?
         }
     };
     writeln!(out, "{}", path.display())?;
@@ -311,29 +311,12 @@ fn trial_json(record: &TrialRecord) -> serde_json::Value {
 
 /// Checks an output prefix before any work: its folder must exist and take a new file.
 fn check_prefix(prefix: &std::path::Path) -> Result<(), Failure> {
-    nb102_store::check_output_prefix(prefix).map_err(written)
-}
-
-fn input(err: StoreError) -> Failure {
-    Failure::Input(err.into())
+    nb102_store::check_output_prefix(prefix).map_err(Failure::written)
 }
 
 fn imported(err: ImportError) -> Failure {
     match err {
-        ImportError::Input(err) => input(err),
-        ImportError::Output(err) => written(err),
-    }
-}
-
-fn output(err: StoreError) -> Failure {
-    Failure::Other(err.into())
-}
-
-/// An error of a writer: its I/O errors are the output's, anything else (a cell given twice, an output path that
-/// cannot be one) the input's.
-fn written(err: StoreError) -> Failure {
-    match err {
-        StoreError::Io { .. } => output(err),
-        other => input(other),
+        ImportError::Input(err) => Failure::input(err),
+        ImportError::Output(err) => Failure::written(err),
     }
 }

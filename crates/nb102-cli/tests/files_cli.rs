@@ -219,3 +219,23 @@ fn import_table_show_and_best() {
     fails_with(&["import", "table", s(&table), "-o", s(&prefix), "--column", "x=cifar10:12"], "NAME=SETTING:HP:SET");
     std::fs::remove_dir_all(d).unwrap();
 }
+
+/// NAS-Bench-201 `.pth` files holding one cell twice (a per-cell file and the benchmark file, both with cell 7):
+/// one line, status 2, no file.
+#[test]
+fn nb201_files_with_a_cell_twice_are_refused() {
+    let root = dir("nb201-twice");
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../nb102-store/tests/data/nb201");
+    let mut files = Vec::new();
+    for name in ["cell-zip-FULL.pth", "bench-legacy.pth"] {
+        let mut bytes = Vec::new();
+        let compressed = std::fs::File::open(fixtures.join(format!("{name}.bz2"))).unwrap();
+        std::io::Read::read_to_end(&mut bzip2::read::BzDecoder::new(compressed), &mut bytes).unwrap();
+        std::fs::write(root.join(name), bytes).unwrap();
+        files.push(root.join(name));
+    }
+    let both = root.join("both");
+    fails_with(&["import", "nb201-pth", s(&files[0]), s(&files[1]), "-o", s(&both)], "cell 7 twice");
+    assert!(std::fs::read_dir(&root).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().contains("both")));
+    std::fs::remove_dir_all(&root).unwrap();
+}

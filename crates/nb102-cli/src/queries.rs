@@ -10,7 +10,7 @@ use nb102_store::{Hp, Setting};
 use rand::SeedableRng;
 use serde_json::{json, Map, Value};
 
-use crate::Failure;
+use nb102_command::Failure;
 
 #[derive(Args)]
 pub(crate) struct ShowArgs {

@@ -6,7 +6,7 @@ use clap::Subcommand;
 use nb102_space::{class_members, num_classes, official_archs, Arch, UniqueMode};
 use serde_json::json;
 
-use crate::Failure;
+use nb102_command::Failure;
 
 #[derive(Subcommand)]
 pub(crate) enum ArchCommand {
