@@ -4,6 +4,7 @@ use nb102_store::{Hp, Setting};
 
 /// Everything a query can fail with.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ApiError {
     /// A cell the benchmark file does not hold.
     #[error("cell {0} is not in this benchmark")]

@@ -6,6 +6,7 @@ use nb102_command::Blame;
 
 /// Everything that can go wrong in `nb102-model`.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ModelError {
     /// A device name that is not `auto`, `cpu` or `cuda:N`.
     #[error("invalid device: expected auto, cpu or cuda:N, found {0:?}")]

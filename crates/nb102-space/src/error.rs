@@ -4,6 +4,7 @@ use crate::arch::NUM_ARCHS;
 
 /// Everything that can go wrong in `nb102-space`: all of it is bad input.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SpaceError {
     /// An architecture string that does not follow `|op~j|+|op~j|op~j|+|op~j|op~j|op~j|`.
     #[error("invalid architecture string {input:?} at byte {position}: expected {expected}, found {found}")]

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 /// Everything that can go wrong in `nb102-store`.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StoreError {
     /// A setting name that is not one of the known ones.
     #[error(

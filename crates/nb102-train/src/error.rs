@@ -6,6 +6,7 @@ use nb102_command::Blame;
 
 /// Everything that can go wrong in `nb102-train`.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum TrainError {
     /// A data or split file that is missing, truncated or not of the expected shape.
     #[error("{path}: expected {expected}, found {found}")]

@@ -6,6 +6,7 @@ use nb102_command::Blame;
 
 /// Everything that can go wrong in a search.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SearchError {
     /// An option out of range.
     #[error("invalid {what}: expected {expected}, found {found}")]
