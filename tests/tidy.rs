@@ -1,8 +1,7 @@
 //! Rules of the workspace that a reviewer would otherwise have to remember, checked on every `cargo test`:
 //! - every Rust source file opens with a `//!` paragraph;
 //! - members take every dependency from `[workspace.dependencies]`;
-//! - only nb102-model, nb102-train, nb102-weight-sharing and nb102-fuzz (for the dataset readers) reach libtorch,
-//!   directly or through our other crates
+//! - only nb102-model, nb102-train and nb102-weight-sharing reach libtorch, directly or through our other crates
 //!   (the invariant of docs/ARCHITECTURE.md), and nothing depends on xtask;
 //! - docs/ARCHITECTURE.md names every crate.
 //!
@@ -27,8 +26,7 @@ fn crates() -> Vec<String> {
 }
 
 const TORCH_CRATES: [&str; 2] = ["tch", "torch-sys"];
-/// nb102-fuzz links libtorch through nb102-train's dataset readers, whose images are tensors.
-const MAY_LINK_TORCH: [&str; 4] = ["nb102-model", "nb102-train", "nb102-weight-sharing", "nb102-fuzz"];
+const MAY_LINK_TORCH: [&str; 3] = ["nb102-model", "nb102-train", "nb102-weight-sharing"];
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")

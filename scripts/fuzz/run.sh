@@ -6,8 +6,8 @@
 #
 #   scripts/fuzz/run.sh [RUNS_PER_TARGET (default 10000000)] [MAX_SECONDS_PER_TARGET (default 900)] [TARGET...]
 #
-# Without ASan (`-s none`): the targets are safe Rust, and the dataset target links libtorch, which is not built
-# for it; libFuzzer still catches panics, allocations above -rss_limit_mb / -malloc_limit_mb, and hangs (-timeout).
+# Without ASan (`-s none`): the targets are safe Rust; libFuzzer still catches panics, allocations above
+# -rss_limit_mb / -malloc_limit_mb, and hangs (-timeout).
 # Seeds: scripts/fuzz/seeds.py, and here the benchmark and trial files that nb102 itself writes.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"

@@ -8,8 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use nb102_model::Dataset;
-use nb102_space::Arch;
+use nb102_space::{Arch, Dataset};
 use nb102_store::{BenchmarkFile, TableColumn};
 use sha2::{Digest, Sha256};
 
@@ -123,7 +122,7 @@ pub fn dataset(data: &[u8]) {
     let original = std::fs::read(path).expect("a dataset fixture");
     std::fs::write(path, content).expect("writing the dataset file");
     let root = path.ancestors().nth(2).expect("files sit in a dataset's folder");
-    let _ = nb102_train::data::load(*dataset, root);
+    let _ = nb102_data::load(*dataset, root);
     std::fs::write(path, original).expect("restoring the dataset file");
 }
 

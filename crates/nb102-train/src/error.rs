@@ -8,7 +8,7 @@ use nb102_command::Blame;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TrainError {
-    /// A data or split file that is missing, truncated or not of the expected shape.
+    /// A split file that is missing, truncated or not of the expected shape.
     #[error("{path}: expected {expected}, found {found}")]
     Data {
         /// The file (or folder).
@@ -18,6 +18,9 @@ pub enum TrainError {
         /// What it is.
         found: String,
     },
+    /// A dataset's files (`nb102-data`).
+    #[error(transparent)]
+    Dataset(#[from] nb102_data::DataError),
     /// A training option out of range.
     #[error("invalid {what}: expected {expected}, found {found}")]
     Config {

@@ -146,7 +146,7 @@ fn fashion_mnist_idx_files_and_its_setting() {
     let err = load(Dataset::FashionMnist, &dir).unwrap_err().to_string();
     assert!(err.contains("t10k-labels-idx1-ubyte") && err.contains("label 10"), "{err}");
     std::fs::write(dir.join("t10k-labels-idx1-ubyte"), [0, 0, 9, 1]).unwrap();
-    assert!(matches!(load(Dataset::FashionMnist, &dir), Err(TrainError::Data { .. })));
+    assert!(matches!(load(Dataset::FashionMnist, &dir), Err(TrainError::Dataset(nb102_data::DataError::Data { .. }))));
     std::fs::remove_dir_all(dir).unwrap();
 }
 
