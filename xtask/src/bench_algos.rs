@@ -1,4 +1,4 @@
-//! `cargo xtask bench-algos`: the multi-trial baselines (`nb102_api::search`) run many times, tabulated as the
+//! `cargo xtask bench-algos`: the multi-trial baselines (`nb102_api::multi_trial`) run many times, tabulated as the
 //! paper's table (spec 08 §8.1) and plotted (docs/BASELINES.md); with `--weight-sharing`, the six weight-sharing
 //! baselines too (`nb102-weight-sharing run`, three seeds each, the paper's by default), each derived cell looked
 //! up in the same source.
@@ -16,16 +16,14 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
-use nb102_api::search::{
-    bohb, random_search, regularized_evolution, reinforce, BenchmarkOracle, Oracle, QueryCost, Run,
-};
+use nb102_api::multi_trial::{Algorithm, BenchmarkOracle, Oracle, QueryCost, Run};
 use nb102_api::Api;
 use nb102_space::NUM_ARCHS;
 use nb102_store::{BenchmarkKind, BenchmarkMeta, EvalSet, Hp, Role, Setting, TableColumn};
 use rand::SeedableRng;
 use serde_json::json;
 
-use crate::bench_store::{reference_dir, root};
+use crate::workspace::{reference_dir, release_binaries, root};
 
 /// The six columns of the paper's table (name, setting, the part its set plays), then the two of Fashion-MNIST
 /// (the demo).
@@ -46,6 +44,8 @@ struct Options {
     calibrate: Option<PathBuf>,
     cost: Option<CostChoice>,
     algos: Vec<String>,
+    /// The multi-trial algorithms of `algos`, configured (`--reinforce-lr`).
+    multi_trial: Vec<Algorithm>,
     runs: usize,
     /// Simulated seconds per search (`None`: the paper's 12,000, or three queries' worth on a file of a few cells).
     budget: Option<f64>,
@@ -72,14 +72,8 @@ struct WeightSharing {
     pass: Vec<(String, String)>,
 }
 
-/// The multi-trial algorithms, in table order.
-const MULTI_TRIAL: [&str; 4] = ["rea", "rs", "reinforce", "bohb"];
 /// The weight-sharing algorithms, in the paper's table order.
 const WEIGHT_SHARING: [&str; 6] = ["rsps", "darts-v1", "darts-v2", "gdas", "setn", "enas"];
-
-/// REINFORCE's learning rate in the seed's command (`scripts-search/algos/REINFORCE.sh -1` of the NAS-Bench-102
-/// era passes `--learning_rate 0.001`; later scripts take it as an argument, documented as 0.5).
-const REINFORCE_LR: f64 = 0.001;
 
 /// How a query is charged (`--cost`).
 #[derive(Clone, Copy, PartialEq)]
@@ -225,7 +219,7 @@ struct Searched {
 /// into `OUT/weight-sharing/ALGO-SEED.json`; a result already there of the same run is kept, and a killed search
 /// resumes from its checkpoint.
 fn weight_sharing(ws: &WeightSharing, out: &Path) -> anyhow::Result<Vec<Searched>> {
-    let bin = crate::regenerate::release_binaries(&["nb102-weight-sharing"], false)?.join("nb102-weight-sharing");
+    let bin = release_binaries(&["nb102-weight-sharing"], false)?.join("nb102-weight-sharing");
     let data_dir = ws.data_dir.as_ref().context("--weight-sharing needs --data-dir, the folder of the dataset")?;
     let setting = ws.setting.context("--weight-sharing needs --setting: cifar10-valid or fashion-mnist")?;
     let dir = out.join("weight-sharing");
@@ -339,14 +333,21 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
         table: None,
         calibrate: None,
         cost: None,
-        algos: MULTI_TRIAL.iter().map(|a| a.to_string()).collect(),
+        algos: Algorithm::PAPER.iter().map(Algorithm::key).collect(),
+        multi_trial: Vec::new(),
         runs: 500,
         budget: None,
         seed: 0,
         out: root().join("target/bench-algos"),
         setting: None,
         hp: None,
-        reinforce_lr: REINFORCE_LR,
+        reinforce_lr: Algorithm::PAPER
+            .iter()
+            .find_map(|a| match a {
+                Algorithm::Reinforce { lr, .. } => Some(*lr),
+                _ => None,
+            })
+            .expect("the paper's list has REINFORCE"),
     };
     let mut ws = WeightSharing::default();
     let (mut weight_sharing, mut algos_given) = (false, false);
@@ -420,13 +421,19 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
             "--data-dir, --seeds, --epochs, --channels, --cells, --subset and --device are options of --weight-sharing"
         );
     }
-    if let Some(bad) = o.algos.iter().find(|a| !MULTI_TRIAL.contains(&a.as_str())) {
-        let expected = if weight_sharing {
-            "rea, rs, reinforce, bohb, rsps, darts-v1, darts-v2, gdas, setn or enas"
-        } else {
-            "rea, rs, reinforce or bohb (and, with --weight-sharing, rsps, darts-v1, darts-v2, gdas, setn or enas)"
+    for key in &o.algos {
+        let Ok(mut algorithm) = key.parse::<Algorithm>() else {
+            let expected = if weight_sharing {
+                "rea, rs, reinforce, bohb, rsps, darts-v1, darts-v2, gdas, setn or enas"
+            } else {
+                "rea, rs, reinforce or bohb (and, with --weight-sharing, rsps, darts-v1, darts-v2, gdas, setn or enas)"
+            };
+            bail!("unknown algorithm: expected {expected}, found {key:?}");
         };
-        bail!("unknown algorithm: expected {expected}, found {bad:?}");
+        if let Algorithm::Reinforce { lr, .. } = &mut algorithm {
+            *lr = o.reinforce_lr;
+        }
+        o.multi_trial.push(algorithm);
     }
     Ok(o)
 }
@@ -474,13 +481,8 @@ fn bench(
         columns.join(" | "),
         "---|".repeat(columns.len() + 2)
     );
-    for algo in &o.algos {
-        let name = match algo.as_str() {
-            "rea" => "REA",
-            "rs" => "RS",
-            "bohb" => "BOHB",
-            _ => "REINFORCE",
-        };
+    for algo in &o.multi_trial {
+        let name = algo.name();
         let bar = ProgressBar::new(o.runs as u64).with_style(
             ProgressStyle::with_template(&format!("{name:10} {{bar:30}} {{pos}}/{{len}} [{{elapsed}} < {{eta}}]"))
                 .expect("a valid template"),
@@ -489,12 +491,7 @@ fn bench(
         let mut runs: Vec<Run> = Vec::with_capacity(o.runs);
         for r in 0..o.runs {
             let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(o.seed + r as u64);
-            runs.push(match algo.as_str() {
-                "rea" => regularized_evolution(oracle, budget, 10, 3, &mut rng)?,
-                "rs" => random_search(oracle, budget, &mut rng)?,
-                "bohb" => bohb(oracle, budget, &mut rng)?,
-                _ => reinforce(oracle, budget, o.reinforce_lr, 0.9, &mut rng)?,
-            });
+            runs.push(algo.run(oracle, budget, &mut rng)?);
             bar.inc(1);
         }
         let seconds = start.elapsed().as_secs_f64();

@@ -13,7 +13,7 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use nb102_store::{BenchmarkKind, BenchmarkMeta, BenchmarkWriter, CellResults};
 
-use crate::bench_store::{in_release, peak_rss_mb, root};
+use crate::workspace::{in_release, peak_rss_mb, root};
 
 pub(crate) fn run(args: impl Iterator<Item = String>) -> anyhow::Result<()> {
     in_release("bench-import-release", args)

@@ -6,7 +6,8 @@
 use anyhow::bail;
 use nb102_space::NUM_ARCHS;
 
-use crate::bench_store::{in_release, reference_dir, root, run_script, synthetic_file};
+use crate::bench_store::synthetic_file;
+use crate::workspace::{in_release, reference_dir, root, run_script};
 
 pub(crate) fn run(mut args: impl Iterator<Item = String>) -> anyhow::Result<()> {
     if let Some(other) = args.next() {

@@ -73,7 +73,7 @@ fn reference() -> anyhow::Result<()> {
         return Ok(());
     }
     println!();
-    crate::bench_store::run_script(&python, &root, "scripts/bench/space_reference.py", &[])
+    crate::workspace::run_script(&python, &root, "scripts/bench/space_reference.py", &[])
 }
 
 fn report(name: &str, mut batch: impl FnMut()) {

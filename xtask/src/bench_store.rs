@@ -22,31 +22,13 @@ use nb102_store::{
 };
 use rand::{Rng, SeedableRng};
 
+use crate::workspace::{in_release, reference_dir, root, rss_mb, run_script};
+
 pub(crate) fn run(args: impl Iterator<Item = String>) -> anyhow::Result<()> {
     // The generator and the reader run as an optimised build of this crate: encoding and decoding gigabytes
     // with unoptimised dependencies would measure the build, not the format.
     in_release("bench-store-release", args)?;
     reference(&root())
-}
-
-/// The workspace root.
-pub(crate) fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace").to_owned()
-}
-
-/// Runs `cargo xtask TASK ARGS` as an optimised build.
-pub(crate) fn in_release(task: &str, args: impl Iterator<Item = String>) -> anyhow::Result<()> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["run", "--release", "-q", "-p", "xtask", "--target-dir"])
-        .arg(root().join("target/xtask"))
-        .args(["--", task])
-        .args(args)
-        .status()?;
-    if !status.success() {
-        bail!("the optimised benchmark failed: expected exit status 0, found {status}");
-    }
-    Ok(())
 }
 
 /// Generates the file if needed and runs the reader in a fresh process: `cargo xtask bench-store` runs it.
@@ -228,11 +210,6 @@ fn trial(rng: &mut impl Rng, arch: Arch, setting: Setting, hp: Hp, seed: u32) ->
     }
 }
 
-/// The reference data beside the project: `NB102_REFERENCE_DIR`, by default `../shared/reference`.
-pub(crate) fn reference_dir(root: &Path) -> PathBuf {
-    std::env::var_os("NB102_REFERENCE_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("../shared/reference"))
-}
-
 /// The reference's API on the official sample records, timed in the same run, when both are at hand.
 fn reference(root: &Path) -> anyhow::Result<()> {
     let python = root.join(".venv/bin/python");
@@ -242,23 +219,6 @@ fn reference(root: &Path) -> anyhow::Result<()> {
         return Ok(());
     }
     run_script(&python, root, "scripts/bench/store_reference.py", &[data.as_os_str()])
-}
-
-/// Runs `SCRIPT ARGS` (a path under the workspace root) with the set-up venv's `python`, quiet about warnings.
-///
-/// # Errors
-/// The script cannot start or exits with a failure.
-pub(crate) fn run_script(python: &Path, root: &Path, script: &str, args: &[&std::ffi::OsStr]) -> anyhow::Result<()> {
-    let status = Command::new(python)
-        .arg(root.join(script))
-        .args(args)
-        .env("PYTHONWARNINGS", "ignore")
-        .status()
-        .with_context(|| format!("running {}", python.display()))?;
-    if !status.success() {
-        bail!("{script} failed: expected exit status 0, found {status}");
-    }
-    Ok(())
 }
 
 /// The file generated earlier, if it is in this build's format; one in an older format is removed, so that the
@@ -276,25 +236,4 @@ fn find_existing(dir: &Path, prefix: &str) -> anyhow::Result<Option<PathBuf>> {
         }
     }
     Ok(None)
-}
-
-/// Resident memory of this process in MB (Linux).
-fn rss_mb() -> anyhow::Result<f64> {
-    status_mb("VmRSS:")
-}
-
-/// Peak resident memory of this process in MB (Linux).
-pub(crate) fn peak_rss_mb() -> anyhow::Result<f64> {
-    status_mb("VmHWM:")
-}
-
-fn status_mb(field: &str) -> anyhow::Result<f64> {
-    let status = std::fs::read_to_string("/proc/self/status")?;
-    let kb: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .with_context(|| format!("expected a {field} line in /proc/self/status, found none"))?;
-    Ok(kb / 1024.0)
 }

@@ -17,8 +17,10 @@ mod bench_import;
 mod bench_python;
 mod bench_space;
 mod bench_store;
+mod plan;
 mod regenerate;
 mod slurm;
+mod workspace;
 
 /// An error is one line on stderr and exit status 1, whatever `RUST_BACKTRACE` says (returning the error from
 /// `main` would print its backtrace).

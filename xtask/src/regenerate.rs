@@ -17,50 +17,14 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use indicatif::{ProgressBar, ProgressStyle};
 use nb102_api::Api;
 use nb102_space::Arch;
 use nb102_store::{BenchmarkKind, BenchmarkMeta, EvalSet, Hp, Role, Setting};
 use rand::SeedableRng;
-use serde::{Deserialize, Serialize};
 
-use crate::bench_store::root;
+use crate::plan::{Plan, Trial};
 use crate::slurm::SlurmOptions;
-
-/// What a regeneration produces: the same on every machine that shares it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Plan {
-    pub(crate) profile: String,
-    description: String,
-    data_dir: PathBuf,
-    splits_dir: Option<PathBuf>,
-    channels: i64,
-    cells: i64,
-    /// Epochs trained of each schedule (`None`: all).
-    epochs: Option<u16>,
-    subset: Option<usize>,
-    /// Images per training batch (`None`: the protocol's 256). Left out when `None`, so that a plan written
-    /// before the option existed (an nb201 regeneration under way) is still the same plan.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    batch_size: Option<usize>,
-    /// Batches timed per latency measurement (`None`: the reference's count).
-    latency_batches: Option<usize>,
-    pub(crate) trials: Vec<Trial>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Trial {
-    index: usize,
-    setting: Setting,
-    hp: u16,
-    seed: u32,
-}
-
-impl Trial {
-    pub(crate) fn file_name(&self) -> String {
-        format!("{:06}-{}-{}-{:04}.trial.cbor", self.index, self.setting, self.hp, self.seed)
-    }
-}
+use crate::workspace::{progress, release_binaries, root};
 
 struct Options {
     profile: String,
@@ -426,35 +390,6 @@ fn make_plan(o: &Options) -> anyhow::Result<Plan> {
 fn build_binaries(o: &Options) -> anyhow::Result<(PathBuf, PathBuf)> {
     let dir = release_binaries(&["nb102-train", "nb102-model"], o.quiet)?;
     Ok((dir.join("nb102-train"), dir.join("nb102-model")))
-}
-
-/// Builds the release binaries of `packages` (a no-op when up to date) and returns the folder they are in: xtask
-/// runs the libtorch crates as child processes, so it links no libtorch itself.
-pub(crate) fn release_binaries(packages: &[&str], quiet: bool) -> anyhow::Result<PathBuf> {
-    let names = packages.join(" and ");
-    if !quiet {
-        println!("building {names} (release; minutes the first time)");
-    }
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut args = vec!["build", "--release", "-q"];
-    for p in packages {
-        args.extend(["-p", p]);
-    }
-    let status = Command::new(cargo).current_dir(root()).args(&args).status()?;
-    if !status.success() {
-        bail!("building {names} failed: expected exit status 0, found {status}");
-    }
-    Ok(root().join("target/release"))
-}
-
-pub(crate) fn progress(len: usize, what: &str, quiet: bool) -> ProgressBar {
-    if quiet {
-        return ProgressBar::hidden();
-    }
-    ProgressBar::new(len as u64).with_style(
-        ProgressStyle::with_template(&format!("{what} {{bar:30}} {{pos}}/{{len}} {{msg}} [{{elapsed}} < {{eta}}]"))
-            .expect("a valid template"),
-    )
 }
 
 /// Runs the trials, up to `--jobs` at a time, each on the device with the fewest trials running (so with one job

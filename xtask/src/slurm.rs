@@ -16,7 +16,8 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 
-use crate::regenerate::{progress, Plan};
+use crate::plan::Plan;
+use crate::workspace::progress;
 
 /// The most tasks one array gets by default: Slurm's default `MaxArraySize` is 1001.
 const MAX_SHARDS: usize = 1000;

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use nb102_api::search::QueryCost;
+use nb102_api::multi_trial::QueryCost;
 use nb102_api::{Api, Seeds};
 use nb102_space::Arch;
 use nb102_store::{

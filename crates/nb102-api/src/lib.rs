@@ -12,7 +12,7 @@
 //! # Ok::<(), nb102_api::ApiError>(())
 //! ```
 //!
-//! [`search`] holds the multi-trial NAS baselines (random search, regularized evolution, REINFORCE, BOHB) that
+//! [`multi_trial`] holds the multi-trial NAS baselines (random search, regularized evolution, REINFORCE, BOHB) that
 //! query a benchmark under a simulated time budget, charged from recorded times or a calibrated cost model.
 //!
 //! Cells with summary-only records (final results imported from a table) answer [`Api::find_best`] and the
@@ -21,8 +21,8 @@
 //! This crate does not link libtorch. Features: none.
 
 mod error;
+pub mod multi_trial;
 mod query;
-pub mod search;
 
 pub use error::{ApiError, Result};
 pub use nb102_store::Metrics;

@@ -3,7 +3,7 @@
 //! ([`Supernet`], [`ControllerTrainer`]), search data pipeline ([`SearchData`]) and way of deriving the cell; seeded,
 //! repeatable on the CPU and resumable after a kill ([`search`]).
 //!
-//! The four multi-trial baselines (RS, REA, REINFORCE, BOHB) need no libtorch and live in `nb102_api::search`;
+//! The four multi-trial baselines (RS, REA, REINFORCE, BOHB) need no libtorch and live in `nb102_api::multi_trial`;
 //! `cargo xtask bench-algos` tabulates all ten.
 //!
 //! ```no_run

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use nb102_api::search::{BenchmarkOracle, Evaluation, Oracle, QueryCost};
+use nb102_api::multi_trial::{BenchmarkOracle, Evaluation, Oracle, QueryCost};
 use nb102_api::{Api, Seeds};
 use nb102_space::Arch;
 use nb102_store::{

@@ -1,0 +1,197 @@
+//! BOHB (`BOHB.py` over hpbandster): Hyperband brackets with successive halving, cells proposed by a TPE-style
+//! kernel density model.
+
+use nb102_space::{Arch, Op, NUM_EDGES};
+use rand::{Rng, RngCore};
+
+use super::{finish, known, Draw, Oracle, Run, Step};
+use crate::error::{ApiError, Result};
+
+/// BOHB as the reference ran it (`BOHB.py` over hpbandster): Hyperband brackets with `eta` 3 between budgets 12
+/// and 200 (so 22.2, 66.7 and 200), successive halving in each, and new cells proposed by a TPE-style model —
+/// for the largest budget with enough results, kernel densities of the best 15% (`l`) and of the rest (`g`) with
+/// Aitchison–Aitken kernels and statsmodels' normal-reference bandwidths (at least 0.3), 4 candidates drawn around
+/// good cells (each op kept with probability 1 − bandwidth, else redrawn; the reference's bandwidth factor of 3
+/// widens continuous parameters only, and these are all categorical), the one with the smallest `g/l` kept;
+/// random cells until a model exists.
+/// The reference's worker ignores the budget: every evaluation, at any rung, is one query (a new random trial) and
+/// costs its simulated seconds; once the budget is spent every evaluation returns the worst loss. The answer is
+/// hpbandster's incumbent: the lowest loss (100 − fitness) at the largest budget, the earliest of equals.
+///
+/// # Errors
+/// As [`Oracle::evaluate`].
+pub fn bohb(oracle: &dyn Oracle, budget: f64, rng: &mut dyn RngCore) -> Result<Run> {
+    const ETA: usize = 3;
+    const RUNGS: usize = 3; // −int(log(12 / 200) / log 3) + 1
+    const ITERATIONS: usize = 50;
+    let held = oracle.cells();
+    let mut model = Tpe::default();
+    let (mut total, mut ended, mut steps) = (0.0, false, Vec::new());
+    let mut best_seen: Option<(Arch, f64)> = None;
+    // (loss, order) of every evaluation at the largest budget: hpbandster's incumbent is the minimum.
+    let mut incumbent: Option<(f64, usize, Arch)> = None;
+    let mut order = 0;
+    for iteration in 0..ITERATIONS {
+        let s = RUNGS - 1 - iteration % RUNGS;
+        let n0 = (RUNGS / (s + 1)) * ETA.pow(s as u32);
+        let counts: Vec<usize> = (0..=s).map(|i| (n0 / ETA.pow(i as u32)).max(1)).collect();
+        let first_rung = RUNGS - 1 - s;
+        let mut configs: Vec<Arch> = Vec::new();
+        for (stage, &n) in counts.iter().enumerate() {
+            let rung = first_rung + stage;
+            let mut losses = Vec::with_capacity(n);
+            for k in 0..n {
+                if stage == 0 {
+                    let proposal = model.propose(rng);
+                    let arch = match proposal {
+                        Some(arch) if oracle.evaluate(arch, rng)?.is_some() => arch,
+                        _ => known(oracle, held.as_deref(), rng, Draw::Uniform)?.0,
+                    };
+                    configs.push(arch);
+                }
+                let arch = configs[k];
+                let loss = if ended {
+                    100.0
+                } else {
+                    let e =
+                        oracle.evaluate(arch, rng)?.ok_or_else(|| ApiError::Search(format!("cell {arch} vanished")))?;
+                    if total + e.cost <= budget {
+                        total += e.cost;
+                        if best_seen.is_none_or(|(_, f)| e.fitness > f) {
+                            best_seen = Some((arch, e.fitness));
+                        }
+                        let now = incumbent.map_or(best_seen.expect("just set").0, |i| i.2);
+                        steps.push(Step { time: total, arch, fitness: e.fitness, best: now });
+                        100.0 - e.fitness
+                    } else {
+                        ended = true;
+                        100.0
+                    }
+                };
+                if rung == RUNGS - 1 && incumbent.is_none_or(|(l, _, _)| loss < l) {
+                    incumbent = Some((loss, order, arch));
+                    if let Some(last) = steps.last_mut().filter(|s| s.arch == arch && !ended) {
+                        last.best = arch;
+                    }
+                }
+                order += 1;
+                model.record(rung, arch, loss);
+                losses.push(loss);
+            }
+            // Successive halving: the best `counts[stage + 1]` go on (ties: the earlier).
+            if let Some(&keep) = counts.get(stage + 1) {
+                let mut ranked: Vec<usize> = (0..configs.len()).collect();
+                ranked.sort_by(|&a, &b| losses[a].total_cmp(&losses[b]));
+                let mut kept: Vec<usize> = ranked.into_iter().take(keep).collect();
+                kept.sort_unstable();
+                configs = kept.into_iter().map(|i| configs[i]).collect();
+            }
+        }
+    }
+    let answer = incumbent.map(|(l, _, a)| (a, 100.0 - l)).filter(|(_, f)| *f > 0.0).or(best_seen);
+    finish(steps, answer)
+}
+
+/// BOHB's density model (hpbandster's `config_generators/bohb.py` with the reference's settings).
+#[derive(Default)]
+struct Tpe {
+    /// Per rung, the evaluated cells (op indices) and their losses.
+    data: [Vec<([usize; NUM_EDGES], f64)>; 3],
+    /// The rung of the current model and its good and bad kernel densities.
+    model: Option<(usize, Kde, Kde)>,
+}
+
+const TOP_PERCENT: usize = 15;
+const MIN_POINTS: usize = NUM_EDGES + 1;
+const MIN_BANDWIDTH: f64 = 0.3;
+const CANDIDATES: usize = 4;
+
+impl Tpe {
+    fn record(&mut self, rung: usize, arch: Arch, loss: f64) {
+        // No model for a budget below the current model's.
+        if self.model.as_ref().is_some_and(|(r, ..)| *r > rung) {
+            return;
+        }
+        self.data[rung].push((arch.ops().map(Op::index), loss));
+        let n = self.data[rung].len();
+        if n < MIN_POINTS {
+            return;
+        }
+        let n_good = MIN_POINTS.max(TOP_PERCENT * n / 100);
+        let n_bad = MIN_POINTS.max((100 - TOP_PERCENT) * n / 100);
+        let mut ranked: Vec<usize> = (0..n).collect();
+        ranked.sort_by(|&a, &b| self.data[rung][a].1.total_cmp(&self.data[rung][b].1));
+        let pick = |range: std::ops::Range<usize>| -> Vec<[usize; NUM_EDGES]> {
+            ranked.get(range.start..range.end.min(n)).unwrap_or(&[]).iter().map(|&i| self.data[rung][i].0).collect()
+        };
+        let (good, bad) = (pick(0..n_good), pick(n_good..n_good + n_bad));
+        if good.len() <= NUM_EDGES || bad.len() <= NUM_EDGES {
+            return;
+        }
+        self.model = Some((rung, Kde::fit(good), Kde::fit(bad)));
+    }
+
+    /// A new cell from the model, or `None` while there is none (then the caller draws uniformly).
+    fn propose(&self, rng: &mut dyn RngCore) -> Option<Arch> {
+        let (_, good, bad) = self.model.as_ref()?;
+        let mut best: Option<(f64, [usize; NUM_EDGES])> = None;
+        for _ in 0..CANDIDATES {
+            let datum = good.data[rng.random_range(0..good.data.len())];
+            let mut vector = [0usize; NUM_EDGES];
+            for d in 0..NUM_EDGES {
+                let bw = good.bw[d];
+                vector[d] = if rng.random::<f64>() < 1.0 - bw { datum[d] } else { rng.random_range(0..Op::COUNT) };
+            }
+            let score = bad.pdf(&vector).max(1e-32) / good.pdf(&vector).max(1e-32);
+            if !score.is_finite() && good.pdf(&vector).is_finite() {
+                best = Some((f64::NEG_INFINITY, vector));
+                break;
+            }
+            if best.is_none_or(|(b, _)| score < b) {
+                best = Some((score, vector));
+            }
+        }
+        best.map(|(_, v)| Arch::from_ops(v.map(|i| Op::ALL[i])))
+    }
+}
+
+/// statsmodels' `KDEMultivariate` over unordered variables: Aitchison–Aitken kernels, normal-reference
+/// bandwidths computed on the op indices (`1.06 · std · n^(−1/10)`), clipped below at the minimum bandwidth.
+struct Kde {
+    data: Vec<[usize; NUM_EDGES]>,
+    bw: [f64; NUM_EDGES],
+    /// Per variable, the number of distinct values in the data (statsmodels' `num_levels`).
+    levels: [f64; NUM_EDGES],
+}
+
+impl Kde {
+    fn fit(data: Vec<[usize; NUM_EDGES]>) -> Kde {
+        let n = data.len() as f64;
+        let mut bw = [0.0; NUM_EDGES];
+        for (d, b) in bw.iter_mut().enumerate() {
+            let mean = data.iter().map(|v| v[d] as f64).sum::<f64>() / n;
+            let std = (data.iter().map(|v| (v[d] as f64 - mean).powi(2)).sum::<f64>() / n).sqrt();
+            *b = (1.06 * std * n.powf(-1.0 / (4.0 + NUM_EDGES as f64))).max(MIN_BANDWIDTH);
+        }
+        let levels = std::array::from_fn(|d| {
+            let mut seen = [false; Op::COUNT];
+            data.iter().for_each(|v| seen[v[d]] = true);
+            seen.iter().filter(|&&s| s).count() as f64
+        });
+        Kde { data, bw, levels }
+    }
+
+    fn pdf(&self, x: &[usize; NUM_EDGES]) -> f64 {
+        let levels = &self.levels;
+        let sum: f64 = self
+            .data
+            .iter()
+            .map(|v| {
+                (0..NUM_EDGES)
+                    .map(|d| if v[d] == x[d] { 1.0 - self.bw[d] } else { self.bw[d] / (levels[d] - 1.0) })
+                    .product::<f64>()
+            })
+            .sum();
+        sum / self.data.len() as f64
+    }
+}

@@ -1,0 +1,145 @@
+//! What a query costs, and the paper's oracle over a benchmark file.
+
+use nb102_space::Arch;
+use nb102_store::{Hp, Setting, TrialRecord, TrialSummary};
+use rand::{Rng, RngCore};
+
+use super::{Evaluation, Oracle};
+use crate::error::{ApiError, Result};
+use crate::query::Api;
+
+/// What a query costs, in simulated seconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum QueryCost {
+    /// The queried trial's recorded times: training plus one validation pass (`train-all-time + valid-per-time`,
+    /// spec 08 §8.4), as in the paper.
+    Recorded,
+    /// `base + per_mflop × FLOPs` (millions) of the cell's network, for benchmarks without times (summary-only
+    /// records), fitted by [`QueryCost::calibrate`] to trials that have them; `per_mflop` 0 is a constant cost.
+    Modelled {
+        /// Seconds of every query.
+        base: f64,
+        /// Seconds per million FLOPs.
+        per_mflop: f64,
+    },
+}
+
+impl QueryCost {
+    /// The seconds charged for a query answered by the trial `row` summarises; `None` where the cost is the
+    /// recorded one and the trial has no times.
+    pub fn charge(&self, row: &TrialSummary) -> Option<f64> {
+        match *self {
+            QueryCost::Recorded => {
+                let epochs = f64::from(row.hp.epochs());
+                row.train_time.zip(row.valid_time).map(|(train, valid)| train + valid / epochs)
+            }
+            QueryCost::Modelled { base, per_mflop } => Some(base + per_mflop * row.flops_m),
+        }
+    }
+
+    /// The model fitted to the trials of `setting` and `hp` among `records` (each trial's recorded cost, as
+    /// [`QueryCost::Recorded`] charges it): with `by_flops`, the least-squares line over the trials' FLOPs, else
+    /// their mean cost.
+    ///
+    /// # Errors
+    /// [`ApiError::Search`] when no such trial has times, or (`by_flops`) when they all have the same FLOPs.
+    pub fn calibrate(records: &[TrialRecord], setting: Setting, hp: Hp, by_flops: bool) -> Result<QueryCost> {
+        let points: Vec<(f64, f64)> = records
+            .iter()
+            .filter(|r| r.setting == setting && r.hp == hp)
+            .map(TrialSummary::of_record)
+            .filter_map(|row| Some((row.flops_m, QueryCost::Recorded.charge(&row)?)))
+            .collect();
+        if points.is_empty() {
+            return Err(ApiError::Search(format!(
+                "calibrating the query cost: expected {setting} hp {hp} trials with times, found none"
+            )));
+        }
+        let n = points.len() as f64;
+        let (mean_flops, mean_cost) =
+            (points.iter().map(|p| p.0).sum::<f64>() / n, points.iter().map(|p| p.1).sum::<f64>() / n);
+        if !by_flops {
+            return Ok(QueryCost::Modelled { base: mean_cost, per_mflop: 0.0 });
+        }
+        let spread: f64 = points.iter().map(|p| (p.0 - mean_flops).powi(2)).sum();
+        if spread == 0.0 {
+            return Err(ApiError::Search(
+                "calibrating the query cost by FLOPs: expected trials of cells with different FLOPs, found one value"
+                    .into(),
+            ));
+        }
+        let per_mflop = points.iter().map(|p| (p.0 - mean_flops) * (p.1 - mean_cost)).sum::<f64>() / spread;
+        Ok(QueryCost::Modelled { base: mean_cost - per_mflop * mean_flops, per_mflop })
+    }
+}
+
+/// The paper's oracle over a benchmark file: the validation accuracy of one random trial of `setting` after
+/// the last epoch of `hp`, and as cost that trial's training time plus one validation pass (`train-all-time +
+/// valid-per-time`, spec 08 §8.4), or a [`QueryCost`] model. The NAS-Bench-201 setting is `cifar10-valid` with the
+/// 12-epoch schedule. On summary-only records (a table's seed means) a cell's one record is its trial.
+///
+/// It answers from the file's summary section (each trial's last-epoch accuracies and times), read once: a query
+/// costs no decoding, and gives the numbers `Api::more_info` with `Seeds::Random` gives (the same trial for the same
+/// draw, the same arithmetic).
+pub struct BenchmarkOracle {
+    setting: Setting,
+    hp: Hp,
+    /// Per official index, the range of its trials (sorted by seed) in `trials`.
+    cells: Vec<Option<(u32, u32)>>,
+    /// Per trial: x-valid accuracy, and the cost, where the trial has them.
+    trials: Vec<(Option<f64>, Option<f64>)>,
+    /// The cells with trials, when not every cell has some.
+    held: Option<Vec<Arch>>,
+}
+
+impl BenchmarkOracle {
+    /// The oracle over `api`'s file for `setting` and `hp`.
+    ///
+    /// # Errors
+    /// A damaged summary section.
+    pub fn new(api: &Api, setting: Setting, hp: Hp) -> Result<BenchmarkOracle> {
+        BenchmarkOracle::with_cost(api, setting, hp, QueryCost::Recorded)
+    }
+
+    /// The oracle over `api`'s file for `setting` and `hp`, charging `cost` per query.
+    ///
+    /// # Errors
+    /// A damaged summary section.
+    pub fn with_cost(api: &Api, setting: Setting, hp: Hp, cost: QueryCost) -> Result<BenchmarkOracle> {
+        let mut cells = vec![None; nb102_space::NUM_ARCHS];
+        let mut trials = Vec::new();
+        for row in api.file().summary()?.iter().filter(|r| r.setting == setting && r.hp == hp) {
+            let slot = &mut cells[row.index];
+            let (start, count) = slot.get_or_insert((trials.len() as u32, 0));
+            *count += 1;
+            debug_assert_eq!(*start as usize + *count as usize, trials.len() + 1, "rows of a cell are adjacent");
+            trials.push((setting.valid_set().and_then(|set| row.accuracy(Some(set))), cost.charge(row)));
+        }
+        let held: Vec<Arch> = (0..cells.len())
+            .filter(|&i| cells[i].is_some())
+            .filter_map(|i| Arch::from_official_index(i).ok())
+            .collect();
+        let held = (held.len() < nb102_space::NUM_ARCHS).then_some(held);
+        Ok(BenchmarkOracle { setting, hp, cells, trials, held })
+    }
+}
+
+impl Oracle for BenchmarkOracle {
+    fn evaluate(&self, arch: Arch, rng: &mut dyn RngCore) -> Result<Option<Evaluation>> {
+        let index = arch.official_index();
+        let Some((start, count)) = self.cells[index] else { return Ok(None) };
+        // The draw of `Seeds::Random`: a trial uniformly among the cell's, in seed order.
+        let (fitness, cost) = self.trials[start as usize + rng.random_range(0..count as usize)];
+        let unavailable =
+            |what: &str| ApiError::Unavailable { index, setting: self.setting, hp: self.hp, what: what.into() };
+        let fitness = fitness.ok_or_else(|| unavailable("x-valid accuracy after the last epoch"))?;
+        let cost = cost.ok_or_else(|| {
+            unavailable("training and validation times to charge (a modelled QueryCost charges none)")
+        })?;
+        Ok(Some(Evaluation { fitness, cost }))
+    }
+
+    fn cells(&self) -> Option<Vec<Arch>> {
+        self.held.clone()
+    }
+}

@@ -1,0 +1,96 @@
+//! The searches on a synthetic landscape: each spends its budget, is reproducible from its seed, and finds good
+//! cells; on a partial benchmark they search only its cells.
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use nb102_space::{Arch, Op, NUM_EDGES};
+use rand::RngCore;
+
+use super::*;
+
+/// A landscape with one best cell (every edge a 3x3 convolution): 10 points per such edge, a little more
+/// for some cells; every query costs 100 s. Optionally only some cells exist.
+struct Landscape(Option<Vec<Arch>>);
+
+impl Oracle for Landscape {
+    fn evaluate(&self, arch: Arch, _: &mut dyn RngCore) -> Result<Option<Evaluation>> {
+        if self.0.as_ref().is_some_and(|cells| !cells.contains(&arch)) {
+            return Ok(None);
+        }
+        let convs = arch.ops().iter().filter(|&&op| op == Op::NorConv3x3).count() as f64;
+        Ok(Some(Evaluation { fitness: 10.0 * convs + (arch.official_index() % 7) as f64 / 10.0, cost: 100.0 }))
+    }
+
+    fn cells(&self) -> Option<Vec<Arch>> {
+        self.0.clone()
+    }
+}
+
+fn rng(seed: u64) -> ChaCha8Rng {
+    ChaCha8Rng::seed_from_u64(seed)
+}
+
+#[test]
+fn random_search_spends_the_budget_and_keeps_the_best() {
+    let run = random_search(&Landscape(None), 1000.0, &mut rng(1)).unwrap();
+    assert_eq!(run.steps.len(), 10, "ten queries of 100 s fit a budget of 1,000 s");
+    assert_eq!(run.steps.last().unwrap().time, 1000.0);
+    let best = run.steps.iter().map(|s| s.fitness).fold(f64::NEG_INFINITY, f64::max);
+    assert_eq!(run.chosen_fitness, best);
+    assert_eq!(run, random_search(&Landscape(None), 1000.0, &mut rng(1)).unwrap(), "a seed gives the same run");
+    assert!(matches!(random_search(&Landscape(None), 50.0, &mut rng(1)), Err(ApiError::Search(_))));
+}
+
+#[test]
+fn evolution_climbs_to_the_best_cell() {
+    let all_conv = Arch::from_ops([Op::NorConv3x3; NUM_EDGES]);
+    let mut found = 0;
+    for seed in 0..20 {
+        let run = regularized_evolution(&Landscape(None), 20_000.0, 10, 3, &mut rng(seed)).unwrap();
+        assert_eq!(run.steps.len(), 200);
+        // Children are one edge away from a parent of the population.
+        assert!(run.steps[10..].iter().all(|s| run.steps.iter().any(|p| p.arch.hamming_distance(&s.arch) == 1)));
+        found += usize::from(run.chosen == all_conv);
+    }
+    assert!(found >= 15, "REA found the best cell in {found} of 20 runs");
+}
+
+#[test]
+fn reinforce_learns_the_landscape() {
+    let run = reinforce(&Landscape(None), 30_000.0, 0.5, 0.9, &mut rng(3)).unwrap();
+    let mean = |steps: &[Step]| steps.iter().map(|s| s.fitness).sum::<f64>() / steps.len() as f64;
+    let (first, last) = (mean(&run.steps[..10]), mean(&run.steps[run.steps.len() - 50..]));
+    // A uniform policy averages 12 (1.2 convolutions of 6 edges); the learnt one more than twice that.
+    assert!(last > 30.0 && last > first, "mean fitness {first:.1} at first, {last:.1} at the end");
+}
+
+#[test]
+fn bohb_finds_good_cells_within_the_budget() {
+    let mut fitness = Vec::new();
+    for seed in 0..10 {
+        let run = bohb(&Landscape(None), 12_000.0, &mut rng(seed)).unwrap();
+        assert_eq!(run.steps.len(), 120, "every rung's evaluation is a query of 100 s");
+        assert!(run.steps.windows(2).all(|w| w[0].time < w[1].time));
+        // The answer was evaluated at the largest budget, or is the best seen.
+        assert!(run.steps.iter().any(|s| s.arch == run.chosen));
+        fitness.push(run.chosen_fitness);
+    }
+    let mean = fitness.iter().sum::<f64>() / fitness.len() as f64;
+    // Random cells average 12 here; the model-guided search must do far better.
+    assert!(mean > 35.0, "mean chosen fitness {mean:.1}");
+}
+
+#[test]
+fn partial_benchmarks_search_their_cells() {
+    let cells: Vec<Arch> = [11472, 1462, 1835].iter().map(|&i| Arch::from_official_index(i).unwrap()).collect();
+    let oracle = Landscape(Some(cells.clone()));
+    for run in [
+        random_search(&oracle, 2000.0, &mut rng(5)).unwrap(),
+        regularized_evolution(&oracle, 2000.0, 10, 3, &mut rng(5)).unwrap(),
+        reinforce(&oracle, 2000.0, 0.5, 0.9, &mut rng(5)).unwrap(),
+        bohb(&oracle, 2000.0, &mut rng(5)).unwrap(),
+    ] {
+        assert!(run.steps.iter().all(|s| cells.contains(&s.arch)));
+        assert_eq!(run.chosen.official_index(), 1462, "all 3x3 convolutions");
+    }
+}
