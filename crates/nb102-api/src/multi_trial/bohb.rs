@@ -4,7 +4,7 @@
 use nb102_space::{Arch, Op, NUM_EDGES};
 use rand::{Rng, RngCore};
 
-use super::{finish, known, Draw, Oracle, Run, Step};
+use super::{finish, Oracle, Run, Step};
 use crate::error::{ApiError, Result};
 
 /// BOHB as the reference ran it (`BOHB.py` over hpbandster): Hyperband brackets with `eta` 3 between budgets 12
@@ -44,8 +44,8 @@ pub fn bohb(oracle: &dyn Oracle, budget: f64, rng: &mut dyn RngCore) -> Result<R
                 if stage == 0 {
                     let proposal = model.propose(rng);
                     let arch = match proposal {
-                        Some(arch) if oracle.evaluate(arch, rng)?.is_some() => arch,
-                        _ => known(oracle, held.as_deref(), rng, Draw::Uniform)?.0,
+                        Some(arch) if oracle.holds(arch) => arch,
+                        _ => random_held(oracle, held.as_deref(), rng)?,
                     };
                     configs.push(arch);
                 }
@@ -90,6 +90,21 @@ pub fn bohb(oracle: &dyn Oracle, budget: f64, rng: &mut dyn RngCore) -> Result<R
     }
     let answer = incumbent.map(|(l, _, a)| (a, 100.0 - l)).filter(|(_, f)| *f > 0.0).or(best_seen);
     finish(steps, answer)
+}
+
+/// A uniform cell among those the oracle holds, as hpbandster samples a random configuration: drawn, not
+/// queried (the query at the rung is the one that costs and draws a trial).
+fn random_held(oracle: &dyn Oracle, held: Option<&[Arch]>, rng: &mut dyn RngCore) -> Result<Arch> {
+    match held {
+        Some([]) => Err(ApiError::Search("a benchmark that holds no cell".into())),
+        Some(cells) => Ok(cells[rng.random_range(0..cells.len())]),
+        None => loop {
+            let arch = Arch::random(rng);
+            if oracle.holds(arch) {
+                return Ok(arch);
+            }
+        },
+    }
 }
 
 /// BOHB's density model (hpbandster's `config_generators/bohb.py` with the reference's settings).

@@ -131,6 +131,12 @@ pub trait Oracle {
     fn cells(&self) -> Option<Vec<Arch>> {
         None
     }
+
+    /// Whether the benchmark holds `arch`, asked without drawing anything (a search that only checks a cell
+    /// must not move the random stream its queries draw from).
+    fn holds(&self, arch: Arch) -> bool {
+        self.cells().is_none_or(|cells| cells.contains(&arch))
+    }
 }
 
 /// How a search draws its next cell.

@@ -142,4 +142,8 @@ impl Oracle for BenchmarkOracle {
     fn cells(&self) -> Option<Vec<Arch>> {
         self.held.clone()
     }
+
+    fn holds(&self, arch: Arch) -> bool {
+        self.cells[arch.official_index()].is_some()
+    }
 }

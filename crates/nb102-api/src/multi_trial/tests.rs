@@ -94,3 +94,24 @@ fn partial_benchmarks_search_their_cells() {
         assert_eq!(run.chosen.official_index(), 1462, "all 3x3 convolutions");
     }
 }
+
+/// An oracle that counts its queries.
+struct Counting(std::cell::Cell<usize>);
+
+impl Oracle for Counting {
+    fn evaluate(&self, arch: Arch, rng: &mut dyn RngCore) -> Result<Option<Evaluation>> {
+        self.0.set(self.0.get() + 1);
+        Landscape(None).evaluate(arch, rng)
+    }
+}
+
+#[test]
+fn bohb_queries_only_what_it_charges() {
+    // Every query is a trial drawn and charged; proposals and random cells are checked with `holds`, which draws
+    // nothing. Only the query that finds the budget spent is not charged.
+    for seed in 0..5 {
+        let oracle = Counting(std::cell::Cell::new(0));
+        let run = bohb(&oracle, 12_050.0, &mut rng(seed)).unwrap();
+        assert!(oracle.0.get() <= run.steps.len() + 1, "{} queries for {} steps", oracle.0.get(), run.steps.len());
+    }
+}
