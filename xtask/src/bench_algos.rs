@@ -98,7 +98,7 @@ impl FileSource {
     /// The table's columns the file has (the paper's, and Fashion-MNIST's for the demo), each set taken from its
     /// setting's rule; read from the summary section, so no cell is decoded.
     fn new(api: &Api, path: PathBuf) -> anyhow::Result<FileSource> {
-        let rows = api.file().summary()?;
+        let rows = api.summary()?;
         let longest = |setting: Setting| rows.iter().filter(|r| r.setting == setting).map(|r| r.hp).max();
         let columns: Vec<(String, Setting, EvalSet, Hp)> = COLUMNS
             .iter()
@@ -107,23 +107,17 @@ impl FileSource {
                 longest(setting).map(|hp| (name.to_owned(), setting, set, hp))
             })
             .collect();
-        // The reference's seed mean (`get_metrics(..., is_random=False)`): Python's sum over the seeds, divided.
+        // The reference's seed mean (`get_metrics(..., is_random=False)`), as every query takes it.
         let values = columns
             .iter()
-            .map(|(_, setting, set, hp)| {
+            .map(|&(_, setting, set, hp)| {
                 let mut column = vec![None; NUM_ARCHS];
-                for cell in rows.chunk_by(|a, b| a.index == b.index) {
-                    let trials: Option<Vec<f64>> = cell
-                        .iter()
-                        .filter(|r| r.setting == *setting && r.hp == *hp)
-                        .map(|r| r.accuracy(Some(*set)))
-                        .collect();
-                    column[cell[0].index] =
-                        trials.filter(|t| !t.is_empty()).map(|t| nb102_store::python_sum(&t) / t.len() as f64);
+                for cell in api.cell_means(setting, Some(set), hp)? {
+                    column[cell.index] = cell.accuracy;
                 }
-                column
+                Ok(column)
             })
-            .collect();
+            .collect::<anyhow::Result<_>>()?;
         Ok(FileSource { path, columns, values })
     }
 }
@@ -148,7 +142,7 @@ pub(crate) fn run(args: impl Iterator<Item = String>) -> anyhow::Result<()> {
     };
     let api = Api::open(&path)?;
     // The paper's fitness setting, or else (a demo file) the file's first setting and its shortest schedule.
-    let rows = api.file().summary()?;
+    let rows = api.summary()?;
     let (setting, hp) = match (o.setting, o.hp) {
         (Some(s), Some(h)) => (s, h),
         (s, h) => {

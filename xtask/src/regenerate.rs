@@ -559,8 +559,8 @@ pub(crate) fn summary(plan: &Plan, path: &Path, say: &dyn Fn(String)) -> anyhow:
 /// The summary of a file whose trials are of `trained` (settings and schedules, in plan order): each one's best
 /// cell and ranking on its setting's validation set, or for `cifar10`, which has none, its test set.
 fn summarise(api: &Api, path: &Path, trained: &[(Setting, Hp)], say: &dyn Fn(String)) -> anyhow::Result<()> {
-    let rows = api.file().summary()?;
-    say(format!("{} cells, {} trials", api.file().len(), rows.len()));
+    let rows = api.summary()?;
+    say(format!("{} cells, {} trials", api.evaluated()?.len(), rows.len()));
     for &(setting, hp) in trained {
         let set = ranked_set(setting);
         if let Some((index, accuracy)) = api.find_best(setting, Some(set), hp, None, None)? {

@@ -14,8 +14,8 @@ use std::sync::Arc;
 
 use nb102_space::{Arch, NUM_ARCHS};
 use nb102_store::{
-    python_sum as sum, BenchmarkFile, CellResults, EvalSet, Hp, MetricError, Metrics, NetConfig, Setting, TimeSums,
-    TrialRecord,
+    python_sum as sum, BenchmarkFile, BenchmarkMeta, CellResults, EvalSet, Hp, MetricError, Metrics, NetConfig,
+    Setting, TimeSums, TrialRecord, TrialSummary,
 };
 use rand::Rng;
 
@@ -146,9 +146,55 @@ impl Api {
         Ok(Api { file: BenchmarkFile::open(path)? })
     }
 
-    /// The underlying file.
+    /// The underlying file, for what the queries below do not cover.
     pub fn file(&self) -> &BenchmarkFile {
         &self.file
+    }
+
+    /// The path the file was opened from.
+    pub fn path(&self) -> &Path {
+        self.file.path()
+    }
+
+    /// The file's kind and description.
+    pub fn meta(&self) -> &BenchmarkMeta {
+        self.file.meta()
+    }
+
+    /// The full sha256 of the file's header, whose last six digits name it.
+    pub fn digest(&self) -> &str {
+        self.file.digest()
+    }
+
+    /// One row per trial (costs, last-epoch accuracies, times), sorted by index, schedule, setting and seed: what
+    /// whole-benchmark queries read, without decoding a cell.
+    ///
+    /// # Errors
+    /// A damaged summary section.
+    pub fn summary(&self) -> Result<&[TrialSummary]> {
+        Ok(self.file.summary()?)
+    }
+
+    /// The official indices of the cells with results (full or summary-only), increasing.
+    ///
+    /// # Errors
+    /// A damaged summary section.
+    pub fn evaluated(&self) -> Result<Vec<usize>> {
+        Ok(self.summary()?.chunk_by(|a, b| a.index == b.index).map(|cell| cell[0].index).collect())
+    }
+
+    /// Reads and checks the cell's section ahead of a query (a millisecond the first time), so that a caller can
+    /// do it where waiting is cheap (the Python binding, with the GIL released); nothing for a cell without one.
+    /// A damaged section is reported by the query that follows.
+    pub fn warm(&self, index: usize) {
+        if index < NUM_ARCHS {
+            let _ = self.file.cell(index);
+        }
+    }
+
+    /// How many decoded cells to keep in memory (see [`BenchmarkFile::set_cached_cells`]).
+    pub fn set_cached_cells(&self, cells: usize) {
+        self.file.set_cached_cells(cells);
     }
 
     /// The official index of an architecture given as an index or as any spelling of its string

@@ -112,9 +112,14 @@ pub(crate) fn show(args: ShowArgs, out: &mut impl Write) -> Result<(), Failure> 
         "setting", "hp", "seeds", "train", "valid", "test", "params"
     )?;
     let pct = |m: Option<f64>| m.map_or_else(|| "-".to_owned(), |m| format!("{m:.2}"));
-    let Some(cell) = api.file().cell(index).map_err(|e| input(e.into()))? else {
+    let cell = match api.cell(index) {
+        Ok(cell) => Some(cell),
+        Err(nb102_api::ApiError::SummaryOnly(_) | nb102_api::ApiError::NotEvaluated(_)) => None,
+        Err(e) => return Err(input(e)),
+    };
+    let Some(cell) = cell else {
         // Summary-only records: their rows are all there is; `test` is the set more_info calls test.
-        let rows = api.file().summary().map_err(|e| input(e.into()))?;
+        let rows = api.summary().map_err(input)?;
         let rows: Vec<_> = rows.iter().filter(|r| r.index == index).collect();
         if rows.is_empty() {
             return Err(input(nb102_api::ApiError::NotEvaluated(index)));

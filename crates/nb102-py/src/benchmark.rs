@@ -13,7 +13,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyInt, PyString};
 
-use crate::{api_error, store_error};
+use crate::api_error;
 
 /// A setting by its reference name (`cifar10-valid`, `cifar10`, `cifar100`, `ImageNet16-120`, `fashion-mnist`).
 pub(crate) fn setting(name: &str) -> PyResult<Setting> {
@@ -315,9 +315,7 @@ impl Benchmark {
     /// Decodes the cell with the GIL released (the first query of a cell reads and checks its section), so
     /// that the query itself then finds it among the file's recently used cells.
     pub(crate) fn warm(py: Python<'_>, api: &Api, index: usize) {
-        if index < nb102_space::NUM_ARCHS {
-            let _ = py.detach(|| api.file().cell(index));
-        }
+        py.detach(|| api.warm(index));
     }
 }
 
@@ -334,13 +332,13 @@ impl Benchmark {
     /// The `.nb102` file read.
     #[getter]
     fn path(&self) -> PathBuf {
-        self.api.file().path().to_owned()
+        self.api.path().to_owned()
     }
 
     /// `nb201` (official or regenerated results), `demo` or `synthetic`.
     #[getter]
     fn kind(&self) -> &'static str {
-        match self.api.file().meta().kind {
+        match self.api.meta().kind {
             BenchmarkKind::Nb201 => "nb201",
             BenchmarkKind::Demo => "demo",
             BenchmarkKind::Synthetic => "synthetic",
@@ -350,13 +348,13 @@ impl Benchmark {
     /// One line saying what the file holds.
     #[getter]
     fn description(&self) -> String {
-        self.api.file().meta().description.clone()
+        self.api.meta().description.clone()
     }
 
     /// The sha256 of the file's header (which holds every section's checksum).
     #[getter]
     fn sha256(&self) -> String {
-        self.api.file().digest().to_owned()
+        self.api.digest().to_owned()
     }
 
     /// The number of cells with results.
@@ -365,12 +363,12 @@ impl Benchmark {
     }
 
     fn __repr__(&self) -> String {
-        format!("Benchmark({:?}, kind={})", self.api.file().path().display().to_string(), self.kind())
+        format!("Benchmark({:?}, kind={})", self.api.path().display().to_string(), self.kind())
     }
 
     /// The official indices of the cells with results, in increasing order.
     fn indices(&self, py: Python<'_>) -> PyResult<Vec<usize>> {
-        let rows = py.detach(|| self.api.file().summary()).map_err(store_error)?;
+        let rows = py.detach(|| self.api.summary()).map_err(api_error)?;
         Ok(rows.chunk_by(|a, b| a.index == b.index).map(|c| c[0].index).collect())
     }
 
@@ -518,7 +516,7 @@ impl Benchmark {
 
     /// How many decoded cells stay in memory (default 256, about 180 MB at the official size).
     fn set_cached_cells(&self, cells: usize) {
-        self.api.file().set_cached_cells(cells);
+        self.api.set_cached_cells(cells);
     }
 }
 

@@ -136,7 +136,7 @@ impl Engine {
     /// The `.nb102` file read.
     #[getter]
     fn nb102_path(&self) -> PathBuf {
-        self.api.file().path().to_owned()
+        self.api.path().to_owned()
     }
 
     /// The reference's `query_index_by_arch`: an int in range is itself (else `ValueError`); an exact
@@ -445,7 +445,7 @@ impl Engine {
 
     /// The cells with results and the schedules found among them (as strings).
     fn _contents(&self, py: Python<'_>) -> PyResult<(Vec<usize>, Vec<String>)> {
-        let rows = py.detach(|| self.api.file().summary()).map_err(crate::store_error)?;
+        let rows = py.detach(|| self.api.summary()).map_err(api_error)?;
         let cells = rows.chunk_by(|a, b| a.index == b.index).map(|c| c[0].index).collect();
         let mut hps: Vec<u16> = rows.iter().map(|r| r.hp.epochs()).collect();
         hps.sort_unstable();
