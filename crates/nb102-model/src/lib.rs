@@ -36,7 +36,7 @@ mod latency;
 mod network;
 mod ops;
 mod optim;
-mod search;
+mod search_network;
 mod skeleton;
 mod weights;
 
@@ -46,7 +46,9 @@ pub use error::{ModelError, Result};
 pub use latency::{measure_latency, reference_batches};
 pub use network::TinyNetwork;
 pub use optim::{clip_grad_norm, Adam, AdamConfig, Sgd, SgdConfig, Unreached};
-pub use search::{argmax_arch, CellMode, GumbelSample, SearchConfig, SearchModel, SearchNetwork, ARCH_PARAMETERS};
+pub use search_network::{
+    argmax_arch, CellMode, GumbelSample, SearchConfig, SearchModel, SearchNetwork, ARCH_PARAMETERS,
+};
 // The networks' plain-data description lives in the pure nb102-space, so that the store counts costs too.
 pub use nb102_space::{Costs, Dataset, NetworkConfig, PartCosts, Skeleton};
 pub use weights::{

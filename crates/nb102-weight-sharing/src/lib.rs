@@ -22,12 +22,12 @@ mod config;
 mod data;
 mod enas;
 mod error;
-mod search;
+mod search_loop;
 mod supernet;
 
 pub use config::{Algorithm, ControllerConfig, SearchRun};
 pub use data::{Batch, Passes, SearchData};
 pub use enas::{ControllerStep, ControllerTrainer};
 pub use error::{Result, SearchError};
-pub use search::{random_arch, search, top_k, EpochRecord, Event, SearchOptions, SearchResult};
+pub use search_loop::{random_arch, search, top_k, EpochRecord, Event, SearchOptions, SearchResult};
 pub use supernet::{top1_percent, StepStats, Supernet};
