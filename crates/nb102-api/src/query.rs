@@ -143,7 +143,12 @@ impl Api {
     /// # Errors
     /// A missing, damaged or foreign file.
     pub fn open(path: &Path) -> Result<Api> {
-        Ok(Api { file: BenchmarkFile::open(path)? })
+        Ok(Api::from_file(BenchmarkFile::open(path)?))
+    }
+
+    /// The API over a file already opened (and perhaps already checked: what it has read stays read).
+    pub fn from_file(file: BenchmarkFile) -> Api {
+        Api { file }
     }
 
     /// The underlying file, for what the queries below do not cover.

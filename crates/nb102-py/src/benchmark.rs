@@ -324,9 +324,7 @@ impl Benchmark {
     #[new]
     #[pyo3(signature = (path, verbose = false))]
     fn new(py: Python<'_>, path: PathBuf, verbose: bool) -> PyResult<Benchmark> {
-        let resolved = crate::open::resolve_path(py, &path, verbose)?;
-        let api = py.detach(|| Api::open(&resolved)).map_err(api_error)?;
-        Ok(Benchmark { api: Arc::new(api) })
+        Ok(Benchmark { api: Arc::new(crate::open::open_api(py, &path, verbose)?) })
     }
 
     /// The `.nb102` file read.
@@ -368,8 +366,7 @@ impl Benchmark {
 
     /// The official indices of the cells with results, in increasing order.
     fn indices(&self, py: Python<'_>) -> PyResult<Vec<usize>> {
-        let rows = py.detach(|| self.api.summary()).map_err(api_error)?;
-        Ok(rows.chunk_by(|a, b| a.index == b.index).map(|c| c[0].index).collect())
+        py.detach(|| self.api.evaluated()).map_err(api_error)
     }
 
     /// The seeds of a cell's trials for a setting and schedule, in increasing order.

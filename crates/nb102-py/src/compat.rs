@@ -119,15 +119,14 @@ impl Engine {
             "nb201" => Flavour::Nb201,
             other => return Err(PyValueError::new_err(format!("expected flavour 'nats' or 'nb201', found {other:?}"))),
         };
-        let resolved = crate::open::resolve_path(py, &path, verbose)?;
-        let (api, by_string) = py
+        let api = crate::open::open_api(py, &path, verbose)?;
+        let by_string = py
             .detach(|| -> nb102_api::Result<_> {
-                let api = Api::open(&resolved)?;
                 let mut by_string = HashMap::with_capacity(nb102_space::NUM_ARCHS);
                 for i in 0..nb102_space::NUM_ARCHS {
                     by_string.insert(nb102_space::Arch::from_official_index(i)?.to_string(), i);
                 }
-                Ok((api, by_string))
+                Ok(by_string)
             })
             .map_err(api_error)?;
         Ok(Engine { api: Arc::new(api), flavour, by_string, used_time: Mutex::new(None) })
@@ -445,8 +444,7 @@ impl Engine {
 
     /// The cells with results and the schedules found among them (as strings).
     fn _contents(&self, py: Python<'_>) -> PyResult<(Vec<usize>, Vec<String>)> {
-        let rows = py.detach(|| self.api.summary()).map_err(api_error)?;
-        let cells = rows.chunk_by(|a, b| a.index == b.index).map(|c| c[0].index).collect();
+        let (cells, rows) = py.detach(|| Ok((self.api.evaluated()?, self.api.summary()?))).map_err(api_error)?;
         let mut hps: Vec<u16> = rows.iter().map(|r| r.hp.epochs()).collect();
         hps.sort_unstable();
         hps.dedup();

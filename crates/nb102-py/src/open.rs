@@ -21,6 +21,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::UNIX_EPOCH;
 
 use indicatif::{ProgressBar, ProgressStyle};
+use nb102_api::Api;
 use nb102_store::{BenchmarkFile, ImportError, StoreError, BENCHMARK_EXTENSION, BENCHMARK_FORMAT_VERSION};
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
@@ -44,17 +45,19 @@ pub(crate) fn cache_dir() -> PathBuf {
 #[pyfunction]
 #[pyo3(signature = (path, verbose = false))]
 pub fn resolve(py: Python<'_>, path: PathBuf, verbose: bool) -> PyResult<PathBuf> {
-    resolve_path(py, &path, verbose)
+    Ok(open_api(py, &path, verbose)?.path().to_owned())
 }
 
-pub(crate) fn resolve_path(py: Python<'_>, path: &Path, verbose: bool) -> PyResult<PathBuf> {
+/// The query API over `path`: an `.nb102` file, or the cached import of an official archive (imported the first
+/// time). A cached import is opened once, by the checks it gets, and what they read (its summary) stays read.
+pub(crate) fn open_api(py: Python<'_>, path: &Path, verbose: bool) -> PyResult<Api> {
     let io = |e: std::io::Error| PyOSError::new_err(format!("{}: {e}", path.display()));
     let meta = std::fs::metadata(path).map_err(io)?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let kind = if meta.is_dir() {
         Kind::NatsTss
     } else if name.ends_with(&format!(".{BENCHMARK_EXTENSION}")) {
-        return Ok(path.to_owned());
+        return py.detach(|| Api::open(path)).map_err(crate::api_error);
     } else if name.ends_with(".pth") {
         Kind::Nb201Pth
     } else {
@@ -77,10 +80,11 @@ pub(crate) fn resolve_path(py: Python<'_>, path: &Path, verbose: bool) -> PyResu
         Ok(_) => {}
         Err(_) => std::fs::create_dir_all(&dir).map_err(|e| PyOSError::new_err(format!("{}: {e}", dir.display())))?,
     }
-    py.detach(|| import_cached(&canonical, kind, &dir, verbose)).map_err(|e| match e {
+    let file = py.detach(|| import_cached(&canonical, kind, &dir, verbose)).map_err(|e| match e {
         Failure::Io(path, e) => PyOSError::new_err(format!("{}: {e}", path.display())),
-        Failure::Import(ImportError::Input(e) | ImportError::Output(e)) => store_error(e),
-    })
+        Failure::Import(ImportError::Input(e) | ImportError::Output(e)) | Failure::Store(e) => store_error(e),
+    })?;
+    Ok(Api::from_file(file))
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -92,10 +96,12 @@ enum Kind {
 enum Failure {
     Io(PathBuf, std::io::Error),
     Import(ImportError),
+    /// The import just written does not open.
+    Store(StoreError),
 }
 
-/// The import of `archive` (a canonical path) in `dir`, made if there is none that passes its checks.
-fn import_cached(archive: &Path, kind: Kind, dir: &Path, verbose: bool) -> Result<PathBuf, Failure> {
+/// The import of `archive` (a canonical path) in `dir`, opened, made if there is none that passes its checks.
+fn import_cached(archive: &Path, kind: Kind, dir: &Path, verbose: bool) -> Result<BenchmarkFile, Failure> {
     let name = archive.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let stem = match name.trim_end_matches(".pth") {
         "" => "archive",
@@ -115,7 +121,7 @@ fn import_cached(archive: &Path, kind: Kind, dir: &Path, verbose: bool) -> Resul
         // A cache this user can only read (a shared, prepared one): its import is used as it is, unlocked, since
         // nobody here can write one beside it.
         Err(e) => {
-            let usable = cached(dir, &format!("{prefix}-")).filter(|found| check_import(found).is_ok());
+            let usable = cached(dir, &format!("{prefix}-")).and_then(|found| check_import(&found).ok());
             return usable.ok_or(Failure::Io(lock_path, e));
         }
     };
@@ -123,7 +129,7 @@ fn import_cached(archive: &Path, kind: Kind, dir: &Path, verbose: bool) -> Resul
 
     let found = match cached(dir, &format!("{prefix}-")) {
         Some(found) => match check_import(&found) {
-            Ok(()) => Some(found),
+            Ok(file) => Some(file),
             Err(damage) => {
                 let aside = set_aside(&found);
                 if verbose {
@@ -139,11 +145,14 @@ fn import_cached(archive: &Path, kind: Kind, dir: &Path, verbose: bool) -> Resul
         None => None,
     };
     let file = match found {
-        Some(found) => found,
-        None => import(archive, kind, &dir.join(&prefix), verbose).map_err(Failure::Import)?,
+        Some(file) => file,
+        None => {
+            let written = import(archive, kind, &dir.join(&prefix), verbose).map_err(Failure::Import)?;
+            BenchmarkFile::open(&written).map_err(Failure::Store)?
+        }
     };
-    remove_superseded(dir, &format!("{source}-"), &format!("{prefix}-"), &file);
-    register(&file, archive);
+    remove_superseded(dir, &format!("{source}-"), &format!("{prefix}-"), file.path());
+    register(file.path(), archive);
     Ok(file)
 }
 
@@ -198,10 +207,12 @@ fn process_lock(lock_path: &Path) -> Arc<Mutex<()>> {
     Arc::clone(locks.entry(lock_path.to_owned()).or_default())
 }
 
-/// The checks a cached import gets when opened, cheap whatever its size: the header against the name, the
+/// A cached import, opened with the checks it gets, cheap whatever its size: the header against the name, the
 /// sections' extents against the file's size (a truncated or extended file), the summary against its checksum.
-fn check_import(path: &Path) -> Result<(), StoreError> {
-    BenchmarkFile::open(path)?.summary().map(|_| ())
+fn check_import(path: &Path) -> Result<BenchmarkFile, StoreError> {
+    let file = BenchmarkFile::open(path)?;
+    file.summary()?;
+    Ok(file)
 }
 
 fn import(archive: &Path, kind: Kind, prefix: &Path, verbose: bool) -> Result<PathBuf, ImportError> {
