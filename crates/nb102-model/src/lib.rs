@@ -52,6 +52,6 @@ pub use search_network::{
 // The networks' plain-data description lives in the pure nb102-space, so that the store counts costs too.
 pub use nb102_space::{Costs, Dataset, NetworkConfig, PartCosts, Skeleton};
 pub use weights::{
-    load_named, load_weights, read_tensors, safetensors_bytes, save_weights, tensors_from_safetensors,
+    load_named, load_weights, read_tensors, safetensors_bytes, save_weights, state_dict, tensors_from_safetensors,
     write_safetensors,
 };

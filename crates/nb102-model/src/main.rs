@@ -222,9 +222,7 @@ fn run(command: Command) -> Result<(), Failure> {
             let (features, logits) = tch::no_grad(|| network.forward_features_t(&x, train_mode));
             let mut named = vec![("logits".to_owned(), logits), ("features".to_owned(), features)];
             if train_mode {
-                let mut state: Vec<_> = vs.variables().into_iter().collect();
-                state.sort_by(|a, b| a.0.cmp(&b.0));
-                named.extend(state);
+                named.extend(nb102_model::state_dict(&vs));
             }
             write_output(&named, &output)?;
         }

@@ -184,10 +184,8 @@ impl SearchNetwork {
     /// The trainable variables of `vs` (which holds this network) but the `arch_parameters`: xautodl's
     /// `get_weights()`, what the weight optimiser steps, in the order of their names.
     pub fn weights(vs: &VarStore) -> Vec<Tensor> {
-        let mut named: Vec<(String, Tensor)> =
-            vs.variables().into_iter().filter(|(name, t)| name != ARCH_PARAMETERS && t.requires_grad()).collect();
-        named.sort_by(|a, b| a.0.cmp(&b.0));
-        named.into_iter().map(|(_, t)| t).collect()
+        let named = crate::state_dict(vs).into_iter();
+        named.filter(|(name, t)| name != ARCH_PARAMETERS && t.requires_grad()).map(|(_, t)| t).collect()
     }
 
     /// The argmax op of each edge's `arch_parameters` (the first maximum, as `argmax`): the models' `genotype()`.

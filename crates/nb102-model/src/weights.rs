@@ -22,15 +22,13 @@ pub fn load_weights(vs: &mut VarStore, path: &Path) -> Result<()> {
 }
 
 /// Loads named tensors into `vs` as [`load_weights`] does: every tensor of the network, with its shape, and
-/// nothing else; `origin` names where they came from in errors.
+/// nothing else; `path` names where they came from in errors.
 ///
 /// # Errors
 /// As [`load_weights`].
-pub fn load_named(vs: &mut VarStore, file: &HashMap<String, Tensor>, origin: &Path) -> Result<()> {
-    let path = origin;
+pub fn load_named(vs: &mut VarStore, file: &HashMap<String, Tensor>, path: &Path) -> Result<()> {
     let problem = |problem: String| ModelError::Weights { path: path.to_owned(), problem };
-    let mut variables: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
-    variables.sort_by(|a, b| a.0.cmp(&b.0));
+    let variables = state_dict(vs);
     for (name, var) in &variables {
         let src = file
             .get(name)
@@ -54,11 +52,16 @@ pub fn load_named(vs: &mut VarStore, file: &HashMap<String, Tensor>, origin: &Pa
 /// folder, then a rename), so a reader never sees half a file.
 ///
 /// # Errors
-/// [`ModelError::Torch`] if the file cannot be written.
+/// As [`write_safetensors`].
 pub fn save_weights(vs: &VarStore, path: &Path) -> Result<()> {
+    write_safetensors(&state_dict(vs), path)
+}
+
+/// Every tensor of `vs` with its name, in name order: the order a state dict is written in.
+pub fn state_dict(vs: &VarStore) -> Vec<(String, Tensor)> {
     let mut named: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
     named.sort_by(|a, b| a.0.cmp(&b.0));
-    write_safetensors(&named, path)
+    named
 }
 
 /// Writes named tensors (moved to the CPU) to a safetensors file atomically (`nb102_store::write_atomically`).

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use nb102_model::{load_named, safetensors_bytes, tensors_from_safetensors};
+use nb102_model::{load_named, safetensors_bytes, state_dict, tensors_from_safetensors};
 use nb102_store::write_atomically;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -63,9 +63,7 @@ pub fn read_sealed<T: DeserializeOwned>(path: &Path, version: u32) -> Result<std
 /// # Errors
 /// A tensor of a dtype safetensors cannot hold (`origin` names the file the bytes are for).
 pub fn weight_bytes(vs: &VarStore, origin: &Path) -> Result<Vec<u8>> {
-    let mut named: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
-    named.sort_by(|a, b| a.0.cmp(&b.0));
-    tensor_bytes(&named, origin)
+    tensor_bytes(&state_dict(vs), origin)
 }
 
 /// Loads safetensors bytes made by [`weight_bytes`] into `vs` (strictly: the same tensors and shapes).

@@ -99,7 +99,5 @@ impl ControllerTrainer {
 
 /// The controller's parameters in the order of their names.
 pub fn sorted_params(vs: &VarStore) -> Vec<Tensor> {
-    let mut named: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
-    named.sort_by(|a, b| a.0.cmp(&b.0));
-    named.into_iter().map(|(_, t)| t).collect()
+    nb102_model::state_dict(vs).into_iter().map(|(_, t)| t).collect()
 }
