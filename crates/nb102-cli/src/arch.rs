@@ -50,7 +50,7 @@ pub(crate) fn run(command: ArchCommand, out: &mut impl Write) -> Result<(), Fail
         ArchCommand::Index { arch } => writeln!(out, "{}", parse_arch(&arch)?.official_index())?,
         ArchCommand::Str { index } => writeln!(out, "{}", parse_index(&index)?)?,
         ArchCommand::Info { arch, json } => {
-            let arch = Arch::from_index_or_str(&arch).map_err(|e| Failure::Input(e.into()))?;
+            let arch = Arch::from_index_or_str(&arch).map_err(Failure::input)?;
             let m = arch.adjacency_matrix();
             let info = json!({
                 "index": arch.official_index(),
@@ -90,10 +90,10 @@ pub(crate) fn run(command: ArchCommand, out: &mut impl Write) -> Result<(), Fail
 
 /// An architecture string in any spelling `Arch` accepts.
 fn parse_arch(text: &str) -> Result<Arch, Failure> {
-    text.parse().map_err(|e| Failure::Input(anyhow::Error::new(e)))
+    text.parse().map_err(Failure::input)
 }
 
 /// An official index written in decimal digits, as every command takes one.
 fn parse_index(text: &str) -> Result<Arch, Failure> {
-    Arch::from_index_text(text).map_err(|e| Failure::Input(e.into()))
+    Arch::from_index_text(text).map_err(Failure::input)
 }

@@ -40,8 +40,8 @@ pub(crate) struct Target {
 impl Target {
     fn open(&self) -> Result<(Api, usize, Setting, Hp), Failure> {
         let api = open(&self.file)?;
-        let index = api.index_of(&self.arch).map_err(input)?;
-        let setting: Setting = self.dataset.parse().map_err(|e: nb102_store::StoreError| input(e.into()))?;
+        let index = api.index_of(&self.arch).map_err(Failure::input)?;
+        let setting = self.dataset.parse::<Setting>().map_err(Failure::input)?;
         Ok((api, index, setting, Hp::new(self.hp)))
     }
 }
@@ -103,8 +103,8 @@ pub(crate) struct BestArgs {
 
 pub(crate) fn show(args: ShowArgs, out: &mut impl Write) -> Result<(), Failure> {
     let api = open(&args.file)?;
-    let index = api.index_of(&args.arch).map_err(input)?;
-    let arch = Arch::from_official_index(index).map_err(|e| input(e.into()))?;
+    let index = api.index_of(&args.arch).map_err(Failure::input)?;
+    let arch = Arch::from_official_index(index).map_err(Failure::input)?;
     writeln!(out, "cell {index} {arch}")?;
     writeln!(
         out,
@@ -115,14 +115,14 @@ pub(crate) fn show(args: ShowArgs, out: &mut impl Write) -> Result<(), Failure> 
     let cell = match api.cell(index) {
         Ok(cell) => Some(cell),
         Err(nb102_api::ApiError::SummaryOnly(_) | nb102_api::ApiError::NotEvaluated(_)) => None,
-        Err(e) => return Err(input(e)),
+        Err(e) => return Err(Failure::input(e)),
     };
     let Some(cell) = cell else {
         // Summary-only records: their rows are all there is; `test` is the set more_info calls test.
-        let rows = api.summary().map_err(input)?;
+        let rows = api.summary().map_err(Failure::input)?;
         let rows: Vec<_> = rows.iter().filter(|r| r.index == index).collect();
         if rows.is_empty() {
-            return Err(input(nb102_api::ApiError::NotEvaluated(index)));
+            return Err(Failure::input(nb102_api::ApiError::NotEvaluated(index)));
         }
         for r in rows {
             let seeds = r.seed.map_or_else(|| "mean".to_owned(), |s| s.to_string());
@@ -137,8 +137,8 @@ pub(crate) fn show(args: ShowArgs, out: &mut impl Write) -> Result<(), Failure> 
     let mut keys: Vec<(Hp, Setting)> = cell.trials().iter().map(|t| (t.hp, t.setting)).collect();
     keys.dedup();
     for (hp, setting) in keys {
-        let info = api.more_info(index, setting, hp, None, &mut Seeds::Mean).map_err(input)?;
-        let cost = api.cost_info(index, setting, hp).map_err(input)?;
+        let info = api.more_info(index, setting, hp, None, &mut Seeds::Mean).map_err(Failure::input)?;
+        let cost = api.cost_info(index, setting, hp).map_err(Failure::input)?;
         let seeds: Vec<String> =
             cell.trials().iter().filter(|t| t.hp == hp && t.setting == setting).map(|t| t.seed.to_string()).collect();
         writeln!(
@@ -164,12 +164,12 @@ pub(crate) fn query(args: QueryArgs, out: &mut impl Write) -> Result<(), Failure
         (None, Some(rng)) => (Seeds::Random(rng), json!("random")),
         (None, None) => (Seeds::Mean, json!("mean")),
     };
-    let info = api.more_info(index, setting, hp, args.epoch, &mut seeds).map_err(input)?;
+    let info = api.more_info(index, setting, hp, args.epoch, &mut seeds).map_err(Failure::input)?;
     let entries = info.reference_entries();
     if args.json {
         let mut object = Map::new();
         object.insert("index".into(), json!(index));
-        object.insert("arch".into(), json!(Arch::from_official_index(index).map_err(|e| input(e.into()))?.to_string()));
+        object.insert("arch".into(), json!(Arch::from_official_index(index).map_err(Failure::input)?.to_string()));
         object.insert("dataset".into(), json!(setting.name()));
         object.insert("hp".into(), json!(hp.epochs()));
         object.insert("epoch".into(), json!(info.train.epoch));
@@ -188,7 +188,7 @@ pub(crate) fn query(args: QueryArgs, out: &mut impl Write) -> Result<(), Failure
 
 pub(crate) fn cost(args: CostArgs, out: &mut impl Write) -> Result<(), Failure> {
     let (api, index, setting, hp) = args.target.open()?;
-    let cost = api.cost_info(index, setting, hp).map_err(input)?;
+    let cost = api.cost_info(index, setting, hp).map_err(Failure::input)?;
     let mut entries = vec![
         ("flops".to_owned(), Some(cost.flops)),
         ("params".to_owned(), Some(cost.params)),
@@ -209,12 +209,12 @@ pub(crate) fn cost(args: CostArgs, out: &mut impl Write) -> Result<(), Failure> 
 
 pub(crate) fn best(args: BestArgs, out: &mut impl Write) -> Result<(), Failure> {
     let api = open(&args.file)?;
-    let (setting, set) = remap_names(&args.dataset, &args.set).map_err(input)?;
-    let found = api.find_best(setting, set, Hp::new(args.hp), args.flop_max, args.param_max).map_err(input)?;
+    let (setting, set) = remap_names(&args.dataset, &args.set).map_err(Failure::input)?;
+    let found = api.find_best(setting, set, Hp::new(args.hp), args.flop_max, args.param_max).map_err(Failure::input)?;
     let set_name = set.map_or("train", |s| s.name());
     match (found, args.json) {
         (Some((index, accuracy)), true) => {
-            let arch = Arch::from_official_index(index).map_err(|e| input(e.into()))?.to_string();
+            let arch = Arch::from_official_index(index).map_err(Failure::input)?.to_string();
             writeln!(
                 out,
                 "{}",
@@ -222,7 +222,7 @@ pub(crate) fn best(args: BestArgs, out: &mut impl Write) -> Result<(), Failure> 
             )?
         }
         (Some((index, accuracy)), false) => {
-            let arch = Arch::from_official_index(index).map_err(|e| input(e.into()))?;
+            let arch = Arch::from_official_index(index).map_err(Failure::input)?;
             writeln!(out, "{index}\t{arch}\t{accuracy}")?
         }
         (None, true) => {
@@ -236,9 +236,5 @@ pub(crate) fn best(args: BestArgs, out: &mut impl Write) -> Result<(), Failure> 
 }
 
 fn open(path: &std::path::Path) -> Result<Api, Failure> {
-    Api::open(path).map_err(input)
-}
-
-fn input(err: nb102_api::ApiError) -> Failure {
-    Failure::Input(err.into())
+    Api::open(path).map_err(Failure::input)
 }

@@ -14,7 +14,7 @@ use nb102_command::Failure;
 use nb102_model::DeviceSpec;
 use nb102_space::Arch;
 use nb102_store::{Hp, Setting};
-use nb102_train::{train, Event, RunConfig, SettingData, TrainError, TrainOptions};
+use nb102_train::{train, Event, RunConfig, SettingData, TrainOptions};
 
 #[derive(Parser)]
 #[command(name = "nb102-train", version, about = "Train NAS-Bench-201 cells with the benchmark's protocol")]
@@ -115,7 +115,6 @@ fn check_data(dataset: nb102_model::Dataset, dir: &std::path::Path) -> Result<()
 fn run(args: RunArgs) -> Result<(), Failure> {
     // Reading the data and the arguments: any failure is the input's. Training: writing a checkpoint or libtorch
     // failing is the machine's (`Blame`).
-    let input = |e: TrainError| Failure::input(e);
     if !args.out.to_string_lossy().ends_with(nb102_store::TRIAL_SUFFIX) {
         // merge collects *.trial.cbor files only: a record under another name would be left out.
         return Err(Failure::Input(anyhow::anyhow!(
@@ -142,13 +141,14 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     config.batch_size = args.batch_size;
     config.eval_every_epoch = !args.eval_at_end;
 
-    config.check().map_err(input)?;
+    config.check().map_err(Failure::input)?;
     // The outputs are checked before the data is read and the trial runs, not after it.
     let checkpoint = nb102_store::checkpoint_path(&args.out);
     for path in [&args.out, &checkpoint] {
         nb102_store::check_output(path).map_err(Failure::written)?;
     }
-    let mut data = SettingData::load(args.setting, &args.data_dir, args.splits_dir.as_deref()).map_err(input)?;
+    let mut data =
+        SettingData::load(args.setting, &args.data_dir, args.splits_dir.as_deref()).map_err(Failure::input)?;
     if let Some(n) = args.subset {
         data = data.subset(n);
     }
