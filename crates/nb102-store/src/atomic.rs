@@ -247,6 +247,9 @@ pub fn remove_stale_temporaries(dir: &Path, stem: &str) {
         return;
     };
     let own = format!("h{}", writer_tag());
+    let this_process = std::process::id().to_string();
+    // Where process ids cannot be checked (no /proc), only age tells a dead writer's file.
+    let pids_visible = Path::new("/proc/self").exists();
     for entry in entries.flatten() {
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
@@ -256,11 +259,11 @@ pub fn remove_stale_temporaries(dir: &Path, stem: &str) {
         let Some((_, after)) = name.rsplit_once(".tmp-") else { continue };
         let mut parts = after.splitn(3, '-');
         let (tag, pid) = (parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
-        let dead_here = tag == own
+        let dead_here = pids_visible
+            && tag == own
             && !pid.is_empty()
             && pid.bytes().all(|b| b.is_ascii_digit())
-            && pid != std::process::id().to_string()
-            && Path::new("/proc/self").exists()
+            && pid != this_process
             && !Path::new("/proc").join(pid).exists();
         let old = entry
             .metadata()

@@ -262,7 +262,7 @@ impl BenchmarkWriter {
             |written| {
                 // Errors name the output, not the temporary file.
                 let named = |e: StoreError| e.with_path(&path);
-                BenchmarkFile::open_with_digest(written, &digest[58..]).and_then(|f| f.check_sections()).map_err(named)
+                BenchmarkFile::open_named(written, Some(&digest[58..])).and_then(|f| f.check_sections()).map_err(named)
             },
         )?;
         Ok(path)
@@ -347,11 +347,8 @@ impl BenchmarkFile {
         BenchmarkFile::open_named(path, None)
     }
 
-    /// Opens a file whose header's digest must end in `digest`, whatever its name.
-    fn open_with_digest(path: &Path, digest: &str) -> Result<BenchmarkFile> {
-        BenchmarkFile::open_named(path, Some(digest))
-    }
-
+    /// Opens `path`, checking its header's digest against `expected_digest` (six hex digits) where given, else
+    /// against the end of its name (a writer checks its temporary file before it takes that name).
     fn open_named(path: &Path, expected_digest: Option<&str>) -> Result<BenchmarkFile> {
         let io = |source| StoreError::Io { path: path.to_owned(), error: source };
         let file = open_regular(path, "an nb102 benchmark file", u64::MAX)?;

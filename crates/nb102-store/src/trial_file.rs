@@ -21,6 +21,9 @@ pub const TRIAL_SUFFIX: &str = ".trial.cbor";
 
 const TRIAL_FORMAT: &str = "nb102-trial";
 
+/// What a trial file is, in errors.
+const TRIAL_FILE: &str = "an nb102 trial file (CBOR)";
+
 /// The most a trial file may hold: a record with the weights of the largest cell network of the space (1.5 M
 /// parameters, 6 MB) and its curves is under 10 MB; 256 MiB leaves room for far wider networks and longer
 /// schedules, and keeps a wrong file from taking the machine's memory.
@@ -89,12 +92,8 @@ pub fn write_trial(path: &Path, record: &TrialRecord) -> Result<()> {
 /// [`StoreError::Format`] for a file that is not a trial file, [`StoreError::Version`] for another version,
 /// [`StoreError::Io`], or an invalid record.
 pub fn read_trial(path: &Path) -> Result<TrialRecord> {
-    let bytes = read_regular(path, "an nb102 trial file (CBOR)", MAX_TRIAL_FILE_BYTES)?;
-    let format_error = |found: String| StoreError::Format {
-        path: path.to_owned(),
-        expected: "an nb102 trial file (CBOR)".into(),
-        found,
-    };
+    let bytes = read_regular(path, TRIAL_FILE, MAX_TRIAL_FILE_BYTES)?;
+    let format_error = |found: String| StoreError::Format { path: path.to_owned(), expected: TRIAL_FILE.into(), found };
     let envelope: Envelope<ciborium::Value> =
         ciborium::from_reader(bytes.as_slice()).map_err(|e| format_error(crate::error::cbor_problem(&e)))?;
     if envelope.format != TRIAL_FORMAT {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 mod common;
 
-use common::TempDir;
+use common::{writer_temporary, TempDir};
 use nb102_space::Arch;
 use nb102_store::{
     find_trial_files, import_nats_tss, merge, read_trial, simplify, write_benchmark, write_trial, BenchmarkFile,
@@ -13,15 +13,6 @@ use nb102_store::{
     TrialKey, TrialRecord, BENCHMARK_FORMAT_VERSION,
 };
 use sha2::{Digest, Sha256};
-
-/// The name a writer of `path` in process `pid` of this machine gives its temporary file.
-fn writer_temporary(path: &Path, pid: u32) -> std::path::PathBuf {
-    let ours = nb102_store::temporary_path(path, "");
-    let name = ours.file_name().unwrap().to_str().unwrap();
-    let (head, rest) = name.rsplit_once(".tmp-").unwrap();
-    let tag = rest.split('-').next().unwrap();
-    path.with_file_name(format!("{head}.tmp-{tag}-{pid}-0"))
-}
 
 fn record(index: usize, setting: Setting, hp: Hp, seed: u32) -> TrialRecord {
     let epochs = hp.epochs();
@@ -109,7 +100,7 @@ fn trial_files_round_trip_and_refuse_other_versions_and_garbage() {
 
     // What merge would not take is named, with the reason; a rewrite removes the temporaries of this machine's
     // dead writers (pid 999999999 does not exist) and keeps a live writer's (pid 1 always runs).
-    let (stale, live) = (writer_temporary(&path, 999_999_999), writer_temporary(&path, 1));
+    let (stale, live) = (writer_temporary(&path, 999_999_999, false), writer_temporary(&path, 1, false));
     for other in ["x", "x.trial.cbor.ckpt"].map(|n| dir.0.join(n)).iter().chain([&stale, &live]) {
         std::fs::write(other, b"partial").unwrap();
     }

@@ -1,13 +1,14 @@
 //! What the store writes and reads besides the formats themselves: outputs that are not regular files, writers
 //! sharing a folder (threads, other machines, killed ones), and inputs that are not regular files or never end.
 
+use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 mod common;
 
-use common::TempDir;
+use common::{writer_temporary, TempDir};
 use nb102_space::Arch;
 use nb102_store::{
     check_output, check_output_prefix, read_summary_table, read_trial, remove_stale_temporaries, temporary_path,
@@ -32,7 +33,7 @@ fn an_output_that_is_not_a_regular_file_is_refused_and_left_as_it_was() {
         assert!(err.to_string().contains("expected a regular file or a new file"), "{err}");
         assert!(check_output(path).is_err());
     }
-    assert!(std::fs::symlink_metadata(&pipe).unwrap().file_type().is_fifo_like());
+    assert!(std::fs::symlink_metadata(&pipe).unwrap().file_type().is_fifo());
     assert!(folder.is_dir());
     // A character device, refused without touching it (the rename would have replaced it).
     let err = check_output(Path::new("/dev/null")).unwrap_err();
@@ -65,40 +66,17 @@ fn an_output_that_is_not_a_regular_file_is_refused_and_left_as_it_was() {
     assert_eq!(names, ["folder", "link.json", "null.json", "pipe", "target.json"]);
 }
 
-trait FifoLike {
-    fn is_fifo_like(&self) -> bool;
-}
-
-impl FifoLike for std::fs::FileType {
-    fn is_fifo_like(&self) -> bool {
-        std::os::unix::fs::FileTypeExt::is_fifo(self)
-    }
-}
-
-/// The name a writer of `path` in process `pid` of this machine gives its temporary file, and the same with
-/// another machine's tag.
-fn temporaries(path: &Path, pid: u32) -> (PathBuf, PathBuf) {
-    let ours = temporary_path(path, "");
-    let name = ours.file_name().unwrap().to_str().unwrap();
-    let (head, rest) = name.rsplit_once(".tmp-").unwrap();
-    let tag = rest.split('-').next().unwrap();
-    (
-        path.with_file_name(format!("{head}.tmp-{tag}-{pid}-0")),
-        path.with_file_name(format!("{head}.tmp-h0bad0bad-{pid}-0")),
-    )
-}
-
 #[test]
 fn only_provably_dead_writers_lose_their_temporary_files() {
     let dir = TempDir::new("stale");
     let out = dir.0.join("out.json");
     // Writers of this machine: a dead one (no such pid) and a live one (pid 1). Writers elsewhere (another host or
-    // PID namespace) with the same pids: their processes cannot be seen from here.
-    let (dead_here, dead_elsewhere) = temporaries(&out, 999_999_999);
-    let (live_here, live_elsewhere) = temporaries(&out, 1);
-    // Any writer's file untouched for longer than any writer pauses.
-    let (_, abandoned) = temporaries(&out, 4242);
-    let abandoned = abandoned.with_file_name(abandoned.file_name().unwrap().to_str().unwrap().replace("4242", "4243"));
+    // PID namespace) with the same pids: their processes cannot be seen from here. And any writer's file untouched
+    // for longer than any writer pauses.
+    let (dead_here, dead_elsewhere) =
+        (writer_temporary(&out, 999_999_999, false), writer_temporary(&out, 999_999_999, true));
+    let (live_here, live_elsewhere) = (writer_temporary(&out, 1, false), writer_temporary(&out, 1, true));
+    let abandoned = writer_temporary(&out, 4242, true);
     for path in [&dead_here, &dead_elsewhere, &live_here, &live_elsewhere, &abandoned] {
         std::fs::write(path, b"partial").unwrap();
     }

@@ -3,7 +3,7 @@
 // Each test binary uses some of these.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use nb102_store::TrialRecord;
 use serde_json::Value;
@@ -65,4 +65,14 @@ pub fn check(record: &TrialRecord, r: &Value) {
     }
     assert_eq!(evaluations, r["eval_acc1es"].as_object().unwrap().len(), "{what}: every evaluation imported");
     assert_eq!(times, r["eval_times"].as_object().map_or(0, |t| t.len()), "{what}: every evaluation time imported");
+}
+
+/// The name a writer of `path` in process `pid` gives its temporary file: a writer of this machine, boot and PID
+/// namespace, or (`foreign`) of another machine or namespace sharing the folder.
+pub fn writer_temporary(path: &Path, pid: u32, foreign: bool) -> PathBuf {
+    let ours = nb102_store::temporary_path(path, "");
+    let name = ours.file_name().unwrap().to_str().unwrap();
+    let (head, rest) = name.rsplit_once(".tmp-").unwrap();
+    let tag = if foreign { "h0bad0bad" } else { rest.split('-').next().unwrap() };
+    path.with_file_name(format!("{head}.tmp-{tag}-{pid}-0"))
 }
