@@ -43,8 +43,7 @@ struct Options {
     table: Option<PathBuf>,
     calibrate: Option<PathBuf>,
     cost: Option<CostChoice>,
-    algos: Vec<String>,
-    /// The multi-trial algorithms of `algos`, configured (`--reinforce-lr`).
+    /// The multi-trial algorithms of `--algos`, configured (`--reinforce-lr`).
     multi_trial: Vec<Algorithm>,
     runs: usize,
     /// Simulated seconds per search (`None`: the paper's 12,000, or three queries' worth on a file of a few cells).
@@ -327,7 +326,6 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
         table: None,
         calibrate: None,
         cost: None,
-        algos: Algorithm::PAPER.iter().map(Algorithm::key).collect(),
         multi_trial: Vec::new(),
         runs: 500,
         budget: None,
@@ -345,6 +343,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
     };
     let mut ws = WeightSharing::default();
     let (mut weight_sharing, mut algos_given) = (false, false);
+    let mut algos: Vec<String> = Algorithm::PAPER.iter().map(Algorithm::key).collect();
     while let Some(arg) = args.next() {
         if arg == "--weight-sharing" {
             weight_sharing = true;
@@ -378,7 +377,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
                 })
             }
             "--algos" => {
-                o.algos = value.split(',').map(str::to_owned).collect();
+                algos = value.split(',').map(str::to_owned).collect();
                 algos_given = true;
             }
             "--runs" => o.runs = value.parse().context("--runs needs a number")?,
@@ -403,19 +402,19 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
     }
     if weight_sharing {
         if !algos_given {
-            o.algos.extend(WEIGHT_SHARING.iter().map(|a| a.to_string()));
+            algos.extend(WEIGHT_SHARING.iter().map(|a| a.to_string()));
         }
         // `--setting` names the searches' data; the multi-trial searches keep their fitness setting.
         ws.setting = o.setting.take();
-        ws.algos = o.algos.iter().filter(|a| WEIGHT_SHARING.contains(&a.as_str())).cloned().collect();
-        o.algos.retain(|a| !WEIGHT_SHARING.contains(&a.as_str()));
+        ws.algos = algos.iter().filter(|a| WEIGHT_SHARING.contains(&a.as_str())).cloned().collect();
+        algos.retain(|a| !WEIGHT_SHARING.contains(&a.as_str()));
         o.weight_sharing = Some(ws);
     } else if !ws.pass.is_empty() || ws.data_dir.is_some() || ws.seeds.is_some() {
         bail!(
             "--data-dir, --seeds, --epochs, --channels, --cells, --subset and --device are options of --weight-sharing"
         );
     }
-    for key in &o.algos {
+    for key in &algos {
         let Ok(mut algorithm) = key.parse::<Algorithm>() else {
             let expected = if weight_sharing {
                 "rea, rs, reinforce, bohb, rsps, darts-v1, darts-v2, gdas, setn or enas"

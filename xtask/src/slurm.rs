@@ -246,15 +246,14 @@ fn write_scripts(
             .with_context(|| format!("copying {} to {}", from.display(), to.display()))?;
         std::fs::set_permissions(&to, std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
     }
+    // The options' values were checked to be one word each when parsed.
     let mut directives = Vec::new();
     for (flag, value) in [("partition", &o.partition), ("account", &o.account), ("gres", &o.gres), ("time", &o.time)] {
         if let Some(v) = value {
-            directives.push(format!("--{flag}={}", one_word(&format!("--{flag}"), v)?));
+            directives.push(format!("--{flag}={v}"));
         }
     }
-    for arg in &o.sbatch_args {
-        directives.push(one_word("--sbatch-arg", arg)?);
-    }
+    directives.extend(o.sbatch_args.iter().cloned());
     let profile = one_word("the plan's profile", &s.plan.profile)?;
     let sbatch_lines = |name: &str, extra: &[String]| -> String {
         let mut lines = format!("#SBATCH --job-name=nb102-{name}-{profile}\n");

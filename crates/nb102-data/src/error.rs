@@ -33,7 +33,7 @@ pub(crate) fn bad(path: &std::path::Path, expected: impl Into<String>, found: im
     DataError::Data { path: path.to_owned(), expected: expected.into(), found: found.into() }
 }
 
-/// All of a data file: a regular file, read whole (the largest official one is ImageNet16's 0.4 GB batch).
+/// All of a data file, read whole (the largest official one is ImageNet16's 0.4 GB batch).
 pub(crate) fn read(path: &std::path::Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|error| DataError::Io { path: path.to_owned(), error })
 }

@@ -249,27 +249,23 @@ impl SearchRun {
     /// # Errors
     /// [`SearchError::Config`] for an option out of range.
     pub fn check(&self) -> Result<()> {
-        // Each option with its most: batches no larger than a GPU holds for these networks, at most every cell
-        // of the space scored, ENAS's epoch at most 200 times the paper's. Values are widened, not cast, so
-        // that a huge one is reported as given.
-        let bounded: [(&'static str, i128, i128); 9] = [
-            ("epochs", i128::from(self.epochs), i128::from(u16::MAX)),
-            ("channels", i128::from(self.channels), i128::from(i64::MAX)),
-            ("cells", i128::from(self.cells), i128::from(i64::MAX)),
-            ("batch size", self.batch_size as i128, MAX_BATCH_SIZE as i128),
-            ("test batch size", self.test_batch_size as i128, MAX_BATCH_SIZE as i128),
-            ("subset", self.subset.map_or(1, |n| n as i128), i128::from(i64::MAX)),
-            ("T_max", i128::from(self.t_max), i128::from(u16::MAX)),
-            ("select_num", self.select_num as i128, nb102_space::NUM_ARCHS as i128),
-            ("controller steps", self.controller.train_steps as i128, MAX_CONTROLLER_STEPS as i128),
+        // Each option with its most, where it has one: batches no larger than a GPU holds for these networks, at
+        // most every cell of the space scored, ENAS's epoch at most 200 times the paper's; the subset at most what
+        // an i64 counts. Values are widened, not cast, so that a huge one is reported as given.
+        let bounded: [(&'static str, i128, Option<usize>); 9] = [
+            ("epochs", i128::from(self.epochs), None),
+            ("channels", i128::from(self.channels), None),
+            ("cells", i128::from(self.cells), None),
+            ("batch size", self.batch_size as i128, Some(MAX_BATCH_SIZE)),
+            ("test batch size", self.test_batch_size as i128, Some(MAX_BATCH_SIZE)),
+            ("subset", self.subset.map_or(1, |n| n as i128), Some(i64::MAX as usize)),
+            ("T_max", i128::from(self.t_max), None),
+            ("select_num", self.select_num as i128, Some(nb102_space::NUM_ARCHS)),
+            ("controller steps", self.controller.train_steps as i128, Some(MAX_CONTROLLER_STEPS)),
         ];
         for (what, value, most) in bounded {
-            if !(1..=most).contains(&value) {
-                let expected = if most == i128::from(i64::MAX) || most == i128::from(u16::MAX) {
-                    "a positive number".to_owned()
-                } else {
-                    format!("1..={most}")
-                };
+            if value < 1 || most.is_some_and(|most| value > most as i128) {
+                let expected = most.map_or_else(|| "a positive number".to_owned(), |most| format!("1..={most}"));
                 return Err(SearchError::Config { what, expected, found: value.to_string() });
             }
         }
