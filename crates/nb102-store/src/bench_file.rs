@@ -567,7 +567,7 @@ impl BenchmarkFile {
     }
 
     /// Checks every section and the summary against their checksums, without decoding them: what a writer checks
-    /// before a file takes its name, and what tells a damaged file from a sound one (a few hundred MB/s).
+    /// before a file takes its name, and what tells a damaged file from a sound one.
     ///
     /// # Errors
     /// [`StoreError::Checksum`] for the first damaged section, [`StoreError::Io`].
