@@ -18,6 +18,7 @@ use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
 use nb102_api::multi_trial::{Algorithm, BenchmarkOracle, Oracle, QueryCost, Run};
 use nb102_api::Api;
+use nb102_protocol::{Algorithm as SearchAlgorithm, SearchChanges, SearchResult, SearchRun};
 use nb102_space::NUM_ARCHS;
 use nb102_store::{BenchmarkKind, BenchmarkMeta, EvalSet, Hp, Role, Setting, TableColumn};
 use rand::SeedableRng;
@@ -61,18 +62,16 @@ struct Options {
 /// What `--weight-sharing` runs: the searches' data and, where given, smaller runs than the paper's.
 #[derive(Default)]
 struct WeightSharing {
-    algos: Vec<String>,
+    algos: Vec<SearchAlgorithm>,
     data_dir: Option<PathBuf>,
     splits_dir: Option<PathBuf>,
     setting: Option<Setting>,
     seeds: Option<Vec<u32>>,
-    /// `--epochs`, `--channels`, `--cells`, `--subset`, `--device`, `--select-num`, `--controller-steps` passed on
-    /// to every search.
-    pass: Vec<(String, String)>,
+    /// `--epochs`, `--channels`, `--cells`, `--subset`, `--select-num`, `--controller-steps`: every search's.
+    changes: SearchChanges,
+    /// `--device`.
+    device: Option<String>,
 }
-
-/// The weight-sharing algorithms, in the paper's table order.
-const WEIGHT_SHARING: [&str; 6] = ["rsps", "darts-v1", "darts-v2", "gdas", "setn", "enas"];
 
 /// How a query is charged (`--cost`).
 #[derive(Clone, Copy, PartialEq)]
@@ -208,9 +207,9 @@ struct Searched {
     runs: Vec<(u64, usize, String, f64)>,
 }
 
-/// Runs every weight-sharing search of `ws` (the release binary of nb102-weight-sharing, one process per run)
-/// into `OUT/weight-sharing/ALGO-SEED.json`; a result already there of the same run is kept, and a killed search
-/// resumes from its checkpoint.
+/// Runs every weight-sharing search of `ws` (the release binary of nb102-weight-sharing, one process per run,
+/// given its config as `OUT/weight-sharing/ALGO-SEED.run.json`) into `OUT/weight-sharing/ALGO-SEED.json`; a result
+/// already there of the same run is kept, and a killed search resumes from its checkpoint.
 fn weight_sharing(ws: &WeightSharing, out: &Path) -> anyhow::Result<Vec<Searched>> {
     let bin = release_binaries(&["nb102-weight-sharing"], false)?.join("nb102-weight-sharing");
     let data_dir = ws.data_dir.as_ref().context("--weight-sharing needs --data-dir, the folder of the dataset")?;
@@ -218,61 +217,40 @@ fn weight_sharing(ws: &WeightSharing, out: &Path) -> anyhow::Result<Vec<Searched
     let dir = out.join("weight-sharing");
     std::fs::create_dir_all(&dir)?;
     let mut searched = Vec::new();
-    for algo in &ws.algos {
-        let seeds: Vec<u32> = match &ws.seeds {
-            Some(seeds) => seeds.clone(),
-            None => {
-                let output = std::process::Command::new(&bin).args(["paper-seeds", "--algorithm", algo]).output()?;
-                if !output.status.success() {
-                    bail!("{}", String::from_utf8_lossy(&output.stderr).trim());
-                }
-                String::from_utf8(output.stdout)?.lines().map(str::parse).collect::<Result<_, _>>()?
-            }
-        };
-        let mut name = algo.clone();
+    for &algorithm in &ws.algos {
+        let seeds = ws.seeds.clone().unwrap_or_else(|| algorithm.paper_seeds().to_vec());
         let mut runs = Vec::new();
         for seed in seeds {
-            let result_path = dir.join(format!("{algo}-{seed}.json"));
-            let mut args: Vec<String> =
-                ["run", "--algorithm", algo, "--setting", setting.name(), "--quiet", "--resume"]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect();
-            args.extend(["--seed".into(), seed.to_string(), "--data-dir".into(), data_dir.display().to_string()]);
-            if let Some(splits) = &ws.splits_dir {
-                args.extend(["--splits-dir".into(), splits.display().to_string()]);
-            }
-            for (flag, value) in &ws.pass {
-                args.extend([flag.clone(), value.clone()]);
-            }
-            args.extend(["--out".into(), result_path.display().to_string()]);
-            // A result already there is kept if it is of the run these options make (its hash, from a dry run).
-            let dry = std::process::Command::new(&bin).args(&args).arg("--dry-run").output()?;
-            if !dry.status.success() {
-                bail!("{}", String::from_utf8_lossy(&dry.stderr).trim());
-            }
-            let planned: serde_json::Value = serde_json::from_slice(&dry.stdout)?;
-            let made =
-                std::fs::read(&result_path).ok().and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
-            if made.is_none_or(|m| m.get("run_hash") != planned.get("run_hash")) {
+            let run = ws.changes.apply(SearchRun::paper(algorithm, setting, seed));
+            run.check()?;
+            let result_path = dir.join(format!("{algorithm}-{seed}.json"));
+            let read = || -> anyhow::Result<SearchResult> {
+                Ok(nb102_protocol::read_json(&result_path, "a search result of nb102-weight-sharing")?)
+            };
+            // A result already there is kept if it is of this run.
+            if read().ok().is_none_or(|made| made.run_hash != run.hash()) {
                 let _ = std::fs::remove_file(&result_path);
-                println!("{algo} seed {seed}: searching ({})", result_path.display());
-                let status = std::process::Command::new(&bin).args(&args).status()?;
+                let config = dir.join(format!("{algorithm}-{seed}.run.json"));
+                nb102_protocol::write_json(&config, &run)?;
+                println!("{algorithm} seed {seed}: searching ({})", result_path.display());
+                let mut cmd = std::process::Command::new(&bin);
+                cmd.args(["run", "--quiet", "--resume", "--config"]).arg(&config);
+                cmd.arg("--data-dir").arg(data_dir).arg("--out").arg(&result_path);
+                if let Some(splits) = &ws.splits_dir {
+                    cmd.arg("--splits-dir").arg(splits);
+                }
+                if let Some(device) = &ws.device {
+                    cmd.args(["--device", device]);
+                }
+                let status = cmd.status()?;
                 if !status.success() {
-                    bail!("the {algo} search of seed {seed} failed: expected exit status 0, found {status}");
+                    bail!("the {algorithm} search of seed {seed} failed: expected exit status 0, found {status}");
                 }
             }
-            let result: serde_json::Value = serde_json::from_slice(&std::fs::read(&result_path)?)
-                .with_context(|| format!("reading {}", result_path.display()))?;
-            let field =
-                |key: &str| result.get(key).with_context(|| format!("{}: expected {key}", result_path.display()));
-            name = field("algorithm")?.as_str().unwrap_or(algo).to_owned();
-            let index = field("index")?.as_u64().context("an index")? as usize;
-            let cell = field("cell")?.as_str().context("a cell")?.to_owned();
-            let seconds = field("search_seconds")?.as_f64().context("seconds")?;
-            runs.push((u64::from(seed), index, cell, seconds));
+            let result = read()?;
+            runs.push((u64::from(seed), result.index, result.cell, result.search_seconds));
         }
-        searched.push(Searched { name, runs });
+        searched.push(Searched { name: algorithm.paper_name().to_owned(), runs });
     }
     Ok(searched)
 }
@@ -362,9 +340,13 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
                         .with_context(|| format!("--seeds: expected seeds separated by commas, found {value:?}"))?,
                 )
             }
-            "--epochs" | "--channels" | "--cells" | "--subset" | "--device" | "--select-num" | "--controller-steps" => {
-                ws.pass.push((arg.clone(), value))
-            }
+            "--epochs" => ws.changes.epochs = Some(number(&arg, &value)?),
+            "--channels" => ws.changes.channels = Some(number(&arg, &value)?),
+            "--cells" => ws.changes.cells = Some(number(&arg, &value)?),
+            "--subset" => ws.changes.subset = Some(number(&arg, &value)?),
+            "--select-num" => ws.changes.select_num = Some(number(&arg, &value)?),
+            "--controller-steps" => ws.changes.controller_steps = Some(number(&arg, &value)?),
+            "--device" => ws.device = Some(value),
             "--benchmark" => o.benchmark = Some(value.into()),
             "--table" => o.table = Some(value.into()),
             "--calibrate" => o.calibrate = Some(value.into()),
@@ -402,14 +384,18 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
     }
     if weight_sharing {
         if !algos_given {
-            algos.extend(WEIGHT_SHARING.iter().map(|a| a.to_string()));
+            algos.extend(SearchAlgorithm::ALL.iter().map(|a| a.name().to_owned()));
         }
         // `--setting` names the searches' data; the multi-trial searches keep their fitness setting.
         ws.setting = o.setting.take();
-        ws.algos = algos.iter().filter(|a| WEIGHT_SHARING.contains(&a.as_str())).cloned().collect();
-        algos.retain(|a| !WEIGHT_SHARING.contains(&a.as_str()));
+        ws.algos = algos.iter().filter_map(|a| a.parse().ok()).collect();
+        algos.retain(|a| a.parse::<SearchAlgorithm>().is_err());
         o.weight_sharing = Some(ws);
-    } else if !ws.pass.is_empty() || ws.data_dir.is_some() || ws.seeds.is_some() {
+    } else if ws.changes != SearchChanges::default()
+        || ws.device.is_some()
+        || ws.data_dir.is_some()
+        || ws.seeds.is_some()
+    {
         bail!(
             "--data-dir, --seeds, --epochs, --channels, --cells, --subset and --device are options of --weight-sharing"
         );
@@ -429,6 +415,11 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
         o.multi_trial.push(algorithm);
     }
     Ok(o)
+}
+
+/// `value` of option `flag` as a number.
+fn number<T: std::str::FromStr>(flag: &str, value: &str) -> anyhow::Result<T> {
+    value.parse().ok().with_context(|| format!("{flag}: expected a positive number, found {value:?}"))
 }
 
 fn find_demo() -> anyhow::Result<PathBuf> {

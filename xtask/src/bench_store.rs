@@ -203,6 +203,7 @@ fn trial(rng: &mut impl Rng, arch: Arch, setting: Setting, hp: Hp, seed: u32) ->
         provenance: Provenance {
             producer: "synthetic (cargo xtask bench-store)".into(),
             config_hash: None,
+            config: None,
             device: None,
             dataset_fingerprint: None,
         },

@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use nb102_store::Setting;
+use nb102_protocol::RunConfig;
+use nb102_space::Arch;
+use nb102_store::{Hp, Setting};
 use serde::{Deserialize, Serialize};
 
 /// What a regeneration produces: the same on every machine that shares it.
@@ -21,8 +23,6 @@ pub(crate) struct Plan {
     pub(crate) channels: i64,
     /// Cells per stage.
     pub(crate) cells: i64,
-    /// Epochs trained of each schedule (`None`: all).
-    pub(crate) epochs: Option<u16>,
     /// At most this many training images.
     pub(crate) subset: Option<usize>,
     /// Images per training batch (`None`: the protocol's 256). Left out when `None`, so that a plan written
@@ -33,6 +33,35 @@ pub(crate) struct Plan {
     pub(crate) latency_batches: Option<usize>,
     /// Every trial, in the order shards take them.
     pub(crate) trials: Vec<Trial>,
+}
+
+impl Plan {
+    /// The plan in `text` (`plan.json`), as it was written: an earlier version's plan with `epochs` has each
+    /// trial's schedule cut to it, as that version trained it.
+    pub(crate) fn read(text: &str) -> serde_json::Result<Plan> {
+        /// What plans written before trials named their schedules whole had besides: the schedule of each trial
+        /// was the shorter of `epochs` and its `hp`.
+        #[derive(Deserialize)]
+        struct Earlier {
+            #[serde(default)]
+            epochs: Option<u16>,
+        }
+        let mut plan: Plan = serde_json::from_str(text)?;
+        if let Some(epochs) = serde_json::from_str::<Earlier>(text)?.epochs {
+            plan.trials.iter_mut().for_each(|t| t.hp = t.hp.min(epochs));
+        }
+        Ok(plan)
+    }
+
+    /// The config a trial of the plan trains: the protocol of its cell, setting, schedule and seed, with the
+    /// plan's network and data options.
+    pub(crate) fn config(&self, trial: &Trial) -> RunConfig {
+        let arch = Arch::from_official_index(trial.index).expect("plans hold official indices");
+        let mut config = RunConfig::nb201(arch, trial.setting, Hp::new(trial.hp), trial.seed);
+        (config.channels, config.cells, config.subset) = (self.channels, self.cells, self.subset);
+        config.batch_size = self.batch_size.unwrap_or(config.batch_size);
+        config
+    }
 }
 
 /// One trial of a plan: a cell trained on a setting for a schedule with a seed.
@@ -52,5 +81,30 @@ impl Trial {
     /// The name of its trial file: `INDEX-SETTING-HP-SEED.trial.cbor`.
     pub(crate) fn file_name(&self) -> String {
         format!("{:06}-{}-{}-{:04}.trial.cbor", self.index, self.setting, self.hp, self.seed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A plan written before trials named their schedules whole (`epochs: 8` cut the demo's 12) reads as the
+    /// plan of what it trained: 8-epoch schedules, which the trials' configs then train whole.
+    #[test]
+    fn an_earlier_plan_reads_as_what_it_trained() {
+        let text = r#"{"profile": "demo", "description": "d", "data_dir": "/data", "splits_dir": null,
+            "channels": 8, "cells": 1, "epochs": 8, "subset": 4000, "batch_size": 128, "latency_batches": 3,
+            "trials": [{"index": 11472, "setting": "fashion-mnist", "hp": 12, "seed": 777}]}"#;
+        let plan = Plan::read(text).unwrap();
+        assert_eq!(plan.trials[0].hp, 8);
+        assert_eq!(plan.trials[0].file_name(), "011472-fashion-mnist-8-0777.trial.cbor");
+        let config = plan.config(&plan.trials[0]);
+        assert_eq!((config.hp, config.epochs, config.channels, config.cells), (Hp::new(8), 8, 8, 1));
+        assert_eq!((config.subset, config.batch_size, config.seed), (Some(4000), 128, 777));
+        assert!(config.check().is_ok());
+        // Written again, it is this version's plan, which reads as itself.
+        let again = serde_json::to_string_pretty(&plan).unwrap();
+        assert!(!again.contains("epochs"));
+        assert_eq!(Plan::read(&again).unwrap(), plan);
     }
 }

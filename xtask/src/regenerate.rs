@@ -40,7 +40,6 @@ struct Options {
     settings: Option<Vec<Setting>>,
     seeds: Option<Vec<u32>>,
     hps: Option<Vec<u16>>,
-    epochs: Option<u16>,
     channels: Option<i64>,
     cells: Option<i64>,
     subset: Option<usize>,
@@ -59,7 +58,6 @@ impl Options {
             || self.settings.is_some()
             || self.seeds.is_some()
             || self.hps.is_some()
-            || self.epochs.is_some()
             || self.channels.is_some()
             || self.cells.is_some()
             || self.subset.is_some()
@@ -68,7 +66,7 @@ impl Options {
 }
 
 const USAGE: &str = "cargo xtask regenerate [--profile demo|nb201] [--out DIR] [--data-dir D] [--splits-dir D] \
-    [--archs I,J,..] [--settings S,..] [--seeds N,..] [--hp 12,200] [--epochs E] [--channels C] [--cells N] \
+    [--archs I,J,..] [--settings S,..] [--seeds N,..] [--hp 12,200] [--channels C] [--cells N] \
     [--subset K] [--batch-size B] [--device cpu|auto|cuda:0,cuda:1] [--jobs J] [--shard I/N] [--stage all|meta|train|cal|merge] \
     [--quiet] [--plan PLAN.json] [--bin-dir DIR] [--slurm [--shards N] [--partition P] [--account A] [--gres G] \
     [--time T] [--array-parallel K] [--sbatch-arg ARG].. [--retries R] [--poll SECONDS] [--emit DIR]]";
@@ -91,7 +89,7 @@ pub(crate) fn run(args: impl Iterator<Item = String>) -> anyhow::Result<()> {
     let plan = match &options.plan {
         Some(path) => {
             let text = std::fs::read_to_string(path).with_context(|| format!("reading --plan {}", path.display()))?;
-            serde_json::from_str(&text)
+            Plan::read(&text)
                 .with_context(|| format!("{}: expected a plan written by the meta stage", path.display()))?
         }
         None => make_plan(&options)?,
@@ -109,15 +107,21 @@ pub(crate) fn run(args: impl Iterator<Item = String>) -> anyhow::Result<()> {
     // 1. meta
     let plan_path = out.join("plan.json");
     let text = serde_json::to_string_pretty(&plan)? + "\n";
+    let write_plan = || nb102_store::write_atomically(&plan_path, |f| std::io::Write::write_all(f, text.as_bytes()));
     match std::fs::read_to_string(&plan_path) {
         Ok(saved) if saved == text => say(format!("plan: {} (as before)", plan_path.display())),
+        // An earlier version's writing of the same plan: rewritten as this version writes it.
+        Ok(saved) if Plan::read(&saved).is_ok_and(|saved| saved == plan) => {
+            write_plan()?;
+            say(format!("plan: {} (as before)", plan_path.display()));
+        }
         Ok(_) => bail!(
             "{}: expected the same plan as this command's, found another (other options or profile); use the \
              options it was made with, or another --out",
             plan_path.display()
         ),
         Err(_) => {
-            nb102_store::write_atomically(&plan_path, |f| std::io::Write::write_all(f, text.as_bytes()))?;
+            write_plan()?;
             say(format!("plan: {} trials, written to {}", plan.trials.len(), plan_path.display()));
         }
     }
@@ -207,7 +211,6 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
         settings: None,
         seeds: None,
         hps: None,
-        epochs: None,
         channels: None,
         cells: None,
         subset: None,
@@ -254,7 +257,6 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
             "--settings" => o.settings = Some(list(&value, "setting")?),
             "--seeds" => o.seeds = Some(list(&value, "seed")?),
             "--hp" => o.hps = Some(list(&value, "hp")?),
-            "--epochs" => o.epochs = Some(value.parse().context("--epochs needs a number")?),
             "--channels" => o.channels = Some(value.parse().context("--channels needs a number")?),
             "--cells" => o.cells = Some(value.parse().context("--cells needs a number")?),
             "--subset" => o.subset = Some(value.parse().context("--subset needs a number")?),
@@ -287,7 +289,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
         bail!("--slurm runs every stage over its own shards: expected no --stage or --shard, found them");
     }
     if o.plan.is_some() && (o.customises_plan() || o.data_dir.is_some() || o.splits_dir.is_some()) {
-        bail!("--plan gives the whole plan: expected no option that changes it (--archs, --epochs, ...), found some");
+        bail!("--plan gives the whole plan: expected no option that changes it (--archs, --hp, ...), found some");
     }
     Ok(o)
 }
@@ -315,7 +317,7 @@ fn make_plan(o: &Options) -> anyhow::Result<Plan> {
                 archs,
                 vec![Setting::FashionMnist],
                 vec![777, 888],
-                vec![12],
+                vec![8],
                 Plan {
                     profile: "demo".into(),
                     description: String::new(),
@@ -323,7 +325,6 @@ fn make_plan(o: &Options) -> anyhow::Result<Plan> {
                     splits_dir: None,
                     channels: 8,
                     cells: 1,
-                    epochs: Some(8),
                     subset: Some(4000),
                     batch_size: Some(128),
                     latency_batches: Some(3),
@@ -348,7 +349,6 @@ fn make_plan(o: &Options) -> anyhow::Result<Plan> {
                     splits_dir: Some(splits),
                     channels: 16,
                     cells: 5,
-                    epochs: None,
                     subset: None,
                     batch_size: None,
                     latency_batches: None,
@@ -369,7 +369,6 @@ fn make_plan(o: &Options) -> anyhow::Result<Plan> {
         if o.customises_plan() { format!("{description} (customised: see plan.json)") } else { description.to_owned() };
     plan.data_dir = o.data_dir.clone().unwrap_or(plan.data_dir);
     plan.splits_dir = o.splits_dir.clone().or(plan.splits_dir);
-    plan.epochs = o.epochs.or(plan.epochs);
     plan.channels = o.channels.unwrap_or(plan.channels);
     plan.cells = o.cells.unwrap_or(plan.cells);
     plan.subset = o.subset.or(plan.subset);
@@ -450,11 +449,8 @@ fn spawn_trial(
     threads: Option<usize>,
 ) -> anyhow::Result<Child> {
     let mut cmd = Command::new(bin);
-    cmd.arg("run")
-        .args(["--arch", &t.index.to_string(), "--setting", t.setting.name()])
-        .args(["--seed", &t.seed.to_string(), "--hp", &t.hp.to_string()])
-        .args(["--channels", &plan.channels.to_string(), "--cells", &plan.cells.to_string()])
-        .args(["--device", device, "--resume", "--quiet"])
+    // The config goes to the child as JSON on its standard input (a few hundred bytes: the pipe holds it whole).
+    cmd.args(["run", "--config", "-", "--device", device, "--resume", "--quiet"])
         .arg("--data-dir")
         .arg(&plan.data_dir)
         .arg("--out")
@@ -462,20 +458,21 @@ fn spawn_trial(
     if let Some(dir) = &plan.splits_dir {
         cmd.arg("--splits-dir").arg(dir);
     }
-    if let Some(e) = plan.epochs {
-        cmd.args(["--epochs", &e.min(t.hp).to_string()]);
-    }
-    if let Some(n) = plan.subset {
-        cmd.args(["--subset", &n.to_string()]);
-    }
-    if let Some(b) = plan.batch_size {
-        cmd.args(["--batch-size", &b.to_string()]);
-    }
     if let Some(n) = threads {
         cmd.args(["--threads", &n.to_string()]);
     }
     // The child's epoch lines are only wanted when it fails.
-    cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().with_context(|| format!("running {}", bin.display()))
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("running {}", bin.display()))?;
+    let config = nb102_protocol::to_json(&plan.config(t));
+    let mut stdin = child.stdin.take().expect("a piped stdin");
+    // A child that exits before reading it fails with its own message, which the caller reports.
+    let _ = std::io::Write::write_all(&mut stdin, config.as_bytes());
+    Ok(child)
 }
 
 fn cal_path(out: &Path, index: usize, setting: Setting) -> PathBuf {
@@ -518,9 +515,9 @@ fn merge(plan: &Plan, out: &Path) -> anyhow::Result<PathBuf> {
             let cal = cal_path(out, t.index, t.setting);
             let text = std::fs::read_to_string(&cal)
                 .with_context(|| format!("expected {} (the cal stage), found none", cal.display()))?;
-            let json: serde_json::Value = serde_json::from_str(&text).with_context(|| cal.display().to_string())?;
-            let samples = json["samples_s"].as_array().context("a latency file without samples_s")?;
-            slot.insert(samples.iter().filter_map(serde_json::Value::as_f64).collect());
+            let report: nb102_protocol::LatencyReport =
+                nb102_protocol::parse_json(&text, &cal, "a latency report of nb102-model latency")?;
+            slot.insert(report.samples_s);
         }
         let mut record = nb102_store::read_trial(&path)?;
         record.latency = latency[&(t.index, t.setting)].clone();
@@ -548,7 +545,7 @@ fn merge(plan: &Plan, out: &Path) -> anyhow::Result<PathBuf> {
 pub(crate) fn summary(plan: &Plan, path: &Path, say: &dyn Fn(String)) -> anyhow::Result<()> {
     let mut trained = Vec::new();
     for t in &plan.trials {
-        let hp = Hp::new(plan.epochs.map_or(t.hp, |e| e.min(t.hp)));
+        let hp = Hp::new(t.hp);
         if !trained.contains(&(t.setting, hp)) {
             trained.push((t.setting, hp));
         }
@@ -646,6 +643,7 @@ mod tests {
             provenance: Provenance {
                 producer: "test".into(),
                 config_hash: None,
+                config: None,
                 device: None,
                 dataset_fingerprint: None,
             },

@@ -25,6 +25,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use nb102_protocol::ProtocolError;
 use nb102_store::StoreError;
 
 /// How a command failed, which decides its exit status.
@@ -74,6 +75,13 @@ pub trait Blame {
 impl Blame for StoreError {
     fn is_machine(&self) -> bool {
         matches!(self, StoreError::Io { .. })
+    }
+}
+
+impl Blame for ProtocolError {
+    /// Reading or writing a config or result file failing.
+    fn is_machine(&self) -> bool {
+        matches!(self, ProtocolError::Store(err) if err.is_machine())
     }
 }
 

@@ -238,11 +238,15 @@ fn run(command: Command) -> Result<(), Failure> {
             let network = TinyNetwork::new(&vs.root(), &config)?;
             let samples = measure_latency(&network, device, batch, batches);
             let mean = samples.iter().sum::<f64>() / samples.len().max(1) as f64;
-            println!(
-                "{}",
-                json!({"arch": config.arch.to_string(), "dataset": dataset.name(), "device": format!("{device:?}"),
-                       "batch": batch, "latency_s": mean, "samples_s": samples})
-            );
+            let report = nb102_protocol::LatencyReport {
+                arch: config.arch.to_string(),
+                dataset: dataset.name().to_owned(),
+                device: format!("{device:?}"),
+                batch,
+                latency_s: mean,
+                samples_s: samples,
+            };
+            println!("{}", serde_json::to_string(&report).expect("a report serialises"));
         }
     }
     Ok(())

@@ -50,4 +50,5 @@ pub use index::{official_archs, OFFICIAL_ORDER_SEED};
 pub use iso::{class_members, num_classes, UniqueMode};
 pub use network::{Dataset, NetworkConfig, Skeleton};
 pub use op::Op;
+pub use sample::categorical;
 pub use split::{TrainValidSplit, CIFAR10_SPLIT_SEED, CIFAR10_TRAIN_SIZE};

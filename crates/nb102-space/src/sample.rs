@@ -1,4 +1,5 @@
-//! Random cells and the single-edge mutation of regularized evolution.
+//! Random cells, the single-edge mutation of regularized evolution, and categorical draws (the policies of
+//! REINFORCE and ENAS's controller).
 //!
 //! Generic over any `rand::Rng`, so callers choose and seed the generator (the benchmark's tools use
 //! `rand_chacha::ChaCha8Rng::seed_from_u64`). The distributions are the reference's, not just its
@@ -8,6 +9,21 @@ use rand::Rng;
 
 use crate::arch::{Arch, EDGES, NUM_EDGES, NUM_NODES};
 use crate::op::Op;
+
+/// An index drawn from the probabilities `probs` by inverse CDF, as `torch.distributions.Categorical.sample`
+/// draws it: one uniform draw, the first index whose running sum exceeds it (the last if rounding leaves the sum
+/// short of it).
+pub fn categorical<R: Rng + ?Sized>(probs: &[f64], rng: &mut R) -> usize {
+    let u: f64 = rng.random();
+    let mut cumulative = 0.0;
+    for (k, p) in probs.iter().enumerate() {
+        cumulative += p;
+        if u < cumulative {
+            return k;
+        }
+    }
+    probs.len().saturating_sub(1)
+}
 
 impl Arch {
     /// A cell with each edge's op drawn uniformly, independently (the reference's `random_topology_func`),
@@ -42,6 +58,20 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
 
     use super::*;
+
+    #[test]
+    fn categorical_draws_follow_the_probabilities() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let counts = (0..10_000).fold([0usize; 3], |mut c, _| {
+            c[categorical(&[0.2, 0.5, 0.3], &mut rng)] += 1;
+            c
+        });
+        for (count, p) in counts.iter().zip([0.2, 0.5, 0.3]) {
+            assert!((*count as f64 / 10_000.0 - p).abs() < 0.03, "{counts:?}");
+        }
+        // Rounding that leaves the sum short of the draw falls on the last index.
+        assert_eq!(categorical(&[0.0, 0.0], &mut rng), 1);
+    }
 
     #[test]
     fn random_cells_are_seeded_and_cover_every_op_on_every_edge() {

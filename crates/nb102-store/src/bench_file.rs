@@ -32,7 +32,7 @@ use sha2::{Digest, Sha256};
 
 use crate::atomic::{open_regular, remove_stale_temporaries, temporary_path, write_atomically_checked};
 use crate::error::{cbor_problem, Result, StoreError};
-use crate::merge::{from_cells, Benchmark, BenchmarkMeta, CellResults};
+use crate::merge::{from_cells, BenchmarkMeta, CellResults, MergedBenchmark};
 use crate::summary::{self, TrialSummary};
 
 /// The format version of benchmark files this build writes.
@@ -69,7 +69,7 @@ struct CellEntry {
 ///
 /// # Errors
 /// [`StoreError::Io`].
-pub fn write_benchmark(benchmark: &Benchmark, prefix: &Path) -> Result<PathBuf> {
+pub fn write_benchmark(benchmark: &MergedBenchmark, prefix: &Path) -> Result<PathBuf> {
     let mut writer = BenchmarkWriter::create(prefix, benchmark.meta.clone())?;
     for (index, cell) in benchmark.cells() {
         writer.add_cell(*index, cell)?;
@@ -604,11 +604,11 @@ impl BenchmarkFile {
         Ok(())
     }
 
-    /// Decodes every cell (checking every section) into a [`Benchmark`].
+    /// Decodes every cell (checking every section) into a [`MergedBenchmark`].
     ///
     /// # Errors
     /// As [`BenchmarkFile::cell`].
-    pub fn to_benchmark(&self) -> Result<Benchmark> {
+    pub fn to_merged(&self) -> Result<MergedBenchmark> {
         let mut cells = BTreeMap::new();
         for index in self.indices() {
             let cell = self.cell(index)?.expect("listed cells exist");

@@ -3,7 +3,7 @@
 //! - [`TrialRecord`]: one training run (the reference's `ResultsCount`), keyed by [`Setting`], [`Hp`] and seed,
 //!   with [`Provenance`]; `docs/RECORDS.md` documents every field.
 //! - Per-trial files ([`write_trial`], [`read_trial`]): CBOR with a format version, written atomically.
-//! - [`merge`] and [`simplify`]: pure functions from records to a [`Benchmark`], independent of input order,
+//! - [`merge`] and [`simplify`]: pure functions from records to a [`MergedBenchmark`], independent of input order,
 //!   refusing conflicting duplicates.
 //! - Benchmark files ([`write_benchmark`], [`BenchmarkFile`]): a checked header and index, then one section per
 //!   cell decoded on first use; the name carries the digest, as the reference's files do.
@@ -42,7 +42,7 @@ pub use import::{
     read_nb201_pth, read_summary_table, ImportError, Nb201Import, TableColumn, MAX_RECORD_FILE_BYTES,
     MAX_ZIP_ENTRY_BYTES,
 };
-pub use merge::{merge, simplify, Benchmark, BenchmarkKind, BenchmarkMeta, CellResults, TrialKey};
+pub use merge::{merge, simplify, BenchmarkKind, BenchmarkMeta, CellResults, MergedBenchmark, TrialKey};
 pub use record::{
     python_sum, EvalPoint, MetricError, Metrics, NetConfig, Provenance, TimeSums, TrainEpoch, TrialRecord,
 };

@@ -83,7 +83,7 @@ impl CellResults {
         };
         let first = trials.first().ok_or_else(|| invalid("at least one trial", "none".into()))?.arch;
         for t in &trials {
-            t.validate()?;
+            validate_whole(t, &t.describe())?;
             if t.arch != first {
                 return Err(invalid(
                     "trials of one cell",
@@ -134,13 +134,13 @@ impl CellResults {
 
 /// A merged benchmark: metadata and the trials of each cell, by official index.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Benchmark {
+pub struct MergedBenchmark {
     /// What the benchmark is.
     pub meta: BenchmarkMeta,
     cells: BTreeMap<usize, CellResults>,
 }
 
-impl Benchmark {
+impl MergedBenchmark {
     /// The cells, by official index, in increasing order.
     pub fn cells(&self) -> &BTreeMap<usize, CellResults> {
         &self.cells
@@ -156,10 +156,10 @@ impl Benchmark {
 ///
 /// # Errors
 /// [`StoreError::Conflict`] when two different records share a cell and [`TrialKey`]; an invalid record.
-pub fn merge(meta: BenchmarkMeta, inputs: impl IntoIterator<Item = (String, TrialRecord)>) -> Result<Benchmark> {
+pub fn merge(meta: BenchmarkMeta, inputs: impl IntoIterator<Item = (String, TrialRecord)>) -> Result<MergedBenchmark> {
     let mut cells: BTreeMap<usize, BTreeMap<TrialKey, (String, TrialRecord)>> = BTreeMap::new();
     for (source, record) in inputs {
-        record.validate()?;
+        validate_whole(&record, &format!("{} ({source})", record.describe()))?;
         let trials = cells.entry(record.arch.official_index()).or_default();
         let key = TrialKey::of(&record);
         match trials.get(&key) {
@@ -180,16 +180,30 @@ pub fn merge(meta: BenchmarkMeta, inputs: impl IntoIterator<Item = (String, Tria
             (index, CellResults { trials: trials.into_values().map(|(_, r)| r).collect(), sums: OnceLock::new() })
         })
         .collect();
-    Ok(Benchmark { meta, cells })
+    Ok(MergedBenchmark { meta, cells })
+}
+
+/// [`TrialRecord::validate`], and a whole run: a benchmark holds the schedules' last epochs, which a run stopped
+/// early does not have. `what` names the record in the error.
+fn validate_whole(record: &TrialRecord, what: &str) -> Result<()> {
+    record.validate()?;
+    if !record.is_whole() {
+        return Err(StoreError::InvalidRecord {
+            what: what.to_owned(),
+            expected: format!("a whole run: the schedule's {} epochs trained", record.hp),
+            found: format!("{} (a run stopped early)", record.train.len()),
+        });
+    }
+    Ok(())
 }
 
 /// The same benchmark without any weights (the reference's `clear_params`).
-pub fn simplify(benchmark: &Benchmark) -> Benchmark {
+pub fn simplify(benchmark: &MergedBenchmark) -> MergedBenchmark {
     let cells = benchmark.cells.iter().map(|(index, cell)| (*index, cell.without_weights())).collect();
-    Benchmark { meta: benchmark.meta.clone(), cells }
+    MergedBenchmark { meta: benchmark.meta.clone(), cells }
 }
 
 /// Rebuilds a benchmark from decoded cells (the file reader's path); the cells must be sorted and valid.
-pub(crate) fn from_cells(meta: BenchmarkMeta, cells: BTreeMap<usize, CellResults>) -> Benchmark {
-    Benchmark { meta, cells }
+pub(crate) fn from_cells(meta: BenchmarkMeta, cells: BTreeMap<usize, CellResults>) -> MergedBenchmark {
+    MergedBenchmark { meta, cells }
 }

@@ -90,6 +90,10 @@ pub struct Provenance {
     pub producer: String,
     /// Hash of the resolved training config, for records nb102 trained.
     pub config_hash: Option<String>,
+    /// The resolved training config as JSON (`nb102_protocol::RunConfig`), whose BLAKE3 is `config_hash`, for
+    /// records nb102 trained since it kept them; absent from older records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<String>,
     /// The device it trained on, e.g. `cuda:0 (NVIDIA H100)`.
     pub device: Option<String>,
     /// Fingerprint of the training data.
@@ -203,6 +207,9 @@ impl TrialRecord {
             return Err(MetricError::Epoch { epoch: e, epochs });
         }
         let upto = usize::from(e);
+        if upto >= self.train.len() {
+            return Err(MetricError::Missing(format!("epoch {e}: the run stopped after {} epochs", self.train.len())));
+        }
         let Some(set) = set else {
             let train = &self.train[upto];
             let (cur_time, all_time) = match train.time {
@@ -230,22 +237,29 @@ impl TrialRecord {
         Ok(Metrics { epoch: e, loss, accuracy, cur_time, all_time })
     }
 
+    /// Whether it trained its whole schedule (a run stopped early has fewer epochs: not a benchmark's trial).
+    pub fn is_whole(&self) -> bool {
+        self.train.len() == usize::from(self.hp.epochs())
+    }
+
     /// `cell 11472 cifar10-valid hp=12 seed=777`, for messages.
     pub fn describe(&self) -> String {
         format!("cell {} {} hp={} seed={}", self.arch.official_index(), self.setting, self.hp, self.seed)
     }
 
-    /// Checks that the parts agree: one train entry per epoch of the schedule, evaluation epochs increasing
-    /// and inside the schedule, finite non-negative costs.
+    /// Checks that the parts agree: one train entry per epoch trained (the schedule's, or fewer for a run
+    /// stopped early), evaluation epochs increasing and among those trained, finite non-negative costs.
     ///
     /// # Errors
     /// [`StoreError::InvalidRecord`] naming the first disagreement.
     pub fn validate(&self) -> Result<()> {
         let invalid =
             |expected: String, found: String| StoreError::InvalidRecord { what: self.describe(), expected, found };
-        let epochs = usize::from(self.hp.epochs());
-        if self.train.len() != epochs {
-            return Err(invalid(format!("{epochs} train epochs"), self.train.len().to_string()));
+        let epochs = self.train.len();
+        let schedule = usize::from(self.hp.epochs());
+        if epochs == 0 || epochs > schedule {
+            let expected = format!("1 to {schedule} train epochs (the schedule's, or fewer for a run stopped early)");
+            return Err(invalid(expected, epochs.to_string()));
         }
         if self.eval.values().all(Vec::is_empty) {
             return Err(invalid("at least one evaluation".into(), "none".into()));

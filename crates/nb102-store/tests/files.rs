@@ -54,6 +54,7 @@ fn record(index: usize, setting: Setting, hp: Hp, seed: u32) -> TrialRecord {
         provenance: Provenance {
             producer: "test".into(),
             config_hash: Some("abc".into()),
+            config: None,
             device: None,
             dataset_fingerprint: None,
         },
@@ -146,9 +147,33 @@ fn trial_files_round_trip_and_refuse_other_versions_and_garbage() {
     assert!(matches!(read_trial(&dir.0.join("missing.trial.cbor")), Err(StoreError::Io { .. })));
 
     let mut bad = r.clone();
-    bad.train.pop();
+    bad.train.push(bad.train[0]);
     let message = write_trial(&dir.0.join("bad.trial.cbor"), &bad).unwrap_err().to_string();
-    assert_eq!(message, "invalid record cell 1 ImageNet16-120 hp=12 seed=777: expected 12 train epochs, found 11");
+    assert_eq!(
+        message,
+        "invalid record cell 1 ImageNet16-120 hp=12 seed=777: expected 1 to 12 train epochs (the schedule's, or \
+         fewer for a run stopped early), found 13"
+    );
+
+    // A run stopped early is a record of its schedule with the epochs it trained, but not a benchmark's trial.
+    let mut early = r.clone();
+    early.train.truncate(11);
+    early.eval.values_mut().for_each(|points| points.retain(|p| p.epoch < 11));
+    let path = dir.0.join("early.trial.cbor");
+    write_trial(&path, &early).unwrap();
+    let read = read_trial(&path).unwrap();
+    assert!(read == early && !read.is_whole());
+    assert_eq!(
+        read.metrics(None, None),
+        Err(nb102_store::MetricError::Missing("epoch 11: the run stopped after 11 epochs".into()))
+    );
+    assert_eq!(read.metrics(None, Some(10)).unwrap().epoch, 10);
+    let message = merge(meta(), [("early".to_owned(), early)]).unwrap_err().to_string();
+    assert_eq!(
+        message,
+        "invalid record cell 1 ImageNet16-120 hp=12 seed=777 (early): expected a whole run: the schedule's 12 \
+         epochs trained, found 11 (a run stopped early)"
+    );
 }
 
 #[test]
@@ -202,7 +227,7 @@ fn benchmark_files_read_lazily_and_check_every_byte() {
     assert_eq!(cell.trial(key).unwrap(), &record(11472, Setting::Cifar100, Hp::new(3), 888));
     assert!(file.cell(1).unwrap().is_none());
     assert!(file.cell(99_999).unwrap().is_none());
-    assert_eq!(file.to_benchmark().unwrap(), benchmark);
+    assert_eq!(file.to_merged().unwrap(), benchmark);
     // One summary row per trial, in file order, with the last-epoch accuracies of TrialRecord::metrics.
     let rows = file.summary().unwrap();
     let trials: Vec<_> = benchmark.cells().iter().flat_map(|(i, c)| c.trials().iter().map(move |t| (*i, t))).collect();
@@ -311,7 +336,7 @@ fn version_4_files_read_as_they_were_written() {
     let new = import_nats_tss(&data.join("nats-like"), &dir.0.join("nats"), |_, _| {}).unwrap();
     let new = BenchmarkFile::open(&new).unwrap();
     assert_eq!(new.version(), BENCHMARK_FORMAT_VERSION);
-    let (old, new) = (old.to_benchmark().unwrap(), new.to_benchmark().unwrap());
+    let (old, new) = (old.to_merged().unwrap(), new.to_merged().unwrap());
     assert_eq!(old, new);
     // The fixture holds every form a column takes: full, empty, and with some values missing.
     let trials: Vec<&TrialRecord> = new.cells().values().flat_map(|c| c.trials()).collect();
@@ -420,7 +445,8 @@ fn crafted_files_with_valid_checksums_are_refused() {
         assert!(nb102_store::simplify_file(&crafted, &dir.0.join("simple")).is_err());
         assert!(crafted.verify(|| {}).is_err());
     };
-    refused(&|t| t.hp = Hp::new(4), "4 train epochs");
+    refused(&|t| t.hp = Hp::new(2), "1 to 2 train epochs");
+    refused(&|t| t.hp = Hp::new(4), "a whole run: the schedule's 4 epochs trained");
     refused(&|t| t.flops_m = -1.0, "finite non-negative params and flops");
     refused(&|t| t.params_mb = f64::INFINITY, "finite non-negative params and flops");
     refused(&|t| t.train[1].top1 = 250.0, "accuracies in 0..=100");

@@ -113,7 +113,13 @@ fn cell(index: usize, seed: u32) -> CellResults {
         params_mb: 0.5,
         flops_m: 70.0,
         latency: vec![],
-        provenance: Provenance { producer: "test".into(), config_hash: None, device: None, dataset_fingerprint: None },
+        provenance: Provenance {
+            producer: "test".into(),
+            config_hash: None,
+            config: None,
+            device: None,
+            dataset_fingerprint: None,
+        },
         weights: None,
     }])
     .unwrap()

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use tch::nn::VarStore;
 use tch::Tensor;
 
-use crate::error::{io, Result};
+use crate::error::{io, Result, TrainError};
 
 /// A checkpoint file: the CBOR of a state, its BLAKE3 and the state's version.
 #[derive(Serialize, Deserialize)]
@@ -56,6 +56,45 @@ pub fn read_sealed<T: DeserializeOwned>(path: &Path, version: u32) -> Result<std
     }
     Ok(ciborium::from_reader(sealed.state.as_slice())
         .map_err(|e| format!("expected a checkpoint's state, found {}", nb102_store::cbor_problem(&e))))
+}
+
+/// Where a resumable loop starts.
+#[derive(Debug)]
+pub enum Start<T> {
+    /// At the beginning: not resuming, or no checkpoint.
+    Fresh,
+    /// From a checkpoint's state.
+    Resumed(T),
+    /// At the beginning, because the checkpoint was damaged or of another version (why).
+    StartedOver(String),
+}
+
+/// Where a loop with checkpoint `path` starts: with `resume` and a checkpoint there, its state if it is whole and
+/// of this run (`config_of(&state)` is a hash `is_this_run` accepts), else at the beginning.
+///
+/// # Errors
+/// [`TrainError::Checkpoint`](crate::TrainError::Checkpoint) for a whole checkpoint of another run (resuming from it
+/// would mix two runs; starting over would destroy it); [`TrainError::Io`](crate::TrainError::Io) if it cannot be
+/// read.
+pub fn start<T: DeserializeOwned>(
+    path: &Path,
+    version: u32,
+    resume: bool,
+    config_of: impl Fn(&T) -> &str,
+    is_this_run: impl Fn(&str) -> bool,
+) -> Result<Start<T>> {
+    if !(resume && path.exists()) {
+        return Ok(Start::Fresh);
+    }
+    match read_sealed::<T>(path, version)? {
+        Ok(state) if !is_this_run(config_of(&state)) => Err(TrainError::Checkpoint {
+            path: path.to_owned(),
+            expected: "the same config as this run (remove it to start over)".into(),
+            found: format!("config {}", config_of(&state)),
+        }),
+        Ok(state) => Ok(Start::Resumed(state)),
+        Err(reason) => Ok(Start::StartedOver(reason)),
+    }
 }
 
 /// A network's state dict as safetensors bytes (its variables in name order).

@@ -31,6 +31,9 @@ pub enum TrainError {
         /// What it was.
         found: String,
     },
+    /// The run's config ([`RunConfig::check`](nb102_protocol::RunConfig::check)), or reading it.
+    #[error(transparent)]
+    Protocol(#[from] nb102_protocol::ProtocolError),
     /// A checkpoint that belongs to another run or another version.
     #[error("checkpoint {path}: expected {expected}, found {found}")]
     Checkpoint {
@@ -77,6 +80,7 @@ impl Blame for TrainError {
         match self {
             TrainError::Io { .. } | TrainError::Torch(_) => true,
             TrainError::Store(err) => err.is_machine(),
+            TrainError::Protocol(err) => err.is_machine(),
             TrainError::Model(err) => err.is_machine(),
             _ => false,
         }

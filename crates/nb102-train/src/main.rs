@@ -3,18 +3,16 @@
 //! A checkpoint `OUT.ckpt` is written after every epoch; `--resume` continues from it, and it is removed
 //! once the record is written. Bad arguments or data are one line on stderr and exit status 2.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::{Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
 use nb102_command::Failure;
-use nb102_model::DeviceSpec;
+use nb102_protocol::RunConfig;
 use nb102_space::Arch;
 use nb102_store::{Hp, Setting};
-use nb102_train::{train, Event, RunConfig, SettingData, TrainOptions};
+use nb102_train::cli::RunPlace;
+use nb102_train::{train, Event, TrainOptions};
 
 #[derive(Parser)]
 #[command(name = "nb102-train", version, about = "Train NAS-Bench-201 cells with the benchmark's protocol")]
@@ -26,7 +24,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Train one cell on one setting with one seed; write its record.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Check a dataset's files against the published MD5s and the official sizes.
     CheckData {
         /// cifar10, cifar100, ImageNet16-120 or fashion-mnist.
@@ -40,42 +38,41 @@ enum Command {
 
 #[derive(Parser)]
 struct RunArgs {
+    #[command(flatten)]
+    place: RunPlace,
+    /// The run's config, as JSON (`nb102_protocol::RunConfig`; `-`: standard input), instead of the options from
+    /// --arch to --eval-at-end.
+    #[arg(long, conflicts_with_all = ["arch", "setting", "seed", "hp", "epochs", "channels", "cells", "subset",
+        "batch_size", "eval_at_end"])]
+    config: Option<PathBuf>,
     /// The cell: an official index or an architecture string.
-    #[arg(long)]
-    arch: String,
+    #[arg(long, required_unless_present = "config")]
+    arch: Option<String>,
     /// cifar10-valid, cifar10, cifar100, ImageNet16-120 or fashion-mnist.
-    #[arg(long)]
-    setting: Setting,
+    #[arg(long, required_unless_present = "config")]
+    setting: Option<Setting>,
     /// The seed (the benchmark: 777, 888, 999; 111 for some 12-epoch runs).
-    #[arg(long)]
-    seed: u32,
-    /// The schedule: 12 or 200 epochs of cosine learning rate.
-    #[arg(long)]
-    hp: u16,
-    /// Folder holding the dataset (see the nb102-train README for the layouts).
-    #[arg(long)]
-    data_dir: PathBuf,
-    /// The record to write (`*.trial.cbor`).
-    #[arg(long)]
-    out: PathBuf,
-    /// Folder of the official split files (cifar-split.txt, cifar100-test-split.txt, …).
-    #[arg(long)]
-    splits_dir: Option<PathBuf>,
-    /// Train this many epochs of the schedule instead of all (smoke runs; recorded as the schedule).
+    #[arg(long, required_unless_present = "config")]
+    seed: Option<u32>,
+    /// The schedule: the epochs of its cosine learning rate (the benchmark: 12 or 200; fewer for smoke runs).
+    #[arg(long, required_unless_present = "config")]
+    hp: Option<u16>,
+    /// Train only the first E epochs of the schedule, on its learning rates (a run stopped early: its record is
+    /// of the schedule, with E epochs, and is not merged into a benchmark).
     #[arg(long)]
     epochs: Option<u16>,
     /// Channels of the first stage (the benchmark: 16).
-    #[arg(long, default_value_t = 16)]
-    channels: i64,
+    #[arg(long)]
+    channels: Option<i64>,
     /// Cells per stage (the benchmark: 5).
-    #[arg(long, default_value_t = 5)]
-    cells: i64,
+    #[arg(long)]
+    cells: Option<i64>,
     /// At most this many images for training and for each evaluation set.
     #[arg(long)]
     subset: Option<usize>,
     /// Images per training batch (the benchmark: 256).
-    #[arg(long, default_value_t = 256)]
-    batch_size: usize,
+    #[arg(long)]
+    batch_size: Option<usize>,
     /// The original 200-epoch runs' pattern: one set after every epoch (x-valid for cifar10-valid, ori-test
     /// otherwise), the others after the last epoch only. Default: every set after every epoch.
     #[arg(long)]
@@ -83,23 +80,38 @@ struct RunArgs {
     /// Keep the final weights in the record.
     #[arg(long)]
     keep_weights: bool,
-    /// auto, cpu or cuda:N.
-    #[arg(long, default_value = "auto")]
-    device: DeviceSpec,
-    /// Threads of libtorch's CPU operators (default: libtorch's choice, one per core).
-    #[arg(long)]
-    threads: Option<usize>,
-    /// Continue from OUT.ckpt if it exists.
-    #[arg(long)]
-    resume: bool,
-    /// One line per epoch instead of a progress bar.
-    #[arg(long)]
-    quiet: bool,
+}
+
+/// The run's config: the `--config` file's, or the one the options make, checked.
+fn resolve(args: &RunArgs) -> Result<RunConfig, Failure> {
+    let config = match &args.config {
+        Some(path) => nb102_protocol::read_json(path, "a training config (nb102_protocol::RunConfig as JSON)")
+            .map_err(Failure::input)?,
+        None => {
+            let (Some(arch), Some(setting), Some(seed), Some(hp)) = (&args.arch, args.setting, args.seed, args.hp)
+            else {
+                return Err(Failure::input(anyhow::anyhow!(
+                    "expected --config, or --arch, --setting, --seed and --hp, found neither"
+                )));
+            };
+            let arch = Arch::from_index_or_str(arch).map_err(Failure::input)?;
+            let mut config = RunConfig::nb201(arch, setting, Hp::new(hp), seed);
+            config.epochs = args.epochs.unwrap_or(hp);
+            config.channels = args.channels.unwrap_or(config.channels);
+            config.cells = args.cells.unwrap_or(config.cells);
+            config.subset = args.subset;
+            config.batch_size = args.batch_size.unwrap_or(config.batch_size);
+            config.eval_every_epoch = !args.eval_at_end;
+            config
+        }
+    };
+    config.check().map_err(Failure::input)?;
+    Ok(config)
 }
 
 fn main() -> ExitCode {
     nb102_command::main::<Cli>("nb102-train", |cli| match cli.command {
-        Command::Run(args) => run(args),
+        Command::Run(args) => run(*args),
         Command::CheckData { dataset, data_dir } => check_data(dataset, &data_dir),
     })
 }
@@ -115,55 +127,25 @@ fn check_data(dataset: nb102_model::Dataset, dir: &std::path::Path) -> Result<()
 fn run(args: RunArgs) -> Result<(), Failure> {
     // Reading the data and the arguments: any failure is the input's. Training: writing a checkpoint or libtorch
     // failing is the machine's (`Blame`).
-    if !args.out.to_string_lossy().ends_with(nb102_store::TRIAL_SUFFIX) {
+    let place = &args.place;
+    if !place.out.to_string_lossy().ends_with(nb102_store::TRIAL_SUFFIX) {
         // merge collects *.trial.cbor files only: a record under another name would be left out.
         return Err(Failure::Input(anyhow::anyhow!(
             "invalid --out: expected a file name ending in {}, which nb102 merge collects, found {}",
             nb102_store::TRIAL_SUFFIX,
-            args.out.display()
+            place.out.display()
         )));
     }
-    let arch = Arch::from_index_or_str(&args.arch).map_err(|e| Failure::Input(e.into()))?;
-    let device = args.device.resolve().map_err(|e| Failure::Input(e.into()))?;
-    match args.threads {
-        Some(0) => return Err(Failure::Input(anyhow::anyhow!("invalid --threads: expected 1 or more, found 0"))),
-        Some(n) => tch::set_num_threads(i32::try_from(n).unwrap_or(i32::MAX)),
-        None => {}
-    }
-    let mut config = RunConfig::nb201(arch, args.setting, Hp::new(args.hp), args.seed);
-    if let Some(epochs) = args.epochs {
-        if epochs == 0 || epochs > args.hp {
-            return Err(Failure::Input(anyhow::anyhow!("invalid --epochs: expected 1..={}, found {epochs}", args.hp)));
-        }
-        config.epochs = epochs;
-    }
-    (config.channels, config.cells, config.subset) = (args.channels, args.cells, args.subset);
-    config.batch_size = args.batch_size;
-    config.eval_every_epoch = !args.eval_at_end;
-
-    config.check().map_err(Failure::input)?;
-    // The outputs are checked before the data is read and the trial runs, not after it.
-    let checkpoint = nb102_store::checkpoint_path(&args.out);
-    for path in [&args.out, &checkpoint] {
-        nb102_store::check_output(path).map_err(Failure::written)?;
-    }
-    let mut data =
-        SettingData::load(args.setting, &args.data_dir, args.splits_dir.as_deref()).map_err(Failure::input)?;
-    if let Some(n) = args.subset {
-        data = data.subset(n);
-    }
+    let config = resolve(&args)?;
+    let device = place.device()?;
+    let checkpoint = place.checkpoint()?;
+    let data = place.data(config.setting, config.subset)?;
     let epochs = config.epochs;
-    let bar = if args.quiet || !std::io::stderr().is_terminal() {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(u64::from(epochs) * data.train.len() as u64).with_style(
-            ProgressStyle::with_template("{bar:30} epoch {msg} [{elapsed} < {eta}]").expect("a valid template"),
-        )
-    };
-    let quiet = args.quiet;
+    let bar = place.bar(u64::from(epochs) * data.train.len() as u64, "{bar:30} epoch {msg} [{elapsed} < {eta}]");
+    let quiet = place.quiet;
     let images = data.train.len() as u64;
     let options =
-        TrainOptions { device, checkpoint: &checkpoint, resume: args.resume, keep_weights: args.keep_weights };
+        TrainOptions { device, checkpoint: &checkpoint, resume: place.resume, keep_weights: args.keep_weights };
     let record = train(&config, &data, &options, &mut |event| match event {
         Event::Resumed { epochs_done } => {
             bar.set_position(u64::from(epochs_done) * images);
@@ -198,10 +180,7 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     })
     .map_err(Failure::of)?;
     bar.finish_and_clear();
-    nb102_store::write_trial(&args.out, &record).map_err(|e| Failure::Machine(e.into()))?;
-    std::fs::remove_file(&checkpoint)
-        .with_context(|| format!("removing {}", checkpoint.display()))
-        .map_err(Failure::Machine)?;
-    println!("{}", args.out.display());
+    place.finish(&checkpoint, |out| nb102_store::write_trial(out, &record))?;
+    println!("{}", place.out.display());
     Ok(())
 }

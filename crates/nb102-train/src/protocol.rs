@@ -9,114 +9,27 @@
 //!
 //! After every epoch a checkpoint (weights, momentum, the record so far) is written atomically; a run started
 //! with `resume` continues from it, ending with the same record as an uninterrupted run (but for wall times).
+//!
+//! The config ([`RunConfig`], in `nb102-protocol`) names a schedule (`hp`) and the epochs trained of it: a run
+//! stopped early follows the schedule's cosine and records its epochs, as the whole run would have.
 
 use std::collections::BTreeMap;
-use std::f64::consts::PI;
 use std::path::Path;
 use std::time::Instant;
 
 use nb102_model::{NetworkConfig, Sgd, SgdConfig, TinyNetwork};
-use nb102_space::Arch;
-use nb102_store::{EvalPoint, EvalSet, Hp, NetConfig, Provenance, Setting, TrainEpoch, TrialRecord};
+use nb102_protocol::RunConfig;
+use nb102_store::{EvalPoint, EvalSet, NetConfig, Provenance, TrainEpoch, TrialRecord};
 use serde::{Deserialize, Serialize};
 use tch::nn::{ModuleT, VarStore};
 use tch::{Device, Kind, Tensor};
 
 use crate::augment::{Augmenter, Draws};
-use crate::checkpoint::{read_sealed, restore_weights, weight_bytes, write_sealed};
+use crate::checkpoint::{restore_weights, weight_bytes, write_sealed, Start};
 use crate::data::Images;
 use crate::epoch::{correct, epoch_rng, evaluate, shuffled};
-use crate::error::{Result, TrainError};
+use crate::error::Result;
 use crate::setting::SettingData;
-
-/// Everything that decides a run's numbers, recorded (as its hash) in the trial.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunConfig {
-    /// The cell, as its official string.
-    pub arch: String,
-    /// The setting.
-    pub setting: Setting,
-    /// Epochs of the schedule (the reference: 12 or 200); the cosine runs over these.
-    pub epochs: u16,
-    /// The seed.
-    pub seed: u32,
-    /// Channels of the first stage, C (the reference: 16).
-    pub channels: i64,
-    /// Cells per stage, N (the reference: 5).
-    pub cells: i64,
-    /// At most this many images in training and in each evaluation set (smoke runs); `None`: all.
-    pub subset: Option<usize>,
-    /// Images per batch.
-    pub batch_size: usize,
-    /// Learning rate at epoch 0.
-    pub lr: f64,
-    /// Momentum (Nesterov).
-    pub momentum: f64,
-    /// Weight decay on every parameter.
-    pub weight_decay: f64,
-    /// Evaluate every set after every epoch (`true`), or follow the original 200-epoch runs (`false`): the set
-    /// their loop evaluated after every epoch (`x-valid` for `cifar10-valid` and `fashion-mnist`, `ori-test`
-    /// otherwise) each epoch, the others after the last epoch only.
-    pub eval_every_epoch: bool,
-}
-
-impl RunConfig {
-    /// The benchmark's protocol for a cell, setting, schedule and seed.
-    pub fn nb201(arch: Arch, setting: Setting, hp: Hp, seed: u32) -> RunConfig {
-        RunConfig {
-            arch: arch.to_string(),
-            setting,
-            epochs: hp.epochs(),
-            seed,
-            channels: 16,
-            cells: 5,
-            subset: None,
-            batch_size: 256,
-            lr: 0.1,
-            momentum: 0.9,
-            weight_decay: 5e-4,
-            eval_every_epoch: true,
-        }
-    }
-
-    /// BLAKE3 of the config as JSON.
-    pub fn hash(&self) -> String {
-        blake3::hash(serde_json::to_string(self).expect("a config serialises").as_bytes()).to_hex().to_string()
-    }
-
-    /// The learning rate of epoch `e`: `lr · (1 + cos(π e / epochs)) / 2`, constant within the epoch.
-    pub fn lr_at(&self, epoch: u16) -> f64 {
-        self.lr * (1.0 + (PI * f64::from(epoch) / f64::from(self.epochs)).cos()) / 2.0
-    }
-
-    /// Checks the options and returns the cell.
-    ///
-    /// # Errors
-    /// [`TrainError::Config`] for an option out of range.
-    pub fn check(&self) -> Result<Arch> {
-        let arch: Arch = self.arch.parse().map_err(|e| TrainError::Config {
-            what: "architecture",
-            expected: "a cell string".into(),
-            found: format!("{e}"),
-        })?;
-        let positive = [
-            ("epochs", i64::from(self.epochs)),
-            ("channels", self.channels),
-            ("batch size", self.batch_size as i64),
-            ("subset", self.subset.map_or(1, |n| n as i64)),
-        ];
-        for (what, value) in positive {
-            if value < 1 {
-                return Err(TrainError::Config {
-                    what,
-                    expected: "a positive number".into(),
-                    found: value.to_string(),
-                });
-            }
-        }
-        Ok(arch)
-    }
-}
 
 /// What a run reports while it runs.
 #[derive(Debug, Clone, PartialEq)]
@@ -219,27 +132,30 @@ pub fn train(
 
     let mut train_log: Vec<TrainEpoch> = Vec::new();
     let mut eval_log: BTreeMap<EvalSet, Vec<EvalPoint>> = BTreeMap::new();
-    let state = if resume && checkpoint.exists() {
-        match read_checkpoint(checkpoint, &hash)? {
-            Ok(state) => Some(state),
-            Err(reason) => {
-                on_event(Event::StartedOver { reason });
-                None
+    let start = crate::checkpoint::start(
+        checkpoint,
+        CHECKPOINT_VERSION,
+        resume,
+        |state: &Checkpoint| &state.config_hash,
+        |hash| config.has_hash(hash),
+    )?;
+    match start {
+        Start::Fresh => {}
+        Start::StartedOver(reason) => on_event(Event::StartedOver { reason }),
+        Start::Resumed(state) => {
+            restore_weights(&mut vs, &state.weights, checkpoint)?;
+            if !state.momentum.is_empty() {
+                let floats: Vec<f32> = state
+                    .momentum
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes")))
+                    .collect();
+                sgd.set_momentum(&Tensor::from_slice(&floats))?;
             }
+            train_log = state.train;
+            eval_log = state.eval;
+            on_event(Event::Resumed { epochs_done: train_log.len() as u16 });
         }
-    } else {
-        None
-    };
-    if let Some(state) = state {
-        restore_weights(&mut vs, &state.weights, checkpoint)?;
-        if !state.momentum.is_empty() {
-            let floats: Vec<f32> =
-                state.momentum.chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes"))).collect();
-            sgd.set_momentum(&Tensor::from_slice(&floats))?;
-        }
-        train_log = state.train;
-        eval_log = state.eval;
-        on_event(Event::Resumed { epochs_done: train_log.len() as u16 });
     }
 
     let augmenter = Augmenter::new(&data.normalization(), device);
@@ -297,7 +213,7 @@ pub fn train(
     let record = TrialRecord {
         arch,
         setting: config.setting,
-        hp: Hp::new(config.epochs),
+        hp: config.hp,
         seed: config.seed,
         net: NetConfig {
             channels: config.channels as u32,
@@ -312,6 +228,7 @@ pub fn train(
         provenance: Provenance {
             producer: format!("nb102-train {}", env!("CARGO_PKG_VERSION")),
             config_hash: Some(hash),
+            config: Some(config.to_json()),
             device: Some(device_name(device)),
             dataset_fingerprint: Some(data.train.fingerprint()),
         },
@@ -352,21 +269,4 @@ fn write_checkpoint(
         momentum,
     };
     write_sealed(path, CHECKPOINT_VERSION, &state)
-}
-
-/// The checkpoint at `path`: `Ok(Err(reason))` if it is damaged or of another version (the run then starts over:
-/// resuming from it could give a wrong record), an error if it is whole but belongs to another run's config.
-fn read_checkpoint(path: &Path, hash: &str) -> Result<std::result::Result<Checkpoint, String>> {
-    let state: Checkpoint = match read_sealed(path, CHECKPOINT_VERSION)? {
-        Ok(state) => state,
-        Err(reason) => return Ok(Err(reason)),
-    };
-    if state.config_hash != hash {
-        return Err(TrainError::Checkpoint {
-            path: path.to_owned(),
-            expected: "the same config as this run (remove it to start over)".into(),
-            found: format!("config {}", state.config_hash),
-        });
-    }
-    Ok(Ok(state))
 }

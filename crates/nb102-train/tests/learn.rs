@@ -4,8 +4,9 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use nb102_protocol::RunConfig;
 use nb102_store::{EvalSet, Hp, Setting};
-use nb102_train::{train, RunConfig, SettingData, TrainOptions};
+use nb102_train::{train, SettingData, TrainOptions};
 
 #[test]
 fn learns_real_fashion_mnist() {

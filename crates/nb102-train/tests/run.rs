@@ -188,3 +188,62 @@ fn bad_arguments_are_one_line_and_status_2() {
     assert!(stderr.contains("x.trial.cbor.ckpt: expected a CBOR checkpoint, found"), "{stderr}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A run's config as a file (`--config`, or `-` for standard input) trains what the options that make it train;
+/// the record keeps that config and its hash; `--epochs` stops the schedule early, on the schedule's learning
+/// rates, and the record is of the schedule.
+#[test]
+fn a_config_file_trains_what_its_options_train() {
+    let dir = scratch("config");
+    dataset(&dir, 400);
+    let run = |extra: &[&str], out: &str, stdin: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_nb102-train"));
+        cmd.arg("run").args(extra).args(["--device", "cpu", "--quiet", "--data-dir"]).arg(&dir);
+        let mut child =
+            cmd.arg("--out").arg(dir.join(out)).stdin(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut input = child.stdin.take().unwrap();
+        if let Some(text) = stdin {
+            std::io::Write::write_all(&mut input, text.as_bytes()).unwrap();
+        }
+        drop(input);
+        child.wait_with_output().unwrap()
+    };
+    let options = ["--arch", "1462", "--setting", "fashion-mnist", "--seed", "3", "--channels", "2", "--cells", "1"];
+    let options = [&options[..], &["--subset", "200", "--batch-size", "64"]].concat();
+    assert!(run(&[&options[..], &["--hp", "3", "--epochs", "2"]].concat(), "a.trial.cbor", None).status.success());
+    let early = read_trial(&dir.join("a.trial.cbor")).unwrap();
+    assert_eq!((early.hp, early.train.len(), early.is_whole()), (nb102_store::Hp::new(3), 2, false));
+    let config = nb102_protocol::RunConfig::of_record(&early, &dir).unwrap().unwrap();
+    assert_eq!((config.hp.epochs(), config.epochs, config.subset, config.batch_size), (3, 2, Some(200), 64));
+    assert_eq!(early.provenance.config_hash, Some(config.hash()));
+
+    let file = dir.join("run.json");
+    nb102_protocol::write_json(&file, &config).unwrap();
+    let out = run(&["--config", file.to_str().unwrap()], "b.trial.cbor", None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = nb102_protocol::to_json(&config);
+    assert!(run(&["--config", "-"], "c.trial.cbor", Some(&text)).status.success());
+    for name in ["b.trial.cbor", "c.trial.cbor"] {
+        assert_eq!(timeless(read_trial(&dir.join(name)).unwrap()), timeless(early.clone()), "{name}");
+    }
+
+    // The schedule's cosine, not the epochs trained: a 2-epoch schedule trains epoch 0 alike, epoch 1 at another rate.
+    assert!(run(&[&options[..], &["--hp", "2"]].concat(), "d.trial.cbor", None).status.success());
+    let short = read_trial(&dir.join("d.trial.cbor")).unwrap();
+    assert!(short.is_whole());
+    assert_eq!(short.train[0].loss, early.train[0].loss);
+    assert_ne!(short.train[1].loss, early.train[1].loss);
+
+    // A config and the options that make one are either-or; a file that is not a config is one line, status 2.
+    let out = run(&["--config", file.to_str().unwrap(), "--hp", "12"], "e.trial.cbor", None);
+    assert_eq!(out.status.code(), Some(2));
+    std::fs::write(&file, "{\"arch\": 3}").unwrap();
+    let out = run(&["--config", file.to_str().unwrap()], "e.trial.cbor", None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("expected a training config") && stderr.lines().count() == 1, "{stderr}");
+    let out = run(&[&options[..], &["--hp", "3", "--epochs", "4"]].concat(), "e.trial.cbor", None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("invalid epochs: expected 1..=3 (the schedule's), found 4"), "{stderr}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

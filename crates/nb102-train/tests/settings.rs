@@ -6,8 +6,9 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use nb102_protocol::RunConfig;
 use nb102_store::{EvalSet, Hp, Setting};
-use nb102_train::{train, RunConfig, SettingData, TrainOptions};
+use nb102_train::{train, SettingData, TrainOptions};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("nb102-train-settings-{name}-{}", std::process::id()));

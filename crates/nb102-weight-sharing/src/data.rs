@@ -43,14 +43,15 @@ impl SearchData {
     /// The halves of `data` on `device`.
     ///
     /// # Errors
-    /// [`SearchError::Config`] for a setting without an `x-valid` half of the training images.
+    /// [`ProtocolError::Config`](nb102_protocol::ProtocolError::Config) for a setting without an `x-valid` half of
+    /// the training images.
     pub fn new(data: &SettingData, device: Device) -> Result<SearchData> {
         if !matches!(data.setting, Setting::Cifar10Valid | Setting::FashionMnist) {
-            return Err(SearchError::Config {
+            return Err(SearchError::Protocol(nb102_protocol::ProtocolError::Config {
                 what: "setting",
                 expected: "cifar10-valid or fashion-mnist (a training set split into train and valid halves)".into(),
                 found: data.setting.to_string(),
-            });
+            }));
         }
         let valid = data.eval.get(&EvalSet::XValid).expect("both settings have an x-valid half");
         Ok(SearchData {

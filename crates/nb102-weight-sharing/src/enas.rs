@@ -5,9 +5,9 @@ use nb102_model::{clip_grad_norm, Adam, AdamConfig, Controller, ControllerSample
 use tch::nn::VarStore;
 use tch::{Device, Kind, Tensor};
 
-use crate::config::ControllerConfig;
 use crate::data::Batch;
 use crate::supernet::Supernet;
+use nb102_protocol::ControllerConfig;
 
 /// The controller, its optimiser and the gradients summed since its last step.
 #[derive(Debug)]

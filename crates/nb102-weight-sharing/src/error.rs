@@ -1,33 +1,14 @@
 //! The error type of this crate.
 
-use std::path::PathBuf;
-
 use nb102_command::Blame;
 
 /// Everything that can go wrong in a search.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SearchError {
-    /// An option out of range.
-    #[error("invalid {what}: expected {expected}, found {found}")]
-    Config {
-        /// Which option.
-        what: &'static str,
-        /// What it must be.
-        expected: String,
-        /// What it was.
-        found: String,
-    },
-    /// A checkpoint or result file that belongs to another run.
-    #[error("{path}: expected {expected}, found {found}")]
-    File {
-        /// The file.
-        path: PathBuf,
-        /// What it should hold.
-        expected: String,
-        /// What it holds.
-        found: String,
-    },
+    /// The search's config, or reading it.
+    #[error(transparent)]
+    Protocol(#[from] nb102_protocol::ProtocolError),
     /// Data, checkpoints, I/O.
     #[error(transparent)]
     Train(#[from] nb102_train::TrainError),
@@ -48,8 +29,8 @@ impl Blame for SearchError {
         match self {
             SearchError::Torch(_) => true,
             SearchError::Train(err) => err.is_machine(),
+            SearchError::Protocol(err) => err.is_machine(),
             SearchError::Model(err) => err.is_machine(),
-            _ => false,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The six weight-sharing NAS baselines of NAS-Bench-201 on libtorch (spec 08 §8.2–8.3): DARTS-V1, DARTS-V2,
-//! GDAS, SETN, ENAS and RSPS, each with the reference's configuration ([`SearchRun::paper`]), update rules
+//! GDAS, SETN, ENAS and RSPS, each with the reference's configuration
+//! ([`SearchRun::paper`](nb102_protocol::SearchRun::paper), in `nb102-protocol`), update rules
 //! ([`Supernet`], [`ControllerTrainer`]), search data pipeline ([`SearchData`]) and way of deriving the cell; seeded,
 //! repeatable on the CPU and resumable after a kill ([`search`]).
 //!
@@ -8,7 +9,8 @@
 //!
 //! ```no_run
 //! use nb102_store::Setting;
-//! use nb102_weight_sharing::{search, Algorithm, SearchOptions, SearchRun};
+//! use nb102_protocol::{Algorithm, SearchRun};
+//! use nb102_weight_sharing::{search, SearchOptions};
 //!
 //! let data = nb102_train::SettingData::load(Setting::FashionMnist, "/usr/share/datasets/fashion-mnist".as_ref(), None)?;
 //! let run = SearchRun::paper(Algorithm::Gdas, Setting::FashionMnist, 19677).with_epochs(2);
@@ -18,16 +20,16 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-mod config;
+mod algorithms;
 mod data;
 mod enas;
 mod error;
 mod search_loop;
 mod supernet;
 
-pub use config::{Algorithm, ControllerConfig, SearchRun};
+pub use algorithms::{search_model, top_k};
 pub use data::{Batch, Passes, SearchData};
 pub use enas::{ControllerStep, ControllerTrainer};
 pub use error::{Result, SearchError};
-pub use search_loop::{random_arch, search, top_k, EpochRecord, Event, SearchOptions, SearchResult};
+pub use search_loop::{search, Event, SearchOptions};
 pub use supernet::{top1_percent, StepStats, Supernet};

@@ -4,18 +4,15 @@
 //! A checkpoint `OUT.ckpt` is written after every epoch; `--resume` continues from it, and it is removed once
 //! the result is written. Bad arguments or data are one line on stderr and exit status 2.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::{Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
 use nb102_command::Failure;
-use nb102_model::DeviceSpec;
+use nb102_protocol::{Algorithm, SearchChanges, SearchRun};
 use nb102_store::Setting;
-use nb102_train::SettingData;
-use nb102_weight_sharing::{search, Algorithm, Event, SearchOptions, SearchRun};
+use nb102_train::cli::RunPlace;
+use nb102_weight_sharing::{search, Event, SearchOptions};
 
 #[derive(Parser)]
 #[command(name = "nb102-weight-sharing", version, about = "The weight-sharing NAS baselines of NAS-Bench-201")]
@@ -27,7 +24,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run one search; write its result.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Print the seeds of the paper's three runs of an algorithm, one per line.
     PaperSeeds {
         /// darts-v1, darts-v2, gdas, setn, enas or rsps.
@@ -38,33 +35,31 @@ enum Command {
 
 #[derive(Parser)]
 struct RunArgs {
+    #[command(flatten)]
+    place: RunPlace,
+    /// The search's config, as JSON (`nb102_protocol::SearchRun`; `-`: standard input), instead of the options
+    /// from --algorithm to --conv-bias.
+    #[arg(long, conflicts_with_all = ["algorithm", "setting", "seed", "epochs", "channels", "cells", "subset",
+        "batch_size", "select_num", "controller_steps", "no_running_stats", "conv_bias"])]
+    config: Option<PathBuf>,
     /// darts-v1, darts-v2, gdas, setn, enas or rsps.
-    #[arg(long)]
-    algorithm: Algorithm,
+    #[arg(long, required_unless_present = "config")]
+    algorithm: Option<Algorithm>,
     /// cifar10-valid (the paper's: its train and valid halves) or fashion-mnist.
-    #[arg(long)]
-    setting: Setting,
-    /// The seed (the paper's three runs: see `Algorithm::paper_seeds`).
-    #[arg(long)]
-    seed: u32,
-    /// Folder holding the dataset.
-    #[arg(long)]
-    data_dir: PathBuf,
-    /// The result to write (JSON).
-    #[arg(long)]
-    out: PathBuf,
-    /// Folder of the official split files (cifar-split.txt).
-    #[arg(long)]
-    splits_dir: Option<PathBuf>,
+    #[arg(long, required_unless_present = "config")]
+    setting: Option<Setting>,
+    /// The seed (the paper's three runs: `nb102-weight-sharing paper-seeds`).
+    #[arg(long, required_unless_present = "config")]
+    seed: Option<u32>,
     /// Epochs (default: the paper's: 50 for DARTS, 250 for the others).
     #[arg(long)]
     epochs: Option<u16>,
     /// Channels of the first stage (the paper: 16).
-    #[arg(long, default_value_t = 16)]
-    channels: i64,
+    #[arg(long)]
+    channels: Option<i64>,
     /// Cells per stage (the paper: 5).
-    #[arg(long, default_value_t = 5)]
-    cells: i64,
+    #[arg(long)]
+    cells: Option<i64>,
     /// At most this many images in each half.
     #[arg(long)]
     subset: Option<usize>,
@@ -83,18 +78,6 @@ struct RunArgs {
     /// Biased cell convolutions, as xautodl builds them (the paper-time code's had none).
     #[arg(long)]
     conv_bias: bool,
-    /// auto, cpu or cuda:N.
-    #[arg(long, default_value = "auto")]
-    device: DeviceSpec,
-    /// Threads of libtorch's CPU operators (default: libtorch's choice).
-    #[arg(long)]
-    threads: Option<usize>,
-    /// Continue from OUT.ckpt if it exists.
-    #[arg(long)]
-    resume: bool,
-    /// One line per epoch instead of a progress bar.
-    #[arg(long)]
-    quiet: bool,
     /// Print the run these options make (JSON, with its hash) and search nothing: what a result's `run_hash`
     /// is compared with to tell whether it was made with these options.
     #[arg(long)]
@@ -103,7 +86,7 @@ struct RunArgs {
 
 fn main() -> ExitCode {
     nb102_command::main::<Cli>("nb102-weight-sharing", |cli| match cli.command {
-        Command::Run(args) => run(args),
+        Command::Run(args) => run(*args),
         Command::PaperSeeds { algorithm } => {
             for seed in algorithm.paper_seeds() {
                 println!("{seed}");
@@ -113,50 +96,50 @@ fn main() -> ExitCode {
     })
 }
 
-fn run(args: RunArgs) -> Result<(), Failure> {
-    let device = args.device.resolve().map_err(Failure::input)?;
-    match args.threads {
-        Some(0) => return Err(Failure::input(anyhow::anyhow!("invalid --threads: expected 1 or more, found 0"))),
-        Some(n) => tch::set_num_threads(i32::try_from(n).unwrap_or(i32::MAX)),
-        None => {}
-    }
-    let mut run = SearchRun::paper(args.algorithm, args.setting, args.seed);
-    if let Some(epochs) = args.epochs {
-        run = run.with_epochs(epochs);
-    }
-    (run.channels, run.cells, run.subset) = (args.channels, args.cells, args.subset);
-    run.batch_size = args.batch_size.unwrap_or(run.batch_size);
-    run.select_num = args.select_num.unwrap_or(run.select_num);
-    run.controller.train_steps = args.controller_steps.unwrap_or(run.controller.train_steps);
-    run.track_running_stats = !args.no_running_stats;
-    run.conv_bias = args.conv_bias;
+/// The search's config: the `--config` file's, or the one the options make, checked.
+fn resolve(args: &RunArgs) -> Result<SearchRun, Failure> {
+    let run = match &args.config {
+        Some(path) => nb102_protocol::read_json(path, "a search config (nb102_protocol::SearchRun as JSON)")
+            .map_err(Failure::input)?,
+        None => {
+            let (Some(algorithm), Some(setting), Some(seed)) = (args.algorithm, args.setting, args.seed) else {
+                return Err(Failure::input(anyhow::anyhow!(
+                    "expected --config, or --algorithm, --setting and --seed, found neither"
+                )));
+            };
+            let changes = SearchChanges {
+                epochs: args.epochs,
+                channels: args.channels,
+                cells: args.cells,
+                subset: args.subset,
+                batch_size: args.batch_size,
+                select_num: args.select_num,
+                controller_steps: args.controller_steps,
+                track_running_stats: args.no_running_stats.then_some(false),
+                conv_bias: args.conv_bias.then_some(true),
+            };
+            changes.apply(SearchRun::paper(algorithm, setting, seed))
+        }
+    };
     run.check().map_err(Failure::input)?;
+    Ok(run)
+}
+
+fn run(args: RunArgs) -> Result<(), Failure> {
+    let place = &args.place;
+    let device = place.device()?;
+    let run = resolve(&args)?;
     if args.dry_run {
         println!("{}", serde_json::json!({ "run": run, "run_hash": run.hash() }));
         return Ok(());
     }
-    // The outputs are checked before the data is read and the search runs, not after it.
-    let checkpoint = nb102_store::checkpoint_path(&args.out);
-    for path in [&args.out, &checkpoint] {
-        nb102_store::check_output(path).map_err(Failure::written)?;
-    }
-    let mut data =
-        SettingData::load(args.setting, &args.data_dir, args.splits_dir.as_deref()).map_err(Failure::input)?;
-    if let Some(n) = args.subset {
-        data = data.subset(n);
-    }
+    let checkpoint = place.checkpoint()?;
+    let data = place.data(run.setting, run.subset)?;
     let epochs = run.epochs;
-    let bar = if args.quiet || !std::io::stderr().is_terminal() {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(u64::from(epochs)).with_style(
-            ProgressStyle::with_template("{bar:30} epoch {pos}/{len} {msg} [{elapsed} < {eta}]")
-                .expect("a valid template"),
-        )
-    };
-    let (quiet, name) = (args.quiet, args.algorithm.paper_name());
+    let bar = place.bar(u64::from(epochs), "{bar:30} epoch {pos}/{len} {msg} [{elapsed} < {eta}]");
+    let (quiet, name) = (place.quiet, run.algorithm.paper_name());
     let mut genotype = String::from("-");
-    let options = SearchOptions { device, checkpoint: &checkpoint, resume: args.resume };
+    let options = SearchOptions { device, checkpoint: &checkpoint, resume: place.resume };
     let result = search(&run, &data, &options, &mut |event| match event {
         Event::Resumed { epochs_done } => {
             bar.set_position(u64::from(epochs_done));
@@ -189,12 +172,7 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     })
     .map_err(Failure::of)?;
     bar.finish_and_clear();
-    let json = serde_json::to_vec_pretty(&result).expect("a result serialises");
-    nb102_store::write_atomically(&args.out, |out| std::io::Write::write_all(out, &json))
-        .map_err(|e| Failure::Machine(e.into()))?;
-    std::fs::remove_file(&checkpoint)
-        .with_context(|| format!("removing {}", checkpoint.display()))
-        .map_err(Failure::Machine)?;
-    println!("{} {} (index {})", args.out.display(), result.cell, result.index);
+    place.finish(&checkpoint, |out| nb102_protocol::write_json(out, &result))?;
+    println!("{} {} (index {})", place.out.display(), result.cell, result.index);
     Ok(())
 }

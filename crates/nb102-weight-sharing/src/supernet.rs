@@ -15,9 +15,9 @@ use nb102_train::epoch::correct;
 use tch::nn::VarStore;
 use tch::{Device, Kind, Tensor};
 
-use crate::config::{Algorithm, SearchRun};
 use crate::data::Batch;
 use crate::error::Result;
+use nb102_protocol::{Algorithm, SearchRun};
 
 /// The loss and correct predictions of the batches of one step.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -60,7 +60,7 @@ impl Supernet {
     /// A skeleton that cannot be built.
     pub fn new(run: &SearchRun, skeleton: Skeleton, device: Device) -> Result<Supernet> {
         let config = SearchConfig {
-            model: run.algorithm.model(),
+            model: crate::algorithms::search_model(run.algorithm),
             skeleton,
             track_running_stats: run.track_running_stats,
             conv_bias: run.conv_bias,

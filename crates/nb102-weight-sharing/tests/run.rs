@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use nb102_protocol::{Algorithm, SearchResult};
 use nb102_space::Arch;
-use nb102_weight_sharing::{Algorithm, SearchResult};
 
 fn fashion_mnist() -> PathBuf {
     let dir = std::env::var_os("NB102_FASHION_MNIST_DIR")

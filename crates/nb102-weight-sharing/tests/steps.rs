@@ -6,9 +6,10 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use nb102_model::{read_tensors, Skeleton};
+use nb102_protocol::{Algorithm, SearchRun};
 use nb102_space::Arch;
 use nb102_store::Setting;
-use nb102_weight_sharing::{Algorithm, Batch, ControllerTrainer, SearchRun, Supernet};
+use nb102_weight_sharing::{Batch, ControllerTrainer, Supernet};
 use tch::nn::VarStore;
 use tch::{Device, Kind, Tensor};
 

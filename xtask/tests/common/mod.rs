@@ -31,7 +31,7 @@ pub fn dataset(dir: &Path) {
 
 pub fn regenerate(data: &Path, out: &Path, extra: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
-    cmd.args(["regenerate", "--archs", "11472,1462", "--seeds", "777,888", "--epochs", "2", "--channels", "2"])
+    cmd.args(["regenerate", "--archs", "11472,1462", "--seeds", "777,888", "--hp", "2", "--channels", "2"])
         .args(["--subset", "150", "--device", "cpu", "--quiet", "--data-dir"])
         .arg(data)
         .arg("--out")

@@ -32,7 +32,7 @@ pub fn reinforce(oracle: &dyn Oracle, budget: f64, lr: f64, momentum: f64, rng: 
         let mut policy = |r: &mut dyn RngCore| {
             let mut ops = [Op::None; NUM_EDGES];
             for (edge, p) in probs.iter().enumerate() {
-                ops[edge] = Op::ALL[sample_categorical(p, r)];
+                ops[edge] = Op::ALL[nb102_space::categorical(p, r)];
             }
             Arch::from_ops(ops)
         };
@@ -67,18 +67,6 @@ fn softmax(logits: &[f64; Op::COUNT]) -> [f64; Op::COUNT] {
     let exp = logits.map(|l| (l - max).exp());
     let sum: f64 = exp.iter().sum();
     exp.map(|e| e / sum)
-}
-
-fn sample_categorical(p: &[f64], rng: &mut dyn RngCore) -> usize {
-    let u: f64 = rng.random();
-    let mut acc = 0.0;
-    for (i, pi) in p.iter().enumerate() {
-        acc += pi;
-        if u < acc {
-            return i;
-        }
-    }
-    p.len() - 1
 }
 
 /// A standard normal draw (Box–Muller).

@@ -35,7 +35,13 @@ pub fn trial(index: usize, seed: u32) -> TrialRecord {
         params_mb: 0.1,
         flops_m: 2.0,
         latency: vec![],
-        provenance: Provenance { producer: "test".into(), config_hash: None, device: None, dataset_fingerprint: None },
+        provenance: Provenance {
+            producer: "test".into(),
+            config_hash: None,
+            config: None,
+            device: None,
+            dataset_fingerprint: None,
+        },
         weights: Some(weights(0)),
     }
 }

@@ -180,6 +180,7 @@ fn result_count(
         provenance: Provenance {
             producer: producer.to_owned(),
             config_hash: None,
+            config: None,
             device: None,
             dataset_fingerprint: None,
         },

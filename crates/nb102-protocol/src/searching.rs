@@ -1,6 +1,7 @@
-//! What decides a search's numbers: the algorithm, its data setting and seed, and the reference's
+//! A weight-sharing search's config and result: the algorithm, its data setting and seed, and the reference's
 //! configuration (spec 08 §8.2–8.3: `configs/nas-benchmark/algos/*.config` and the scripts' arguments),
-//! shrinkable for small runs.
+//! shrinkable for small runs ([`SearchChanges`]); what `nb102-weight-sharing run` searches and writes, and
+//! `cargo xtask bench-algos` plans and reads.
 
 use std::f64::consts::PI;
 use std::fmt;
@@ -9,7 +10,7 @@ use std::str::FromStr;
 use nb102_store::Setting;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Result, SearchError};
+use crate::error::{ProtocolError, Result};
 
 /// The six weight-sharing baselines of NAS-Bench-201.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -68,18 +69,6 @@ impl Algorithm {
             Algorithm::Enas => [3231, 34238, 96929],
         }
     }
-
-    /// The search model it trains.
-    pub const fn model(self) -> nb102_model::SearchModel {
-        use nb102_model::SearchModel;
-        match self {
-            Algorithm::DartsV1 | Algorithm::DartsV2 => SearchModel::Darts,
-            Algorithm::Gdas => SearchModel::Gdas,
-            Algorithm::Setn => SearchModel::Setn,
-            Algorithm::Enas => SearchModel::Enas,
-            Algorithm::Rsps => SearchModel::Rsps,
-        }
-    }
 }
 
 impl fmt::Display for Algorithm {
@@ -89,11 +78,11 @@ impl fmt::Display for Algorithm {
 }
 
 impl FromStr for Algorithm {
-    type Err = SearchError;
+    type Err = ProtocolError;
 
     /// Accepts the command-line and the paper's names.
     fn from_str(s: &str) -> Result<Algorithm> {
-        Algorithm::ALL.into_iter().find(|a| a.name() == s || a.paper_name() == s).ok_or_else(|| SearchError::Config {
+        Algorithm::ALL.into_iter().find(|a| a.name() == s || a.paper_name() == s).ok_or_else(|| ProtocolError::Config {
             what: "algorithm",
             expected: "darts-v1, darts-v2, gdas, setn, enas or rsps".into(),
             found: s.to_owned(),
@@ -247,7 +236,7 @@ impl SearchRun {
     /// Checks the options.
     ///
     /// # Errors
-    /// [`SearchError::Config`] for an option out of range.
+    /// [`ProtocolError::Config`] for an option out of range.
     pub fn check(&self) -> Result<()> {
         // Each option with its most, where it has one: batches no larger than a GPU holds for these networks, at
         // most every cell of the space scored, ENAS's epoch at most 200 times the paper's; the subset at most what
@@ -266,10 +255,104 @@ impl SearchRun {
         for (what, value, most) in bounded {
             if value < 1 || most.is_some_and(|most| value > most as i128) {
                 let expected = most.map_or_else(|| "a positive number".to_owned(), |most| format!("1..={most}"));
-                return Err(SearchError::Config { what, expected, found: value.to_string() });
+                return Err(ProtocolError::Config { what, expected, found: value.to_string() });
             }
         }
         Ok(())
+    }
+}
+
+/// What one search epoch did and chose.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochRecord {
+    /// The epoch (0-based).
+    pub epoch: u16,
+    /// The weights' learning rate.
+    pub lr: f64,
+    /// The cell chosen after the epoch, as its string (`genotypes[epoch]`).
+    pub genotype: String,
+    /// Mean cross-entropy of the weight steps.
+    pub base_loss: f64,
+    /// Their top-1 accuracy, in percent.
+    pub base_top1: f64,
+    /// Mean cross-entropy of the architecture steps, where the algorithm has them.
+    pub arch_loss: Option<f64>,
+    /// Their top-1 accuracy, in percent.
+    pub arch_top1: Option<f64>,
+    /// Accuracy of the chosen cell on the batch that chose it (SETN, ENAS, RSPS), in percent.
+    pub selection_top1: Option<f64>,
+    /// The reference's `valid_func` pass over the valid half after the epoch, in percent (GDAS has none).
+    pub valid_top1: Option<f64>,
+    /// ENAS: the controller's reward baseline at the end of the epoch.
+    pub baseline: Option<f64>,
+    /// Wall time of the epoch, selection included, in seconds.
+    pub time: f64,
+}
+
+/// A finished search: its run, every epoch, and the cell it derived (the last epoch's genotype, which the
+/// paper's table looks up).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchResult {
+    /// What produced it.
+    pub producer: String,
+    /// The algorithm's name in the paper's table (`DARTS-V1`, …).
+    pub algorithm: String,
+    /// The run.
+    pub run: SearchRun,
+    /// The run's hash.
+    pub run_hash: String,
+    /// The device it ran on.
+    pub device: String,
+    /// Every epoch.
+    pub epochs: Vec<EpochRecord>,
+    /// The derived cell, as its string.
+    pub cell: String,
+    /// Its official index.
+    pub index: usize,
+    /// The search cost: the epochs' wall times, in seconds.
+    pub search_seconds: f64,
+}
+
+/// Smaller (or otherwise changed) searches than the paper's: what `nb102-weight-sharing run`'s options and
+/// `cargo xtask bench-algos --weight-sharing`'s change, each `None` keeping the paper's value.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchChanges {
+    /// Epochs (the cosine's period follows, as [`SearchRun::with_epochs`]).
+    pub epochs: Option<u16>,
+    /// Channels of the first stage.
+    pub channels: Option<i64>,
+    /// Cells per stage.
+    pub cells: Option<i64>,
+    /// At most this many images in each half.
+    pub subset: Option<usize>,
+    /// Images per search batch.
+    pub batch_size: Option<usize>,
+    /// Candidates SETN and RSPS score per epoch.
+    pub select_num: Option<usize>,
+    /// ENAS's controller steps per epoch.
+    pub controller_steps: Option<usize>,
+    /// Whether the cells' batch norms track running statistics.
+    pub track_running_stats: Option<bool>,
+    /// Whether the cells' convolutions have a bias.
+    pub conv_bias: Option<bool>,
+}
+
+impl SearchChanges {
+    /// `run` with these changes.
+    pub fn apply(&self, run: SearchRun) -> SearchRun {
+        let mut run = match self.epochs {
+            Some(epochs) => run.with_epochs(epochs),
+            None => run,
+        };
+        run.channels = self.channels.unwrap_or(run.channels);
+        run.cells = self.cells.unwrap_or(run.cells);
+        run.subset = self.subset.or(run.subset);
+        run.batch_size = self.batch_size.unwrap_or(run.batch_size);
+        run.select_num = self.select_num.unwrap_or(run.select_num);
+        run.controller.train_steps = self.controller_steps.unwrap_or(run.controller.train_steps);
+        run.track_running_stats = self.track_running_stats.unwrap_or(run.track_running_stats);
+        run.conv_bias = self.conv_bias.unwrap_or(run.conv_bias);
+        run
     }
 }
 
