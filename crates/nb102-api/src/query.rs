@@ -634,8 +634,8 @@ fn trial_times(t: &Trial<'_>) -> Vec<(String, Option<f64>)> {
     };
     let (epoch, total) = stats(None, t.train.len());
     let mut out = vec![("T-train@epoch".to_owned(), epoch), ("T-train@total".to_owned(), total)];
-    for set in t.eval.keys() {
-        let (epoch, total) = stats(Some(*set), usize::from(t.hp.epochs()));
+    for set in t.eval_order() {
+        let (epoch, total) = stats(Some(set), usize::from(t.hp.epochs()));
         out.push((format!("T-{set}@epoch"), epoch));
         out.push((format!("T-{set}@total"), total));
     }

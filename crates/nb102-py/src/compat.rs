@@ -13,6 +13,7 @@ use nb102_store::{Hp, Setting};
 use pyo3::exceptions::{PyKeyError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyList, PyString};
 
 use crate::api_error;
@@ -39,6 +40,27 @@ pub struct Engine {
 }
 
 impl Engine {
+    /// Makes a cost dict's values the numpy scalars the reference's are, where numpy is installed: NATS-Bench's
+    /// archives hold `params` and the latencies as numpy floats, and NAS-Bench-201's API averages every value
+    /// with `np.mean`. (A numpy float is a Python float: only its `repr` tells them apart.)
+    fn as_numpy_scalars(&self, py: Python<'_>, costs: &Bound<'_, PyDict>) -> PyResult<()> {
+        static FLOAT64: PyOnceLock<Option<Py<PyAny>>> = PyOnceLock::new();
+        let float64 = FLOAT64.get_or_init(py, || {
+            py.import(intern!(py, "numpy")).and_then(|np| np.getattr(intern!(py, "float64"))).ok().map(Bound::unbind)
+        });
+        let Some(float64) = float64 else { return Ok(()) };
+        for (key, value) in costs.iter() {
+            let numpy = match self.flavour {
+                Flavour::Nats => key.extract::<String>().is_ok_and(|k| k == "params" || k == "latency"),
+                Flavour::Nb201 => true,
+            };
+            if numpy && !value.is_none() {
+                costs.set_item(&key, float64.bind(py).call1((value,))?)?;
+            }
+        }
+        Ok(())
+    }
+
     fn used(&self) -> std::sync::MutexGuard<'_, Option<f64>> {
         self.used_time.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -246,20 +268,22 @@ impl Engine {
             .api
             .cost_info(index, setting_of(dataset)?, hp)
             .map_err(|e| self.missing(e, index, dataset, &hp_text))?;
-        cost_dict(py, &costs)
+        let d = cost_dict(py, &costs)?;
+        self.as_numpy_scalars(py, &d)?;
+        Ok(d)
     }
 
     /// The reference's `get_latency(index, dataset, hp='12')`: `get_cost_info(…)['latency']`.
     #[pyo3(signature = (index, dataset, hp = None))]
-    fn get_latency(
+    fn get_latency<'py>(
         &self,
-        py: Python<'_>,
+        py: Python<'py>,
         index: usize,
         dataset: &str,
         hp: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Option<f64>> {
+    ) -> PyResult<Bound<'py, PyAny>> {
         let costs = self.get_cost_info(py, index, dataset, hp)?;
-        costs.get_item("latency")?.map_or(Ok(None), |l| l.extract())
+        Ok(costs.get_item("latency")?.unwrap_or_else(|| py.None().into_bound(py)))
     }
 
     /// `nats_bench`'s `simulate_train_eval(arch, dataset, iepoch=None, hp='12', account_time=True)`:
@@ -273,7 +297,7 @@ impl Engine {
         iepoch: Option<u16>,
         hp: Option<&Bound<'_, PyAny>>,
         account_time: bool,
-    ) -> PyResult<(f64, Option<f64>, f64, Bound<'py, PyAny>)> {
+    ) -> PyResult<(f64, Bound<'py, PyAny>, f64, Bound<'py, PyAny>)> {
         let index = self.query_index_by_arch(arch)?;
         let names = ["cifar10", "cifar100", "ImageNet16-120"];
         if !names.contains(&dataset) {
@@ -299,7 +323,11 @@ impl Engine {
             let mut used = self.used();
             *used = Some(used.unwrap_or(0.0) + run.time_cost);
         }
-        Ok((run.accuracy, run.latency, run.time_cost, self.used_time(py)?))
+        let latency = PyDict::new(py);
+        latency.set_item("latency", run.latency)?;
+        self.as_numpy_scalars(py, &latency)?;
+        let latency = latency.get_item("latency")?.expect("set above");
+        Ok((run.accuracy, latency, run.time_cost, self.used_time(py)?))
     }
 
     /// The reference's `used_time`: simulated seconds charged so far (the int 0 before any).
@@ -496,9 +524,9 @@ impl Engine {
         d.set_item("train_times", by_epoch(&|e| e.time)?)?;
         let (acc, loss, time) = (PyDict::new(py), PyDict::new(py), PyDict::new(py));
         let names = PyList::empty(py);
-        for (set, points) in &t.eval {
+        for set in t.eval_order() {
             names.append(set.name())?;
-            for p in points {
+            for p in &t.eval[&set] {
                 let key = format!("{}@{}", set.name(), p.epoch);
                 if let Some(a) = p.accuracy {
                     acc.set_item(&key, a)?;

@@ -237,6 +237,16 @@ impl TrialRecord {
         Ok(Metrics { epoch: e, loss, accuracy, cur_time, all_time })
     }
 
+    /// The evaluation sets in the order the official files list them (`eval_names`): the sets evaluated after the
+    /// first epoch, then those evaluated later only (the original 200-epoch runs' pattern), each group in
+    /// [`EvalSet`] order.
+    pub fn eval_order(&self) -> Vec<EvalSet> {
+        let from_the_start =
+            |points: &Vec<EvalPoint>| points.first().is_some_and(|p| p.epoch == 0 && p.accuracy.is_some());
+        let (first, later): (Vec<_>, Vec<_>) = self.eval.iter().partition(|(_, points)| from_the_start(points));
+        first.into_iter().chain(later).map(|(set, _)| *set).collect()
+    }
+
     /// Whether it trained its whole schedule (a run stopped early has fewer epochs: not a benchmark's trial).
     pub fn is_whole(&self) -> bool {
         self.train.len() == usize::from(self.hp.epochs())

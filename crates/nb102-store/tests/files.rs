@@ -503,3 +503,17 @@ fn implausible_trials_are_refused() {
         assert!(message.contains(needle), "{needle}: {message}");
     }
 }
+
+/// The sets evaluated from the first epoch come first, as the official files list them: a 200-epoch run of
+/// `cifar100` evaluated `ori-test` every epoch and `x-valid` and `x-test` at the end only.
+#[test]
+fn eval_order_is_the_official_files() {
+    let mut r = record(1, Setting::Cifar100, Hp::new(3), 777);
+    assert_eq!(r.eval_order(), [EvalSet::XValid, EvalSet::OriTest]);
+    let every = (0..3).map(|e| EvalPoint { epoch: e, loss: Some(1.0), accuracy: Some(50.0), time: Some(1.0) });
+    r.eval.insert(EvalSet::OriTest, every.collect());
+    let at_end = vec![EvalPoint { epoch: 2, loss: Some(1.0), accuracy: Some(50.0), time: Some(1.0) }];
+    r.eval.insert(EvalSet::XValid, at_end.clone());
+    r.eval.insert(EvalSet::XTest, at_end);
+    assert_eq!(r.eval_order(), [EvalSet::OriTest, EvalSet::XValid, EvalSet::XTest]);
+}

@@ -35,6 +35,7 @@ from ._native import (
     resolve,
 )
 from ._native import Benchmark as _NativeBenchmark
+from ._aliases import install_as
 from ._compat import ArchResults, NASBench201API, NATStopology, ResultsCount, create, search_space_info, version
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "__version__",
     "cache_dir",
     "create",
+    "install_as",
     "load_state_dict_bytes",
     "resolve",
     "search_space_info",

@@ -33,6 +33,15 @@ _OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 _META_ARCHS = None
 
 
+def _numpy_float64():
+    """numpy's ``float64``, or ``None`` without numpy."""
+    try:
+        import numpy
+    except ImportError:
+        return None
+    return numpy.float64
+
+
 def _meta_archs():
     global _META_ARCHS
     if _META_ARCHS is None:
@@ -84,6 +93,48 @@ def _logged(method, name):
 
     call.__doc__ = method.__doc__
     return call
+
+
+def _information_lines(information, extra_info, metric_format):
+    """The reference's ``print_information`` lines of an ``ArchResults``, each metric formatted by
+    ``metric_format`` (the two packages differ in its punctuation)."""
+    dataset_names = information.get_dataset_names()
+    strings = [information.arch_str, "datasets : {:}, extra-info : {:}".format(dataset_names, extra_info)]
+
+    def metric2str(info):
+        return metric_format.format(info["loss"], info["accuracy"])
+
+    for dataset in dataset_names:
+        metric = information.get_compute_costs(dataset)
+        flop, param, latency = metric["flops"], metric["params"], metric["latency"]
+        str1 = "{:14s} FLOP={:6.2f} M, Params={:.3f} MB, latency={:} ms.".format(
+            dataset, flop, param, "{:.2f}".format(latency * 1000) if latency is not None and latency > 0 else None)
+        train = metric2str(information.get_metrics(dataset, "train"))
+        if dataset == "cifar10-valid":
+            valid = metric2str(information.get_metrics(dataset, "x-valid"))
+            str2 = "{:14s} train : [{:}], valid : [{:}]".format(dataset, train, valid)
+        elif dataset == "cifar10":
+            test = metric2str(information.get_metrics(dataset, "ori-test"))
+            str2 = "{:14s} train : [{:}], test  : [{:}]".format(dataset, train, test)
+        else:
+            valid = metric2str(information.get_metrics(dataset, "x-valid"))
+            test = metric2str(information.get_metrics(dataset, "x-test"))
+            str2 = "{:14s} train : [{:}], valid : [{:}], test : [{:}]".format(dataset, train, valid, test)
+        strings += [str1, str2]
+    return strings
+
+
+def _printer(metric_format):
+    """The reference module's ``print_information``, with its package's metric format."""
+
+    def print_information(information, extra_info=None, show=False):
+        """The summary lines of an ``ArchResults`` as ``show`` prints them; printed too with ``show``."""
+        strings = _information_lines(information, extra_info, metric_format)
+        if show:
+            print("\n".join(strings))
+        return strings
+
+    return print_information
 
 
 class _API(_native.Engine):
@@ -244,38 +295,7 @@ class _API(_native.Engine):
     _METRIC2STR = "loss = {:.3f} & top1 = {:.2f}%"
 
     def _print_information(self, information, extra_info=None):
-        dataset_names = information.get_dataset_names()
-        strings = [information.arch_str, "datasets : {:}, extra-info : {:}".format(dataset_names, extra_info)]
-
-        def metric2str(loss, acc):
-            return self._METRIC2STR.format(loss, acc)
-
-        for dataset in dataset_names:
-            metric = information.get_compute_costs(dataset)
-            flop, param, latency = metric["flops"], metric["params"], metric["latency"]
-            str1 = "{:14s} FLOP={:6.2f} M, Params={:.3f} MB, latency={:} ms.".format(
-                dataset, flop, param,
-                "{:.2f}".format(latency * 1000) if latency is not None and latency > 0 else None)
-            train_info = information.get_metrics(dataset, "train")
-            if dataset == "cifar10-valid":
-                valid_info = information.get_metrics(dataset, "x-valid")
-                str2 = "{:14s} train : [{:}], valid : [{:}]".format(
-                    dataset, metric2str(train_info["loss"], train_info["accuracy"]),
-                    metric2str(valid_info["loss"], valid_info["accuracy"]))
-            elif dataset == "cifar10":
-                test__info = information.get_metrics(dataset, "ori-test")
-                str2 = "{:14s} train : [{:}], test  : [{:}]".format(
-                    dataset, metric2str(train_info["loss"], train_info["accuracy"]),
-                    metric2str(test__info["loss"], test__info["accuracy"]))
-            else:
-                valid_info = information.get_metrics(dataset, "x-valid")
-                test__info = information.get_metrics(dataset, "x-test")
-                str2 = "{:14s} train : [{:}], valid : [{:}], test : [{:}]".format(
-                    dataset, metric2str(train_info["loss"], train_info["accuracy"]),
-                    metric2str(valid_info["loss"], valid_info["accuracy"]),
-                    metric2str(test__info["loss"], test__info["accuracy"]))
-            strings += [str1, str2]
-        return strings
+        return _information_lines(information, extra_info, self._METRIC2STR)
 
     @staticmethod
     def str2lists(arch_str: str) -> List[Tuple[Tuple[str, int], ...]]:
@@ -519,8 +539,18 @@ class ResultsCount:
     """The reference's ``ResultsCount``: one trial, with its attributes (``train_acc1es``, ``eval_acc1es``, …)."""
 
     def __init__(self, api: _API, arch_index: int, dataset: str, hp: str, seed: int) -> None:
-        self._api, self._index, self._hp = api, arch_index, hp
+        self._api, self._index, self._hp, self._seed = api, arch_index, hp, seed
         self.__dict__.update(api._trial(arch_index, dataset, hp, seed))
+        # As the official files hold them: the seed as four digits (`'0777'`); in NATS-Bench's archives the
+        # parameters and latencies as numpy floats and the training times as an OrderedDict.
+        self.seed = "{:04d}".format(seed)
+        if api._flavour == "nats":
+            self.train_times = collections.OrderedDict(self.train_times)
+            float64 = _numpy_float64()
+            if float64 is not None:
+                self.params = float64(self.params)
+                if self.latency is not None:
+                    self.latency = [float64(x) for x in self.latency]
 
     @property
     def net_state_dict(self) -> Any:
@@ -539,7 +569,7 @@ class ResultsCount:
 
     def get_times(self) -> Dict[str, Optional[float]]:
         """Mean and total training time and each set's evaluation time over all epochs."""
-        return self._api._trial_times(self._index, self.name, self._hp, self.seed)
+        return self._api._trial_times(self._index, self.name, self._hp, self._seed)
 
     def get_eval_set(self) -> List[str]:
         """The evaluation sets."""
@@ -547,15 +577,15 @@ class ResultsCount:
 
     def get_train(self, iepoch: Optional[int] = None) -> Dict[str, Any]:
         """Training loss, accuracy and times after ``iepoch`` (default: the last)."""
-        return self._api._metrics(self._index, self.name, "train", iepoch, self._hp, self.seed)
+        return self._api._metrics(self._index, self.name, "train", iepoch, self._hp, self._seed)
 
     def get_eval(self, name: str, iepoch: Optional[int] = None) -> Dict[str, Any]:
         """Loss, accuracy and times on the set ``name`` after ``iepoch`` (default: the last)."""
-        return self._api._metrics(self._index, self.name, name, iepoch, self._hp, self.seed)
+        return self._api._metrics(self._index, self.name, name, iepoch, self._hp, self._seed)
 
     def get_net_param(self, clone: bool = False) -> Any:
         """The trained weights: a state dict of torch tensors when torch is importable, else numpy arrays."""
-        return self._api.get_net_param(self._index, self.name, self.seed, self._hp)
+        return self._api.get_net_param(self._index, self.name, self._seed, self._hp)
 
     def get_config(self, str2structure: Optional[Callable[[str], Any]]) -> Dict[str, Any]:
         """The network's config (``infer.tiny``), with the cell as a string or as ``str2structure`` makes it."""
