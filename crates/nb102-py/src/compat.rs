@@ -94,16 +94,74 @@ impl Engine {
     }
 }
 
+/// An argument the caller may leave out, told apart from an explicit `None`, which the reference refuses where
+/// its default is not `None` (`hp=None`, `is_random=None`).
+pub(crate) enum Arg<'py> {
+    /// Left out: the reference's default.
+    Absent,
+    /// Given, `None` included.
+    Given(Bound<'py, PyAny>),
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Arg<'py> {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        Ok(Arg::Given(obj.to_owned()))
+    }
+}
+
+/// `str(hp)` and the schedule it names, if it names one as the reference's keys spell them (`'12'`, not `'012'`);
+/// left out, the reference's `'12'`.
+fn hp_arg(hp: &Arg<'_>) -> PyResult<(String, Option<Hp>)> {
+    match hp {
+        Arg::Absent => Ok(("12".to_owned(), Some(Hp::H12))),
+        Arg::Given(hp) => {
+            let text = hp.str()?.to_cow()?.into_owned();
+            let parsed = text.parse::<u16>().ok().filter(|&e| e > 0 && e.to_string() == text).map(Hp::new);
+            Ok((text, parsed))
+        }
+    }
+}
+
 /// `str(hp)` and the schedule it names; a `KeyError` of the text for one that is not a schedule, as the
 /// reference's dict lookup gives.
 fn hp_of(hp: &Bound<'_, PyAny>) -> PyResult<(String, Hp)> {
-    let text = hp.str()?.to_cow()?.into_owned();
-    let parsed = text.parse::<u16>().ok().filter(|&e| e > 0).map(Hp::new);
-    parsed.map(|h| (text.clone(), h)).ok_or_else(|| PyKeyError::new_err(text))
+    let (text, hp) = hp_arg(&Arg::Given(hp.clone()))?;
+    hp.map(|h| (text.clone(), h)).ok_or_else(|| PyKeyError::new_err(text))
 }
 
 fn setting_of(dataset: &str) -> PyResult<Setting> {
     dataset.parse().map_err(|_| PyKeyError::new_err(dataset.to_owned()))
+}
+
+/// A dataset argument's text: anything but a string is the `KeyError` the reference's dict lookup gives.
+fn dataset_arg(dataset: &Bound<'_, PyAny>) -> PyResult<String> {
+    match dataset.cast::<PyString>() {
+        Ok(s) => Ok(s.to_cow()?.into_owned()),
+        Err(_) => Err(PyKeyError::new_err(dataset.clone().unbind())),
+    }
+}
+
+/// A cell index argument: an int in range, else the reference's `ValueError` (never an `OverflowError`).
+fn index_arg(index: &Bound<'_, PyAny>) -> PyResult<usize> {
+    let found = index.is_instance_of::<PyInt>().then(|| index.extract::<i64>().ok()).flatten();
+    found
+        .and_then(|i| usize::try_from(i).ok())
+        .filter(|&i| i < nb102_space::NUM_ARCHS)
+        .ok_or_else(|| PyValueError::new_err(format!("arch_index [{index}] does not in arch2infos")))
+}
+
+/// An epoch argument: `None` (the last), else an int; the reference's `KeyError` for anything else (its key
+/// lookup) and `ValueError` for one out of range.
+fn iepoch_arg(iepoch: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u16>> {
+    let Some(epoch) = iepoch else { return Ok(None) };
+    if !epoch.is_instance_of::<PyInt>() {
+        return Err(PyKeyError::new_err(epoch.clone().unbind()));
+    }
+    let out_of_range = || PyValueError::new_err(format!("invalid iepoch={epoch}"));
+    let e: i64 = epoch.extract().map_err(|_| out_of_range())?;
+    u16::try_from(e).map(Some).map_err(|_| out_of_range())
 }
 
 /// Python's `random.choice(seeds)`, keeping a Python error aside for the caller to raise.
@@ -164,12 +222,12 @@ impl Engine {
     /// official string, or an object whose `tostr()` gives one, its index; anything else -1.
     fn query_index_by_arch(&self, arch: &Bound<'_, PyAny>) -> PyResult<i64> {
         if arch.is_instance_of::<PyInt>() {
-            let i: i64 = arch.extract()?;
-            if (0..nb102_space::NUM_ARCHS as i64).contains(&i) {
+            // An int too large for an i64 is out of range too, not an OverflowError.
+            if let Some(i) = arch.extract::<i64>().ok().filter(|i| (0..nb102_space::NUM_ARCHS as i64).contains(i)) {
                 return Ok(i);
             }
             return Err(PyValueError::new_err(format!(
-                "Invalid architecture index {i} vs [0, {}].",
+                "Invalid architecture index {arch} vs [0, {}].",
                 nb102_space::NUM_ARCHS
             )));
         }
@@ -189,37 +247,37 @@ impl Engine {
     }
 
     /// The reference's `get_more_info(index, dataset, iepoch=None, hp='12', is_random=True)`.
-    #[pyo3(signature = (index, dataset, iepoch = None, hp = None, is_random = None))]
+    #[pyo3(signature = (index, dataset, iepoch = None, hp = Arg::Absent, is_random = Arg::Absent))]
     fn get_more_info<'py>(
         &self,
         py: Python<'py>,
         index: &Bound<'_, PyAny>,
-        dataset: &str,
-        iepoch: Option<u16>,
-        hp: Option<&Bound<'_, PyAny>>,
-        is_random: Option<&Bound<'_, PyAny>>,
+        dataset: &Bound<'_, PyAny>,
+        iepoch: Option<&Bound<'_, PyAny>>,
+        hp: Arg<'_>,
+        is_random: Arg<'_>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let index = self.evaluated(py, index)?;
-        let (hp_text, hp) = match hp {
-            Some(hp) => hp_of(hp)?,
-            None => ("12".to_owned(), Hp::H12),
-        };
+        let (hp_text, hp) = hp_arg(&hp)?;
+        let hp = hp.ok_or_else(|| PyKeyError::new_err(hp_text.clone()))?;
+        let dataset = &dataset_arg(dataset)?;
         let setting = setting_of(dataset)?;
+        let iepoch = iepoch_arg(iepoch)?;
         let mut failure = None;
         let mut choose = python_choice(py, &mut failure);
-        let result = match is_random {
-            None => self.api.more_info(index, setting, hp, iepoch, &mut Seeds::Choose(&mut choose)),
-            Some(r) if r.is_instance_of::<PyBool>() => {
+        let result = match &is_random {
+            Arg::Absent => self.api.more_info(index, setting, hp, iepoch, &mut Seeds::Choose(&mut choose)),
+            Arg::Given(r) if r.is_instance_of::<PyBool>() => {
                 let seeds = &mut if r.is_truthy()? { Seeds::Choose(&mut choose) } else { Seeds::Mean };
                 self.api.more_info(index, setting, hp, iepoch, seeds)
             }
-            Some(r) if r.is_instance_of::<PyInt>() => {
+            Arg::Given(r) if r.is_instance_of::<PyInt>() => {
                 let seed: u32 = r.extract().map_err(|_| {
                     PyValueError::new_err(format!("can not find random seed ({}) from the trials' seeds", r))
                 })?;
                 self.api.more_info(index, setting, hp, iepoch, &mut Seeds::Seed(seed))
             }
-            Some(r) => return Err(PyValueError::new_err(format!("invalid value for is_random: {r}"))),
+            Arg::Given(r) => return Err(PyValueError::new_err(format!("invalid value for is_random: {r}"))),
         };
         drop(choose);
         if let Some(e) = failure {
@@ -242,28 +300,27 @@ impl Engine {
     }
 
     /// The reference's `get_cost_info(index, dataset, hp='12')`.
-    #[pyo3(signature = (index, dataset, hp = None))]
+    #[pyo3(signature = (index, dataset, hp = Arg::Absent))]
     fn get_cost_info<'py>(
         &self,
         py: Python<'py>,
-        index: usize,
-        dataset: &str,
-        hp: Option<&Bound<'_, PyAny>>,
+        index: &Bound<'_, PyAny>,
+        dataset: &Bound<'_, PyAny>,
+        hp: Arg<'_>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let (hp_text, hp) = match hp {
-            Some(hp) => hp_of(hp)?,
-            None => ("12".to_owned(), Hp::H12),
-        };
+        let index = index_arg(index)?;
+        let (hp_text, hp) = hp_arg(&hp)?;
         Benchmark::warm(py, &self.api, index);
         let cell =
             self.cell(index, |_| PyValueError::new_err(format!("arch_index [{index}] does not in arch2infos")))?;
-        if !cell.trials().iter().any(|t| t.hp == hp) {
+        let Some(hp) = hp.filter(|&hp| cell.trials().iter().any(|t| t.hp == hp)) else {
             let mut hps: Vec<String> = cell.trials().iter().map(|t| t.hp.to_string()).collect();
             hps.dedup();
             return Err(PyValueError::new_err(format!(
                 "The {index}-th architecture only has hyper-parameters of {hps:?} instead of {hp_text}."
             )));
-        }
+        };
+        let dataset = &dataset_arg(dataset)?;
         let costs = self
             .api
             .cost_info(index, setting_of(dataset)?, hp)
@@ -274,13 +331,13 @@ impl Engine {
     }
 
     /// The reference's `get_latency(index, dataset, hp='12')`: `get_cost_info(…)['latency']`.
-    #[pyo3(signature = (index, dataset, hp = None))]
+    #[pyo3(signature = (index, dataset, hp = Arg::Absent))]
     fn get_latency<'py>(
         &self,
         py: Python<'py>,
-        index: usize,
-        dataset: &str,
-        hp: Option<&Bound<'_, PyAny>>,
+        index: &Bound<'_, PyAny>,
+        dataset: &Bound<'_, PyAny>,
+        hp: Arg<'_>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let costs = self.get_cost_info(py, index, dataset, hp)?;
         Ok(costs.get_item("latency")?.unwrap_or_else(|| py.None().into_bound(py)))
@@ -288,27 +345,27 @@ impl Engine {
 
     /// `nats_bench`'s `simulate_train_eval(arch, dataset, iepoch=None, hp='12', account_time=True)`:
     /// `(valid_acc, latency, time_cost, used_time)`, drawing seeds with `random.choice` as it does.
-    #[pyo3(signature = (arch, dataset, iepoch = None, hp = None, account_time = true))]
+    #[pyo3(signature = (arch, dataset, iepoch = None, hp = Arg::Absent, account_time = true))]
     fn simulate_train_eval<'py>(
         &self,
         py: Python<'py>,
         arch: &Bound<'_, PyAny>,
-        dataset: &str,
-        iepoch: Option<u16>,
-        hp: Option<&Bound<'_, PyAny>>,
+        dataset: &Bound<'_, PyAny>,
+        iepoch: Option<&Bound<'_, PyAny>>,
+        hp: Arg<'_>,
         account_time: bool,
     ) -> PyResult<(f64, Bound<'py, PyAny>, f64, Bound<'py, PyAny>)> {
         let index = self.query_index_by_arch(arch)?;
         let names = ["cifar10", "cifar100", "ImageNet16-120"];
-        if !names.contains(&dataset) {
-            return Err(PyValueError::new_err(format!("Invalid dataset name : {dataset} vs {names:?}")));
-        }
+        let dataset = &match dataset.cast::<PyString>() {
+            Ok(s) if names.contains(&&*s.to_cow()?) => s.to_cow()?.into_owned(),
+            _ => return Err(PyValueError::new_err(format!("Invalid dataset name : {dataset} vs {names:?}"))),
+        };
         let index = usize::try_from(index)
             .map_err(|_| PyValueError::new_err(format!("Did not find {index} from arch2infos_dict.")))?;
-        let (hp_text, hp) = match hp {
-            Some(hp) => hp_of(hp)?,
-            None => ("12".to_owned(), Hp::H12),
-        };
+        let (hp_text, hp) = hp_arg(&hp)?;
+        let hp = hp.ok_or_else(|| PyKeyError::new_err(hp_text.clone()))?;
+        let iepoch = iepoch_arg(iepoch)?;
         Benchmark::warm(py, &self.api, index);
         let mut failure = None;
         let mut choose = python_choice(py, &mut failure);
@@ -363,8 +420,16 @@ impl Engine {
         param_max: Option<f64>,
         hp: &Bound<'_, PyAny>,
     ) -> PyResult<(i64, Option<f64>)> {
-        let (setting, set) = remap_names(dataset, metric_on_set).map_err(api_error)?;
-        let (_, hp) = hp_of(hp)?;
+        // The reference's KeyError for a dataset it does not know, ValueError for a set.
+        let (setting, set) = remap_names(dataset, metric_on_set).map_err(|e| match dataset.parse::<Setting>() {
+            Ok(_) => api_error(e),
+            Err(_) => PyKeyError::new_err(dataset.to_owned()),
+        })?;
+        let (hp_text, hp) = hp_of(hp)?;
+        // The reference looks every cell's results up under the schedule: one the file lacks is its KeyError.
+        if !self.api.summary().map_err(api_error)?.iter().any(|r| r.hp == hp) {
+            return Err(PyKeyError::new_err(hp_text));
+        }
         let best = py.detach(|| self.api.find_best(setting, set, hp, flop_max, param_max)).map_err(api_error)?;
         Ok(best.map_or((-1, None), |(i, a)| (i as i64, Some(a))))
     }
@@ -381,7 +446,14 @@ impl Engine {
     }
 
     /// The reference's `get_net_config(index, dataset)`.
-    fn get_net_config<'py>(&self, py: Python<'py>, index: usize, dataset: &str) -> PyResult<Bound<'py, PyDict>> {
+    fn get_net_config<'py>(
+        &self,
+        py: Python<'py>,
+        index: &Bound<'_, PyAny>,
+        dataset: &Bound<'_, PyAny>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let index = index_arg(index)?;
+        let dataset = &dataset_arg(dataset)?;
         Benchmark::warm(py, &self.api, index);
         // The reference reads the trials of the cell's first schedule only.
         let setting = setting_of(dataset)?;

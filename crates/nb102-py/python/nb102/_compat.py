@@ -18,6 +18,8 @@ Deliberate differences:
 from __future__ import annotations
 
 import collections
+import errno
+import os
 import random as _random
 import time
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
@@ -150,8 +152,23 @@ class _API(_native.Engine):
                              "folder or a NAS-Bench-201 .pth file")
         if isinstance(file_path_or_dict, dict):
             raise ValueError("nb102 reads files, not a loaded dict: pass the path it was loaded from")
-        # The import of an official archive prints its progress only where the caller asked for output.
-        return super().__new__(cls, str(file_path_or_dict), cls._flavour, cls._verbose(*args, **kwargs))
+        path = str(file_path_or_dict)
+        if not os.path.exists(path):
+            raise cls._missing(path)
+        try:
+            # The import of an official archive prints its progress only where the caller asked for output.
+            return super().__new__(cls, path, cls._flavour, cls._verbose(*args, **kwargs))
+        except _native.DamagedBenchmarkError:
+            meta = os.path.join(path, "meta.pickle.pbz2")
+            if os.path.isdir(path) and not os.path.exists(meta):
+                # Not an archive at all: the reference's error of looking for its meta file.
+                raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), meta) from None
+            raise
+
+    @staticmethod
+    def _missing(path):
+        """The reference's error for a path that does not exist."""
+        raise NotImplementedError
 
     @staticmethod
     def _verbose(*args, **kwargs):
@@ -159,8 +176,6 @@ class _API(_native.Engine):
         raise NotImplementedError
 
     def _setup(self, path, verbose):
-        import os
-
         self.filename = os.path.basename(str(path))
         self.verbose = verbose
         self.meta_archs = list(_meta_archs())
@@ -241,7 +256,7 @@ class _API(_native.Engine):
             return self._layout(arch_index)
         except _native.DamagedBenchmarkError:
             raise
-        except (ValueError, KeyError):
+        except (ValueError, KeyError, TypeError, OverflowError):
             raise ValueError("arch_index [{:}] does not in arch2infos".format(arch_index)) from None
 
     def query_by_index(
@@ -260,7 +275,11 @@ class _API(_native.Engine):
         ``seed=None`` a dict of them by seed."""
         from . import load_state_dict_bytes
 
-        weights = self._net_param(index, dataset, seed, str(hp))
+        self._layout_of(index)  # the reference's ValueError for an index it does not hold
+        try:
+            weights = self._net_param(index, dataset, seed, str(hp))
+        except OverflowError:  # a seed no trial can have
+            raise ValueError("key={:} not in the trials".format((dataset, seed))) from None
         if seed is not None:
             return load_state_dict_bytes(weights[0][1])
         return {s: load_state_dict_bytes(w) for s, w in weights}
@@ -339,6 +358,10 @@ class NATStopology(_API):
     _flavour = "nats"
 
     @staticmethod
+    def _missing(path):
+        return ValueError("{:} is neither a file or a dir.".format(path))
+
+    @staticmethod
     def _verbose(fast_mode=False, verbose=True):
         return verbose
 
@@ -410,6 +433,10 @@ class NASBench201API(_API):
     """``nas_201_api.NASBench201API``: ``NASBench201API(file_path_or_dict, verbose=True)``."""
 
     _flavour = "nb201"
+
+    @staticmethod
+    def _missing(path):
+        return AssertionError("invalid path : {:}".format(path))
     _METRIC2STR = "loss = {:.3f}, top1 = {:.2f}%"
 
     @staticmethod
