@@ -102,6 +102,11 @@ impl Arch {
     fn __repr__(&self) -> String {
         format!("Arch({}, '{}')", self.0.official_index(), self.0)
     }
+
+    /// Pickled (and copied) as its official index, so that it crosses processes (`multiprocessing`).
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> (Bound<'py, pyo3::types::PyType>, (usize,)) {
+        (slf.get_type(), (slf.get().0.official_index(),))
+    }
 }
 
 /// The 15,625 strings in official order (the reference's `meta_archs`).

@@ -262,3 +262,33 @@ def test_bad_paths(tmp_path):
         nb102.Benchmark(str(tmp_path / "x.txt"))
     with pytest.raises(ValueError):
         nb102.create(str(SAMPLE), "sss", verbose=False)
+
+
+def _more_info_of(api, index):
+    return api.get_more_info(index, "cifar100", hp="200", is_random=False)
+
+
+def test_objects_cross_processes_and_copies(nats, tmp_path):
+    """`pickle`, `copy.deepcopy` and `multiprocessing` with `spawn` take the API objects, as the reference's."""
+    import copy
+    import multiprocessing
+    import pickle
+
+    _, ours, cells = nats
+    ours.simulate_train_eval(11, "cifar10", hp="200")
+    ours.verbose_note = "set by a script"
+    for clone in [pickle.loads(pickle.dumps(ours)), copy.deepcopy(ours), copy.copy(ours)]:
+        assert type(clone) is type(ours) and clone.used_time == ours.used_time
+        assert clone.verbose_note == "set by a script" and clone.evaluated_indexes == ours.evaluated_indexes
+        assert clone.get_more_info(284, "cifar10", hp="12", is_random=False) == ours.get_more_info(
+            284, "cifar10", hp="12", is_random=False)
+    fresh = nb102.create(str(SAMPLE), "tss", fast_mode=True, verbose=False)
+    assert pickle.loads(pickle.dumps(fresh)).used_time == 0
+    arch = nb102.Arch(11472)
+    assert pickle.loads(pickle.dumps(arch)) == arch and copy.deepcopy(arch) == arch
+    bench = nb102.Benchmark(str(SAMPLE))
+    again = pickle.loads(pickle.dumps(bench))
+    assert type(again) is nb102.Benchmark and again.path == bench.path and again.indices() == bench.indices()
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        answers = pool.starmap(_more_info_of, [(ours, i) for i in cells])
+    assert answers == [_more_info_of(ours, i) for i in cells]

@@ -100,6 +100,10 @@ class Benchmark(_NativeBenchmark):
     Adds the numpy-returning bulk queries and weights as tensors to the native class.
     """
 
+    def __reduce__(self) -> Tuple[Any, Tuple[str]]:
+        """Pickled (and copied) as its file, opened again on the other side (``multiprocessing``, ``deepcopy``)."""
+        return (type(self), (str(self.path),))
+
     def final_accuracies(self, setting: str, hp: Union[int, str], set: str) -> Any:
         """Every cell's seed-mean accuracy on ``set`` after the last epoch: a float64 array of 15,625 values
         indexed by official index, NaN where the cell has no such trials."""

@@ -139,6 +139,14 @@ def _printer(metric_format):
     return print_information
 
 
+def _reopen(cls, path):
+    """An API of class ``cls`` over the benchmark file ``path``, without output (``__setstate__`` then restores
+    its attributes)."""
+    api = cls.__new__(cls, path, verbose=False)
+    api._setup(path, False)
+    return api
+
+
 class _API(_native.Engine):
     """What both drop-ins share."""
 
@@ -186,6 +194,26 @@ class _API(_native.Engine):
         if verbose:
             for name in self._LOGGED:
                 setattr(self, name, _logged(getattr(self, name), name))
+
+    def __reduce__(self):
+        """Pickled (and copied) as its benchmark file, opened again on the other side, with the attributes a
+        script may have changed and the simulated time charged so far: ``copy.deepcopy(api)`` and
+        ``multiprocessing`` with ``spawn`` work as with the reference."""
+        # What the file gives is read from it again; the logged wrappers of `verbose` are made again.
+        derived = ("meta_archs", "archstr2index", "_cells") + self._LOGGED
+        state = {k: v for k, v in self.__dict__.items() if k not in derived}
+        state["_used_time"] = self.used_time
+        return (_reopen, (type(self), str(self.nb102_path)), state)
+
+    def __setstate__(self, state):
+        used = state.pop("_used_time")
+        self.__dict__.update(state)
+        self.reset_time()
+        if used:  # the int 0 until a simulated run is charged
+            self._charge(used)
+        if self.verbose:
+            for name in self._LOGGED:
+                setattr(self, name, _logged(getattr(type(self), name).__get__(self), name))
 
     def __getitem__(self, index: int) -> str:
         return self.meta_archs[index]
@@ -442,6 +470,11 @@ class NASBench201API(_API):
     @staticmethod
     def _verbose(verbose=True):
         return verbose
+
+    def __repr__(self):
+        return "{name}({num}/{total} architectures, file={filename})".format(
+            name=self.__class__.__name__, num=len(self.evaluated_indexes), total=len(self.meta_archs),
+            filename=self.filename)
 
     def __init__(self, file_path_or_dict: Any = None, verbose: bool = True) -> None:
         if verbose:

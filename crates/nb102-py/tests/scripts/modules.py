@@ -71,7 +71,7 @@ def nb201(path, tmp):
 
     print(nas_201_api.NAS_BENCH_201_API_VERSION, ALL_BENCHMARK_FILES, ALL_ARCHIVE_DIRS)
     api = NASBench201API(path, verbose=False)
-    print(isinstance(api, NASBenchMetaAPI), api is not None and nas_201_api.NASBench201API is NASBench201API)
+    print(isinstance(api, NASBenchMetaAPI), nas_201_api.NASBench201API is NASBench201API, repr(api))
     for i in api.evaluated_indexes:
         info = api.query_meta_info_by_index(i)
         print(isinstance(info, ArchResults), print_information(info, "extra"))
