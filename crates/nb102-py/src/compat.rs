@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use nb102_api::{remap_names, Api, ApiError, Seeds};
 use nb102_store::{Hp, Setting};
-use pyo3::exceptions::{PyKeyError, PyValueError};
+use pyo3::exceptions::{PyKeyError, PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -59,6 +59,32 @@ impl Engine {
             }
         }
         Ok(())
+    }
+
+    /// The schedule a call names: `hp`, or for `NASBench201API` as `nas_201_api` 1.x named it,
+    /// `use_12epochs_result=True|False` (or that flag in `hp`'s place) for `'12'|'200'`. `nats_bench` never took the
+    /// keyword: a `TypeError` there, as Python's for an unexpected keyword.
+    fn schedule(
+        &self,
+        method: &str,
+        hp: &Arg<'_>,
+        use_12epochs_result: Option<bool>,
+    ) -> PyResult<(String, Option<Hp>)> {
+        let of_flag =
+            |twelve: bool| if twelve { ("12".to_owned(), Some(Hp::H12)) } else { ("200".to_owned(), Some(Hp::H200)) };
+        match (self.flavour, use_12epochs_result, hp) {
+            (Flavour::Nats, Some(_), _) => Err(PyTypeError::new_err(format!(
+                "{method}() got an unexpected keyword argument 'use_12epochs_result'"
+            ))),
+            (Flavour::Nb201, Some(_), Arg::Given(_)) => {
+                Err(PyTypeError::new_err(format!("{method}() got multiple values for argument 'hp'")))
+            }
+            (Flavour::Nb201, Some(twelve), Arg::Absent) => Ok(of_flag(twelve)),
+            (Flavour::Nb201, None, Arg::Given(flag)) if flag.is_instance_of::<PyBool>() => {
+                Ok(of_flag(flag.is_truthy()?))
+            }
+            _ => hp_arg(hp),
+        }
     }
 
     fn used(&self) -> std::sync::MutexGuard<'_, Option<f64>> {
@@ -247,7 +273,8 @@ impl Engine {
     }
 
     /// The reference's `get_more_info(index, dataset, iepoch=None, hp='12', is_random=True)`.
-    #[pyo3(signature = (index, dataset, iepoch = None, hp = Arg::Absent, is_random = Arg::Absent))]
+    #[pyo3(signature = (index, dataset, iepoch = None, hp = Arg::Absent, is_random = Arg::Absent, use_12epochs_result = None))]
+    #[allow(clippy::too_many_arguments)] // the reference's arguments, and nas_201_api 1.x's schedule flag
     fn get_more_info<'py>(
         &self,
         py: Python<'py>,
@@ -256,9 +283,10 @@ impl Engine {
         iepoch: Option<&Bound<'_, PyAny>>,
         hp: Arg<'_>,
         is_random: Arg<'_>,
+        use_12epochs_result: Option<bool>,
     ) -> PyResult<Bound<'py, PyDict>> {
+        let (hp_text, hp) = self.schedule("get_more_info", &hp, use_12epochs_result)?;
         let index = self.evaluated(py, index)?;
-        let (hp_text, hp) = hp_arg(&hp)?;
         let hp = hp.ok_or_else(|| PyKeyError::new_err(hp_text.clone()))?;
         let dataset = &dataset_arg(dataset)?;
         let setting = setting_of(dataset)?;
@@ -300,16 +328,17 @@ impl Engine {
     }
 
     /// The reference's `get_cost_info(index, dataset, hp='12')`.
-    #[pyo3(signature = (index, dataset, hp = Arg::Absent))]
+    #[pyo3(signature = (index, dataset, hp = Arg::Absent, use_12epochs_result = None))]
     fn get_cost_info<'py>(
         &self,
         py: Python<'py>,
         index: &Bound<'_, PyAny>,
         dataset: &Bound<'_, PyAny>,
         hp: Arg<'_>,
+        use_12epochs_result: Option<bool>,
     ) -> PyResult<Bound<'py, PyDict>> {
+        let (hp_text, hp) = self.schedule("get_cost_info", &hp, use_12epochs_result)?;
         let index = index_arg(index)?;
-        let (hp_text, hp) = hp_arg(&hp)?;
         Benchmark::warm(py, &self.api, index);
         let cell =
             self.cell(index, |_| PyValueError::new_err(format!("arch_index [{index}] does not in arch2infos")))?;
@@ -331,15 +360,16 @@ impl Engine {
     }
 
     /// The reference's `get_latency(index, dataset, hp='12')`: `get_cost_info(…)['latency']`.
-    #[pyo3(signature = (index, dataset, hp = Arg::Absent))]
+    #[pyo3(signature = (index, dataset, hp = Arg::Absent, use_12epochs_result = None))]
     fn get_latency<'py>(
         &self,
         py: Python<'py>,
         index: &Bound<'_, PyAny>,
         dataset: &Bound<'_, PyAny>,
         hp: Arg<'_>,
+        use_12epochs_result: Option<bool>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let costs = self.get_cost_info(py, index, dataset, hp)?;
+        let costs = self.get_cost_info(py, index, dataset, hp, use_12epochs_result)?;
         Ok(costs.get_item("latency")?.unwrap_or_else(|| py.None().into_bound(py)))
     }
 

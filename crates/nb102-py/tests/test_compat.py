@@ -292,3 +292,44 @@ def test_objects_cross_processes_and_copies(nats, tmp_path):
     with multiprocessing.get_context("spawn").Pool(2) as pool:
         answers = pool.starmap(_more_info_of, [(ours, i) for i in cells])
     assert answers == [_more_info_of(ours, i) for i in cells]
+
+
+def test_verbose_is_an_attribute_a_script_sets():
+    api = nb102.create(str(SAMPLE), "tss", fast_mode=True, verbose=False)
+    said = io.StringIO()
+    with contextlib.redirect_stdout(said):
+        api.get_cost_info(0, "cifar10")
+        api.verbose = True
+        api.get_cost_info(0, "cifar10")
+        api.verbose = False
+        api.get_cost_info(0, "cifar10")
+    assert said.getvalue().count("Call get_cost_info(0, 'cifar10')") == 1, said.getvalue()
+
+
+def test_nas_201_api_1x_schedule_flag(nb201):
+    """`use_12epochs_result=True|False` (nas_201_api 1.x), as a keyword or in `hp`'s place, is `hp='12'|'200'` of
+    2.1 on `NASBench201API`; `nats_bench` never took it, and neither does `NATStopology`."""
+    ref, ours = nb201
+    i = ref.evaluated_indexes[0]
+    for flag, hp in [(True, "12"), (False, "200")]:
+        expected = outcome(lambda: ref.get_more_info(i, "cifar10-valid", None, hp, False))
+        assert outcome(lambda: ours.get_more_info(i, "cifar10-valid", use_12epochs_result=flag, is_random=False)) == expected
+        assert outcome(lambda: ours.get_more_info(i, "cifar10-valid", None, flag, False)) == expected
+        # (2.1 averages the times with numpy's pairwise sums, which differ from nb102's in the last bits.)
+        assert outcome(lambda: ours.get_cost_info(i, "cifar10", use_12epochs_result=flag)) == outcome(
+            lambda: ours.get_cost_info(i, "cifar10", hp))
+        assert outcome(lambda: ours.get_latency(i, "cifar10", use_12epochs_result=flag)) == outcome(
+            lambda: ref.get_latency(i, "cifar10", hp))
+        assert outcome(lambda: ours.find_best("cifar10", "valid", use_12epochs_result=flag)) == outcome(
+            lambda: ref.find_best("cifar10", "valid", hp=hp))
+        assert outcome(lambda: repr(ours.query_meta_info_by_index(i, flag))) == outcome(
+            lambda: repr(ref.query_meta_info_by_index(i, hp)))
+        assert outcome(lambda: sorted(ours.query_by_index(i, "cifar10", use_12epochs_result=flag))) == outcome(
+            lambda: sorted(ref.query_by_index(i, "cifar10", hp)))
+    with pytest.raises(TypeError, match="multiple values for argument 'hp'"):
+        ours.get_cost_info(i, "cifar10", hp="12", use_12epochs_result=True)
+    with pytest.raises(TypeError, match="multiple values for argument 'hp'"):
+        ours.query_meta_info_by_index(i, "12", use_12epochs_result=True)
+    nats = nb102.create(str(SAMPLE), "tss", fast_mode=True, verbose=False)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'use_12epochs_result'"):
+        nats.get_more_info(0, "cifar10", use_12epochs_result=True)

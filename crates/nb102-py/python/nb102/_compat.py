@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import collections
 import errno
+import functools
+import inspect
 import os
 import random as _random
 import time
@@ -191,9 +193,20 @@ class _API(_native.Engine):
         cells, hps = self._contents()
         self._cells = cells
         self._avaliable_hps = set(hps)
-        if verbose:
-            for name in self._LOGGED:
-                setattr(self, name, _logged(getattr(self, name), name))
+
+    @property
+    def verbose(self) -> Any:
+        """Whether each public call prints a line; a script may set it, as the reference's attribute."""
+        return self.__dict__.get("_verbose_on", False)
+
+    @verbose.setter
+    def verbose(self, value: Any) -> None:
+        self.__dict__["_verbose_on"] = value
+        for name in self._LOGGED:
+            if value:
+                setattr(self, name, _logged(getattr(type(self), name).__get__(self), name))
+            else:
+                self.__dict__.pop(name, None)
 
     def __reduce__(self):
         """Pickled (and copied) as its benchmark file, opened again on the other side, with the attributes a
@@ -211,9 +224,7 @@ class _API(_native.Engine):
         self.reset_time()
         if used:  # the int 0 until a simulated run is charged
             self._charge(used)
-        if self.verbose:
-            for name in self._LOGGED:
-                setattr(self, name, _logged(getattr(type(self), name).__get__(self), name))
+        self.verbose = self.verbose  # the logged wrappers, made again
 
     def __getitem__(self, index: int) -> str:
         return self.meta_archs[index]
@@ -507,6 +518,31 @@ class NASBench201API(_API):
     ) -> Tuple[int, Optional[float]]:
         """The cell with the highest seed-mean accuracy within the limits: ``(index, accuracy)``."""
         return self._find_best(dataset, metric_on_set, FLOP_max, Param_max, str(hp))
+
+
+def _accepts_1x(method):
+    """``method`` with ``nas_201_api`` 1.x's spelling of the schedule as well: ``use_12epochs_result=True|False``
+    (or that flag in ``hp``'s place) for ``hp='12'|'200'``."""
+    signature = inspect.signature(method)
+
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        flag = kwargs.pop("use_12epochs_result", None)
+        bound = signature.bind(self, *args, **kwargs)
+        if flag is not None:
+            if "hp" in bound.arguments:
+                raise TypeError("{}() got multiple values for argument 'hp'".format(method.__name__))
+            bound.arguments["hp"] = "12" if flag else "200"
+        elif isinstance(bound.arguments.get("hp"), bool):
+            bound.arguments["hp"] = "12" if bound.arguments["hp"] else "200"
+        return method(*bound.args, **bound.kwargs)
+
+    return call
+
+
+for _name in ("query_by_index", "query_meta_info_by_index", "find_best", "statistics", "get_net_param",
+              "clear_params", "query_by_arch", "query_info_str_by_arch"):
+    setattr(NASBench201API, _name, _accepts_1x(getattr(NASBench201API, _name)))
 
 
 class ArchResults:

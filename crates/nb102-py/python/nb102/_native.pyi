@@ -148,17 +148,23 @@ class Engine:
         index: ArchLike,
         dataset: str,
         iepoch: Optional[int] = None,
-        hp: Optional[HpLike] = None,
-        is_random: Union[bool, int, None] = None,
+        hp: HpLike = "12",
+        is_random: Union[bool, int] = True,
+        use_12epochs_result: Optional[bool] = None,
     ) -> Dict[str, Any]: ...
-    def get_cost_info(self, index: int, dataset: str, hp: Optional[HpLike] = None) -> Dict[str, Any]: ...
-    def get_latency(self, index: int, dataset: str, hp: Optional[HpLike] = None) -> Optional[float]: ...  # numpy float64 where numpy is installed
+    def get_cost_info(
+        self, index: int, dataset: str, hp: HpLike = "12", use_12epochs_result: Optional[bool] = None
+    ) -> Dict[str, Any]: ...
+    # The latency is a numpy float64 where numpy is installed, as the reference's.
+    def get_latency(
+        self, index: int, dataset: str, hp: HpLike = "12", use_12epochs_result: Optional[bool] = None
+    ) -> Optional[float]: ...
     def simulate_train_eval(
         self,
         arch: Any,
         dataset: str,
         iepoch: Optional[int] = None,
-        hp: Optional[HpLike] = None,
+        hp: HpLike = "12",
         account_time: bool = True,
     ) -> Tuple[float, Optional[float], float, Any]: ...
     def reset_time(self) -> None: ...
