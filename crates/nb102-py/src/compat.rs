@@ -87,6 +87,20 @@ impl Engine {
         }
     }
 
+    /// A cell argument: an int in range, or an official string or structure (`tostr()`) of a cell; else the
+    /// reference's `ValueError` (never an `OverflowError`).
+    fn index_arg(&self, index: &Bound<'_, PyAny>) -> PyResult<usize> {
+        let found = if index.is_instance_of::<PyInt>() {
+            index.extract::<i64>().ok()
+        } else {
+            self.query_index_by_arch(index).ok()
+        };
+        found
+            .and_then(|i| usize::try_from(i).ok())
+            .filter(|&i| i < nb102_space::NUM_ARCHS)
+            .ok_or_else(|| PyValueError::new_err(format!("arch_index [{index}] does not in arch2infos")))
+    }
+
     fn used(&self) -> std::sync::MutexGuard<'_, Option<f64>> {
         self.used_time.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -167,15 +181,6 @@ fn dataset_arg(dataset: &Bound<'_, PyAny>) -> PyResult<String> {
         Ok(s) => Ok(s.to_cow()?.into_owned()),
         Err(_) => Err(PyKeyError::new_err(dataset.clone().unbind())),
     }
-}
-
-/// A cell index argument: an int in range, else the reference's `ValueError` (never an `OverflowError`).
-fn index_arg(index: &Bound<'_, PyAny>) -> PyResult<usize> {
-    let found = index.is_instance_of::<PyInt>().then(|| index.extract::<i64>().ok()).flatten();
-    found
-        .and_then(|i| usize::try_from(i).ok())
-        .filter(|&i| i < nb102_space::NUM_ARCHS)
-        .ok_or_else(|| PyValueError::new_err(format!("arch_index [{index}] does not in arch2infos")))
 }
 
 /// An epoch argument: `None` (the last), else an int; the reference's `KeyError` for anything else (its key
@@ -338,7 +343,7 @@ impl Engine {
         use_12epochs_result: Option<bool>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let (hp_text, hp) = self.schedule("get_cost_info", &hp, use_12epochs_result)?;
-        let index = index_arg(index)?;
+        let index = self.index_arg(index)?;
         Benchmark::warm(py, &self.api, index);
         let cell =
             self.cell(index, |_| PyValueError::new_err(format!("arch_index [{index}] does not in arch2infos")))?;
@@ -482,7 +487,7 @@ impl Engine {
         index: &Bound<'_, PyAny>,
         dataset: &Bound<'_, PyAny>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let index = index_arg(index)?;
+        let index = self.index_arg(index)?;
         let dataset = &dataset_arg(dataset)?;
         Benchmark::warm(py, &self.api, index);
         // The reference reads the trials of the cell's first schedule only.

@@ -333,3 +333,19 @@ def test_nas_201_api_1x_schedule_flag(nb201):
     nats = nb102.create(str(SAMPLE), "tss", fast_mode=True, verbose=False)
     with pytest.raises(TypeError, match="unexpected keyword argument 'use_12epochs_result'"):
         nats.get_more_info(0, "cifar10", use_12epochs_result=True)
+
+
+def test_a_cell_is_taken_as_its_string_or_structure_wherever_an_index_is(nats):
+    from nb102.genotype_utils import topology_str2structure
+
+    _, ours, cells = nats
+    for i in cells:
+        for cell in [ours[i], topology_str2structure(ours[i]), nb102.Arch(i)]:
+            assert ours.get_cost_info(cell, "cifar100", hp="200") == ours.get_cost_info(i, "cifar100", hp="200")
+            assert ours.get_net_config(cell, "cifar10") == ours.get_net_config(i, "cifar10")
+            assert repr(ours.query_meta_info_by_index(cell, "200")) == repr(ours.query_meta_info_by_index(i, "200"))
+            assert sorted(ours.query_by_index(cell, "cifar10", "12")) == sorted(ours.query_by_index(i, "cifar10", "12"))
+    with pytest.raises(ValueError, match="does not in arch2infos"):
+        ours.get_cost_info("|conv~0|", "cifar10")
+    with pytest.raises(ValueError, match="does not in arch2infos"):
+        ours.query_meta_info_by_index("|nor_conv_3x3~0|", "12")

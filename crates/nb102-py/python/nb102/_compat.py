@@ -281,8 +281,19 @@ class _API(_native.Engine):
         info = self.query_meta_info_by_index(arch_index, hp)
         return "\n".join(self._print_information(info, "arch-index={:}".format(arch_index)))
 
-    def query_meta_info_by_index(self, arch_index: int, hp: Union[int, str] = "12") -> ArchResults:
+    def _cell_index(self, arch: ArchLike) -> Any:
+        """An index as it is; an official string or a structure as its cell's index (nb102 takes them wherever an
+        index is taken)."""
+        if isinstance(arch, int):
+            return arch
+        index = self.query_index_by_arch(arch)
+        if index < 0:
+            raise ValueError("arch_index [{:}] does not in arch2infos".format(arch))
+        return index
+
+    def query_meta_info_by_index(self, arch_index: ArchLike, hp: Union[int, str] = "12") -> ArchResults:
         """The ``ArchResults`` of a cell and schedule."""
+        arch_index = self._cell_index(arch_index)
         hp = str(hp)
         layout = dict(self._layout_of(arch_index))
         if hp not in layout:
@@ -302,7 +313,7 @@ class _API(_native.Engine):
         self, arch_index: int, dataname: Optional[str] = None, hp: Union[int, str] = "12"
     ) -> Union[ArchResults, Dict[int, ResultsCount]]:
         """The ``ArchResults`` of a cell, or with ``dataname`` its trials on that dataset by seed."""
-        info = self.query_meta_info_by_index(arch_index, str(hp))
+        info = self.query_meta_info_by_index(self._cell_index(arch_index), str(hp))
         if dataname is None:
             return info
         if dataname not in info.get_dataset_names():
@@ -314,6 +325,7 @@ class _API(_native.Engine):
         ``seed=None`` a dict of them by seed."""
         from . import load_state_dict_bytes
 
+        index = self._cell_index(index)
         self._layout_of(index)  # the reference's ValueError for an index it does not hold
         try:
             weights = self._net_param(index, dataset, seed, str(hp))
