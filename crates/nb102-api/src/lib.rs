@@ -26,4 +26,4 @@ mod query;
 
 pub use error::{ApiError, Result};
 pub use nb102_store::Metrics;
-pub use query::{remap_names, Api, CellMeans, CostInfo, MoreInfo, NetworkSpec, Seeds, Simulated, UsedTime};
+pub use query::{remap_names, Api, CellMeans, CostInfo, CostRules, MoreInfo, NetworkSpec, Seeds, Simulated, UsedTime};

@@ -5,17 +5,17 @@
 //! What differs on purpose: the schedule (`hp`) and the choice of seeds are explicit arguments instead of
 //! the reference's silent `hp='12'` and `is_random=True`; a random seed comes from the caller's generator.
 //! Arithmetic follows the reference's order (Python's `sum` from 0, then a division), so means equal its
-//! numbers to the last bit. Where the two reference versions differ, this follows `nats_bench`: cost times
-//! are Python sums (`nas_201_api` 2.1 used numpy's pairwise `np.sum`, equal but for the last bits), and the
-//! costs of seeds that disagree come from seed 888 (2.1 averaged them).
+//! numbers to the last bit. Where the two reference versions differ, this follows `nats_bench` by default: cost
+//! times are Python sums, and the costs of seeds that disagree come from seed 888; [`CostRules::Nb201`] asks
+//! for `nas_201_api` 2.1's (numpy's pairwise sums of epoch times, the seeds' mean of costs).
 
 use std::path::Path;
 use std::sync::Arc;
 
 use nb102_space::{Arch, NUM_ARCHS};
 use nb102_store::{
-    python_sum as sum, BenchmarkFile, BenchmarkMeta, CellResults, EvalSet, Hp, MetricError, Metrics, NetConfig,
-    Setting, TimeSums, TrialRecord, TrialSummary,
+    numpy_sum, python_sum as sum, BenchmarkFile, BenchmarkMeta, CellResults, EvalSet, Hp, MetricError, Metrics,
+    NetConfig, Setting, TimeSums, TrialRecord, TrialSummary,
 };
 use rand::Rng;
 
@@ -266,8 +266,16 @@ impl Api {
     /// # Errors
     /// Unknown cell or no trials.
     pub fn cost_info(&self, index: usize, setting: Setting, hp: Hp) -> Result<CostInfo> {
+        self.cost_info_as(index, setting, hp, CostRules::Nats)
+    }
+
+    /// [`Api::cost_info`] with one reference's arithmetic.
+    ///
+    /// # Errors
+    /// As [`Api::cost_info`].
+    pub fn cost_info_as(&self, index: usize, setting: Setting, hp: Hp, rules: CostRules) -> Result<CostInfo> {
         let cell = self.cell(index)?;
-        Ok(costs_of(&trials_of(&cell, index, setting, hp)?))
+        Ok(costs_of(&trials_of(&cell, index, setting, hp)?, rules))
     }
 
     /// The reference's `find_best(dataset, metric_on_set, flop_max, param_max, hp)`: the first cell, in index
@@ -464,11 +472,18 @@ impl Api {
     ///
     /// # Errors
     /// Unknown cell, no trials, or unknown seed.
-    pub fn trial_times(&self, index: usize, setting: Setting, hp: Hp, seed: u32) -> Result<Vec<(String, Option<f64>)>> {
+    pub fn trial_times(
+        &self,
+        index: usize,
+        setting: Setting,
+        hp: Hp,
+        seed: u32,
+        rules: CostRules,
+    ) -> Result<Vec<(String, Option<f64>)>> {
         let cell = self.cell(index)?;
         let trials = trials_of(&cell, index, setting, hp)?;
         let at = pick(&trials, &mut Seeds::Seed(seed), index)?.expect("a seed picks one trial");
-        Ok(trial_times(&trials[at]))
+        Ok(trial_times(&trials[at], rules))
     }
 
     /// A cell of the file, decoded (kept among the file's recently used cells).
@@ -600,11 +615,26 @@ fn metrics_of(
     })
 }
 
+/// Which reference's arithmetic of costs: the two versions differ in the last bits of the times and where the
+/// seeds' costs disagree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CostRules {
+    /// `nats_bench` 1.8: Python sums of epoch times; seed 888's costs where the seeds disagree.
+    #[default]
+    Nats,
+    /// `nas_201_api` 2.1: numpy's pairwise sums of epoch times (`np.mean`, `np.sum`); the seeds' mean of costs.
+    Nb201,
+}
+
 /// `ArchResults.get_compute_costs` over the trials of one setting and schedule.
-fn costs_of(trials: &[Trial<'_>]) -> CostInfo {
+fn costs_of(trials: &[Trial<'_>], rules: CostRules) -> CostInfo {
     let seeds: Vec<u32> = trials.iter().map(|t| t.seed).collect();
-    let flops = fixed_mean(&trials.iter().map(|t| t.flops_m).collect::<Vec<_>>(), &seeds);
-    let params = fixed_mean(&trials.iter().map(|t| t.params_mb).collect::<Vec<_>>(), &seeds);
+    let cost = |values: Vec<f64>| match rules {
+        CostRules::Nats => fixed_mean(&values, &seeds),
+        CostRules::Nb201 => mean(&values),
+    };
+    let flops = cost(trials.iter().map(|t| t.flops_m).collect());
+    let params = cost(trials.iter().map(|t| t.params_mb).collect());
     let latencies: Vec<f64> = trials
         .iter()
         .map(|t| if t.latency.is_empty() { -1.0 } else { mean(&t.latency) })
@@ -612,7 +642,7 @@ fn costs_of(trials: &[Trial<'_>]) -> CostInfo {
         .collect();
     let latency = (!latencies.is_empty()).then(|| mean(&latencies));
 
-    let per_trial: Vec<Vec<(String, Option<f64>)>> = trials.iter().map(trial_times).collect();
+    let per_trial: Vec<Vec<(String, Option<f64>)>> = trials.iter().map(|t| trial_times(t, rules)).collect();
     let times = per_trial[0]
         .iter()
         .enumerate()
@@ -625,12 +655,18 @@ fn costs_of(trials: &[Trial<'_>]) -> CostInfo {
 }
 
 /// `ResultsCount.get_times`: mean and sum of the train times and of each set's evaluation times over all epochs,
-/// when every epoch has one: the trial's running sums (from 0, left to right, as Python's `sum`) and that sum
-/// over the count, as nats_bench's `get_times` computes them.
-fn trial_times(t: &Trial<'_>) -> Vec<(String, Option<f64>)> {
-    let stats = |set: Option<EvalSet>, epochs: usize| match t.sums.total(set, epochs) {
-        Some(total) => (Some(total / epochs as f64), Some(total)),
-        None => (None, None),
+/// when every epoch has one: with nats_bench's rules the trial's running sums (from 0, left to right, as Python's
+/// `sum`) and that sum over the count; with 2.1's, numpy's pairwise sum of the epochs' times.
+fn trial_times(t: &Trial<'_>, rules: CostRules) -> Vec<(String, Option<f64>)> {
+    let stats = |set: Option<EvalSet>, epochs: usize| {
+        let total = match rules {
+            CostRules::Nats => t.sums.total(set, epochs),
+            CostRules::Nb201 => t.epoch_times(set, epochs).filter(|times| !times.is_empty()).map(|v| numpy_sum(&v)),
+        };
+        match total {
+            Some(total) => (Some(total / epochs as f64), Some(total)),
+            None => (None, None),
+        }
     };
     let (epoch, total) = stats(None, t.train.len());
     let mut out = vec![("T-train@epoch".to_owned(), epoch), ("T-train@total".to_owned(), total)];

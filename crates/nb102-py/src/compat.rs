@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use nb102_api::{remap_names, Api, ApiError, Seeds};
+use nb102_api::{remap_names, Api, ApiError, CostRules, Seeds};
 use nb102_store::{Hp, Setting};
 use pyo3::exceptions::{PyKeyError, PyTypeError, PyValueError};
 use pyo3::intern;
@@ -99,6 +99,14 @@ impl Engine {
             .and_then(|i| usize::try_from(i).ok())
             .filter(|&i| i < nb102_space::NUM_ARCHS)
             .ok_or_else(|| PyValueError::new_err(format!("arch_index [{index}] does not in arch2infos")))
+    }
+
+    /// The arithmetic of costs of the reference this engine answers as.
+    fn cost_rules(&self) -> CostRules {
+        match self.flavour {
+            Flavour::Nats => CostRules::Nats,
+            Flavour::Nb201 => CostRules::Nb201,
+        }
     }
 
     fn used(&self) -> std::sync::MutexGuard<'_, Option<f64>> {
@@ -357,7 +365,7 @@ impl Engine {
         let dataset = &dataset_arg(dataset)?;
         let costs = self
             .api
-            .cost_info(index, setting_of(dataset)?, hp)
+            .cost_info_as(index, setting_of(dataset)?, hp, self.cost_rules())
             .map_err(|e| self.missing(e, index, dataset, &hp_text))?;
         let d = cost_dict(py, &costs)?;
         self.as_numpy_scalars(py, &d)?;
@@ -665,7 +673,7 @@ impl Engine {
         let (hp_text, hp) = hp_of(hp)?;
         let times = self
             .api
-            .trial_times(index, setting_of(dataset)?, hp, seed)
+            .trial_times(index, setting_of(dataset)?, hp, seed, self.cost_rules())
             .map_err(|e| self.missing(e, index, dataset, &hp_text))?;
         let d = PyDict::new(py);
         for (k, v) in times {

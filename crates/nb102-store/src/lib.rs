@@ -44,7 +44,7 @@ pub use import::{
 };
 pub use merge::{merge, simplify, BenchmarkKind, BenchmarkMeta, CellResults, MergedBenchmark, TrialKey};
 pub use record::{
-    python_sum, EvalPoint, MetricError, Metrics, NetConfig, Provenance, TimeSums, TrainEpoch, TrialRecord,
+    numpy_sum, python_sum, EvalPoint, MetricError, Metrics, NetConfig, Provenance, TimeSums, TrainEpoch, TrialRecord,
 };
 pub use setting::{EvalSet, Hp, Role, Setting};
 pub use summary::TrialSummary;

@@ -247,6 +247,18 @@ impl TrialRecord {
         first.into_iter().chain(later).map(|(set, _)| *set).collect()
     }
 
+    /// The times of the first `epochs` epochs of training (`set` `None`) or of `set`'s evaluations, when each
+    /// of those epochs has one.
+    pub fn epoch_times(&self, set: Option<EvalSet>, epochs: usize) -> Option<Vec<f64>> {
+        match set {
+            None => self.train.get(..epochs)?.iter().map(|e| e.time).collect(),
+            Some(set) => {
+                let points = self.eval.get(&set)?;
+                (0..epochs).map(|e| point_at(points, u16::try_from(e).ok()?).and_then(|p| p.time)).collect()
+            }
+        }
+    }
+
     /// Whether it trained its whole schedule (a run stopped early has fewer epochs: not a benchmark's trial).
     pub fn is_whole(&self) -> bool {
         self.train.len() == usize::from(self.hp.epochs())
@@ -390,4 +402,30 @@ fn point_at(points: &[EvalPoint], epoch: u16) -> Option<&EvalPoint> {
 /// Python's `sum` of floats: left to right from 0, so sums equal the reference's to the last bit.
 pub fn python_sum(values: &[f64]) -> f64 {
     values.iter().fold(0.0, |acc, v| acc + v)
+}
+
+/// numpy's `np.sum` of float64s, to the last bit: pairwise, in blocks of 128 halved on multiples of 8, each block
+/// summed in eight interleaved lanes (numpy's `pairwise_sum`). `nas_201_api` 2.1 summed epoch times this way;
+/// it differs from [`python_sum`] in the last bits from 8 values on.
+pub fn numpy_sum(values: &[f64]) -> f64 {
+    const BLOCK: usize = 128;
+    let n = values.len();
+    if n < 8 {
+        return python_sum(values);
+    }
+    if n > BLOCK {
+        let half = n / 2 - (n / 2) % 8;
+        return numpy_sum(&values[..half]) + numpy_sum(&values[half..]);
+    }
+    let mut lanes: [f64; 8] = values[..8].try_into().expect("eight values");
+    let whole = n - n % 8;
+    for block in values[8..whole].chunks_exact(8) {
+        lanes.iter_mut().zip(block).for_each(|(lane, v)| *lane += v);
+    }
+    let r = lanes;
+    let mut sum = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for v in &values[whole..] {
+        sum += v;
+    }
+    sum
 }

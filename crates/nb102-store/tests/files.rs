@@ -517,3 +517,27 @@ fn eval_order_is_the_official_files() {
     r.eval.insert(EvalSet::XTest, at_end);
     assert_eq!(r.eval_order(), [EvalSet::OriTest, EvalSet::XValid, EvalSet::XTest]);
 }
+
+/// numpy's pairwise sum to the last bit: `float(np.sum([1.0 / (i + 3) for i in range(n)])).hex()` with numpy 2
+/// (and Python's `sum`, which differs from 8 values on), for a sum of one block, of one block with a tail, and of
+/// blocks halved twice.
+#[test]
+fn numpy_sum_is_numpys() {
+    let cases = [
+        (7, "0x1.5437437437437p+0", "0x1.5437437437437p+0"),
+        (12, "0x1.c066637d7da93p+0", "0x1.c066637d7da94p+0"),
+        (200, "0x1.18d447c879105p+2", "0x1.18d447c879102p+2"),
+        (300, "0x1.3283d93b7feebp+2", "0x1.3283d93b7fee4p+2"),
+    ];
+    let from_hex = |s: &str| {
+        let (mantissa, exponent) = s.trim_start_matches("0x").split_once('p').unwrap();
+        let (whole, fraction) = mantissa.split_once('.').unwrap();
+        let bits = u64::from_str_radix(fraction, 16).unwrap() as f64 / 16f64.powi(fraction.len() as i32);
+        (whole.parse::<f64>().unwrap() + bits) * 2f64.powi(exponent.parse().unwrap())
+    };
+    for (n, numpy, python) in cases {
+        let values: Vec<f64> = (0..n).map(|i| 1.0 / (f64::from(i) + 3.0)).collect();
+        assert_eq!(nb102_store::numpy_sum(&values), from_hex(numpy), "{n} values");
+        assert_eq!(nb102_store::python_sum(&values), from_hex(python), "{n} values");
+    }
+}
