@@ -44,21 +44,27 @@ impl Engine {
     /// archives hold `params` and the latencies as numpy floats, and NAS-Bench-201's API averages every value
     /// with `np.mean`. (A numpy float is a Python float: only its `repr` tells them apart.)
     fn as_numpy_scalars(&self, py: Python<'_>, costs: &Bound<'_, PyDict>) -> PyResult<()> {
+        for (key, value) in costs.iter() {
+            let key_text = key.extract::<String>()?;
+            costs.set_item(&key, self.cost_value(py, &key_text, value)?)?;
+        }
+        Ok(())
+    }
+
+    /// One value of a cost dict (`key`) as the reference's type: see [`Engine::as_numpy_scalars`].
+    fn cost_value<'py>(&self, py: Python<'py>, key: &str, value: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         static FLOAT64: PyOnceLock<Option<Py<PyAny>>> = PyOnceLock::new();
         let float64 = FLOAT64.get_or_init(py, || {
             py.import(intern!(py, "numpy")).and_then(|np| np.getattr(intern!(py, "float64"))).ok().map(Bound::unbind)
         });
-        let Some(float64) = float64 else { return Ok(()) };
-        for (key, value) in costs.iter() {
-            let numpy = match self.flavour {
-                Flavour::Nats => key.extract::<String>().is_ok_and(|k| k == "params" || k == "latency"),
-                Flavour::Nb201 => true,
-            };
-            if numpy && !value.is_none() {
-                costs.set_item(&key, float64.bind(py).call1((value,))?)?;
-            }
+        let numpy = match self.flavour {
+            Flavour::Nats => key == "params" || key == "latency",
+            Flavour::Nb201 => true,
+        };
+        match float64 {
+            Some(float64) if numpy && !value.is_none() => float64.bind(py).call1((value,)),
+            _ => Ok(value),
         }
-        Ok(())
     }
 
     /// The schedule a call names: `hp`, or for `NASBench201API` as `nas_201_api` 1.x named it,
@@ -90,12 +96,8 @@ impl Engine {
     /// A cell argument: an int in range, or an official string or structure (`tostr()`) of a cell; else the
     /// reference's `ValueError` (never an `OverflowError`).
     fn index_arg(&self, index: &Bound<'_, PyAny>) -> PyResult<usize> {
-        let found = if index.is_instance_of::<PyInt>() {
-            index.extract::<i64>().ok()
-        } else {
-            self.query_index_by_arch(index).ok()
-        };
-        found
+        self.query_index_by_arch(index)
+            .ok()
             .and_then(|i| usize::try_from(i).ok())
             .filter(|&i| i < nb102_space::NUM_ARCHS)
             .ok_or_else(|| PyValueError::new_err(format!("arch_index [{index}] does not in arch2infos")))
@@ -423,10 +425,7 @@ impl Engine {
             let mut used = self.used();
             *used = Some(used.unwrap_or(0.0) + run.time_cost);
         }
-        let latency = PyDict::new(py);
-        latency.set_item("latency", run.latency)?;
-        self.as_numpy_scalars(py, &latency)?;
-        let latency = latency.get_item("latency")?.expect("set above");
+        let latency = self.cost_value(py, "latency", run.latency.into_pyobject(py)?.into_any())?;
         Ok((run.accuracy, latency, run.time_cost, self.used_time(py)?))
     }
 
