@@ -16,28 +16,14 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
-use nb102_api::multi_trial::{Algorithm, BenchmarkOracle, Oracle, QueryCost, Run};
+use nb102_api::multi_trial::{mean_std, Algorithm, BenchmarkOracle, Oracle, QueryCost, ResultTable, Run};
 use nb102_api::Api;
 use nb102_protocol::{Algorithm as SearchAlgorithm, SearchChanges, SearchResult, SearchRun};
-use nb102_space::NUM_ARCHS;
-use nb102_store::{BenchmarkKind, BenchmarkMeta, EvalSet, Hp, Role, Setting, TableColumn};
+use nb102_store::{BenchmarkKind, BenchmarkMeta, Hp, Setting, TableColumn};
 use rand::SeedableRng;
 use serde_json::json;
 
 use crate::workspace::{reference_dir, release_binaries, root};
-
-/// The six columns of the paper's table (name, setting, the part its set plays), then the two of Fashion-MNIST
-/// (the demo).
-const COLUMNS: [(&str, Setting, Role); 8] = [
-    ("cifar10-valid", Setting::Cifar10Valid, Role::Valid),
-    ("cifar10-test", Setting::Cifar10, Role::Test),
-    ("cifar100-valid", Setting::Cifar100, Role::Valid),
-    ("cifar100-test", Setting::Cifar100, Role::Test),
-    ("ImageNet16-120-valid", Setting::ImageNet16_120, Role::Valid),
-    ("ImageNet16-120-test", Setting::ImageNet16_120, Role::Test),
-    ("fashion-mnist-valid", Setting::FashionMnist, Role::Valid),
-    ("fashion-mnist-test", Setting::FashionMnist, Role::Test),
-];
 
 struct Options {
     benchmark: Option<PathBuf>,
@@ -84,49 +70,19 @@ enum CostChoice {
     Flops,
 }
 
+/// The source's file and its values for the table.
 struct FileSource {
     path: PathBuf,
-    /// Name, setting, set, and the schedule read (the longest the file has for that setting).
-    columns: Vec<(String, Setting, EvalSet, Hp)>,
-    /// Per column and official index, the seed-mean last-epoch accuracy (from the summary section).
-    values: Vec<Vec<Option<f64>>>,
-}
-
-impl FileSource {
-    /// The table's columns the file has (the paper's, and Fashion-MNIST's for the demo), each set taken from its
-    /// setting's rule; read from the summary section, so no cell is decoded.
-    fn new(api: &Api, path: PathBuf) -> anyhow::Result<FileSource> {
-        let rows = api.summary()?;
-        let longest = |setting: Setting| rows.iter().filter(|r| r.setting == setting).map(|r| r.hp).max();
-        let columns: Vec<(String, Setting, EvalSet, Hp)> = COLUMNS
-            .iter()
-            .filter_map(|&(name, setting, role)| {
-                let set = setting.set_for(role)?;
-                longest(setting).map(|hp| (name.to_owned(), setting, set, hp))
-            })
-            .collect();
-        // The reference's seed mean (`get_metrics(..., is_random=False)`), as every query takes it.
-        let values = columns
-            .iter()
-            .map(|&(_, setting, set, hp)| {
-                let mut column = vec![None; NUM_ARCHS];
-                for cell in api.cell_means(setting, Some(set), hp)? {
-                    column[cell.index] = cell.accuracy;
-                }
-                Ok(column)
-            })
-            .collect::<anyhow::Result<_>>()?;
-        Ok(FileSource { path, columns, values })
-    }
+    table: ResultTable,
 }
 
 impl FileSource {
     fn columns(&self) -> Vec<String> {
-        self.columns.iter().map(|c| c.0.clone()).collect()
+        self.table.columns().iter().map(|c| c.name.to_owned()).collect()
     }
 
     fn accuracy(&self, index: usize, column: usize) -> Option<f64> {
-        self.values[column][index]
+        self.table.accuracy(index, column)
     }
 }
 
@@ -139,22 +95,10 @@ pub(crate) fn run(args: impl Iterator<Item = String>) -> anyhow::Result<()> {
         (None, None) => find_demo()?,
     };
     let api = Api::open(&path)?;
-    // The paper's fitness setting, or else (a demo file) the file's first setting and its shortest schedule.
+    let (setting, hp) = BenchmarkOracle::fitness_setting(&api, o.setting, o.hp)?;
     let rows = api.summary()?;
-    let (setting, hp) = match (o.setting, o.hp) {
-        (Some(s), Some(h)) => (s, h),
-        (s, h) => {
-            let paper = rows.iter().any(|r| r.setting == Setting::Cifar10Valid && r.hp == Hp::H12);
-            let setting =
-                s.unwrap_or(if paper { Setting::Cifar10Valid } else { rows.first().context("an empty file")?.setting });
-            let hp = h
-                .or_else(|| rows.iter().filter(|r| r.setting == setting).map(|r| r.hp).min())
-                .context("no trials of that setting")?;
-            (setting, hp)
-        }
-    };
     // Recorded times where the file has them; otherwise (summary-only records) a constant calibrated cost.
-    let timed = rows.iter().any(|r| r.setting == setting && r.hp == hp && r.train_time.is_some());
+    let timed = BenchmarkOracle::is_timed(&api, setting, hp)?;
     let choice = o.cost.unwrap_or(if timed { CostChoice::Recorded } else { CostChoice::Constant });
     let cost = match choice {
         CostChoice::Recorded => QueryCost::Recorded,
@@ -188,9 +132,12 @@ pub(crate) fn run(args: impl Iterator<Item = String>) -> anyhow::Result<()> {
     let oracle = BenchmarkOracle::with_cost(&api, setting, hp, cost)?;
     let (budget, budget_text) = match o.budget {
         Some(b) => (b, format!("{b} s")),
-        None => default_budget(&oracle, rows, setting, hp, cost),
+        None => match oracle.default_budget() {
+            (b, None) => (b, format!("{b} s")),
+            (b, Some(cells)) => (b, format!("{b:.1} s (three queries' worth on these {cells} cells)")),
+        },
     };
-    let source = FileSource::new(&api, path)?;
+    let source = FileSource { table: ResultTable::new(&api)?, path };
     let name = format!("{} ({charged})", source.path.display());
     let searched = match &o.weight_sharing {
         Some(ws) => weight_sharing(ws, &o.out)?,
@@ -253,29 +200,6 @@ fn weight_sharing(ws: &WeightSharing, out: &Path) -> anyhow::Result<Vec<Searched
         searched.push(Searched { name: algorithm.paper_name().to_owned(), runs });
     }
     Ok(searched)
-}
-
-/// The paper's budget, 12,000 simulated seconds, which covers about 1% of the 15,625 cells on CIFAR-10; on a file
-/// of a few cells (the demo's 8) every search would query every cell many times over and all rows would be equal,
-/// so there it is three queries' worth (the mean cost of the file's queries), and the rows show how well each
-/// algorithm spends a budget that cannot cover the file.
-fn default_budget(
-    oracle: &BenchmarkOracle,
-    rows: &[nb102_store::TrialSummary],
-    setting: Setting,
-    hp: Hp,
-    cost: QueryCost,
-) -> (f64, String) {
-    const PAPER: f64 = 12_000.0;
-    let paper = (PAPER, format!("{PAPER} s"));
-    let Some(cells) = oracle.cells().filter(|c| c.len() < 100) else { return paper };
-    let costs: Vec<f64> =
-        rows.iter().filter(|r| r.setting == setting && r.hp == hp).filter_map(|r| cost.charge(r)).collect();
-    if costs.is_empty() {
-        return paper;
-    }
-    let budget = 3.0 * costs.iter().sum::<f64>() / costs.len() as f64;
-    (budget, format!("{budget:.1} s (three queries' worth on these {} cells)", cells.len()))
 }
 
 /// Imports a per-cell table (`nb102 import table`'s default columns) into a benchmark file under `out`.
@@ -489,6 +413,16 @@ fn bench(
         let seconds: Vec<f64> = runs.iter().map(|r| r.steps.last().map_or(0.0, |s| s.time)).collect();
         row["search_seconds"] = json!({ "mean": mean_std(&seconds).0 });
         row["queries"] = json!({ "mean": mean_std(&queries).0 });
+        // Each run, so that another runner of the same searches (nb102's Python `search.run`) can be compared run
+        // for run.
+        row["runs"] = runs
+            .iter()
+            .enumerate()
+            .map(|(r, run)| {
+                json!({"seed": o.seed + r as u64, "index": run.chosen.official_index(), "cell": run.chosen.to_string(),
+                       "queries": run.steps.len(), "search_seconds": run.steps.last().map_or(0.0, |s| s.time)})
+            })
+            .collect();
         rows.push(row);
         curves.push((name, curve(&runs, source, budget)));
     }
@@ -509,11 +443,9 @@ fn bench(
     // The optimal row: the best cell for each pair itself; the ResNet row: cell 11472.
     let mut optimal = json!({ "algorithm": "optimal" });
     let mut optimal_line = "| optimal |".to_owned();
-    for (k, column) in columns.iter().enumerate() {
-        let best = (0..NUM_ARCHS).filter_map(|i| source.accuracy(i, k)).fold(f64::NEG_INFINITY, f64::max);
-        let cell = if best.is_finite() { json!({"mean": best, "std": 0.0}) } else { json!(null) };
-        optimal[column] = cell;
-        optimal_line += &if best.is_finite() { format!(" {best:.2} |") } else { " – |".into() };
+    for (column, best) in columns.iter().zip(source.table.optimal()) {
+        optimal[column] = best.map_or(json!(null), |best| json!({"mean": best, "std": 0.0}));
+        optimal_line += &best.map_or(" – |".into(), |best| format!(" {best:.2} |"));
     }
     markdown += &format!("{optimal_line} |\n");
     rows.push(optimal);
@@ -540,22 +472,12 @@ fn write(path: &Path, text: &str) -> anyhow::Result<()> {
     Ok(nb102_store::write_atomically(path, |f| std::io::Write::write_all(f, text.as_bytes()))?)
 }
 
-/// Population mean and standard deviation (numpy's `std`, ddof 0).
-fn mean_std(values: &[f64]) -> (f64, f64) {
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
-    (mean, var.sqrt())
-}
-
 fn table_row(name: &str, chosen: &[usize], source: &FileSource) -> (serde_json::Value, String) {
     let mut row = json!({ "algorithm": name });
     let mut line = format!("| {name} |");
-    for (k, column) in source.columns().iter().enumerate() {
-        let values: Option<Vec<f64>> = chosen.iter().map(|&i| source.accuracy(i, k)).collect();
-        match values {
-            Some(v) => {
-                let (m, s) = mean_std(&v);
+    for (column, value) in source.columns().iter().zip(source.table.row(chosen)) {
+        match value {
+            Some((m, s)) => {
                 row[column] = json!({"mean": m, "std": s});
                 line += &format!(" {m:.2}±{s:.2} |");
             }

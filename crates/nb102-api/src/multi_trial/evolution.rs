@@ -3,7 +3,7 @@
 use nb102_space::Arch;
 use rand::{Rng, RngCore};
 
-use super::{finish, known, Draw, Oracle, Run, Step};
+use super::{known, Budget, Draw, Oracle, Run};
 use crate::error::Result;
 
 /// Regularized evolution (`R_EA.py`): a population of `population` random cells (charged, not checked against
@@ -21,22 +21,14 @@ pub fn regularized_evolution(
     rng: &mut dyn RngCore,
 ) -> Result<Run> {
     let held = oracle.cells();
-    let (mut total, mut steps) = (0.0, Vec::new());
-    let mut best: Option<(Arch, f64)> = None;
+    let mut clock = Budget::new(budget);
     let mut members: std::collections::VecDeque<(Arch, f64)> = std::collections::VecDeque::new();
-    let mut record = |arch: Arch, fitness: f64, total: f64, steps: &mut Vec<Step>| {
-        if best.is_none_or(|(_, f)| fitness > f) {
-            best = Some((arch, fitness));
-        }
-        steps.push(Step { time: total, arch, fitness, best: best.expect("just set").0 });
-    };
     while members.len() < population {
         let (arch, e) = known(oracle, held.as_deref(), rng, Draw::Uniform)?;
-        total += e.cost;
         members.push_back((arch, e.fitness));
-        record(arch, e.fitness, total, &mut steps);
+        clock.charge_anyway(arch, e);
     }
-    while total < budget {
+    while clock.has_time() {
         let mut parent: Option<(Arch, f64)> = None;
         for _ in 0..sample {
             let candidate = members[rng.random_range(0..members.len())];
@@ -46,13 +38,11 @@ pub fn regularized_evolution(
         }
         let parent = parent.expect("a sample of one or more").0;
         let (child, e) = known(oracle, held.as_deref(), rng, Draw::With(&mut |r: &mut dyn RngCore| parent.mutate(r)))?;
-        if total + e.cost > budget {
+        if !clock.charge(child, e) {
             break;
         }
-        total += e.cost;
         members.push_back((child, e.fitness));
         members.pop_front();
-        record(child, e.fitness, total, &mut steps);
     }
-    finish(steps, best)
+    clock.finish()
 }

@@ -1,7 +1,8 @@
 //! The multi-trial NAS baselines of NAS-Bench-201 (spec 08 §8.3–8.4): random search, regularized evolution,
 //! REINFORCE and BOHB, searching under a simulated time budget by querying a benchmark. [`Algorithm`] lists them
 //! with their configurations; each has a file of its own (`random.rs`, `evolution.rs`, `reinforce.rs`, `bohb.rs`),
-//! and the oracle over a benchmark file is `oracle.rs`.
+//! the oracle over a benchmark file is `oracle.rs`, and the paper's table of their results `table.rs`. A search of
+//! one's own charges its queries through a [`Budget`], as random search and regularized evolution do.
 //!
 //! Each search asks an [`Oracle`] to "train" a cell, which answers with a fitness (the validation accuracy of
 //! one trial) and the simulated seconds that trial would have cost; the search stops as the reference's does
@@ -15,6 +16,7 @@ mod evolution;
 mod oracle;
 mod random;
 mod reinforce;
+mod table;
 #[cfg(test)]
 mod tests;
 
@@ -30,6 +32,7 @@ pub use evolution::regularized_evolution;
 pub use oracle::{BenchmarkOracle, QueryCost};
 pub use random::random_search;
 pub use reinforce::reinforce;
+pub use table::{mean_std, Column, ResultTable};
 
 /// A multi-trial algorithm with its configuration: the typed list that command lines, tables and documents read.
 /// Adding one is a file of this folder and a variant here (the compiler then asks for its name and its run).
@@ -203,6 +206,77 @@ pub struct Run {
     pub chosen: Arch,
     /// Its fitness when the search saw it.
     pub chosen_fitness: f64,
+}
+
+/// The simulated clock of one search: each query's cost is charged against a limit, every charged query is a
+/// [`Step`], and the best cell so far is the fittest charged one (the first of equals). Random search, regularized
+/// evolution's cycles and a user's own search (nb102's Python `search.Budget`) all charge through it, so a new
+/// algorithm's run is accounted exactly as the baselines' are.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Budget {
+    limit: f64,
+    spent: f64,
+    steps: Vec<Step>,
+    best: Option<(Arch, f64)>,
+}
+
+impl Budget {
+    /// A clock with `limit` simulated seconds and nothing spent.
+    pub fn new(limit: f64) -> Budget {
+        Budget { limit, spent: 0.0, steps: Vec::new(), best: None }
+    }
+
+    /// The simulated seconds the search may spend.
+    pub fn limit(&self) -> f64 {
+        self.limit
+    }
+
+    /// The simulated seconds charged so far.
+    pub fn spent(&self) -> f64 {
+        self.spent
+    }
+
+    /// Whether time is left (the searches draw another cell only then).
+    pub fn has_time(&self) -> bool {
+        self.spent < self.limit
+    }
+
+    /// Charges `e`, the query of `arch`, unless it would take the clock past the limit (`RANDOM.py`'s and
+    /// `R_EA.py`'s rule: the query that would exceed the budget is not made); whether it was charged.
+    pub fn charge(&mut self, arch: Arch, e: Evaluation) -> bool {
+        if self.spent + e.cost > self.limit {
+            return false;
+        }
+        self.charge_anyway(arch, e);
+        true
+    }
+
+    /// Charges `e` whatever the limit (`R_EA.py`'s initial population).
+    pub(crate) fn charge_anyway(&mut self, arch: Arch, e: Evaluation) {
+        self.spent += e.cost;
+        if self.best.is_none_or(|(_, f)| e.fitness > f) {
+            self.best = Some((arch, e.fitness));
+        }
+        self.steps.push(Step { time: self.spent, arch, fitness: e.fitness, best: self.best.expect("just set").0 });
+    }
+
+    /// The charged queries, in order.
+    pub fn steps(&self) -> &[Step] {
+        &self.steps
+    }
+
+    /// The fittest charged cell and its fitness (the first of equals).
+    pub fn best(&self) -> Option<(Arch, f64)> {
+        self.best
+    }
+
+    /// The search as a [`Run`].
+    ///
+    /// # Errors
+    /// [`ApiError::Search`] when nothing was charged.
+    pub fn finish(self) -> Result<Run> {
+        finish(self.steps, self.best)
+    }
 }
 
 pub(crate) fn finish(steps: Vec<Step>, best: Option<(Arch, f64)>) -> Result<Run> {

@@ -122,6 +122,63 @@ impl BenchmarkOracle {
         let held = (held.len() < nb102_space::NUM_ARCHS).then_some(held);
         Ok(BenchmarkOracle { setting, hp, cells, trials, held })
     }
+
+    /// The setting and schedule a search's fitness comes from when none is given: the paper's (`cifar10-valid`,
+    /// 12 epochs) where the file has it, else the file's first setting (a demo file) and its shortest schedule. A
+    /// given one is taken as is, and a setting given alone gets its shortest schedule.
+    ///
+    /// # Errors
+    /// An empty file, or a setting it has no trials of; a damaged summary section.
+    pub fn fitness_setting(api: &Api, setting: Option<Setting>, hp: Option<Hp>) -> Result<(Setting, Hp)> {
+        let rows = api.summary()?;
+        if let (Some(s), Some(h)) = (setting, hp) {
+            return Ok((s, h));
+        }
+        let paper = rows.iter().any(|r| r.setting == Setting::Cifar10Valid && r.hp == Hp::H12);
+        let setting = match setting {
+            Some(s) => s,
+            None if paper => Setting::Cifar10Valid,
+            None => rows.first().ok_or_else(|| ApiError::Search("an empty benchmark file".into()))?.setting,
+        };
+        let hp = hp
+            .or_else(|| rows.iter().filter(|r| r.setting == setting).map(|r| r.hp).min())
+            .ok_or_else(|| ApiError::Search(format!("no trials of {setting} in the benchmark file")))?;
+        Ok((setting, hp))
+    }
+
+    /// Whether the file's trials of `setting` and `hp` have recorded times, so that [`QueryCost::Recorded`] can
+    /// charge them (summary-only records imported from a table have none).
+    ///
+    /// # Errors
+    /// A damaged summary section.
+    pub fn is_timed(api: &Api, setting: Setting, hp: Hp) -> Result<bool> {
+        Ok(api.summary()?.iter().any(|r| r.setting == setting && r.hp == hp && r.train_time.is_some()))
+    }
+
+    /// The setting whose validation accuracy is the fitness.
+    pub fn setting(&self) -> Setting {
+        self.setting
+    }
+
+    /// The schedule whose last epoch is read.
+    pub fn hp(&self) -> Hp {
+        self.hp
+    }
+
+    /// The budget of a search when none is given: the paper's 12,000 simulated seconds, which covers about 1% of
+    /// the 15,625 cells on CIFAR-10; on a file of fewer than 100 cells (the demo's 8) every search would query
+    /// every cell many times over and all would find the same, so there it is three queries' worth (the mean cost
+    /// of the file's trials), and runs show how well each algorithm spends a budget that cannot cover the file.
+    /// The second value is that file's number of cells, when the budget is theirs.
+    pub fn default_budget(&self) -> (f64, Option<usize>) {
+        const PAPER: f64 = 12_000.0;
+        let Some(cells) = self.held.as_ref().filter(|c| c.len() < 100) else { return (PAPER, None) };
+        let costs: Vec<f64> = self.trials.iter().filter_map(|t| t.1).collect();
+        if costs.is_empty() {
+            return (PAPER, None);
+        }
+        (3.0 * costs.iter().sum::<f64>() / costs.len() as f64, Some(cells.len()))
+    }
 }
 
 impl Oracle for BenchmarkOracle {

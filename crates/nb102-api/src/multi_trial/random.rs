@@ -2,9 +2,8 @@
 
 use rand::RngCore;
 
-use super::{finish, known, Draw, Oracle, Run, Step};
+use super::{known, Budget, Draw, Oracle, Run};
 use crate::error::Result;
-use nb102_space::Arch;
 
 /// Random search (`RANDOM.py`): uniform cells until the next would exceed the budget; the best by fitness (the
 /// first of equals).
@@ -13,18 +12,12 @@ use nb102_space::Arch;
 /// As [`Oracle::evaluate`].
 pub fn random_search(oracle: &dyn Oracle, budget: f64, rng: &mut dyn RngCore) -> Result<Run> {
     let held = oracle.cells();
-    let (mut total, mut steps) = (0.0, Vec::new());
-    let mut best: Option<(Arch, f64)> = None;
-    while total < budget {
+    let mut clock = Budget::new(budget);
+    while clock.has_time() {
         let (arch, e) = known(oracle, held.as_deref(), rng, Draw::Uniform)?;
-        if total + e.cost > budget {
+        if !clock.charge(arch, e) {
             break;
         }
-        total += e.cost;
-        if best.is_none_or(|(_, f)| e.fitness > f) {
-            best = Some((arch, e.fitness));
-        }
-        steps.push(Step { time: total, arch, fitness: e.fitness, best: best.expect("just set").0 });
     }
-    finish(steps, best)
+    clock.finish()
 }

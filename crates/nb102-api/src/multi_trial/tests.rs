@@ -115,3 +115,22 @@ fn bohb_queries_only_what_it_charges() {
         assert!(oracle.0.get() <= run.steps.len() + 1, "{} queries for {} steps", oracle.0.get(), run.steps.len());
     }
 }
+
+#[test]
+fn a_budget_refuses_the_query_that_would_exceed_it_and_keeps_the_first_best() {
+    let cell = |i: usize| Arch::from_official_index(i).unwrap();
+    let mut clock = Budget::new(250.0);
+    assert!(clock.has_time() && clock.best().is_none());
+    assert!(clock.charge(cell(1), Evaluation { fitness: 50.0, cost: 100.0 }));
+    assert!(clock.charge(cell(2), Evaluation { fitness: 50.0, cost: 100.0 }));
+    assert!(!clock.charge(cell(3), Evaluation { fitness: 90.0, cost: 100.0 }), "300 s would exceed 250 s");
+    assert!(clock.charge(cell(4), Evaluation { fitness: 40.0, cost: 50.0 }), "exactly the limit is within it");
+    assert!(!clock.has_time());
+    assert_eq!(clock.spent(), 250.0);
+    assert_eq!(clock.best(), Some((cell(1), 50.0)), "the first of equals; the refused query is not a candidate");
+    let times: Vec<f64> = clock.steps().iter().map(|s| s.time).collect();
+    assert_eq!(times, [100.0, 200.0, 250.0]);
+    let run = clock.finish().unwrap();
+    assert_eq!((run.chosen, run.steps.len()), (cell(1), 3));
+    assert!(matches!(Budget::new(10.0).finish(), Err(ApiError::Search(_))));
+}
