@@ -212,13 +212,8 @@ fn import_table(table: &Path, out: &Path) -> anyhow::Result<PathBuf> {
 
 /// The query cost fitted to the official complete records in `dir` (`QueryCost::calibrate`).
 fn calibrate(dir: &Path, setting: Setting, hp: Hp, by_flops: bool) -> anyhow::Result<QueryCost> {
-    let files = nb102_store::nats_tss_files(dir)
-        .with_context(|| format!("calibrating the query cost needs the official records in {}", dir.display()))?;
-    let mut records = Vec::new();
-    for file in files {
-        records.extend(nb102_store::read_nats_tss_file(&file)?);
-    }
-    Ok(QueryCost::calibrate(&records, setting, hp, by_flops)?)
+    QueryCost::calibrate_dir(dir, setting, hp, by_flops)
+        .with_context(|| format!("calibrating the query cost needs the official records in {}", dir.display()))
 }
 
 fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {

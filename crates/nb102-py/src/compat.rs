@@ -40,6 +40,11 @@ pub struct Engine {
 }
 
 impl Engine {
+    /// The file this engine answers from.
+    pub(crate) fn api(&self) -> &Arc<Api> {
+        &self.api
+    }
+
     /// Makes a cost dict's values the numpy scalars the reference's are, where numpy is installed: NATS-Bench's
     /// archives hold `params` and the latencies as numpy floats, and NAS-Bench-201's API averages every value
     /// with `np.mean`. (A numpy float is a Python float: only its `repr` tells them apart.)

@@ -6,6 +6,7 @@
 //!   `nb102.NASBench201API` (`nas_201_api`): the reference's methods, argument conventions, random draws
 //!   (Python's `random`, the same calls in the same order) and exception types;
 //! - [`arch`]: `nb102.Arch`, the search space's cells;
+//! - [`search`]: the engine of `nb102.search`, the multi-trial baselines and a clock for one's own search;
 //! - [`open`]: the path a user gives, a `.nb102` file or an official archive, imported once into a cache.
 //!
 //! Rust work that can take more than a few microseconds (opening, decoding a cell, scans, imports) runs with
@@ -27,6 +28,7 @@ mod arch;
 mod benchmark;
 mod compat;
 mod open;
+mod search;
 
 /// The Python exception for an error of the query API: the reference's type where scripts catch one
 /// (`KeyError` for a setting or schedule a cell does not have, `ValueError` for a bad index, seed, epoch or a
@@ -69,6 +71,11 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<benchmark::MoreInfo>()?;
     m.add_class::<benchmark::CostInfo>()?;
     m.add_class::<compat::Engine>()?;
+    m.add("BudgetExhausted", m.py().get_type::<search::BudgetExhausted>())?;
+    m.add_class::<search::SearchOracle>()?;
+    m.add_class::<search::SearchBudget>()?;
+    m.add_class::<search::SearchTable>()?;
+    m.add_function(wrap_pyfunction!(search::calibrate, m)?)?;
     m.add_function(wrap_pyfunction!(open::resolve, m)?)?;
     m.add_function(wrap_pyfunction!(open::py_cache_dir, m)?)?;
     m.add_function(wrap_pyfunction!(arch::official_archs, m)?)?;

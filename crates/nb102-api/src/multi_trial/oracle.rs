@@ -37,6 +37,20 @@ impl QueryCost {
         }
     }
 
+    /// The model fitted to the trials of `setting` and `hp` in the official complete records of `dir` (a
+    /// NATS-Bench topology archive's folder of per-cell pickles, such as the sample archive), as
+    /// [`QueryCost::calibrate`] fits it.
+    ///
+    /// # Errors
+    /// A folder without such records, a record that does not decode, or as [`QueryCost::calibrate`].
+    pub fn calibrate_dir(dir: &std::path::Path, setting: Setting, hp: Hp, by_flops: bool) -> Result<QueryCost> {
+        let mut records = Vec::new();
+        for file in nb102_store::nats_tss_files(dir)? {
+            records.extend(nb102_store::read_nats_tss_file(&file)?);
+        }
+        QueryCost::calibrate(&records, setting, hp, by_flops)
+    }
+
     /// The model fitted to the trials of `setting` and `hp` among `records` (each trial's recorded cost, as
     /// [`QueryCost::Recorded`] charges it): with `by_flops`, the least-squares line over the trials' FLOPs, else
     /// their mean cost.
@@ -128,10 +142,15 @@ impl BenchmarkOracle {
     /// given one is taken as is, and a setting given alone gets its shortest schedule.
     ///
     /// # Errors
-    /// An empty file, or a setting it has no trials of; a damaged summary section.
+    /// An empty file, or a setting (and schedule) it has no trials of; a damaged summary section.
     pub fn fitness_setting(api: &Api, setting: Option<Setting>, hp: Option<Hp>) -> Result<(Setting, Hp)> {
         let rows = api.summary()?;
         if let (Some(s), Some(h)) = (setting, hp) {
+            if !rows.iter().any(|r| r.setting == s && r.hp == h) {
+                return Err(ApiError::Search(format!(
+                    "expected a setting and schedule with trials in the benchmark file, found none of {s} hp {h}"
+                )));
+            }
             return Ok((s, h));
         }
         let paper = rows.iter().any(|r| r.setting == Setting::Cifar10Valid && r.hp == Hp::H12);

@@ -17,6 +17,9 @@ Two ways in:
       bench = nb102.Benchmark(path)
       bench.more_info(11472, 'cifar100', 200, seed='mean').valid.accuracy
       accs = bench.final_accuracies('cifar10-valid', 200, 'x-valid')   # numpy, one value per cell
+
+- ``nb102.search``: the multi-trial baselines (REA, RS, REINFORCE, BOHB) and a simulated budget for one's own
+  search, as ``cargo xtask bench-algos`` runs them.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from ._native import (
 )
 from ._native import Benchmark as _NativeBenchmark
 from ._aliases import install_as
+from . import search
 from ._compat import ArchResults, NASBench201API, NATStopology, ResultsCount, create, search_space_info, version
 
 __all__ = [
@@ -56,6 +60,7 @@ __all__ = [
     "install_as",
     "load_state_dict_bytes",
     "resolve",
+    "search",
     "search_space_info",
     "version",
 ]

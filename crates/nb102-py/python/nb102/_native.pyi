@@ -27,6 +27,67 @@ class DamagedBenchmarkError(ValueError):
     benchmark file at all; the message names the file. A cached import found damaged is moved aside and imported
     again on the next open."""
 
+class BudgetExhausted(RuntimeError):
+    """A query that would take a search's simulated clock past its budget: not made, not charged."""
+
+def calibrate(
+    dir: _Path, setting: str = "cifar10-valid", hp: Optional[HpLike] = None, by_flops: bool = False
+) -> Union[str, Tuple[float, float]]:
+    """The query cost fitted to the official complete records in ``dir``, as ``(base, per_mflop)`` seconds."""
+
+# A run's queries: cells, times, fitness, best-so-far cells (int64 and float64 bytes), chosen cell and fitness.
+_HistoryParts = Tuple[bytes, bytes, bytes, bytes, Optional[int], Optional[float]]
+
+class SearchOracle:
+    """The engine of ``nb102.search.Oracle``."""
+
+    def __init__(
+        self, source: Any, setting: Optional[str] = None, hp: Optional[HpLike] = None, cost: Any = None
+    ) -> None: ...
+    @property
+    def setting(self) -> str: ...
+    @property
+    def hp(self) -> int: ...
+    @property
+    def cost(self) -> Union[str, Tuple[float, float]]: ...
+    @property
+    def default_budget(self) -> float: ...
+    @property
+    def cells(self) -> Optional[List[int]]: ...
+    def run(
+        self,
+        algorithm: str,
+        runs: int,
+        seed: int,
+        budget: Optional[float] = None,
+        reinforce_lr: Optional[float] = None,
+        threads: Optional[int] = None,
+    ) -> List[_HistoryParts]: ...
+    def budget(self, seed: int, budget: Optional[float] = None) -> "SearchBudget": ...
+
+class SearchBudget:
+    """The engine of ``nb102.search.Budget``."""
+
+    def query(self, cell: ArchLike) -> float: ...
+    @property
+    def spent(self) -> float: ...
+    @property
+    def limit(self) -> float: ...
+    @property
+    def exhausted(self) -> bool: ...
+    @property
+    def best(self) -> Optional[Tuple[int, float]]: ...
+    def history(self) -> _HistoryParts: ...
+
+class SearchTable:
+    """The engine of ``nb102.search.table``."""
+
+    def __init__(self, source: Any) -> None: ...
+    @property
+    def columns(self) -> List[str]: ...
+    def row(self, chosen: List[int]) -> List[Optional[Tuple[float, float]]]: ...
+    def optimal(self) -> List[Optional[float]]: ...
+
 class Arch:
     """A cell: six ops on the edges of a 4-node DAG, in the reference's edge order."""
 
