@@ -51,8 +51,9 @@ def meta_archs():
     return [a.tostr() for a in archs]
 
 
-def trial(rng, arch_str, dataset, seed, epochs, old_style, weights):
-    """One ResultsCount. old_style: v1_0's pattern (eval without times, ori-test only after the last epoch)."""
+def trial(rng, arch_str, dataset, seed, epochs, old_style, weights, results_count=ResultsCount):
+    """One ResultsCount (of the class `results_count`: nas_201_api's, or another version's of the same layout).
+    old_style: v1_0's pattern (eval without times, ori-test only after the last epoch)."""
     curve = lambda lo, hi: {e: round(lo + (hi - lo) * e / epochs + rng.uniform(-1, 1), 2) for e in range(epochs)}
     losses = lambda: {e: round(2.3 - 1.8 * e / epochs + rng.uniform(-0.05, 0.05), 4) for e in range(epochs)}
     channels, cells = (4, 1) if weights else (16, 5)
@@ -65,7 +66,7 @@ def trial(rng, arch_str, dataset, seed, epochs, old_style, weights):
                                                     "num_classes": CLASSES[dataset]}, None))
         state = net.state_dict()
     shift = len(arch_str) % 7 + len(dataset) / 10
-    result = ResultsCount(dataset, state, curve(10, 80), losses(), round(0.40 + shift / 100, 6),
+    result = results_count(dataset, state, curve(10, 80), losses(), round(0.40 + shift / 100, 6),
                           round(56.8 + shift, 5), config, f"{seed:04d}", epochs, [0.0125 + shift / 1000])
     result.update_train_info(curve(10, 85), curve(30, 99), losses(), {e: 3.25 + shift for e in range(epochs)})
     if old_style:
@@ -83,11 +84,12 @@ def trial(rng, arch_str, dataset, seed, epochs, old_style, weights):
     return result
 
 
-def arch_results(rng, index, arch_str, epochs, plan, old_style, weights):
-    results = ArchResults(index, arch_str)
+def arch_results(rng, index, arch_str, epochs, plan, old_style, weights, classes=(ArchResults, ResultsCount)):
+    """One ArchResults of `plan` ({dataset: seeds}), of the classes `classes` (ArchResults, ResultsCount)."""
+    results = classes[0](index, arch_str)
     for dataset, seeds in plan.items():
         for seed in seeds:
-            results.update(dataset, seed, trial(rng, arch_str, dataset, seed, epochs, old_style, weights))
+            results.update(dataset, seed, trial(rng, arch_str, dataset, seed, epochs, old_style, weights, classes[1]))
     return results
 
 

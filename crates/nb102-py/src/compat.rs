@@ -40,6 +40,26 @@ pub struct Engine {
 }
 
 impl Engine {
+    /// `f` of one trial of the file (a `KeyError` naming `(dataset, seed)` where there is none).
+    fn with_trial<R>(
+        &self,
+        py: Python<'_>,
+        index: usize,
+        dataset: &str,
+        hp: &Bound<'_, PyAny>,
+        seed: u32,
+        f: impl FnOnce(&nb102_store::TrialRecord) -> PyResult<R>,
+    ) -> PyResult<R> {
+        let (_, hp) = hp_of(hp)?;
+        let setting = setting_of(dataset)?;
+        Benchmark::warm(py, &self.api, index);
+        let cell = self.api.cell(index).map_err(api_error)?;
+        let t = cell
+            .trial(nb102_store::TrialKey { hp, setting, seed })
+            .ok_or_else(|| PyKeyError::new_err(format!("({dataset:?}, {seed})")))?;
+        f(t)
+    }
+
     /// The file this engine answers from.
     pub(crate) fn api(&self) -> &Arc<Api> {
         &self.api
@@ -607,62 +627,70 @@ impl Engine {
         hp: &Bound<'_, PyAny>,
         seed: u32,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let (_, hp) = hp_of(hp)?;
-        let setting = setting_of(dataset)?;
-        Benchmark::warm(py, &self.api, index);
-        let cell = self.api.cell(index).map_err(api_error)?;
-        let t = cell
-            .trial(nb102_store::TrialKey { hp, setting, seed })
-            .ok_or_else(|| PyKeyError::new_err(format!("({dataset:?}, {seed})")))?;
-        let d = PyDict::new(py);
-        d.set_item("name", dataset)?;
-        d.set_item("seed", t.seed)?;
-        d.set_item("epochs", t.hp.epochs())?;
-        d.set_item("params", t.params_mb)?;
-        d.set_item("flop", t.flops_m)?;
-        d.set_item("latency", (!t.latency.is_empty()).then(|| t.latency.clone()))?;
-        let config = PyDict::new(py);
-        config.set_item("channel", t.net.channels)?;
-        config.set_item("num_cells", t.net.cells)?;
-        config.set_item("arch_str", t.arch.to_string())?;
-        config.set_item("class_num", t.net.classes)?;
-        d.set_item("arch_config", config)?;
-        let by_epoch = |f: &dyn Fn(&nb102_store::TrainEpoch) -> Option<f64>| -> PyResult<Option<Bound<'py, PyDict>>> {
-            if t.train.iter().any(|e| f(e).is_none()) {
-                return Ok(None);
-            }
-            let out = PyDict::new(py);
-            for (i, e) in t.train.iter().enumerate() {
-                out.set_item(i, f(e))?;
-            }
-            Ok(Some(out))
-        };
-        d.set_item("train_acc1es", by_epoch(&|e| Some(e.top1))?)?;
-        d.set_item("train_acc5es", by_epoch(&|e| e.top5)?)?;
-        d.set_item("train_losses", by_epoch(&|e| Some(e.loss))?)?;
-        d.set_item("train_times", by_epoch(&|e| e.time)?)?;
-        let (acc, loss, time) = (PyDict::new(py), PyDict::new(py), PyDict::new(py));
-        let names = PyList::empty(py);
-        for set in t.eval_order() {
-            names.append(set.name())?;
-            for p in &t.eval[&set] {
-                let key = format!("{}@{}", set.name(), p.epoch);
-                if let Some(a) = p.accuracy {
-                    acc.set_item(&key, a)?;
-                }
-                if let Some(l) = p.loss {
-                    loss.set_item(&key, l)?;
-                }
-                if let Some(s) = p.time {
-                    time.set_item(&key, s)?;
+        self.with_trial(py, index, dataset, hp, seed, |t| {
+            let d = PyDict::new(py);
+            d.set_item("name", dataset)?;
+            d.set_item("seed", t.seed)?;
+            d.set_item("epochs", t.hp.epochs())?;
+            d.set_item("params", t.params_mb)?;
+            d.set_item("flop", t.flops_m)?;
+            d.set_item("latency", (!t.latency.is_empty()).then(|| t.latency.clone()))?;
+            let config = PyDict::new(py);
+            config.set_item("channel", t.net.channels)?;
+            config.set_item("num_cells", t.net.cells)?;
+            config.set_item("arch_str", t.arch.to_string())?;
+            config.set_item("class_num", t.net.classes)?;
+            d.set_item("arch_config", config)?;
+            let by_epoch =
+                |f: &dyn Fn(&nb102_store::TrainEpoch) -> Option<f64>| -> PyResult<Option<Bound<'py, PyDict>>> {
+                    if t.train.iter().any(|e| f(e).is_none()) {
+                        return Ok(None);
+                    }
+                    let out = PyDict::new(py);
+                    for (i, e) in t.train.iter().enumerate() {
+                        out.set_item(i, f(e))?;
+                    }
+                    Ok(Some(out))
+                };
+            d.set_item("train_acc1es", by_epoch(&|e| Some(e.top1))?)?;
+            d.set_item("train_acc5es", by_epoch(&|e| e.top5)?)?;
+            d.set_item("train_losses", by_epoch(&|e| Some(e.loss))?)?;
+            d.set_item("train_times", by_epoch(&|e| e.time)?)?;
+            let (acc, loss, time) = (PyDict::new(py), PyDict::new(py), PyDict::new(py));
+            let names = PyList::empty(py);
+            for set in t.eval_order() {
+                names.append(set.name())?;
+                for p in &t.eval[&set] {
+                    let key = format!("{}@{}", set.name(), p.epoch);
+                    if let Some(a) = p.accuracy {
+                        acc.set_item(&key, a)?;
+                    }
+                    if let Some(l) = p.loss {
+                        loss.set_item(&key, l)?;
+                    }
+                    if let Some(s) = p.time {
+                        time.set_item(&key, s)?;
+                    }
                 }
             }
-        }
-        d.set_item("eval_names", names)?;
-        d.set_item("eval_acc1es", acc)?;
-        d.set_item("eval_losses", loss)?;
-        d.set_item("eval_times", time)?;
-        Ok(d)
+            d.set_item("eval_names", names)?;
+            d.set_item("eval_acc1es", acc)?;
+            d.set_item("eval_losses", loss)?;
+            d.set_item("eval_times", time)?;
+            Ok(d)
+        })
+    }
+
+    /// Whether one trial's record holds its trained weights (per-cell archive files do; benchmark files do not).
+    fn _has_weights(
+        &self,
+        py: Python<'_>,
+        index: usize,
+        dataset: &str,
+        hp: &Bound<'_, PyAny>,
+        seed: u32,
+    ) -> PyResult<bool> {
+        self.with_trial(py, index, dataset, hp, seed, |t| Ok(t.weights.is_some()))
     }
 
     /// `ResultsCount.get_times` of one trial.

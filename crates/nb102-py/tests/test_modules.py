@@ -128,7 +128,7 @@ def test_install_as_serves_the_names_and_refuses_after_the_real_package():
         assert done.returncode == 1 and last.startswith(
             "ImportError: nb102.install_as('nats_bench'): the real nats_bench is already imported"
         ), done.stderr
-    with pytest.raises(ValueError, match="expected 'nats_bench' or 'nas_201_api', found 'nasbench'"):
+    with pytest.raises(ValueError, match="expected one of 'nats_bench', 'nas_201_api', 'nas_102_api', found 'nasbench'"):
         nb102.install_as("nasbench")
 
 

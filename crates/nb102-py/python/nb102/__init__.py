@@ -75,14 +75,15 @@ def _numpy():
 
 
 def load_state_dict_bytes(data: bytes) -> Dict[str, Any]:
-    """Tensors of a safetensors file's bytes, in file order: torch tensors when torch is importable, else numpy."""
+    """Tensors of a safetensors file's bytes, in the state dict's order (the metadata's ``order`` where an import
+    kept it, else file order): torch tensors when torch is importable, else numpy."""
     import collections
     import json
     import struct
 
     (size,) = struct.unpack("<Q", data[:8])
     header = json.loads(data[8 : 8 + size])
-    header.pop("__metadata__", None)
+    metadata = header.pop("__metadata__", None) or {}
     body = memoryview(data)[8 + size :]
     try:
         import torch
@@ -92,7 +93,12 @@ def load_state_dict_bytes(data: bytes) -> Dict[str, Any]:
     dtypes = {"F64": np.float64, "F32": np.float32, "F16": np.float16, "I64": np.int64, "I32": np.int32,
               "I16": np.int16, "I8": np.int8, "U8": np.uint8, "BOOL": np.bool_}
     state = collections.OrderedDict()
-    for name, info in sorted(header.items(), key=lambda kv: kv[1]["data_offsets"][0]):
+    if "order" in metadata:
+        names = json.loads(metadata["order"])
+    else:
+        names = sorted(header, key=lambda name: header[name]["data_offsets"][0])
+    for name in names:
+        info = header[name]
         start, end = info["data_offsets"]
         array = np.frombuffer(body[start:end], dtype=dtypes[info["dtype"]]).reshape(info["shape"]).copy()
         state[name] = torch.from_numpy(array) if torch is not None else array

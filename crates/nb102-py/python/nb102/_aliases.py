@@ -20,6 +20,10 @@ PACKAGES: Dict[str, Dict[str, str]] = {
         "api_utils": "nb102.api_utils",
         "api_201": "nb102.api_201",
     },
+    "nas_102_api": {
+        "": "nb102.nas_102_api",
+        "api": "nb102.nas_102_api",
+    },
 }
 
 # Modules of the reference packages nb102 does not answer for yet, and why.
@@ -50,14 +54,14 @@ def _facade(package: str):
 def install_as(name: str) -> None:
     """Serves ``import name`` and its submodules (``from nats_bench.api_utils import time_string``) with nb102, so
     that a script written for ``nats_bench`` or ``nas_201_api`` runs unchanged. Call it before anything imports
-    ``name``.
+    ``name``. ``nas_102_api`` is the seed's v1.0 API (``nb102.nas_102_api``).
 
     Raises:
-      ValueError: ``name`` is not ``nats_bench`` or ``nas_201_api``.
+      ValueError: ``name`` is not ``nats_bench``, ``nas_201_api`` or ``nas_102_api``.
       ImportError: the real package is already imported in this process.
     """
     if name not in PACKAGES:
-        raise ValueError("nb102.install_as: expected 'nats_bench' or 'nas_201_api', found {!r}".format(name))
+        raise ValueError("nb102.install_as: expected one of {}, found {!r}".format(", ".join(map(repr, PACKAGES)), name))
     modules = {(name + "." + sub if sub else name): importlib.import_module(target)
                for sub, target in PACKAGES[name].items()}
     for full, ours in modules.items():

@@ -99,9 +99,10 @@ def _logged(method, name):
     return call
 
 
-def _information_lines(information, extra_info, metric_format):
+def _information_lines(information, extra_info, metric_format, costs="get_compute_costs"):
     """The reference's ``print_information`` lines of an ``ArchResults``, each metric formatted by
-    ``metric_format`` (the two packages differ in its punctuation)."""
+    ``metric_format`` (the packages differ in its punctuation), costs read with the method ``costs`` (v1.0's
+    ``get_comput_costs``)."""
     dataset_names = information.get_dataset_names()
     strings = [information.arch_str, "datasets : {:}, extra-info : {:}".format(dataset_names, extra_info)]
 
@@ -109,7 +110,7 @@ def _information_lines(information, extra_info, metric_format):
         return metric_format.format(info["loss"], info["accuracy"])
 
     for dataset in dataset_names:
-        metric = information.get_compute_costs(dataset)
+        metric = getattr(information, costs)(dataset)
         flop, param, latency = metric["flops"], metric["params"], metric["latency"]
         str1 = "{:14s} FLOP={:6.2f} M, Params={:.3f} MB, latency={:} ms.".format(
             dataset, flop, param, "{:.2f}".format(latency * 1000) if latency is not None and latency > 0 else None)

@@ -212,7 +212,9 @@ fn number(v: &PyValue) -> Option<f64> {
     }
 }
 
-/// A `net_state_dict` (names to tensors) as a safetensors file.
+/// A `net_state_dict` (names to tensors) as a safetensors file. safetensors lays tensors out by alignment and
+/// name, so the state dict's own order (the module's, which `load_state_dict` and scripts that iterate it see)
+/// is kept in the metadata, as `order`: a JSON array of the names.
 fn safetensors_of(state: &PyValue, storages: &dyn Storages) -> Result<Vec<u8>, String> {
     let items = state.items().ok_or_else(|| format!("net_state_dict is {}", state.kind()))?;
     let mut tensors = Vec::new();
@@ -230,7 +232,10 @@ fn safetensors_of(state: &PyValue, storages: &dyn Storages) -> Result<Vec<u8>, S
         })
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| format!("net_state_dict: {e}"))?;
-    safetensors::serialize(views, None).map_err(|e| format!("net_state_dict: {e}"))
+    let order = serde_json::to_string(&tensors.iter().map(|t| t.0.as_str()).collect::<Vec<_>>())
+        .map_err(|e| format!("net_state_dict: {e}"))?;
+    let metadata = std::collections::HashMap::from([("order".to_owned(), order)]);
+    safetensors::serialize(views, Some(metadata)).map_err(|e| format!("net_state_dict: {e}"))
 }
 
 /// The safetensors type and element size of a torch storage class.
