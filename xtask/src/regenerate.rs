@@ -66,7 +66,7 @@ impl Options {
 }
 
 const USAGE: &str = "cargo xtask regenerate [--profile demo|nb201] [--out DIR] [--data-dir D] [--splits-dir D] \
-    [--archs I,J,..] [--settings S,..] [--seeds N,..] [--hp 12,200] [--channels C] [--cells N] \
+    [--archs I,J,..|resnet,..] [--settings S,..] [--seeds N,..] [--hp 12,200] [--channels C] [--cells N] \
     [--subset K] [--batch-size B] [--device cpu|auto|cuda:0,cuda:1] [--jobs J] [--shard I/N] [--stage all|meta|train|cal|merge] \
     [--quiet] [--plan PLAN.json] [--bin-dir DIR] [--slurm [--shards N] [--partition P] [--account A] [--gres G] \
     [--time T] [--array-parallel K] [--sbatch-arg ARG].. [--retries R] [--poll SECONDS] [--emit DIR]]";
@@ -253,7 +253,12 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
             "--out" => o.out = Some(value.into()),
             "--data-dir" => o.data_dir = Some(value.into()),
             "--splits-dir" => o.splits_dir = Some(value.into()),
-            "--archs" => o.archs = Some(list(&value, "cell index")?),
+            "--archs" => {
+                // Indices, or the names of xautodl's cells (`resnet`, …) that the seed's train-a-net.sh takes.
+                let archs: Vec<String> = list(&value, "cell")?;
+                let archs = archs.iter().map(|a| Arch::from_index_or_str(a).map(|a| a.official_index()));
+                o.archs = Some(archs.collect::<Result<_, _>>()?);
+            }
             "--settings" => o.settings = Some(list(&value, "setting")?),
             "--seeds" => o.seeds = Some(list(&value, "seed")?),
             "--hp" => o.hps = Some(list(&value, "hp")?),

@@ -88,10 +88,16 @@ fn bad_input_is_one_line_and_status_2() {
         "expected 3 node groups separated by '+', found end of input",
     );
     check_input_error(&["arch", "str", "15625"], "expected 0..15625, found 15625");
-    check_input_error(&["arch", "str", "-1"], "expected decimal digits for an index in 0..15625, found \"-1\"");
+    check_input_error(
+        &["arch", "str", "-1"],
+        "expected decimal digits for an index in 0..15625 (or resnet, all_c3x3, all_c1x1, all_idnt), found \"-1\"",
+    );
     // An index is digits alone and a string names at least one op, the same for every command.
     for command in ["str", "info"] {
-        check_input_error(&["arch", command, "+11"], "expected decimal digits for an index in 0..15625, found \"+11\"");
+        check_input_error(
+            &["arch", command, "+11"],
+            "expected decimal digits for an index in 0..15625 (or resnet, all_c3x3, all_c1x1, all_idnt), found \"+11\"",
+        );
     }
     check_input_error(&["arch", "index", "++"], "expected at least one entry 'op~input'");
     check_input_error(&["arch", "info", "++"], "expected at least one entry 'op~input'");

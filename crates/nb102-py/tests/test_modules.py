@@ -161,3 +161,47 @@ def test_structures_are_cells_of_the_space():
         topology_str2structure("|conv_5x5~0|+|none~0|none~1|+|none~0|none~1|none~2|")
     with pytest.raises(ValueError, match="cells of the NAS-Bench-201 space"):
         TopologyStructure([(("none", 0),), (("none", 1),)])
+
+
+DEFAULT_PATH = """
+import re, sys
+mode, use = sys.argv[1], sys.argv[2]
+if use == "nb102":
+    import nb102; nb102.install_as("nats_bench"); nb102.install_as("nas_201_api")
+try:
+    if mode == "tss":
+        from nats_bench import create
+        api = create(None, "tss", fast_mode=sys.argv[3] == "fast", verbose=False)
+        print(api.filename, api.get_more_info(11, "cifar10", hp="200", is_random=False)["test-accuracy"])
+    else:
+        from nas_201_api import NASBench201API
+        api = NASBench201API(None, verbose=False)
+        print(api.filename, api.get_more_info(7, "cifar10-valid", hp="12", is_random=False)["valid-accuracy"])
+except Exception as e:
+    print(type(e).__name__)
+"""
+
+
+@pytest.mark.parametrize("mode", [("tss", "fast"), ("tss", "file"), ("nb201",)])
+def test_no_path_is_the_default_file_under_torch_home(tmp_path, mode):
+    """`create(None, ...)` and `NASBench201API(None)`, as real scripts call them: the official file's name under
+    `$TORCH_HOME`, with the reference's lines (and its error where there is none)."""
+    pytest.importorskip("nats_bench")
+    pytest.importorskip("nas_201_api")
+    if not SAMPLE.is_dir():
+        pytest.skip("the official sample records are not at {}".format(SAMPLE))
+    home = tmp_path / "torch"
+    home.mkdir()
+    (home / "NATS-tss-v1_0-3ffb9-simple").symlink_to(SAMPLE.resolve())
+    (home / "NAS-Bench-201-v1_1-096897.pth").write_bytes(bz2.decompress((PTH / "bench-zip.pth.bz2").read_bytes()))
+    for env in (dict(os.environ, TORCH_HOME=str(home), NB102_CACHE_DIR=CACHE),
+                {k: v for k, v in os.environ.items() if k != "TORCH_HOME"}):
+        outputs = []
+        for use in ("reference", "nb102"):
+            done = subprocess.run([sys.executable, "-c", DEFAULT_PATH, mode[0], use] + list(mode[1:]),
+                                  capture_output=True, text=True, timeout=300, env=env)
+            assert done.returncode == 0, done.stderr
+            # Times of day aside.
+            outputs.append([line.split("] ", 1)[-1] for line in done.stdout.splitlines()])
+        assert outputs[0] == outputs[1]
+        assert len(outputs[0]) >= 1

@@ -28,11 +28,22 @@ pub enum SpaceError {
     #[error("architecture index out of range: expected 0..{NUM_ARCHS}, found {0}")]
     IndexOutOfRange(u64),
     /// An official index that is not written in decimal digits alone.
-    #[error("invalid index: expected decimal digits for an index in 0..{NUM_ARCHS}, found {0:?}")]
+    #[error(
+        "invalid index: expected decimal digits for an index in 0..{NUM_ARCHS} (or resnet, all_c3x3, all_c1x1, \
+         all_idnt), found {0:?}"
+    )]
     IndexText(String),
     /// A string of op digits that is not six digits `0`–`4`.
     #[error("invalid op digits: expected six digits 0-4 in edge order, found {0:?}")]
     OpDigits(String),
+    /// A network the reference trains by name that is not a cell of the space (`all_full`).
+    #[error("{name} is not a cell of the NAS-Bench-201 space: {why}")]
+    OutsideSpace {
+        /// The name given.
+        name: String,
+        /// What its network is.
+        why: &'static str,
+    },
     /// A dataset name this crate does not know.
     #[error(
         "unknown dataset: expected cifar10, cifar10-valid, cifar100, ImageNet16-120 or fashion-mnist, found {0:?}"

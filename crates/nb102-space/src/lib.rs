@@ -11,6 +11,7 @@
 //! - Encodings: the enumeration index, op digits, the `str2matrix` adjacency matrix.
 //! - Validity and isomorphism ([`Arch::is_valid`], [`Arch::unique_str`], [`Arch::class_id`], [`class_members`]), with the
 //!   reference's quirk that makes `consider_zero=True` give 6,466 classes.
+//! - The cells xautodl's scripts train by name ([`Arch::named`]: `resnet`, `all_c3x3`, `all_c1x1`, `all_idnt`).
 //! - Sampling and REA's mutation ([`Arch::random`], [`Arch::mutate`]), neighbours, Hamming distance.
 //! - The seeded train/valid split of the CIFAR-10 training set ([`TrainValidSplit`]).
 //! - The benchmark's networks as plain data: [`NetworkConfig`] (cell, width, depth, data shape;
@@ -36,6 +37,7 @@ mod error;
 mod index;
 mod iso;
 pub mod layout;
+mod named;
 mod network;
 mod op;
 mod parse;
@@ -48,6 +50,7 @@ pub use costs::{Costs, PartCosts};
 pub use error::{Result, SpaceError};
 pub use index::{official_archs, OFFICIAL_ORDER_SEED};
 pub use iso::{class_members, num_classes, UniqueMode};
+pub use named::NAMED;
 pub use network::{Dataset, NetworkConfig, Skeleton};
 pub use op::Op;
 pub use sample::categorical;

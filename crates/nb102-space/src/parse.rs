@@ -81,16 +81,19 @@ impl FromStr for Arch {
 }
 
 impl Arch {
-    /// A cell as command lines and query APIs take it: an official index written in decimal, or any spelling
-    /// of an architecture string that [`FromStr`] accepts.
+    /// A cell as command lines and query APIs take it: an official index written in decimal, one of xautodl's
+    /// names ([`Arch::named`]), or any spelling of an architecture string that [`FromStr`] accepts.
     ///
     /// # Errors
     /// [`SpaceError::IndexOutOfRange`] for an index of 15625 or more; [`SpaceError::IndexText`] for a number that is
     /// not decimal digits alone (`+11`) or text with none of a string's separators (`|`, `+`, `~`);
-    /// [`SpaceError::Parse`] for a string.
+    /// [`SpaceError::OutsideSpace`] for `all_full`; [`SpaceError::Parse`] for a string.
     pub fn from_index_or_str(text: &str) -> Result<Arch> {
         // A signed or padded number (`+11`, ` 11`), or text without any of a string's separators (`1e1`), can
         // only be meant as an index.
+        if let Some(arch) = Arch::named(text)? {
+            return Ok(arch);
+        }
         let unsigned = text.trim().trim_start_matches(['+', '-']);
         if !text.contains(['|', '+', '~']) || (!unsigned.is_empty() && unsigned.bytes().all(|b| b.is_ascii_digit())) {
             return Arch::from_index_text(text);

@@ -45,7 +45,7 @@ struct RunArgs {
     #[arg(long, conflicts_with_all = ["arch", "setting", "seed", "hp", "epochs", "channels", "cells", "subset",
         "batch_size", "eval_at_end"])]
     config: Option<PathBuf>,
-    /// The cell: an official index or an architecture string.
+    /// The cell: an official index, an architecture string, or resnet, all_c3x3, all_c1x1, all_idnt (xautodl's names).
     #[arg(long, required_unless_present = "config")]
     arch: Option<String>,
     /// cifar10-valid, cifar10, cifar100, ImageNet16-120 or fashion-mnist.

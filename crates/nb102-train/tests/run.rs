@@ -176,6 +176,17 @@ fn bad_arguments_are_one_line_and_status_2() {
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    // xautodl's all_full (every op on every edge) is named, and refused: no cell of the space is that network.
+    let o = Command::new(env!("CARGO_BIN_EXE_nb102-train"))
+        .args(["run", "--arch", "all_full", "--setting", "cifar10", "--seed", "777", "--hp", "200", "--out", "x"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("all_full is not a cell of the NAS-Bench-201 space") && stderr.lines().count() == 1,
+        "{stderr}"
+    );
     // A record that merge would not collect is refused before any work.
     let o = command(&dir, &dir.join("x")).output().unwrap();
     let stderr = String::from_utf8_lossy(&o.stderr);
@@ -223,7 +234,10 @@ fn a_config_file_trains_what_its_options_train() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = nb102_protocol::to_json(&config);
     assert!(run(&["--config", "-"], "c.trial.cbor", Some(&text)).status.success());
-    for name in ["b.trial.cbor", "c.trial.cbor"] {
+    // xautodl's names (the seed's train-a-net.sh NAME) train their cells: all_c3x3 is cell 1462.
+    let named: Vec<&str> = options.iter().map(|&o| if o == "1462" { "all_c3x3" } else { o }).collect();
+    assert!(run(&[&named[..], &["--hp", "3", "--epochs", "2"]].concat(), "f.trial.cbor", None).status.success());
+    for name in ["b.trial.cbor", "c.trial.cbor", "f.trial.cbor"] {
         assert_eq!(timeless(read_trial(&dir.join(name)).unwrap()), timeless(early.clone()), "{name}");
     }
 

@@ -31,6 +31,10 @@ from . import _native
 # A cell as the reference takes it: an index, an architecture string, or (for query_index_by_arch) a structure.
 ArchLike = Union[int, str, Any]
 
+# The official files' names: where the reference looks when it is given no path (`$TORCH_HOME`).
+ALL_BASE_NAMES = ["NATS-tss-v1_0-3ffb9"]
+ALL_BENCHMARK_FILES = ["NAS-Bench-201-v1_0-e61699.pth", "NAS-Bench-201-v1_1-096897.pth"]
+
 NATS_BENCH_TSS_NAMEs = ("tss", "topology")
 NATS_BENCH_SSS_NAMEs = ("sss", "size")
 _OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
@@ -158,9 +162,8 @@ class _API(_native.Engine):
                "query_meta_info_by_index", "query_by_index", "get_net_param", "get_net_config", "statistics")
 
     def __new__(cls, file_path_or_dict=None, *args, **kwargs):
-        if file_path_or_dict is None:
-            raise ValueError("nb102 needs the path of a benchmark: an .nb102 file, a NATS-Bench topology archive "
-                             "folder or a NAS-Bench-201 .pth file")
+        # The reference's opening lines come before anything can fail.
+        file_path_or_dict = cls._announce(file_path_or_dict, *args, **kwargs)
         if isinstance(file_path_or_dict, dict):
             raise ValueError("nb102 reads files, not a loaded dict: pass the path it was loaded from")
         path = str(file_path_or_dict)
@@ -179,6 +182,12 @@ class _API(_native.Engine):
     @staticmethod
     def _missing(path):
         """The reference's error for a path that does not exist."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _announce(file_path_or_dict, *args, **kwargs):
+        """Prints the lines the reference prints on creation before it reads anything, and returns the path it
+        reads: the one given, or where it looks when given none (its error where it cannot say)."""
         raise NotImplementedError
 
     @staticmethod
@@ -417,14 +426,39 @@ class NATStopology(_API):
     def _verbose(fast_mode=False, verbose=True):
         return verbose
 
-    def __init__(self, file_path_or_dict: Any = None, fast_mode: bool = False, verbose: bool = True) -> None:
-        if verbose:
+    @staticmethod
+    def _default_path(fast_mode):
+        """The official archive under ``$TORCH_HOME``: its folder in fast mode, else its single file."""
+        from .api_utils import get_torch_home
+
+        name = ALL_BASE_NAMES[-1] + ("-simple" if fast_mode else ".pickle.pbz2")
+        return os.path.join(get_torch_home(), name)
+
+    @classmethod
+    def _announce(cls, file_path_or_dict, fast_mode=False, verbose=True):
+        path = file_path_or_dict
+        if file_path_or_dict is None:
+            path = cls._default_path(fast_mode)
+            # The reference's line names the path only where it reads one file.
+            print("{:} Try to use the default NATS-Bench (topology) path from fast_mode={:} and path={:}.".format(
+                _time_string(), fast_mode, None if fast_mode else path))
+            if fast_mode and not os.path.isdir(path):
+                # The reference checks no default folder: it fails reading its meta file.
+                meta = os.path.join(path, "meta.pickle.pbz2")
+                raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), meta)
+        if verbose and not (file_path_or_dict is None and fast_mode):
             print("{:} Try to create the NATS-Bench (topology) api from {:} with fast_mode={:}".format(
-                _time_string(), file_path_or_dict, fast_mode))
+                _time_string(), path, fast_mode))
+        return path
+
+    def __init__(self, file_path_or_dict: Any = None, fast_mode: bool = False, verbose: bool = True) -> None:
+        path = self._default_path(fast_mode) if file_path_or_dict is None else file_path_or_dict
         self._fast_mode = fast_mode
-        self._archive_dir = str(file_path_or_dict) if fast_mode else None
+        self._archive_dir = str(path) if fast_mode else None
         self._search_space_name = "topology"
-        self._setup(file_path_or_dict, verbose)
+        self._setup(path, verbose)
+        if file_path_or_dict is None and fast_mode:
+            self.filename = None
         self.evaluated_indexes = set(self._cells)
         if verbose:
             print("{:} Create NATS-Bench (topology) done with {:}/{:} architectures avaliable.".format(
@@ -495,15 +529,28 @@ class NASBench201API(_API):
     def _verbose(verbose=True):
         return verbose
 
+    @staticmethod
+    def _default_path():
+        """The official file under ``$TORCH_HOME`` (a ``KeyError`` where it is not set, as the reference's)."""
+        return os.path.join(os.environ["TORCH_HOME"], ALL_BENCHMARK_FILES[-1])
+
+    @classmethod
+    def _announce(cls, file_path_or_dict, verbose=True):
+        path = file_path_or_dict
+        if file_path_or_dict is None:
+            path = cls._default_path()
+            print("Try to use the default NAS-Bench-201 path from {:}.".format(path))
+        if verbose:
+            print("try to create the NAS-Bench-201 api from {:}".format(path))
+        return path
+
     def __repr__(self):
         return "{name}({num}/{total} architectures, file={filename})".format(
             name=self.__class__.__name__, num=len(self.evaluated_indexes), total=len(self.meta_archs),
             filename=self.filename)
 
     def __init__(self, file_path_or_dict: Any = None, verbose: bool = True) -> None:
-        if verbose:
-            print("try to create the NAS-Bench-201 api from {:}".format(file_path_or_dict))
-        self._setup(file_path_or_dict, verbose)
+        self._setup(self._default_path() if file_path_or_dict is None else file_path_or_dict, verbose)
         self.evaluated_indexes = sorted(self._cells)
 
     def simulate_train_eval(  # type: ignore[override]

@@ -3,7 +3,7 @@ beside it."""
 
 from __future__ import annotations
 
-from ._compat import NATStopology, _printer
+from ._compat import ALL_BASE_NAMES, NATStopology, _printer
 
 # What the reference's module imports, and scripts import from it.
 from .api_utils import (  # noqa: F401
@@ -20,6 +20,5 @@ from .genotype_utils import topology_str2structure  # noqa: F401
 
 __all__ = ["ALL_BASE_NAMES", "NATStopology", "print_information"]
 
-ALL_BASE_NAMES = ["NATS-tss-v1_0-3ffb9"]
 
 print_information = _printer(NATStopology._METRIC2STR)
