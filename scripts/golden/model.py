@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Golden files of the NAS-Bench-201 network, made with the reference implementation (xautodl 1.0.0).
 
-    .venv/bin/python scripts/golden/model.py
+    .venv/bin/python scripts/golden/model.py [CASE...]
 
 Writes into crates/nb102-model/tests/data/:
 - cases.tsv: one line per case: name, arch, C, N, classes, input size, batch, seed;
@@ -20,7 +20,8 @@ Writes into crates/nb102-model/tests/data/:
 
 Outputs differ from one CPU to another in their last float32 bits (oneDNN's kernels); the tests compare within
 1e-5 of each tensor's scale. The committed files of the first six cases were written on an Intel Xeon, those of
-dead-conv on an AMD EPYC, so every test run compares against another CPU's numbers on one of them.
+dead-conv on an AMD EPYC, so every test run compares against another CPU's numbers on one of them; all-full was
+added later (`model.py all-full`), on an AMD EPYC.
 """
 import hashlib
 import os
@@ -32,6 +33,7 @@ import torch
 from safetensors.torch import save_file
 from xautodl.models.cell_infers.tiny_network import TinyNetwork
 from xautodl.models.cell_searchs.genotypes import Structure
+from xautodl.models.cell_searchs.genotypes import architectures as CELL_ARCHITECTURES
 from xautodl.utils import get_model_infos
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,9 +52,11 @@ CASES = [
     # Official cell 2000: node 2's convolutions reach the output only through `none` (x * 0), so their
     # parameters' gradient is zero and their batch norms still update.
     ("dead-conv", "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|avg_pool_3x3~1|none~2|", 4, 1, 10, 8, 4, 7),
+    # xautodl's `CellArchitectures['all_full']` (the seed's train-a-net.sh all_full): four layers on every edge.
+    ("all-full", CELL_ARCHITECTURES["all_full"].tostr(), 4, 1, 10, 8, 4, 8),
 ]
 # The cases whose three SGD steps are written (<case>.sgd.safetensors).
-SGD_CASES = ("conv3x3", "resnet", "dead-conv")
+SGD_CASES = ("conv3x3", "resnet", "dead-conv", "all-full")
 
 
 def build(arch, C, N, classes):
@@ -132,17 +136,23 @@ def costs_digest():
     return hashlib.sha256("".join(line + "\n" for line in lines).encode()).hexdigest()
 
 
-def main():
+def main(names):
+    """Writes every file, or (given case names) only those cases' files, so that the committed files of the others
+    keep the CPU they were written on."""
     OUT.mkdir(parents=True, exist_ok=True)
     with open(OUT / "cases.tsv", "w") as f:
         f.write("# name\tarch\tC\tN\tclasses\tsize\tbatch\tseed (scripts/golden/model.py)\n")
         for case in CASES:
-            weights = make_case(*case)
             f.write("\t".join(map(str, case)) + "\n")
+            if names and case[0] not in names:
+                continue
+            weights = make_case(*case)
             if case[0] == "conv3x3":
                 torch.save(weights, OUT / "tiny.weights.pt")
             if case[0] in SGD_CASES:
                 sgd_steps(*case, weights)
+    if names:
+        return
 
     net = build("|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|", 16, 5, 10)
     keys = [f"{k} {tuple(v.shape)} {str(v.dtype).removeprefix('torch.')}" for k, v in net.state_dict().items()]
@@ -154,4 +164,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

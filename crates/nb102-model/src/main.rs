@@ -14,7 +14,7 @@ use nb102_model::{
     load_weights, measure_latency, read_tensors, reference_batches, write_safetensors, CellMode, Dataset, DeviceSpec,
     GumbelSample, NetworkConfig, SearchConfig, SearchModel, SearchNetwork, Skeleton, TinyNetwork,
 };
-use nb102_space::Arch;
+use nb102_space::{Arch, Genotype};
 use serde_json::json;
 use tch::nn::VarStore;
 use tch::Kind;
@@ -51,7 +51,7 @@ enum Command {
     /// cells), gdas (Gumbel-sampled cells, from the Exp(1) draws `exponentials` [6, 5] of the input file and
     /// --tau), setn (weighted, or the path --arch), enas and rsps (the path --arch).
     Forward {
-        /// An official index or an architecture string (with --search: the path of a single-path model).
+        /// An official index, an architecture string or xautodl's name (with --search: the path of a single-path model).
         #[arg(long, allow_hyphen_values = true)]
         arch: Option<String>,
         #[command(flatten)]
@@ -96,7 +96,7 @@ enum Command {
 
 #[derive(Args)]
 struct NetArgs {
-    /// An official index or an architecture string.
+    /// An official index, an architecture string, or xautodl's resnet, all_c3x3, all_c1x1, all_idnt or all_full.
     #[arg(long, allow_hyphen_values = true)]
     arch: String,
     #[command(flatten)]
@@ -121,9 +121,9 @@ struct ShapeArgs {
 
 impl NetArgs {
     fn config(&self) -> anyhow::Result<(NetworkConfig, Dataset)> {
-        let arch = Arch::from_index_or_str(&self.arch)?;
+        let cell = Genotype::from_index_or_str(&self.arch)?;
         let (skeleton, dataset) = self.shape.skeleton()?;
-        Ok((NetworkConfig::on(arch, &skeleton), dataset))
+        Ok((NetworkConfig::on(cell, &skeleton), dataset))
     }
 }
 
@@ -155,8 +155,9 @@ fn run(command: Command) -> Result<(), Failure> {
             let parts: Vec<_> =
                 costs.parts.iter().map(|p| json!({"name": p.name, "params": p.params, "flops": p.flops})).collect();
             let info = json!({
-                "arch": config.arch.to_string(),
-                "index": config.arch.official_index(),
+                "arch": config.cell.to_string(),
+                // `null` for a network that is no cell of the space (`all_full`).
+                "index": config.cell.arch().map(|a| a.official_index()),
                 "dataset": dataset.name(),
                 "channels": config.channels,
                 "cells": config.cells,
@@ -172,13 +173,9 @@ fn run(command: Command) -> Result<(), Failure> {
             if json {
                 println!("{info}");
             } else {
-                println!(
-                    "{} (index {}) on {dataset}, C={} N={}",
-                    config.arch,
-                    config.arch.official_index(),
-                    config.channels,
-                    config.cells
-                );
+                let index =
+                    config.cell.arch().map_or("no cell of the space".into(), |a| a.official_index().to_string());
+                println!("{} (index {index}) on {dataset}, C={} N={}", config.cell, config.channels, config.cells);
                 println!("params_mb  {:.6}\nflops_m    {:.5}", costs.params_mb(), costs.flops_m());
                 for p in &costs.parts {
                     println!("  {:<11} {:>9} params {:>12} flops", p.name, p.params, p.flops);
@@ -204,8 +201,14 @@ fn run(command: Command) -> Result<(), Failure> {
             };
             (skeleton.in_channels, skeleton.input_size) = (channels, (h, w));
             skeleton.validate()?;
-            let arch = arch.as_deref().map(Arch::from_index_or_str).transpose()?;
+            let cell = arch.as_deref().map(Genotype::from_index_or_str).transpose()?;
             if let Some(model) = search {
+                let arch = cell
+                    .map(|c| {
+                        c.arch()
+                            .ok_or_else(|| anyhow!("a search model's path: expected a cell of the space, found {c}"))
+                    })
+                    .transpose()?;
                 let model: SearchModel = model.parse()?;
                 let exponentials = inputs.remove("exponentials");
                 let search = SearchForward { model, skeleton, arch, tau, x, exponentials };
@@ -213,8 +216,8 @@ fn run(command: Command) -> Result<(), Failure> {
                 write_output(&[("logits".to_owned(), logits), ("features".to_owned(), features)], &output)?;
                 return Ok(());
             }
-            let arch = arch.ok_or_else(|| anyhow!("expected --arch (an index or a cell string), found none"))?;
-            let config = NetworkConfig::on(arch, &skeleton);
+            let cell = cell.ok_or_else(|| anyhow!("expected --arch (an index or a cell string), found none"))?;
+            let config = NetworkConfig::on(cell, &skeleton);
             let mut vs = VarStore::new(device);
             let network = TinyNetwork::new(&vs.root(), &config)?;
             load_weights(&mut vs, &weights)?;
@@ -239,7 +242,7 @@ fn run(command: Command) -> Result<(), Failure> {
             let samples = measure_latency(&network, device, batch, batches);
             let mean = samples.iter().sum::<f64>() / samples.len().max(1) as f64;
             let report = nb102_protocol::LatencyReport {
-                arch: config.arch.to_string(),
+                arch: config.cell.to_string(),
                 dataset: dataset.name().to_owned(),
                 device: format!("{device:?}"),
                 batch,

@@ -52,22 +52,21 @@ impl ModuleT for TinyNetwork {
     }
 }
 
-/// `InferCell`: node i is the sum over its incoming edges of op(node j); the output is node 3.
+/// `InferCell`: node i is the sum over its incoming layers of op(node j); the output is node 3. A cell of the space
+/// has one layer per edge; xautodl's `all_full` has four (`nb102_space::Genotype`).
 ///
-/// An edge is live when its node reaches the output through edges other than `none`. A dead edge changes no
+/// A layer is live when its node reaches the output through layers other than `none`. A dead layer changes no
 /// output (the reference adds its result times zero), but the reference still runs it, so in training its batch
 /// norms update their statistics; it is run then, outside the autograd graph (its parameters' gradient is zero,
 /// which [`crate::Sgd`] supplies), and skipped in evaluation.
 #[derive(Debug)]
 struct Cell {
-    /// One entry per edge, in the canonical edge order (`layers.k` is edge k).
-    edges: Vec<Edge>,
-    /// Whether each edge is live.
-    live: [bool; EDGES.len()],
+    /// In the network's order (`layers.k` is the k-th): the layer, its edge (indexing `EDGES`), whether it is live.
+    layers: Vec<(Layer, usize, bool)>,
 }
 
 #[derive(Debug)]
-enum Edge {
+enum Layer {
     /// `none`: contributes zeros, so it is left out of the sum (`x * 0` adds nothing finite).
     Zero,
     Identity,
@@ -77,34 +76,38 @@ enum Edge {
 
 impl Cell {
     fn new(p: &nn::Path, config: &NetworkConfig, channels: i64) -> Cell {
-        let layers = p / "layers";
-        let edges = config
-            .arch
-            .ops()
+        let path = p / "layers";
+        let layers = config.cell.layers();
+        let live = live_layers(&layers);
+        let layers = layers
             .iter()
+            .zip(live)
             .enumerate()
-            .map(|(k, op)| match op {
-                Op::None => Edge::Zero,
-                Op::SkipConnect => Edge::Identity,
-                Op::NorConv1x1 => Edge::Conv(ReluConvBn::new(&(&layers / k), channels, channels, 1, 1, 0)),
-                Op::NorConv3x3 => Edge::Conv(ReluConvBn::new(&(&layers / k), channels, channels, 3, 1, 1)),
-                Op::AvgPool3x3 => Edge::Pool,
+            .map(|(k, (&(edge, op), live))| {
+                let layer = match op {
+                    Op::None => Layer::Zero,
+                    Op::SkipConnect => Layer::Identity,
+                    Op::NorConv1x1 => Layer::Conv(ReluConvBn::new(&(&path / k), channels, channels, 1, 1, 0)),
+                    Op::NorConv3x3 => Layer::Conv(ReluConvBn::new(&(&path / k), channels, channels, 3, 1, 1)),
+                    Op::AvgPool3x3 => Layer::Pool,
+                };
+                (layer, edge, live)
             })
             .collect();
-        Cell { edges, live: live_edges(&config.arch.ops()) }
+        Cell { layers }
     }
 }
 
-/// Which edges reach the output node through edges other than `none` (a node is live if a non-`none` edge leads
-/// from it to a live node; the output is live; an edge is live if it is not `none` and ends at a live node).
-fn live_edges(ops: &[Op; EDGES.len()]) -> [bool; EDGES.len()] {
+/// Which layers (`(edge, op)`) reach the output through layers other than `none` (a node is live if a non-`none`
+/// layer leads from it to a live node; the output is live; a layer is live if it is not `none` and ends at a live
+/// node).
+fn live_layers(layers: &[(usize, Op)]) -> Vec<bool> {
     let mut live_node = [false; NUM_NODES];
     live_node[NUM_NODES - 1] = true;
     for node in (0..NUM_NODES - 1).rev() {
-        live_node[node] =
-            EDGES.iter().zip(ops).any(|(&(to, from), op)| from == node && *op != Op::None && live_node[to]);
+        live_node[node] = layers.iter().any(|&(k, op)| EDGES[k].1 == node && op != Op::None && live_node[EDGES[k].0]);
     }
-    std::array::from_fn(|k| ops[k] != Op::None && live_node[EDGES[k].0])
+    layers.iter().map(|&(k, op)| op != Op::None && live_node[EDGES[k].0]).collect()
 }
 
 impl ModuleT for Cell {
@@ -112,27 +115,26 @@ impl ModuleT for Cell {
     /// `[b, c, h, w] -> [b, c, h, w]`.
     fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
         let mut nodes: Vec<Tensor> = Vec::with_capacity(NUM_NODES);
-        // relu(node j), computed at most once and shared by the conv edges leaving node j.
+        // relu(node j), computed at most once and shared by the conv layers leaving node j.
         let mut activated: [Option<Tensor>; NUM_NODES] = Default::default();
         nodes.push(xs.shallow_clone());
         for to in 1..NUM_NODES {
-            // Summed in edge order, as the reference's `sum(...)`, so floating-point results agree.
+            // Summed in layer order, as the reference's `sum(...)`, so floating-point results agree.
             let mut node: Option<Tensor> = None;
-            for ((edge, &(_, from)), &live) in
-                self.edges.iter().zip(EDGES.iter()).zip(&self.live).filter(|((_, (t, _)), _)| *t == to)
-            {
+            for (layer, edge, live) in self.layers.iter().filter(|(_, k, _)| EDGES[*k].0 == to) {
+                let (from, live) = (EDGES[*edge].1, *live);
                 let input = &nodes[from];
-                let term = match edge {
-                    Edge::Zero => continue,
+                let term = match layer {
+                    Layer::Zero => continue,
                     _ if !live && !train => continue,
-                    Edge::Identity => input.shallow_clone(),
-                    Edge::Pool => avg_pool_3x3(input),
-                    Edge::Conv(op) if live => {
+                    Layer::Identity => input.shallow_clone(),
+                    Layer::Pool => avg_pool_3x3(input),
+                    Layer::Conv(op) if live => {
                         op.forward_relu_applied(activated[from].get_or_insert_with(|| input.relu()), train)
                     }
                     // A dead convolution in training, for its batch norm's statistics. Its relu is not shared: it
-                    // is made outside the graph, and a live edge of the same node needs one inside it.
-                    Edge::Conv(op) => tch::no_grad(|| op.forward_relu_applied(&input.relu(), train)),
+                    // is made outside the graph, and a live layer of the same node needs one inside it.
+                    Layer::Conv(op) => tch::no_grad(|| op.forward_relu_applied(&input.relu(), train)),
                 };
                 node = Some(match node {
                     None => term,

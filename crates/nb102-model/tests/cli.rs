@@ -49,6 +49,15 @@ fn info_reports_the_reference_costs() {
     ]))
     .unwrap();
     assert_eq!((small["in_channels"].as_i64(), small["input"][0].as_i64()), (Some(1), Some(28)));
+    // xautodl's names: resnet is cell 11472; all_full (four layers on every edge) is no cell of the space, and costs
+    // what xautodl's get_model_infos counts.
+    let named: serde_json::Value =
+        serde_json::from_str(&stdout_of(&["info", "--arch", "resnet", "--dataset", "cifar100", "--json"])).unwrap();
+    assert_eq!((named["index"].as_u64(), &named["arch"]), (Some(11472), &json["arch"]));
+    let full: serde_json::Value =
+        serde_json::from_str(&stdout_of(&["info", "--arch", "all_full", "--dataset", "cifar10", "--json"])).unwrap();
+    assert_eq!((full["params_mb"].as_f64(), full["flops_m"].as_f64()), (Some(1.699546), Some(243.71265)));
+    assert!(full["index"].is_null());
 }
 
 #[test]

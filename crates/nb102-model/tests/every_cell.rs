@@ -30,7 +30,8 @@ fn every_official_cell_takes_a_training_step() {
     let mut with_unreached = 0;
     for index in 0..NUM_ARCHS {
         let arch = Arch::from_official_index(index).unwrap();
-        let net_config = NetworkConfig { arch, channels: 2, cells: 1, classes: 3, in_channels: 3, input_size: (8, 8) };
+        let net_config =
+            NetworkConfig { cell: arch.into(), channels: 2, cells: 1, classes: 3, in_channels: 3, input_size: (8, 8) };
         let vs = VarStore::new(Device::Cpu);
         let net = TinyNetwork::new(&vs.root(), &net_config).unwrap();
         let before: Vec<(String, Tensor)> = vs.variables().into_iter().map(|(k, v)| (k, v.copy())).collect();

@@ -72,8 +72,9 @@ fn reference_weights_give_reference_outputs() {
 
 #[test]
 fn three_sgd_steps_match_torch_optim_sgd() {
-    // The cases of scripts/golden/model.py SGD_CASES; dead-conv has parameters the loss does not reach.
-    for case in cases().iter().filter(|c| ["conv3x3", "resnet", "dead-conv"].contains(&c.name.as_str())) {
+    // The cases of scripts/golden/model.py SGD_CASES; dead-conv has parameters the loss does not reach, all-full
+    // several layers on an edge.
+    for case in cases().iter().filter(|c| ["conv3x3", "resnet", "dead-conv", "all-full"].contains(&c.name.as_str())) {
         let (mut vs, net) = network(&case.config);
         load_weights(&mut vs, &data(&format!("{}.weights.safetensors", case.name))).unwrap();
         let io = read_tensors(&data(&format!("{}.io.safetensors", case.name))).unwrap();

@@ -62,7 +62,7 @@ impl NetworkConfig {
                     (0, conv(in_channels, channels, 3, size) + batch_norm(channels))
                 }
                 Block::Cell { stage, channels, size, .. } => {
-                    let count = self.arch.ops().iter().fold(Count::default(), |acc, op| {
+                    let count = self.cell.layers().iter().fold(Count::default(), |acc, (_, op)| {
                         acc + match op {
                             Op::NorConv1x1 => conv(channels, channels, 1, size) + batch_norm(channels),
                             Op::NorConv3x3 => conv(channels, channels, 3, size) + batch_norm(channels),
@@ -129,6 +129,22 @@ mod tests {
             (params_mb.to_owned(), flops_m.to_owned()),
             "index {index} on {dataset}"
         );
+    }
+
+    #[test]
+    fn all_full_costs_what_xautodl_counts() {
+        // xautodl's get_model_infos on `CellArchitectures['all_full']` at C16 N5 (`flop`, `param`).
+        for (dataset, flops_m, params_mb) in [
+            (Dataset::Cifar10, "243.71265", "1.699546"),
+            (Dataset::Cifar100, "243.71850", "1.705396"),
+            (Dataset::ImageNet16_120, "60.93580", "1.706696"),
+        ] {
+            let costs = NetworkConfig::nb201(crate::Genotype::ALL_FULL, dataset).costs().unwrap();
+            assert_eq!(
+                (format!("{:.5}", costs.flops_m()), format!("{:.6}", costs.params_mb())),
+                (flops_m.into(), params_mb.into())
+            );
+        }
     }
 
     #[test]

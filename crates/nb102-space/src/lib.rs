@@ -14,6 +14,7 @@
 //! - The cells xautodl's scripts train by name ([`Arch::named`]: `resnet`, `all_c3x3`, `all_c1x1`, `all_idnt`).
 //! - Sampling and REA's mutation ([`Arch::random`], [`Arch::mutate`]), neighbours, Hamming distance.
 //! - The seeded train/valid split of the CIFAR-10 training set ([`TrainValidSplit`]).
+//! - [`Genotype`]: a cell as its network's layers, any set of ops per edge (xautodl's `all_full` too).
 //! - The benchmark's networks as plain data: [`NetworkConfig`] (cell, width, depth, data shape;
 //!   [`NetworkConfig::nb201`] for C=16, N=5), their blocks in forward order ([`layout`]), and
 //!   [`NetworkConfig::costs`], parameters and FLOPs by the reference's convention, counted without tensors.
@@ -34,6 +35,7 @@
 mod arch;
 mod costs;
 mod error;
+mod genotype;
 mod index;
 mod iso;
 pub mod layout;
@@ -48,6 +50,7 @@ mod split;
 pub use arch::{Arch, EDGES, NUM_ARCHS, NUM_EDGES, NUM_NODES};
 pub use costs::{Costs, PartCosts};
 pub use error::{Result, SpaceError};
+pub use genotype::Genotype;
 pub use index::{official_archs, OFFICIAL_ORDER_SEED};
 pub use iso::{class_members, num_classes, UniqueMode};
 pub use named::NAMED;

@@ -19,7 +19,7 @@ pub const NAMED: [(&str, [Op; 6]); 4] = [
 ];
 
 /// xautodl's name of the cell with every op but `none` on every edge, which no cell of the space is.
-const ALL_FULL: &str = "all_full";
+pub(crate) const ALL_FULL: &str = "all_full";
 
 impl Arch {
     /// The cell of one of xautodl's names (`resnet`, `all_c3x3`, `all_c1x1`, `all_idnt`), or `None` for

@@ -7,8 +7,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::arch::Arch;
 use crate::error::{Result, SpaceError};
+use crate::genotype::Genotype;
 
 /// The datasets whose shape a benchmark network is built for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -192,8 +192,8 @@ impl Skeleton {
 /// The evaluated network (`infer.tiny`): a cell, `channels` and `cells` per stage, the data's shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NetworkConfig {
-    /// The cell repeated in every stage.
-    pub arch: Arch,
+    /// The cell repeated in every stage (a cell of the space, or xautodl's `all_full`).
+    pub cell: Genotype,
     /// Width of the first stage, C (the benchmark: 16); the stages have C, 2C and 4C channels.
     pub channels: i64,
     /// Cells per stage, N (the benchmark: 5).
@@ -208,14 +208,14 @@ pub struct NetworkConfig {
 
 impl NetworkConfig {
     /// The benchmark's network for `dataset`: C = 16, N = 5.
-    pub fn nb201(arch: Arch, dataset: Dataset) -> NetworkConfig {
-        NetworkConfig::on(arch, &Skeleton::nb201(dataset))
+    pub fn nb201(cell: impl Into<Genotype>, dataset: Dataset) -> NetworkConfig {
+        NetworkConfig::on(cell, &Skeleton::nb201(dataset))
     }
 
-    /// `arch` in every cell position of `skeleton`.
-    pub fn on(arch: Arch, skeleton: &Skeleton) -> NetworkConfig {
+    /// `cell` in every cell position of `skeleton`.
+    pub fn on(cell: impl Into<Genotype>, skeleton: &Skeleton) -> NetworkConfig {
         let Skeleton { channels, cells, classes, in_channels, input_size } = *skeleton;
-        NetworkConfig { arch, channels, cells, classes, in_channels, input_size }
+        NetworkConfig { cell: cell.into(), channels, cells, classes, in_channels, input_size }
     }
 
     /// The network without its cell.
@@ -241,16 +241,12 @@ impl NetworkConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Arch;
 
     #[test]
     fn sizes_are_bounded_where_costs_stay_exact() {
-        let arch: Arch =
-            "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|"
-                .parse()
-                .unwrap();
+        // The most costly cell: every op but none on every edge.
         let largest = NetworkConfig {
-            arch,
+            cell: Genotype::ALL_FULL,
             channels: MAX_CHANNELS,
             cells: MAX_CELLS,
             classes: MAX_CLASSES,

@@ -45,7 +45,7 @@ pub fn cases() -> Vec<Case> {
             let f: Vec<&str> = line.split('\t').collect();
             let n = |i: usize| f[i].parse::<i64>().unwrap();
             let config = NetworkConfig {
-                arch: f[1].parse().unwrap(),
+                cell: f[1].parse::<nb102_space::Genotype>().unwrap(),
                 channels: n(2),
                 cells: n(3),
                 classes: n(4),
