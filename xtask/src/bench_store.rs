@@ -190,7 +190,7 @@ fn trial(rng: &mut impl Rng, arch: Arch, setting: Setting, hp: Hp, seed: u32) ->
         })
         .collect();
     TrialRecord {
-        arch,
+        arch: arch.into(),
         setting,
         hp,
         seed,

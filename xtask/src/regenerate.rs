@@ -635,7 +635,7 @@ mod tests {
             .map(|&set| (set, vec![EvalPoint { epoch: 1, loss: Some(1.0), accuracy: Some(accuracy), time: None }]))
             .collect::<BTreeMap<_, _>>();
         TrialRecord {
-            arch: Arch::from_official_index(index).unwrap(),
+            arch: Arch::from_official_index(index).unwrap().into(),
             setting,
             hp: Hp::new(2),
             seed,

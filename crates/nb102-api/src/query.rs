@@ -425,7 +425,7 @@ impl Api {
         // Trials are sorted by schedule first.
         let trial = cell.trials().iter().find(|t| t.setting == setting);
         let trial = trial.ok_or(ApiError::NoSetting { index, setting })?;
-        Ok(NetworkSpec { arch: trial.arch, config: trial.net })
+        Ok(NetworkSpec { arch: trial.space_arch()?, config: trial.net })
     }
 
     /// The reference's `get_net_param(index, dataset, seed, hp)`: the trained weights (a safetensors file with the

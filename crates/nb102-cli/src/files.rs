@@ -124,7 +124,9 @@ pub(crate) fn trial(args: TrialArgs, out: &mut impl Write) -> Result<(), Failure
         writeln!(out, "{}", trial_json(&record))?;
         return Ok(());
     }
-    writeln!(out, "cell      {} {}", record.arch.official_index(), record.arch)?;
+    // A network outside the space (xautodl's all_full) has no index.
+    let index = record.arch.arch().map_or("-".to_owned(), |a| a.official_index().to_string());
+    writeln!(out, "cell      {index} {}", record.arch)?;
     writeln!(out, "setting   {}  hp {}  seed {}", record.setting, record.hp, record.seed)?;
     writeln!(
         out,

@@ -3,7 +3,7 @@
 
 use std::f64::consts::PI;
 
-use nb102_space::Arch;
+use nb102_space::Genotype;
 use nb102_store::{Hp, Setting, TrialRecord};
 use serde::{Deserialize, Serialize};
 
@@ -61,10 +61,10 @@ struct RunConfigV1<'a> {
 }
 
 impl RunConfig {
-    /// The benchmark's protocol for a cell, setting, schedule and seed, trained whole.
-    pub fn nb201(arch: Arch, setting: Setting, hp: Hp, seed: u32) -> RunConfig {
+    /// The benchmark's protocol for a cell (or xautodl's `all_full`), setting, schedule and seed, trained whole.
+    pub fn nb201(arch: impl Into<Genotype>, setting: Setting, hp: Hp, seed: u32) -> RunConfig {
         RunConfig {
-            arch: arch.to_string(),
+            arch: arch.into().to_string(),
             setting,
             hp,
             epochs: hp.epochs(),
@@ -136,8 +136,8 @@ impl RunConfig {
     ///
     /// # Errors
     /// [`ProtocolError::Config`] for an option out of range.
-    pub fn check(&self) -> Result<Arch> {
-        let arch: Arch = self.arch.parse().map_err(|e| ProtocolError::Config {
+    pub fn check(&self) -> Result<Genotype> {
+        let arch = Genotype::from_index_or_str(&self.arch).map_err(|e| ProtocolError::Config {
             what: "architecture",
             expected: "a cell string".into(),
             found: format!("{e}"),
@@ -172,6 +172,7 @@ impl RunConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use nb102_space::Arch;
 
     /// A whole run's config hashes as nb102-train 0.1.0 hashed it into records and checkpoints: this is the
     /// `config_hash` of the record its `run --arch 1462 --setting fashion-mnist --seed 777 --hp 12 --epochs 1

@@ -590,7 +590,7 @@ impl BenchmarkFile {
             rows.chunk_by(|a, b| a.index == b.index).map(|cell| (cell[0].index, cell)).collect();
         for index in self.indices() {
             let cell = self.cell(index)?.expect("listed cells exist");
-            let derived: Vec<TrialSummary> = cell.trials().iter().map(TrialSummary::of_record).collect();
+            let derived = cell.trials().iter().map(TrialSummary::of_record).collect::<Result<Vec<_>>>()?;
             let listed = by_cell.get(&index).copied().unwrap_or_default();
             if derived != listed {
                 return Err(StoreError::Format {

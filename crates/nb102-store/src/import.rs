@@ -88,8 +88,8 @@ pub fn import_nats_tss(
     let mut writer = BenchmarkWriter::create(prefix, meta).map_err(ImportError::Output)?;
     for (done, path) in files.iter().enumerate() {
         let records = read_nats_tss_file(path).map_err(ImportError::Input)?;
-        let index = records.first().map(|r| r.arch.official_index()).unwrap_or_default();
-        writer.add_cell(index, &CellResults::new(records).map_err(ImportError::Input)?).map_err(written)?;
+        let cell = CellResults::new(records).map_err(ImportError::Input)?;
+        writer.add_cell(cell.arch().official_index(), &cell).map_err(written)?;
         on_cell(done + 1, files.len());
     }
     writer.finish().map_err(ImportError::Output)

@@ -85,10 +85,7 @@ impl CellResults {
         for t in &trials {
             validate_whole(t, &t.describe())?;
             if t.arch != first {
-                return Err(invalid(
-                    "trials of one cell",
-                    format!("cells {} and {}", first.official_index(), t.arch.official_index()),
-                ));
+                return Err(invalid("trials of one cell", format!("cells {first} and {}", t.arch)));
             }
         }
         trials.sort_by_key(TrialKey::of);
@@ -106,9 +103,9 @@ impl CellResults {
         CellResults::new(self.trials)
     }
 
-    /// The cell (taken from its first trial; every cell has at least one).
+    /// The cell (taken from its first trial; every cell has at least one, of the space).
     pub fn arch(&self) -> Arch {
-        self.trials[0].arch
+        self.trials[0].arch.arch().expect("CellResults::new admits cells of the space only")
     }
 
     /// The trials, sorted by (hp, setting, seed).
@@ -160,7 +157,7 @@ pub fn merge(meta: BenchmarkMeta, inputs: impl IntoIterator<Item = (String, Tria
     let mut cells: BTreeMap<usize, BTreeMap<TrialKey, (String, TrialRecord)>> = BTreeMap::new();
     for (source, record) in inputs {
         validate_whole(&record, &format!("{} ({source})", record.describe()))?;
-        let trials = cells.entry(record.arch.official_index()).or_default();
+        let trials = cells.entry(record.space_arch()?.official_index()).or_default();
         let key = TrialKey::of(&record);
         match trials.get(&key) {
             Some((first, existing)) if *existing != record => {
@@ -187,6 +184,7 @@ pub fn merge(meta: BenchmarkMeta, inputs: impl IntoIterator<Item = (String, Tria
 /// early does not have. `what` names the record in the error.
 fn validate_whole(record: &TrialRecord, what: &str) -> Result<()> {
     record.validate()?;
+    record.space_arch()?;
     if !record.is_whole() {
         return Err(StoreError::InvalidRecord {
             what: what.to_owned(),

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use nb102_space::Arch;
+use nb102_space::{Arch, Genotype};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{Result, StoreError};
@@ -13,9 +13,10 @@ use crate::setting::{EvalSet, Hp, Setting};
 /// One training run: a cell trained on one setting, with one schedule and one seed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrialRecord {
-    /// The cell (stored as its official string).
+    /// The cell (stored as its official string): a cell of the space, or another network of xautodl's
+    /// (`all_full`, stored as its structure string), which only a benchmark cannot hold.
     #[serde(serialize_with = "arch_to_string", deserialize_with = "arch_from_string")]
-    pub arch: Arch,
+    pub arch: Genotype,
     /// The dataset setting.
     pub setting: Setting,
     /// The training schedule.
@@ -264,9 +265,22 @@ impl TrialRecord {
         self.train.len() == usize::from(self.hp.epochs())
     }
 
-    /// `cell 11472 cifar10-valid hp=12 seed=777`, for messages.
+    /// `cell 11472 cifar10-valid hp=12 seed=777`, for messages (a network outside the space by its string).
     pub fn describe(&self) -> String {
-        format!("cell {} {} hp={} seed={}", self.arch.official_index(), self.setting, self.hp, self.seed)
+        let cell = self.arch.arch().map_or_else(|| self.arch.to_string(), |a| a.official_index().to_string());
+        format!("cell {cell} {} hp={} seed={}", self.setting, self.hp, self.seed)
+    }
+
+    /// The cell of the space this trial trained, which a benchmark file requires.
+    ///
+    /// # Errors
+    /// [`StoreError::InvalidRecord`] for a network that is no cell of the space (xautodl's `all_full`).
+    pub fn space_arch(&self) -> Result<Arch> {
+        self.arch.arch().ok_or_else(|| StoreError::InvalidRecord {
+            what: "cell".into(),
+            expected: "a cell of the NAS-Bench-201 space (one op per edge), as a benchmark holds".into(),
+            found: self.arch.to_string(),
+        })
     }
 
     /// Checks that the parts agree: one train entry per epoch trained (the schedule's, or fewer for a run
@@ -382,13 +396,14 @@ fn describe_point(p: &EvalPoint) -> String {
     format!("loss {}, accuracy {}, time {}", shown(p.loss), shown(p.accuracy), shown(p.time))
 }
 
-fn arch_to_string<S: Serializer>(arch: &Arch, s: S) -> std::result::Result<S::Ok, S::Error> {
+fn arch_to_string<S: Serializer>(arch: &Genotype, s: S) -> std::result::Result<S::Ok, S::Error> {
     s.collect_str(arch)
 }
 
-fn arch_from_string<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Arch, D::Error> {
+/// A cell's string in any spelling `Arch` parses, or another network's structure string.
+fn arch_from_string<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Genotype, D::Error> {
     let text = String::deserialize(d)?;
-    text.parse().map_err(serde::de::Error::custom)
+    Genotype::from_index_or_str(&text).map_err(serde::de::Error::custom)
 }
 
 /// The point of `epoch` in points sorted by epoch (usually one per epoch, so usually at that position).

@@ -13,6 +13,7 @@
 //! `x-valid` accuracy they answer a search's query without decoding the cell). NaN where [`TrialRecord::metrics`]
 //! has none. Rows are sorted by index, hp, setting and seed.
 
+use crate::error::Result;
 use crate::merge::CellResults;
 use crate::record::{is_amount, is_percent, TimeSums, TrialRecord};
 use crate::setting::{EvalSet, Hp, Setting};
@@ -54,8 +55,11 @@ impl TrialSummary {
     }
 
     /// The summary of one trial's record, as a benchmark file's summary section holds it.
-    pub fn of_record(t: &TrialRecord) -> TrialSummary {
-        TrialSummary::of(t.arch.official_index(), t)
+    ///
+    /// # Errors
+    /// As [`TrialRecord::space_arch`]: a summary is of a cell of the space.
+    pub fn of_record(t: &TrialRecord) -> Result<TrialSummary> {
+        Ok(TrialSummary::of(t.space_arch()?.official_index(), t))
     }
 
     fn of(index: usize, t: &TrialRecord) -> TrialSummary {

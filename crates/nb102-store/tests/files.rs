@@ -41,7 +41,7 @@ fn record(index: usize, setting: Setting, hp: Hp, seed: u32) -> TrialRecord {
         vec![EvalPoint { epoch: epochs - 1, loss: Some(1.25), accuracy: Some(45.5 + x), time: None }],
     );
     TrialRecord {
-        arch: Arch::from_official_index(index).unwrap(),
+        arch: Arch::from_official_index(index).unwrap().into(),
         setting,
         hp,
         seed,

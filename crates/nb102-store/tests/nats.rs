@@ -25,7 +25,7 @@ fn nats_like_records_import_number_for_number() {
     let expected: Value = serde_json::from_reader(bzip2::read::BzDecoder::new(compressed)).unwrap();
     assert_eq!(records.len(), 16, "two schedules, four settings, two seeds");
     for record in &records {
-        assert_eq!(record.arch.official_index(), 7);
+        assert_eq!(record.space_arch().unwrap().official_index(), 7);
         check(record, &expected[record.hp.to_string()][format!("{}@{}", record.setting, record.seed)]);
     }
     let cifar100 = records.iter().find(|r| r.setting.name() == "cifar100").unwrap();

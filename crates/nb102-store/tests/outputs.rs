@@ -103,7 +103,7 @@ fn cell(index: usize, seed: u32) -> CellResults {
     );
     eval.insert(EvalSet::OriTest, vec![EvalPoint { epoch: 11, loss: Some(1.0), accuracy: Some(51.0), time: None }]);
     CellResults::new(vec![TrialRecord {
-        arch: Arch::from_official_index(index).unwrap(),
+        arch: Arch::from_official_index(index).unwrap().into(),
         setting,
         hp: Hp::H12,
         seed,

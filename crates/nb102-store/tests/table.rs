@@ -190,7 +190,7 @@ fn the_real_table_agrees_with_the_official_records() {
     let mut compared = 0;
     for file in nb102_store::nats_tss_files(&dir.join("nats-tss-sample")).unwrap() {
         let records = read_nats_tss_file(&file).unwrap();
-        let index = records[0].arch.official_index();
+        let index = records[0].space_arch().unwrap().official_index();
         let mut means: BTreeMap<(Setting, Hp, EvalSet), Vec<f64>> = BTreeMap::new();
         for r in &records {
             for set in [EvalSet::XValid, EvalSet::XTest, EvalSet::OriTest] {

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use nb102_command::Failure;
 use nb102_protocol::RunConfig;
-use nb102_space::Arch;
+use nb102_space::Genotype;
 use nb102_store::{Hp, Setting};
 use nb102_train::cli::RunPlace;
 use nb102_train::{train, Event, TrainOptions};
@@ -45,7 +45,8 @@ struct RunArgs {
     #[arg(long, conflicts_with_all = ["arch", "setting", "seed", "hp", "epochs", "channels", "cells", "subset",
         "batch_size", "eval_at_end"])]
     config: Option<PathBuf>,
-    /// The cell: an official index, an architecture string, or resnet, all_c3x3, all_c1x1, all_idnt (xautodl's names).
+    /// The cell: an official index, an architecture string, or xautodl's resnet, all_c3x3, all_c1x1, all_idnt or
+    /// all_full (every op but none on every edge: trains, but no benchmark holds it).
     #[arg(long, required_unless_present = "config")]
     arch: Option<String>,
     /// cifar10-valid, cifar10, cifar100, ImageNet16-120 or fashion-mnist.
@@ -94,7 +95,7 @@ fn resolve(args: &RunArgs) -> Result<RunConfig, Failure> {
                     "expected --config, or --arch, --setting, --seed and --hp, found neither"
                 )));
             };
-            let arch = Arch::from_index_or_str(arch).map_err(Failure::input)?;
+            let arch = Genotype::from_index_or_str(arch).map_err(Failure::input)?;
             let mut config = RunConfig::nb201(arch, setting, Hp::new(hp), seed);
             config.epochs = args.epochs.unwrap_or(hp);
             config.channels = args.channels.unwrap_or(config.channels);

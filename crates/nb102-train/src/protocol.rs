@@ -115,7 +115,7 @@ pub fn train(
     let arch = config.check()?;
     let dataset = data.dataset;
     let net_config = NetworkConfig {
-        cell: arch.into(),
+        cell: arch,
         channels: config.channels,
         cells: config.cells,
         classes: dataset.classes(),

@@ -56,14 +56,16 @@ impl QueryCost {
     /// their mean cost.
     ///
     /// # Errors
-    /// [`ApiError::Search`] when no such trial has times, or (`by_flops`) when they all have the same FLOPs.
+    /// [`ApiError::Search`] when no such trial has times, or (`by_flops`) when they all have the same FLOPs;
+    /// [`ApiError::Store`] for a record of a network outside the space.
     pub fn calibrate(records: &[TrialRecord], setting: Setting, hp: Hp, by_flops: bool) -> Result<QueryCost> {
-        let points: Vec<(f64, f64)> = records
+        let rows: Vec<TrialSummary> = records
             .iter()
             .filter(|r| r.setting == setting && r.hp == hp)
             .map(TrialSummary::of_record)
-            .filter_map(|row| Some((row.flops_m, QueryCost::Recorded.charge(&row)?)))
-            .collect();
+            .collect::<std::result::Result<_, _>>()?;
+        let points: Vec<(f64, f64)> =
+            rows.iter().filter_map(|row| Some((row.flops_m, QueryCost::Recorded.charge(row)?))).collect();
         if points.is_empty() {
             return Err(ApiError::Search(format!(
                 "calibrating the query cost: expected {setting} hp {hp} trials with times, found none"

@@ -22,7 +22,7 @@ pub fn weights(v: u8) -> Vec<u8> {
 pub fn trial(index: usize, seed: u32) -> TrialRecord {
     let hp = Hp::new(2);
     TrialRecord {
-        arch: Arch::from_official_index(index).unwrap(),
+        arch: Arch::from_official_index(index).unwrap().into(),
         setting: Setting::FashionMnist,
         hp,
         seed,

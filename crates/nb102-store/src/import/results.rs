@@ -167,7 +167,7 @@ fn result_count(
         Some(other) => return Err(format!("latency is {}", other.kind())),
     };
     Ok(TrialRecord {
-        arch,
+        arch: arch.into(),
         setting,
         hp,
         seed,
