@@ -15,6 +15,10 @@ use nb102_space::Arch;
 use tch::nn::VarStore;
 use tch::{Device, Kind, Tensor};
 
+/// libtorch's default generator is global: the tests of this file that seed it, or draw from it while another
+/// seeds it, take turns.
+static GLOBAL_RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn data(name: &str) -> std::path::PathBuf {
     common::data(&format!("search/{name}"))
 }
@@ -67,6 +71,7 @@ fn sorted(vs: &VarStore) -> Vec<(String, Tensor)> {
 
 #[test]
 fn seeded_initialisation_is_the_references() {
+    let _rng = GLOBAL_RNG.lock().unwrap_or_else(|e| e.into_inner());
     for case in cases() {
         let io = read_tensors(&data(&format!("{}.io.safetensors", case.name))).unwrap();
         tch::manual_seed(case.seed);
@@ -110,6 +115,7 @@ fn forward(case: &Case, io: &HashMap<String, Tensor>) -> (Tensor, Tensor) {
 
 #[test]
 fn every_mode_gives_the_references_logits_from_its_weights() {
+    let _rng = GLOBAL_RNG.lock().unwrap_or_else(|e| e.into_inner());
     for case in cases() {
         let io = read_tensors(&data(&format!("{}.io.safetensors", case.name))).unwrap();
         let (features, logits) = forward(&case, &io);
@@ -120,6 +126,7 @@ fn every_mode_gives_the_references_logits_from_its_weights() {
 
 #[test]
 fn gumbel_weights_are_straight_through_one_hots() {
+    let _rng = GLOBAL_RNG.lock().unwrap_or_else(|e| e.into_inner());
     let alpha = Tensor::from_slice(&[0.3f32; 30]).view([6, 5]).set_requires_grad(true);
     let draws = Tensor::from_slice(&[1.0f32, 0.5, 2.0, 0.1, 3.0].repeat(6)).view([6, 5]);
     let sample = GumbelSample::new(&alpha, &draws, 1.0).unwrap();
@@ -140,6 +147,7 @@ fn gumbel_weights_are_straight_through_one_hots() {
 
 #[test]
 fn controller_matches_the_reference() {
+    let _rng = GLOBAL_RNG.lock().unwrap_or_else(|e| e.into_inner());
     let golden = read_tensors(&data("controller.safetensors")).unwrap();
     tch::manual_seed(0);
     let vs = VarStore::new(Device::Cpu);

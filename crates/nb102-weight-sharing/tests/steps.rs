@@ -13,6 +13,9 @@ use nb102_weight_sharing::{Batch, ControllerTrainer, Supernet};
 use tch::nn::VarStore;
 use tch::{Device, Kind, Tensor};
 
+/// libtorch's default generator is global: a test that seeds it and draws from it runs alone among those that draw.
+static GLOBAL_RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn data(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
 }
@@ -62,6 +65,7 @@ fn skeleton(f: &[&str]) -> Skeleton {
 
 #[test]
 fn two_steps_of_every_algorithm_equal_the_references() {
+    let _rng = GLOBAL_RNG.lock().unwrap_or_else(|e| e.into_inner());
     let cases = std::fs::read_to_string(data("steps.tsv")).unwrap();
     let mut seen = Vec::new();
     for line in cases.lines() {
@@ -108,6 +112,7 @@ fn two_steps_of_every_algorithm_equal_the_references() {
 
 #[test]
 fn enas_controller_steps_equal_the_references() {
+    let _rng = GLOBAL_RNG.lock().unwrap_or_else(|e| e.into_inner());
     let io = read_tensors(&data("controller.io.safetensors")).unwrap();
     let mut run = SearchRun::paper(Algorithm::Enas, Setting::Cifar10Valid, 1);
     (run.conv_bias, run.controller.num_aggregate) = (true, 2);
