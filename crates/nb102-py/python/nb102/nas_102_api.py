@@ -35,6 +35,8 @@ from ._compat import _information_lines, _meta_archs
 __all__ = ["NAS_BENCH_102_API_VERSION", "ArchResults", "NASBench102API", "ResultsCount", "print_information"]
 
 NAS_BENCH_102_API_VERSION = "v1.0"
+# How many cells' results an API keeps decoded for its own reads (get_more_info, find_best, show, …).
+_STORED_CELLS = 256
 
 
 def _np():
@@ -359,6 +361,8 @@ class NASBench102API:
         self.archstr2index = {arch: i for i, arch in enumerate(self.meta_archs)}
         # Cells read again from an archive's per-cell file (`reload`): index to that file's engine.
         self._reloaded: Dict[int, _native.Engine] = OrderedDict()
+        # The results of the cells read last, by (index, hp), oldest first.
+        self._stored: "OrderedDict[Tuple[int, str], ArchResults]" = OrderedDict()
 
     def __reduce__(self):
         return (_reopen, (self._path, [(i, e.nb102_path) for i, e in self._reloaded.items()]))
@@ -373,9 +377,11 @@ class NASBench102API:
         return "{name}({num}/{total} architectures)".format(
             name=self.__class__.__name__, num=len(self.evaluated_indexes), total=len(self.meta_archs))
 
-    def _infos(self, index: Any, use_12epochs_result: bool) -> Tuple[str, Optional[ArchResults]]:
+    def _infos(self, index: Any, use_12epochs_result: bool, stored: bool = False) -> Tuple[str, Optional[ArchResults]]:
         """v1.0's ``arch2infos_less`` or ``arch2infos_full`` entry of ``index``: its name and the results (``None``
-        for a cell the file does not hold)."""
+        for a cell the file does not hold). Made afresh, as the reference's queries return deep copies; with
+        ``stored``, the object the API itself reads (kept for the cells used last), as the reference's methods
+        read its dict's."""
         basestr, hp = ("12epochs", "12") if use_12epochs_result else ("200epochs", "200")
         try:
             index = operator.index(index)  # as the reference's dict is keyed: numpy ints find their cell too
@@ -386,8 +392,16 @@ class NASBench102API:
             if index not in self._held():
                 return basestr, None
             engine = self._engine
-        # Made afresh per query, as the reference's queries return deep copies.
-        return basestr, _from_file(engine, index, hp)
+        if not stored:
+            return basestr, _from_file(engine, index, hp)
+        key = (index, hp)
+        infos = self._stored.pop(key, None)
+        if infos is None:
+            infos = _from_file(engine, index, hp)
+            if len(self._stored) >= _STORED_CELLS:
+                self._stored.popitem(last=False)
+        self._stored[key] = infos
+        return basestr, infos
 
     def _held(self) -> set:
         held = self.__dict__.get("_held_set")
@@ -396,8 +410,9 @@ class NASBench102API:
         return held
 
     def _get(self, index: Any, use_12epochs_result: bool) -> ArchResults:
-        """``arch2infos[index]``: a ``KeyError`` for a cell without results, as the reference's dict raises."""
-        _, infos = self._infos(index, use_12epochs_result)
+        """``arch2infos[index]``, the stored object: a ``KeyError`` for a cell without results, as the reference's
+        dict raises."""
+        _, infos = self._infos(index, use_12epochs_result, stored=True)
         if infos is None:
             raise KeyError(index)
         return infos
@@ -423,13 +438,15 @@ class NASBench102API:
         engine = _native.Engine(xfile_path, "nb201", False)
         assert index in engine._contents()[0], "invalid format of data in {:}".format(xfile_path)
         self._reloaded[index] = engine
+        for key in [k for k in self._stored if k[0] == index]:
+            del self._stored[key]
 
     def query_by_arch(self, arch: Any, use_12epochs_result: bool = False) -> Optional[str]:
         """The printed summary of a cell as one string; ``None`` (and a line) for a cell without results."""
         arch_index = arch if isinstance(arch, int) else self.query_index_by_arch(arch)
         if arch_index == -1:
             return None
-        _, infos = self._infos(arch_index, use_12epochs_result)
+        _, infos = self._infos(arch_index, use_12epochs_result, stored=True)
         if infos is None:
             print("Find this arch-index : {:}, but this arch is not evaluated.".format(arch_index))
             return None
