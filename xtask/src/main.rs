@@ -7,6 +7,8 @@
 //! - `bench-python`: the Python package against `nats_bench` (docs/PERFORMANCE.md).
 //! - `regenerate [...]`: the whole pipeline from cells to a benchmark file (docs/REGENERATE.md).
 //! - `bench-algos [...]`: the multi-trial NAS baselines, tabulated and plotted (docs/BASELINES.md).
+//! - `public-scripts [SCRIPT...]`: public scripts that need every cell, against the reference and on nb102
+//!   (`scripts/public/run.py`, on a full-size archive in the official format).
 
 use std::process::ExitCode;
 
@@ -49,6 +51,12 @@ fn task() -> anyhow::Result<()> {
         Some("bench-import") => bench_import::run(args),
         Some("bench-import-release") => bench_import::release(args),
         Some("bench-import-run") => bench_import::import(args),
+        Some("public-scripts") => {
+            let root = workspace::root();
+            let args: Vec<std::ffi::OsString> = args.map(Into::into).collect();
+            let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+            workspace::run_script(&root.join(".venv/bin/python"), &root, "scripts/public/run.py", &args)
+        }
         Some("-h" | "--help") | None => {
             println!(
                 "usage: cargo xtask <task>\n\ntasks:\n  bench-space   time nb102-space's parse and index lookups\n  \
@@ -56,14 +64,15 @@ fn task() -> anyhow::Result<()> {
                  bench-import  importing a NAS-Bench-201 .pth file, against the reference [--cells N]\n  \
                  bench-python  the Python package against nats_bench, on the sample and a full-size file\n  \
                  regenerate    the whole pipeline, cells to benchmark file (docs/REGENERATE.md)\n  \
-                 bench-algos   the NAS baselines, tabulated and plotted (docs/BASELINES.md)"
+                 bench-algos   the NAS baselines, tabulated and plotted (docs/BASELINES.md)\n  \
+                 public-scripts  public scripts that need every cell, against the reference and on nb102"
             );
             Ok(())
         }
         Some(other) => {
             bail!(
-                "unknown task: expected regenerate, bench-algos, bench-space, bench-store, bench-import or \
-                 bench-python, found {other:?}"
+                "unknown task: expected regenerate, bench-algos, bench-space, bench-store, bench-import, \
+                 bench-python or public-scripts, found {other:?}"
             )
         }
     }
