@@ -7,7 +7,10 @@
 //! including those on edges whose output is discarded. Counting runs on the layout, without tensors,
 //! so all 15,625 cells cost microseconds.
 
+use crate::arch::EDGES;
+use crate::channels::{Channels, SizeConfig};
 use crate::error::Result;
+use crate::genotype::Genotype;
 use crate::layout::{blocks, Block};
 use crate::network::NetworkConfig;
 use crate::op::Op;
@@ -53,42 +56,63 @@ impl NetworkConfig {
     /// As [`NetworkConfig::validate`].
     pub fn costs(&self) -> Result<Costs> {
         self.validate()?;
-        const PART_NAMES: [&str; 7] = ["stem", "stage1", "reduction1", "stage2", "reduction2", "stage3", "head"];
-        let mut parts: Vec<PartCosts> =
-            PART_NAMES.iter().map(|&name| PartCosts { name, params: 0, flops: 0 }).collect();
-        for block in blocks(&self.skeleton()) {
-            let (part, Count { params, flops }) = match block {
-                Block::Stem { in_channels, channels, size } => {
-                    (0, conv(in_channels, channels, 3, size) + batch_norm(channels))
-                }
-                Block::Cell { stage, channels, size, .. } => {
-                    let count = self.cell.layers().iter().fold(Count::default(), |acc, (_, op)| {
-                        acc + match op {
-                            Op::NorConv1x1 => conv(channels, channels, 1, size) + batch_norm(channels),
-                            Op::NorConv3x3 => conv(channels, channels, 3, size) + batch_norm(channels),
-                            Op::None | Op::SkipConnect | Op::AvgPool3x3 => Count::default(),
-                        }
-                    });
-                    (2 * stage + 1, count)
-                }
-                Block::Reduction { stage, in_channels, channels, size, .. } => {
-                    let out = (size.0 / 2, size.1 / 2);
-                    let count = conv(in_channels, channels, 3, out)
-                        + batch_norm(channels)
-                        + conv(channels, channels, 3, out)
-                        + batch_norm(channels)
-                        + conv(in_channels, channels, 1, out);
-                    (2 * stage, count)
-                }
-                Block::Head { channels, classes } => {
-                    let linear = (channels * classes + classes) as u64;
-                    (6, batch_norm(channels) + Count { params: linear, flops: linear })
-                }
-            };
-            parts[part].params += params;
-            parts[part].flops += flops;
-        }
-        Ok(Costs { params: parts.iter().map(|p| p.params).sum(), flops: parts.iter().map(|p| p.flops).sum(), parts })
+        Ok(count(&blocks(&self.skeleton()), &self.cell))
+    }
+}
+
+impl SizeConfig {
+    /// Parameters and FLOPs of the size space's network (spec 10.3), as xautodl's `get_model_infos` counts them.
+    pub fn costs(&self) -> Costs {
+        count(&self.blocks(), &Genotype::of(Channels::cell()))
+    }
+}
+
+/// The costs of `blocks` with `cell` in every cell block.
+fn count(blocks: &[Block], cell: &Genotype) -> Costs {
+    const PART_NAMES: [&str; 7] = ["stem", "stage1", "reduction1", "stage2", "reduction2", "stage3", "head"];
+    let mut parts: Vec<PartCosts> = PART_NAMES.iter().map(|&name| PartCosts { name, params: 0, flops: 0 }).collect();
+    for &block in blocks {
+        let (part, Count { params, flops }) = match block {
+            Block::Stem { in_channels, channels, size } => {
+                (0, conv(in_channels, channels, 3, size) + batch_norm(channels))
+            }
+            Block::Cell { stage, in_channels, channels, size, .. } => {
+                // InferCell: a layer from node 0 goes from the cell's input width to its width; the others keep it.
+                let count = cell.layers().iter().fold(Count::default(), |acc, &(edge, op)| {
+                    let c_in = if EDGES[edge].1 == 0 { in_channels } else { channels };
+                    acc + layer(op, c_in, channels, size)
+                });
+                (2 * stage + 1, count)
+            }
+            Block::Reduction { stage, in_channels, channels, size, .. } => {
+                let out = (size.0 / 2, size.1 / 2);
+                let count = conv(in_channels, channels, 3, out)
+                    + batch_norm(channels)
+                    + conv(channels, channels, 3, out)
+                    + batch_norm(channels)
+                    + conv(in_channels, channels, 1, out);
+                (2 * stage, count)
+            }
+            Block::Head { channels, classes } => {
+                let linear = (channels * classes + classes) as u64;
+                (6, batch_norm(channels) + Count { params: linear, flops: linear })
+            }
+        };
+        parts[part].params += params;
+        parts[part].flops += flops;
+    }
+    Costs { params: parts.iter().map(|p| p.params).sum(), flops: parts.iter().map(|p| p.flops).sum(), parts }
+}
+
+/// One layer of a cell from `c_in` to `c_out` channels at stride 1 (xautodl's `OPS`): a convolution and its batch
+/// norm; where the widths differ, `skip_connect` is a `FactorizedReduce` (a 1×1 convolution and a batch norm) and
+/// `avg_pool_3x3` starts with a 1×1 `ReLUConvBN`; `none` and pooling count nothing.
+fn layer(op: Op, c_in: i64, c_out: i64, size: (i64, i64)) -> Count {
+    match op {
+        Op::NorConv1x1 => conv(c_in, c_out, 1, size) + batch_norm(c_out),
+        Op::NorConv3x3 => conv(c_in, c_out, 3, size) + batch_norm(c_out),
+        Op::SkipConnect | Op::AvgPool3x3 if c_in != c_out => conv(c_in, c_out, 1, size) + batch_norm(c_out),
+        Op::None | Op::SkipConnect | Op::AvgPool3x3 => Count::default(),
     }
 }
 
@@ -129,6 +153,38 @@ mod tests {
             (params_mb.to_owned(), flops_m.to_owned()),
             "index {index} on {dataset}"
         );
+    }
+
+    #[test]
+    fn size_space_networks_cost_what_xautodl_counts() {
+        // Spec 10.3: get_model_infos on `infer.shape.tiny` (params M / FLOPs M), CIFAR-10, CIFAR-100, ImageNet16-120;
+        // those of 0, 11 and 284 are also the real records' `params` and `flop`.
+        let table = [
+            (0, ["0.011714/4.481114", "0.012524/4.481924", "0.012704/1.121336"]),
+            (1, ["0.018386/4.894890", "0.019916/4.896420", "0.020256/1.225720"]),
+            (7, ["0.130514/11.997834", "0.136364/12.003684", "0.137664/3.007096"]),
+            (11, ["0.049202/6.840650", "0.052172/6.843620", "0.052832/1.714040"]),
+            (284, ["0.144834/21.827994", "0.148524/21.831684", "0.149344/5.461816"]),
+            (4681, ["0.045562/17.481898", "0.047092/17.483428", "0.047432/4.372472"]),
+            (9362, ["0.101554/39.002362", "0.103804/39.004612", "0.104304/9.753528"]),
+            (18724, ["0.279970/107.602330", "0.283660/107.606020", "0.284480/26.905400"]),
+            (28672, ["0.199818/192.970842", "0.200628/192.971652", "0.200808/48.243768"]),
+            (32760, ["0.539594/263.336026", "0.540404/263.336836", "0.540584/65.835064"]),
+            (32767, ["0.713674/274.399882", "0.719524/274.405732", "0.720824/68.607608"]),
+        ];
+        for (index, expected) in table {
+            let channels = Channels::from_official_index(index).unwrap();
+            for (dataset, expected) in
+                [Dataset::Cifar10, Dataset::Cifar100, Dataset::ImageNet16_120].into_iter().zip(expected)
+            {
+                let costs = SizeConfig::nats(channels, dataset).costs();
+                assert_eq!(
+                    format!("{:.6}/{:.6}", costs.params_mb(), costs.flops_m()),
+                    expected,
+                    "{channels} on {dataset}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -27,6 +27,20 @@ pub enum SpaceError {
     /// An architecture index (official or enumeration) outside `0..15625`.
     #[error("architecture index out of range: expected 0..{NUM_ARCHS}, found {0}")]
     IndexOutOfRange(u64),
+    /// A size-space index outside `0..32768`.
+    #[error("size-space index out of range: expected 0..32768, found {0}")]
+    SizeIndexOutOfRange(u64),
+    /// A size-space channel string that is not five candidate widths.
+    #[error(
+        "invalid channel string {input:?}: expected five widths of 8, 16, 24, 32, 40, 48, 56, 64 joined by ':', found \
+         {found}"
+    )]
+    ChannelString {
+        /// The string as given.
+        input: String,
+        /// What was wrong: the number of fields, or the first field that is no width.
+        found: String,
+    },
     /// An official index that is not written in decimal digits alone.
     #[error(
         "invalid index: expected decimal digits for an index in 0..{NUM_ARCHS} (or resnet, all_c3x3, all_c1x1, \

@@ -19,12 +19,15 @@ pub enum Block {
         /// Input height and width.
         size: (i64, i64),
     },
-    /// An `InferCell` at width `channels` (keys `cells.{index}.layers.k`).
+    /// An `InferCell` from `in_channels` to `channels` (keys `cells.{index}.layers.k`): equal in the topology
+    /// space's networks; in the size space's, a cell after a residual block may change the width.
     Cell {
         /// Position among the network's `cells`.
         index: usize,
         /// Stage, 0 to 2.
         stage: usize,
+        /// Width of its input.
+        in_channels: i64,
         /// Width of the stage.
         channels: i64,
         /// Input height and width.
@@ -65,7 +68,7 @@ pub fn blocks(skeleton: &Skeleton) -> Vec<Block> {
             size = (size.0 / 2, size.1 / 2);
         }
         for _ in 0..skeleton.cells {
-            blocks.push(Block::Cell { index, stage, channels, size });
+            blocks.push(Block::Cell { index, stage, in_channels: channels, channels, size });
             index += 1;
         }
     }

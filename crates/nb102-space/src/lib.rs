@@ -14,6 +14,8 @@
 //! - The cells xautodl's scripts train by name ([`Arch::named`]: `resnet`, `all_c3x3`, `all_c1x1`, `all_idnt`).
 //! - Sampling and REA's mutation ([`Arch::random`], [`Arch::mutate`]), neighbours, Hamming distance.
 //! - The seeded train/valid split of the CIFAR-10 training set ([`TrainValidSplit`]).
+//! - The NATS-Bench size space ([`Channels`]: five layers' widths, their official index, parsing, sampling and
+//!   mutation; [`SizeConfig`]: its network's layout and costs).
 //! - [`Genotype`]: a cell as its network's layers, any set of ops per edge (xautodl's `all_full` too).
 //! - The benchmark's networks as plain data: [`NetworkConfig`] (cell, width, depth, data shape;
 //!   [`NetworkConfig::nb201`] for C=16, N=5), their blocks in forward order ([`layout`]), and
@@ -33,6 +35,7 @@
 //! This crate has no features.
 
 mod arch;
+mod channels;
 mod costs;
 mod error;
 mod genotype;
@@ -48,6 +51,7 @@ mod sample;
 mod split;
 
 pub use arch::{Arch, EDGES, NUM_ARCHS, NUM_EDGES, NUM_NODES};
+pub use channels::{Channels, SizeConfig, CANDIDATES, NUM_LAYERS, NUM_SIZES, SIZE_CELL_INDEX};
 pub use costs::{Costs, PartCosts};
 pub use error::{Result, SpaceError};
 pub use genotype::Genotype;
