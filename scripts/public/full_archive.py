@@ -37,23 +37,23 @@ SETS = {"cifar10-valid": ["x-valid", "ori-test"], "cifar10": ["ori-test"],
 COSTS = {"cifar10-valid": "cifar10", "cifar10": "cifar10", "cifar100": "cifar100", "ImageNet16-120": "ImageNet16-120"}
 
 
+# The table's columns of each schedule's last-epoch accuracies: cifar10-valid's x-valid and ori-test, cifar10's
+# ori-test, cifar100's and ImageNet16-120's x-valid and x-test (their ori-test is the mean of the two halves).
+COLUMNS = {
+    200: ("c10valid_valid_200ep_mean", "c10valid_oritest_200ep_seed888", "c10_test_200ep_mean", "c100_valid_200ep_mean",
+          "c100_test_200ep_mean", "in16_valid_200ep_mean", "in16_test_200ep_mean"),
+    12: ("c10valid_valid_12ep", "c10_test_12ep", "c10_test_12ep", "c100_valid_12ep", "c100_test_12ep",
+         "in16_valid_12ep", "in16_test_12ep"),
+}
+
+
 def finals(row, hp):
     """The last-epoch accuracies of each setting's sets, from the table's row."""
-    f = {k: float(v) for k, v in row.items() if k not in ("index", "arch_str", "config_id", "unique_str")
-         and v and ";" not in v}
-    if hp == 200:
-        c100 = (f["c100_valid_200ep_mean"], f["c100_test_200ep_mean"])
-        in16 = (f["in16_valid_200ep_mean"], f["in16_test_200ep_mean"])
-        return {"cifar10-valid": {"x-valid": f["c10valid_valid_200ep_mean"], "ori-test": f["c10valid_oritest_200ep_seed888"]},
-                "cifar10": {"ori-test": f["c10_test_200ep_mean"]},
-                "cifar100": {"x-valid": c100[0], "x-test": c100[1], "ori-test": sum(c100) / 2},
-                "ImageNet16-120": {"x-valid": in16[0], "x-test": in16[1], "ori-test": sum(in16) / 2}}
-    c100 = (f["c100_valid_12ep"], f["c100_test_12ep"])
-    in16 = (f["in16_valid_12ep"], f["in16_test_12ep"])
-    return {"cifar10-valid": {"x-valid": f["c10valid_valid_12ep"], "ori-test": f["c10_test_12ep"]},
-            "cifar10": {"ori-test": f["c10_test_12ep"]},
-            "cifar100": {"x-valid": c100[0], "x-test": c100[1], "ori-test": sum(c100) / 2},
-            "ImageNet16-120": {"x-valid": in16[0], "x-test": in16[1], "ori-test": sum(in16) / 2}}
+    valid, valid_test, test, c100_valid, c100_test, in16_valid, in16_test = (float(row[c]) for c in COLUMNS[hp])
+    return {"cifar10-valid": {"x-valid": valid, "ori-test": valid_test},
+            "cifar10": {"ori-test": test},
+            "cifar100": {"x-valid": c100_valid, "x-test": c100_test, "ori-test": (c100_valid + c100_test) / 2},
+            "ImageNet16-120": {"x-valid": in16_valid, "x-test": in16_test, "ori-test": (in16_valid + in16_test) / 2}}
 
 
 def curve(final, epochs, start):

@@ -137,7 +137,7 @@ impl RunConfig {
     /// # Errors
     /// [`ProtocolError::Config`] for an option out of range.
     pub fn check(&self) -> Result<Genotype> {
-        let arch = Genotype::from_index_or_str(&self.arch).map_err(|e| ProtocolError::Config {
+        let arch = Genotype::from_cell_str(&self.arch).map_err(|e| ProtocolError::Config {
             what: "architecture",
             expected: "a cell string".into(),
             found: format!("{e}"),

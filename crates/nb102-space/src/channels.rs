@@ -74,8 +74,7 @@ impl Channels {
     /// # Errors
     /// As [`Channels::from_official_index`] and [`FromStr`].
     pub fn from_index_or_str(text: &str) -> Result<Channels> {
-        if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-            let index = text.parse::<u64>().unwrap_or(u64::MAX);
+        if let Some(index) = crate::parse::index_digits(text) {
             return usize::try_from(index)
                 .map_err(|_| SpaceError::SizeIndexOutOfRange(index))
                 .and_then(Channels::from_official_index);

@@ -62,6 +62,16 @@ impl Genotype {
         }
     }
 
+    /// A cell as files and configs store it: a cell of the space in any spelling [`Arch`]'s `FromStr` takes, or a
+    /// structure string ([`Genotype`]'s `FromStr`). Indices and names are for command lines
+    /// ([`Genotype::from_index_or_str`]).
+    ///
+    /// # Errors
+    /// [`Arch`]'s parse error for text that is neither.
+    pub fn from_cell_str(text: &str) -> Result<Genotype> {
+        text.parse::<Arch>().map(Genotype::of).or_else(|e| text.parse().map_err(|_| e))
+    }
+
     /// The cell of the space this is, where every edge has exactly one op.
     pub fn arch(&self) -> Option<Arch> {
         let mut ops = [Op::None; NUM_EDGES];
@@ -191,5 +201,16 @@ mod tests {
             assert!(matches!(text.parse::<Genotype>(), Err(SpaceError::Parse { .. })), "{text}");
         }
         assert!(Genotype::from_index_or_str("15625").is_err());
+    }
+
+    #[test]
+    fn stored_cells_are_strings_not_indices_or_names() {
+        let resnet = Arch::from_official_index(11472).unwrap();
+        let spelled = "|nor_conv_3x3~0|+|nor_conv_3x3~1|+|skip_connect~0|skip_connect~2|";
+        assert_eq!(Genotype::from_cell_str(spelled).unwrap(), Genotype::of(resnet));
+        assert_eq!(Genotype::from_cell_str(&Genotype::ALL_FULL.to_string()).unwrap(), Genotype::ALL_FULL);
+        for text in ["11472", "resnet", "all_full"] {
+            assert!(Genotype::from_cell_str(text).is_err(), "{text}");
+        }
     }
 }

@@ -107,17 +107,15 @@ impl Arch {
     /// [`SpaceError::IndexText`] for anything but digits (a sign, spaces, a string); [`SpaceError::IndexOutOfRange`]
     /// for an index of 15625 or more.
     pub fn from_index_text(text: &str) -> Result<Arch> {
-        if !is_index_text(text) {
-            return Err(SpaceError::IndexText(text.to_owned()));
-        }
-        // Digits too many for a u64 are out of range like any other large index.
-        let index = text.parse::<u64>().unwrap_or(u64::MAX);
+        let index = index_digits(text).ok_or_else(|| SpaceError::IndexText(text.to_owned()))?;
         usize::try_from(index).map_err(|_| SpaceError::IndexOutOfRange(index)).and_then(Arch::from_official_index)
     }
 }
 
-fn is_index_text(text: &str) -> bool {
-    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
+/// The number `text` writes in decimal digits alone (no sign, spaces or other text), saturating: digits too many
+/// for a u64 are out of range like any other large index. `None` for anything but digits.
+pub(crate) fn index_digits(text: &str) -> Option<u64> {
+    (!text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())).then(|| text.parse::<u64>().unwrap_or(u64::MAX))
 }
 
 /// What an input of node `to` may be, for the error message.

@@ -403,7 +403,7 @@ fn arch_to_string<S: Serializer>(arch: &Genotype, s: S) -> std::result::Result<S
 /// A cell's string in any spelling `Arch` parses, or another network's structure string.
 fn arch_from_string<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Genotype, D::Error> {
     let text = String::deserialize(d)?;
-    Genotype::from_index_or_str(&text).map_err(serde::de::Error::custom)
+    Genotype::from_cell_str(&text).map_err(serde::de::Error::custom)
 }
 
 /// The point of `epoch` in points sorted by epoch (usually one per epoch, so usually at that position).
