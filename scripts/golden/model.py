@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Golden files of the NAS-Bench-201 network, made with the reference implementation (xautodl 1.0.0).
+"""Golden files of the NAS-Bench-201 network and the NATS-Bench size space's, made with the reference implementation
+(xautodl 1.0.0: `TinyNetwork`, and `DynamicShapeTinyNet` for a case whose arch is a channel string).
 
     .venv/bin/python scripts/golden/model.py [CASE...]
 
 Writes into crates/nb102-model/tests/data/:
-- cases.tsv: one line per case: name, arch, C, N, classes, input size, batch, seed;
+- cases.tsv: one line per case: name, arch, C, N, classes, input size, batch, seed (C and N are `-` for a size-space
+  network, whose widths are its channel string);
 - <case>.weights.safetensors: a state dict (the seeded initial weights, then batch-norm statistics and
   affine parameters perturbed so that eval mode is not the identity);
 - <case>.io.safetensors: `init.<key>` (the state dict right after `torch.manual_seed(seed)` and
@@ -21,7 +23,8 @@ Writes into crates/nb102-model/tests/data/:
 Outputs differ from one CPU to another in their last float32 bits (oneDNN's kernels); the tests compare within
 1e-5 of each tensor's scale. The committed files of the first six cases were written on an Intel Xeon, those of
 dead-conv on an AMD EPYC, so every test run compares against another CPU's numbers on one of them; all-full was
-added later (`model.py all-full`), on an AMD EPYC.
+added later (`model.py all-full`), on an AMD EPYC, and so were the size-space cases (`model.py size-mixed size-284
+size-equal`).
 """
 import hashlib
 import os
@@ -31,6 +34,8 @@ from pathlib import Path
 
 import torch
 from safetensors.torch import save_file
+from xautodl.config_utils import dict2config
+from xautodl.models import get_cell_based_tiny_net
 from xautodl.models.cell_infers.tiny_network import TinyNetwork
 from xautodl.models.cell_searchs.genotypes import Structure
 from xautodl.models.cell_searchs.genotypes import architectures as CELL_ARCHITECTURES
@@ -54,12 +59,24 @@ CASES = [
     ("dead-conv", "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|avg_pool_3x3~1|none~2|", 4, 1, 10, 8, 4, 7),
     # xautodl's `CellArchitectures['all_full']` (the seed's train-a-net.sh all_full): four layers on every edge.
     ("all-full", CELL_ARCHITECTURES["all_full"].tostr(), 4, 1, 10, 8, 4, 8),
+    # The size space's infer.shape.tiny: both cells after a residual block change width (stride-1 FactorizedReduce on
+    # the skip edge, node-0 convolutions from the input width) ...
+    ("size-mixed", "8:16:24:32:40", "-", "-", 10, 16, 4, 9),
+    # ... official index 284, as in the sample archive ...
+    ("size-284", "8:8:40:32:40", "-", "-", 120, 16, 3, 10),
+    # ... and none does (identity skip edges).
+    ("size-equal", "24:32:32:16:16", "-", "-", 100, 8, 4, 11),
 ]
 # The cases whose three SGD steps are written (<case>.sgd.safetensors).
-SGD_CASES = ("conv3x3", "resnet", "dead-conv", "all-full")
+SGD_CASES = ("conv3x3", "resnet", "dead-conv", "all-full", "size-mixed")
+# The size space's fixed cell (exps/NATS-Bench/main-sss.py), topology index 9930.
+SIZE_CELL = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
 
 
 def build(arch, C, N, classes):
+    if ":" in arch:
+        config = {"name": "infer.shape.tiny", "channels": arch, "genotype": SIZE_CELL, "num_classes": classes}
+        return get_cell_based_tiny_net(dict2config(config, None))
     return TinyNetwork(C, N, Structure.str2structure(arch), classes)
 
 

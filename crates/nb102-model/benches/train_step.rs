@@ -76,7 +76,7 @@ fn main() {
 fn time_ours(o: &Options) -> [f64; 4] {
     let config = NetworkConfig::nb201(o.arch, o.dataset);
     let vs = VarStore::new(o.device);
-    let net = TinyNetwork::new(&vs.root(), &config).expect("a valid config");
+    let net = TinyNetwork::new(&vs.root(), config).expect("a valid config");
     let mut sgd = Sgd::new(&vs, SgdConfig::nb201());
     let (h, w) = config.input_size;
     let x = Tensor::randn([o.batch, config.in_channels, h, w], (Kind::Float, o.device));

@@ -17,12 +17,12 @@ use crate::network::TinyNetwork;
 /// (the network must already be there); the first is dropped when `batches > 2`, as in the reference.
 pub fn measure_latency(net: &TinyNetwork, device: Device, batch_size: i64, batches: usize) -> Vec<f64> {
     let config = net.config();
-    let (h, w) = config.input_size;
+    let (h, w) = config.input_size();
     let _guard = tch::no_grad_guard();
     let mut samples: Vec<f64> = (0..batches)
         .map(|_| {
-            let images = Tensor::randn([batch_size, config.in_channels, h, w], (Kind::Float, device));
-            let targets = Tensor::randint(config.classes, [batch_size], (Kind::Int64, device));
+            let images = Tensor::randn([batch_size, config.in_channels(), h, w], (Kind::Float, device));
+            let targets = Tensor::randint(config.classes(), [batch_size], (Kind::Int64, device));
             synchronize(device);
             let start = Instant::now();
             let logits = net.forward_t(&images, false);

@@ -1,5 +1,5 @@
-//! `nb102-model`: the benchmark's networks from the command line: costs, a forward pass with given
-//! weights, and latency.
+//! `nb102-model`: the benchmark's networks from the command line, of the topology space and of the size space:
+//! costs, a forward pass with given weights, and latency.
 //!
 //! Bad input (an architecture, dataset or device that does not parse, a missing or mismatched weight
 //! file) is one line on stderr and exit status 2; a failure to write the output is exit status 1.
@@ -12,14 +12,14 @@ use clap::{Args, Parser, Subcommand};
 use nb102_command::Failure;
 use nb102_model::{
     load_weights, measure_latency, read_tensors, reference_batches, write_safetensors, CellMode, Dataset, DeviceSpec,
-    GumbelSample, NetworkConfig, SearchConfig, SearchModel, SearchNetwork, Skeleton, TinyNetwork,
+    GumbelSample, Network, NetworkConfig, SearchConfig, SearchModel, SearchNetwork, SizeConfig, Skeleton, TinyNetwork,
 };
-use nb102_space::{Arch, Genotype};
+use nb102_space::{Arch, Channels, Genotype, Space};
 use serde_json::json;
 use tch::nn::VarStore;
 use tch::Kind;
 
-/// The NAS-Bench-201 networks: costs, forward passes, latency.
+/// The NAS-Bench-201 and NATS-Bench networks: costs, forward passes, latency.
 #[derive(Parser)]
 #[command(name = "nb102-model", version)]
 struct Cli {
@@ -51,7 +51,8 @@ enum Command {
     /// cells), gdas (Gumbel-sampled cells, from the Exp(1) draws `exponentials` [6, 5] of the input file and
     /// --tau), setn (weighted, or the path --arch), enas and rsps (the path --arch).
     Forward {
-        /// An official index, an architecture string or xautodl's name (with --search: the path of a single-path model).
+        /// An official index, an architecture string, xautodl's name, or a size-space channel string such as
+        /// 8:16:24:32:40 (with --search: the path of a single-path model).
         #[arg(long, allow_hyphen_values = true)]
         arch: Option<String>,
         #[command(flatten)]
@@ -96,7 +97,8 @@ enum Command {
 
 #[derive(Args)]
 struct NetArgs {
-    /// An official index, an architecture string, or xautodl's resnet, all_c3x3, all_c1x1, all_idnt or all_full.
+    /// An official index, an architecture string, xautodl's resnet, all_c3x3, all_c1x1, all_idnt or all_full, or a
+    /// size-space channel string such as 8:16:24:32:40.
     #[arg(long, allow_hyphen_values = true)]
     arch: String,
     #[command(flatten)]
@@ -108,34 +110,79 @@ struct ShapeArgs {
     /// cifar10 (or cifar10-valid), cifar100, ImageNet16-120 or fashion-mnist.
     #[arg(long)]
     dataset: String,
-    /// Channels of the first stage, C.
-    #[arg(long, default_value_t = 16)]
-    channels: i64,
-    /// Cells per stage, N.
-    #[arg(long, default_value_t = 5)]
-    cells: i64,
+    /// The space of --arch: tss (topology; default) or sss (size; the default for a channel string, and the space
+    /// in which an index is a size-space index).
+    #[arg(long)]
+    space: Option<String>,
+    /// Channels of the first stage, C (topology space; default 16).
+    #[arg(long)]
+    channels: Option<i64>,
+    /// Cells per stage, N (topology space; default 5).
+    #[arg(long)]
+    cells: Option<i64>,
     /// Classifier outputs (default: the dataset's).
     #[arg(long)]
     classes: Option<i64>,
 }
 
 impl NetArgs {
-    fn config(&self) -> anyhow::Result<(NetworkConfig, Dataset)> {
-        let cell = Genotype::from_index_or_str(&self.arch)?;
-        let (skeleton, dataset) = self.shape.skeleton()?;
-        Ok((NetworkConfig::on(cell, &skeleton), dataset))
+    fn config(&self) -> anyhow::Result<(Network, Dataset)> {
+        self.shape.network(&self.arch)
     }
 }
 
 impl ShapeArgs {
+    /// The space `arch` is read in: --space, else the size space for a channel string, else the topology space.
+    fn space(&self, arch: &str) -> anyhow::Result<Space> {
+        Ok(match &self.space {
+            Some(space) => space.parse()?,
+            None if arch.contains(':') => Space::Size,
+            None => Space::Topology,
+        })
+    }
+
+    fn dataset(&self) -> anyhow::Result<Dataset> {
+        Ok(self.dataset.parse()?)
+    }
+
+    /// The topology space's macro structure.
     fn skeleton(&self) -> anyhow::Result<(Skeleton, Dataset)> {
-        let dataset: Dataset = self.dataset.parse()?;
+        let dataset = self.dataset()?;
         let skeleton = Skeleton {
             classes: self.classes.unwrap_or(dataset.classes()),
-            ..Skeleton::new(dataset, self.channels, self.cells)
+            ..Skeleton::new(dataset, self.channels.unwrap_or(16), self.cells.unwrap_or(5))
         };
         skeleton.validate()?;
         Ok((skeleton, dataset))
+    }
+
+    /// The network of `arch`, in its space.
+    fn network(&self, arch: &str) -> anyhow::Result<(Network, Dataset)> {
+        match self.space(arch)? {
+            Space::Topology => {
+                let cell = Genotype::from_index_or_str(arch)?;
+                let (skeleton, dataset) = self.skeleton()?;
+                Ok((NetworkConfig::on(cell, &skeleton).into(), dataset))
+            }
+            Space::Size => {
+                if let Some((flag, value)) = [("channels", self.channels), ("cells", self.cells)]
+                    .into_iter()
+                    .find_map(|(flag, value)| value.map(|v| (flag, v)))
+                {
+                    return Err(anyhow!(
+                        "--{flag}: expected none for a size-space network (its widths are --arch), found {value}"
+                    ));
+                }
+                let channels = Channels::from_index_or_str(arch)?;
+                let dataset = self.dataset()?;
+                let config = SizeConfig {
+                    classes: self.classes.unwrap_or(dataset.classes()),
+                    ..SizeConfig::nats(channels, dataset)
+                };
+                config.validate()?;
+                Ok((config.into(), dataset))
+            }
+        }
     }
 }
 
@@ -146,24 +193,32 @@ fn main() -> ExitCode {
 fn run(command: Command) -> Result<(), Failure> {
     match command {
         Command::Info { net, input, in_channels, json } => {
-            let (mut config, dataset) = net.config()?;
-            if let Some(input) = input {
-                config.input_size = parse_size(&input)?;
-            }
-            config.in_channels = in_channels.unwrap_or(config.in_channels);
+            let (config, dataset) = net.config()?;
+            let input_size = input.as_deref().map(parse_size).transpose()?.unwrap_or(config.input_size());
+            let config = config.with_input(in_channels.unwrap_or(config.in_channels()), input_size);
             let costs = config.costs()?;
             let parts: Vec<_> =
                 costs.parts.iter().map(|p| json!({"name": p.name, "params": p.params, "flops": p.flops})).collect();
-            let info = json!({
-                "arch": config.cell.to_string(),
+            // The topology space's width C and depth N; the size space's five widths, one cell per stage.
+            let (index, channels, cells) = match config {
                 // `null` for a network that is no cell of the space (`all_full`).
-                "index": config.cell.arch().map(|a| a.official_index()),
+                Network::Topology(c) => (c.cell.arch().map(|a| a.official_index()), json!(c.channels), c.cells),
+                Network::Size(c) => (Some(c.channels.official_index()), json!(c.channels.widths()), 1),
+            };
+            let space = match config {
+                Network::Topology(_) => Space::Topology,
+                Network::Size(_) => Space::Size,
+            };
+            let info = json!({
+                "space": space.name(),
+                "arch": config.arch_string(),
+                "index": index,
                 "dataset": dataset.name(),
-                "channels": config.channels,
-                "cells": config.cells,
-                "classes": config.classes,
-                "in_channels": config.in_channels,
-                "input": [config.input_size.0, config.input_size.1],
+                "channels": channels,
+                "cells": cells,
+                "classes": config.classes(),
+                "in_channels": config.in_channels(),
+                "input": [input_size.0, input_size.1],
                 "params_mb": costs.params_mb(),
                 "flops_m": costs.flops_m(),
                 "params": costs.params,
@@ -173,9 +228,12 @@ fn run(command: Command) -> Result<(), Failure> {
             if json {
                 println!("{info}");
             } else {
-                let index =
-                    config.cell.arch().map_or("no cell of the space".into(), |a| a.official_index().to_string());
-                println!("{} (index {index}) on {dataset}, C={} N={}", config.cell, config.channels, config.cells);
+                let index = index.map_or("no cell of the space".into(), |i| format!("{space} index {i}"));
+                let shape = match config {
+                    Network::Topology(c) => format!(", C={} N={}", c.channels, c.cells),
+                    Network::Size(_) => String::new(),
+                };
+                println!("{} ({index}) on {dataset}{shape}", config.arch_string());
                 println!("params_mb  {:.6}\nflops_m    {:.5}", costs.params_mb(), costs.flops_m());
                 for p in &costs.parts {
                     println!("  {:<11} {:>9} params {:>12} flops", p.name, p.params, p.flops);
@@ -186,7 +244,6 @@ fn run(command: Command) -> Result<(), Failure> {
             // The output is checked before the network runs, not after.
             nb102_store::check_output(&output).map_err(|e| output_failure(e.into()))?;
             let device = device.parse::<DeviceSpec>()?.resolve()?;
-            let (mut skeleton, _) = shape.skeleton()?;
             let mut inputs = read_tensors(&input)?;
             let x = inputs
                 .remove("x")
@@ -199,12 +256,17 @@ fn run(command: Command) -> Result<(), Failure> {
                 )
                 .into());
             };
-            (skeleton.in_channels, skeleton.input_size) = (channels, (h, w));
-            skeleton.validate()?;
-            let cell = arch.as_deref().map(Genotype::from_index_or_str).transpose()?;
             if let Some(model) = search {
-                let arch = cell
-                    .map(|c| {
+                if arch.as_deref().map(|a| shape.space(a)).transpose()? == Some(Space::Size) {
+                    return Err(anyhow!("--search: expected a topology-space path, found a size-space --arch").into());
+                }
+                let (mut skeleton, _) = shape.skeleton()?;
+                (skeleton.in_channels, skeleton.input_size) = (channels, (h, w));
+                skeleton.validate()?;
+                let arch = arch
+                    .as_deref()
+                    .map(|a| {
+                        let c = Genotype::from_index_or_str(a)?;
                         c.arch()
                             .ok_or_else(|| anyhow!("a search model's path: expected a cell of the space, found {c}"))
                     })
@@ -216,10 +278,12 @@ fn run(command: Command) -> Result<(), Failure> {
                 write_output(&[("logits".to_owned(), logits), ("features".to_owned(), features)], &output)?;
                 return Ok(());
             }
-            let cell = cell.ok_or_else(|| anyhow!("expected --arch (an index or a cell string), found none"))?;
-            let config = NetworkConfig::on(cell, &skeleton);
+            let arch = arch.ok_or_else(|| {
+                anyhow!("expected --arch (an index, a cell string or a size-space channel string), found none")
+            })?;
+            let config = shape.network(&arch)?.0.with_input(channels, (h, w));
             let mut vs = VarStore::new(device);
-            let network = TinyNetwork::new(&vs.root(), &config)?;
+            let network = TinyNetwork::new(&vs.root(), config)?;
             load_weights(&mut vs, &weights)?;
             let x = x.to_kind(Kind::Float).to_device(device);
             let (features, logits) = tch::no_grad(|| network.forward_features_t(&x, train_mode));
@@ -238,11 +302,11 @@ fn run(command: Command) -> Result<(), Failure> {
             }
             let batches = batches.unwrap_or_else(|| reference_batches(test_images(dataset)));
             let vs = VarStore::new(device);
-            let network = TinyNetwork::new(&vs.root(), &config)?;
+            let network = TinyNetwork::new(&vs.root(), config)?;
             let samples = measure_latency(&network, device, batch, batches);
             let mean = samples.iter().sum::<f64>() / samples.len().max(1) as f64;
             let report = nb102_protocol::LatencyReport {
-                arch: config.cell.to_string(),
+                arch: config.arch_string(),
                 dataset: dataset.name().to_owned(),
                 device: format!("{device:?}"),
                 batch,

@@ -13,6 +13,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use nb102_space::layout::blocks;
 use nb102_space::{Arch, Op, Skeleton, EDGES, NUM_EDGES, NUM_NODES};
 use tch::nn::{self, ModuleT, VarStore};
 use tch::{Kind, Tensor};
@@ -162,7 +163,8 @@ impl SearchNetwork {
     pub fn new(p: &nn::Path, config: &SearchConfig) -> Result<SearchNetwork> {
         config.skeleton.validate()?;
         let options = config.op_options();
-        let backbone = Backbone::new(p, &config.skeleton, |p, channels| SearchCell::new(p, channels, options));
+        let backbone =
+            Backbone::new(p, &blocks(&config.skeleton), |p, _, channels| SearchCell::new(p, channels, options));
         let arch_parameters = config.model.has_arch_parameters().then(|| {
             let init =
                 tch::no_grad(|| Tensor::randn([NUM_EDGES as i64, Op::COUNT as i64], (Kind::Float, p.device())) * 1e-3);

@@ -1,11 +1,10 @@
 //! The macro structure every network of the benchmark shares (xautodl's `TinyNetwork` and its search models):
 //! a stem, three stages of cells joined by ResNet reduction blocks, a last batch norm and ReLU, global average
-//! pooling and a classifier. The cell is the caller's type, so the evaluated network and the search networks
-//! have one layout (`nb102_space::layout`) under the same state-dict keys (`stem.*`, `cells.{i}.*`,
-//! `lastact.0.*`, `classifier.*`).
+//! pooling and a classifier (the size space's `DynamicShapeTinyNet` is the same with one cell per stage and widths
+//! of its own). The cell is the caller's type, so the evaluated networks and the search networks have one layout
+//! (`nb102_space::layout`) under the same state-dict keys (`stem.*`, `cells.{i}.*`, `lastact.0.*`, `classifier.*`).
 
-use nb102_space::layout::{blocks, Block};
-use nb102_space::Skeleton;
+use nb102_space::layout::Block;
 use tch::nn::{self, Module, ModuleT};
 use tch::Tensor;
 
@@ -28,14 +27,14 @@ enum Stage<C> {
 
 impl<C> Backbone<C> {
     /// Builds the layers under `p` in forward order, as the reference constructs its modules (so a seeded
-    /// initialisation draws the same numbers for the same tensors); `cell(path, channels)` makes each cell.
-    /// `skeleton` must be valid.
-    pub(crate) fn new(p: &nn::Path, skeleton: &Skeleton, mut cell: impl FnMut(&nn::Path, i64) -> C) -> Backbone<C> {
+    /// initialisation draws the same numbers for the same tensors); `cell(path, in_channels, channels)` makes each
+    /// cell. `blocks` are a valid network's (`nb102_space::layout`).
+    pub(crate) fn new(p: &nn::Path, blocks: &[Block], mut cell: impl FnMut(&nn::Path, i64, i64) -> C) -> Backbone<C> {
         let mut stem = None;
         let mut stages = Vec::new();
         let mut head = None;
         let cells_path = p / "cells";
-        for block in blocks(skeleton) {
+        for &block in blocks {
             match block {
                 Block::Stem { in_channels, channels, .. } => {
                     let s = p / "stem";
@@ -44,7 +43,9 @@ impl<C> Backbone<C> {
                         BatchNorm::new(&(&s / "1"), channels),
                     ));
                 }
-                Block::Cell { index, channels, .. } => stages.push(Stage::Cell(cell(&(&cells_path / index), channels))),
+                Block::Cell { index, in_channels, channels, .. } => {
+                    stages.push(Stage::Cell(cell(&(&cells_path / index), in_channels, channels)))
+                }
                 Block::Reduction { index, in_channels, channels, .. } => {
                     stages.push(Stage::Reduction(Reduction::new(&(&cells_path / index), in_channels, channels)))
                 }
@@ -64,7 +65,7 @@ impl<C> Backbone<C> {
     /// Pooled features and logits, each cell computed by `cell(cell, input)`.
     ///
     /// # Shapes
-    /// `[b, in_channels, h, w] -> ([b, 4C], [b, classes])`.
+    /// `[b, in_channels, h, w] -> ([b, c_last], [b, classes])`.
     pub(crate) fn forward_features_t(
         &self,
         xs: &Tensor,

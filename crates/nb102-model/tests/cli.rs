@@ -61,6 +61,60 @@ fn info_reports_the_reference_costs() {
 }
 
 #[test]
+fn info_takes_size_space_networks() {
+    // Spec 10.7: get_cost_info(284, 'cifar100') gives flops 21.831684, params 0.148524.
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout_of(&["info", "--arch", "8:8:40:32:40", "--dataset", "cifar100", "--json"]))
+            .unwrap();
+    assert_eq!((json["space"].as_str(), json["index"].as_u64()), (Some("size"), Some(284)));
+    assert_eq!((json["params_mb"].as_f64(), json["flops_m"].as_f64()), (Some(0.148524), Some(21.831684)));
+    assert_eq!(json["channels"], serde_json::json!([8, 8, 40, 32, 40]));
+    // An index is the topology space's unless --space says otherwise.
+    let by_index: serde_json::Value = serde_json::from_str(&stdout_of(&[
+        "info",
+        "--arch",
+        "284",
+        "--space",
+        "sss",
+        "--dataset",
+        "cifar100",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(by_index, json);
+    let text = stdout_of(&["info", "--arch", "8:8:40:32:40", "--dataset", "cifar10"]);
+    assert!(text.starts_with("8:8:40:32:40 (size index 284) on cifar10\nparams_mb  0.144834\n"), "{text}");
+}
+
+#[test]
+fn forward_runs_size_space_networks() {
+    let dir = std::env::temp_dir().join(format!("nb102-model-cli-size-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let output = dir.join("y.safetensors");
+    let (weights, input) = (data("size-284.weights.safetensors"), data("size-284.io.safetensors"));
+    let args = [
+        "forward",
+        "--arch",
+        "8:8:40:32:40",
+        "--dataset",
+        "ImageNet16-120",
+        "--weights",
+        weights.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        output.to_str().unwrap(),
+        "--device",
+        "cpu",
+    ];
+    stdout_of(&args);
+    let (y, reference) = (read_tensors(&output).unwrap(), read_tensors(&input).unwrap());
+    assert_close("size-284 logits", &y["logits"], &reference["eval.logits"]);
+    assert_close("size-284 features", &y["features"], &reference["eval.features"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn forward_writes_the_reference_outputs() {
     let dir = std::env::temp_dir().join(format!("nb102-model-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -228,6 +282,31 @@ fn bad_input_is_one_line_and_status_2() {
         "expected a tensor named x",
     );
     check_input_error(&["info", "--dataset", "cifar10"], "--arch");
+    check_input_error(
+        &["info", "--arch", "8:8:40:32:40", "--dataset", "cifar10", "--channels", "8"],
+        "--channels: expected none for a size-space network",
+    );
+    check_input_error(&["info", "--arch", "8:8:41:32:40", "--dataset", "cifar10"], "found \"41\"");
+    check_input_error(&["info", "--arch", "32768", "--space", "sss", "--dataset", "cifar10"], "expected 0..32768");
+    check_input_error(&["info", "--arch", "1", "--space", "nas", "--dataset", "cifar10"], "unknown search space");
+    check_input_error(
+        &[
+            "forward",
+            "--search",
+            "darts",
+            "--arch",
+            "8:8:8:8:8",
+            "--dataset",
+            "cifar10",
+            "--weights",
+            w,
+            "--input",
+            i,
+            "--output",
+            out,
+        ],
+        "--search: expected a topology-space path",
+    );
     assert!(!out_path.exists());
     // Outputs that cannot be one are refused before the network runs.
     let forward = |output: &str| {

@@ -40,7 +40,7 @@ fn reference_weights_give_reference_outputs_on_cuda() {
     let gpu = Device::Cuda(0);
     for common::Case { name, config, .. } in cases() {
         let mut vs = VarStore::new(gpu);
-        let net = TinyNetwork::new(&vs.root(), &config).unwrap();
+        let net = TinyNetwork::new(&vs.root(), config).unwrap();
         load_weights(&mut vs, &data(&format!("{name}.weights.safetensors"))).unwrap();
         let io = read_tensors(&data(&format!("{name}.io.safetensors"))).unwrap();
         let x = io["x"].to(gpu);
@@ -62,7 +62,7 @@ fn sgd_steps_on_cuda_follow_the_reference() {
     let gpu = Device::Cuda(0);
     for common::Case { name, config, .. } in &cases()[..2] {
         let mut vs = VarStore::new(gpu);
-        let net = TinyNetwork::new(&vs.root(), config).unwrap();
+        let net = TinyNetwork::new(&vs.root(), *config).unwrap();
         load_weights(&mut vs, &data(&format!("{name}.weights.safetensors"))).unwrap();
         let io = read_tensors(&data(&format!("{name}.io.safetensors"))).unwrap();
         let reference = read_tensors(&data(&format!("{name}.sgd.safetensors"))).unwrap();
@@ -89,7 +89,7 @@ fn latency_is_measured_on_the_gpu() {
     let config =
         NetworkConfig::nb201(nb102_space::Arch::from_official_index(1462).unwrap(), nb102_model::Dataset::Cifar10);
     let vs = VarStore::new(gpu);
-    let net = TinyNetwork::new(&vs.root(), &config).unwrap();
+    let net = TinyNetwork::new(&vs.root(), config).unwrap();
     let samples = measure_latency(&net, gpu, 256, 5);
     println!("all-conv3x3 cifar10 batch 256 latency samples (s): {samples:?}");
     assert_eq!(samples.len(), 4, "the first of five is dropped");

@@ -33,7 +33,7 @@ fn every_official_cell_takes_a_training_step() {
         let net_config =
             NetworkConfig { cell: arch.into(), channels: 2, cells: 1, classes: 3, in_channels: 3, input_size: (8, 8) };
         let vs = VarStore::new(Device::Cpu);
-        let net = TinyNetwork::new(&vs.root(), &net_config).unwrap();
+        let net = TinyNetwork::new(&vs.root(), net_config).unwrap();
         let before: Vec<(String, Tensor)> = vs.variables().into_iter().map(|(k, v)| (k, v.copy())).collect();
         let mut sgd = Sgd::new(&vs, config);
         let loss = net.forward_t(&x, true).cross_entropy_for_logits(&targets);

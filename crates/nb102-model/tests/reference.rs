@@ -5,9 +5,10 @@
 //! The golden files were written by `scripts/golden/model.py` with xautodl 1.0.0.
 
 use nb102_model::{
-    load_weights, read_tensors, save_weights, Dataset, ModelError, NetworkConfig, Sgd, SgdConfig, TinyNetwork,
+    load_weights, read_tensors, save_weights, Dataset, ModelError, Network, NetworkConfig, Sgd, SgdConfig, SizeConfig,
+    TinyNetwork,
 };
-use nb102_space::Arch;
+use nb102_space::{Arch, Channels};
 
 mod common;
 use common::{assert_close, cases, data};
@@ -15,7 +16,7 @@ use tch::nn::ModuleT;
 use tch::nn::VarStore;
 use tch::{Device, Kind, Tensor};
 
-fn network(config: &NetworkConfig) -> (VarStore, TinyNetwork) {
+fn network(config: impl Into<Network>) -> (VarStore, TinyNetwork) {
     let vs = VarStore::new(Device::Cpu);
     let net = TinyNetwork::new(&vs.root(), config).unwrap();
     (vs, net)
@@ -24,7 +25,7 @@ fn network(config: &NetworkConfig) -> (VarStore, TinyNetwork) {
 #[test]
 fn state_dict_keys_and_shapes_are_the_references() {
     let arch = Arch::from_official_index(1).unwrap();
-    let (vs, _net) = network(&NetworkConfig::nb201(arch, Dataset::Cifar10));
+    let (vs, _net) = network(NetworkConfig::nb201(arch, Dataset::Cifar10));
     let mut ours: Vec<String> = vs
         .variables()
         .into_iter()
@@ -48,9 +49,31 @@ fn state_dict_keys_and_shapes_are_the_references() {
 }
 
 #[test]
+fn size_space_keys_are_the_references() {
+    // Spec 10.2: index 284 (8:8:40:32:40) on CIFAR-10 has 141 keys, 72 parameter tensors and 144,834 parameters;
+    // a stride-1 FactorizedReduce on the skip edge of cells 2 and 4 (whose widths change), not of cell 0.
+    let (vs, _) = network(SizeConfig::nats(Channels::from_official_index(284).unwrap(), Dataset::Cifar10));
+    let variables = vs.variables();
+    assert_eq!(variables.len(), 141);
+    assert_eq!(vs.trainable_variables().len(), 72);
+    let shape = |key: &str| variables.get(key).map(Tensor::size);
+    assert_eq!(shape("cells.2.layers.0.op.1.weight"), Some(vec![40, 8, 3, 3]));
+    assert_eq!(shape("cells.2.layers.3.conv.weight"), Some(vec![40, 8, 1, 1]));
+    assert_eq!(shape("cells.3.conv_a.op.1.weight"), Some(vec![32, 40, 3, 3]));
+    assert_eq!(shape("cells.3.downsample.1.weight"), Some(vec![32, 40, 1, 1]));
+    assert_eq!(shape("cells.4.layers.3.conv.weight"), Some(vec![40, 32, 1, 1]));
+    assert_eq!(shape("cells.4.layers.3.bn.running_var"), Some(vec![40]));
+    assert_eq!(shape("classifier.weight"), Some(vec![10, 40]));
+    assert!(!variables.keys().any(|k| k.starts_with("cells.0.layers.3.")));
+    // Equal widths throughout: 129 keys, every skip edge an identity.
+    let (vs, _) = network(SizeConfig::nats("16:16:16:16:16".parse().unwrap(), Dataset::Cifar10));
+    assert_eq!(vs.variables().len(), 129);
+}
+
+#[test]
 fn reference_weights_give_reference_outputs() {
     for case in cases() {
-        let (mut vs, net) = network(&case.config);
+        let (mut vs, net) = network(case.config);
         load_weights(&mut vs, &data(&format!("{}.weights.safetensors", case.name))).unwrap();
         let io = read_tensors(&data(&format!("{}.io.safetensors", case.name))).unwrap();
         let (features, logits) = tch::no_grad(|| net.forward_features_t(&io["x"], false));
@@ -73,9 +96,10 @@ fn reference_weights_give_reference_outputs() {
 #[test]
 fn three_sgd_steps_match_torch_optim_sgd() {
     // The cases of scripts/golden/model.py SGD_CASES; dead-conv has parameters the loss does not reach, all-full
-    // several layers on an edge.
-    for case in cases().iter().filter(|c| ["conv3x3", "resnet", "dead-conv", "all-full"].contains(&c.name.as_str())) {
-        let (mut vs, net) = network(&case.config);
+    // several layers on an edge, size-mixed cells that change width.
+    let sgd_cases = ["conv3x3", "resnet", "dead-conv", "all-full", "size-mixed"];
+    for case in cases().iter().filter(|c| sgd_cases.contains(&c.name.as_str())) {
+        let (mut vs, net) = network(case.config);
         load_weights(&mut vs, &data(&format!("{}.weights.safetensors", case.name))).unwrap();
         let io = read_tensors(&data(&format!("{}.io.safetensors", case.name))).unwrap();
         let reference = read_tensors(&data(&format!("{}.sgd.safetensors", case.name))).unwrap();
@@ -95,7 +119,7 @@ fn three_sgd_steps_match_torch_optim_sgd() {
 #[test]
 fn torch_save_files_load_like_safetensors() {
     let case = &cases()[0];
-    let (mut from_pt, _) = network(&case.config);
+    let (mut from_pt, _) = network(case.config);
     load_weights(&mut from_pt, &data("tiny.weights.pt")).unwrap();
     let reference = read_tensors(&data("conv3x3.weights.safetensors")).unwrap();
     for (name, t) in from_pt.variables() {
@@ -106,14 +130,14 @@ fn torch_save_files_load_like_safetensors() {
 #[test]
 fn saved_weights_load_back_identically_and_atomically() {
     let case = &cases()[1];
-    let (mut vs, _) = network(&case.config);
+    let (mut vs, _) = network(case.config);
     load_weights(&mut vs, &data("resnet.weights.safetensors")).unwrap();
     let dir = std::env::temp_dir().join(format!("nb102-model-save-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("w.safetensors");
     save_weights(&vs, &path).unwrap();
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "no temporary file is left behind");
-    let (mut back, _) = network(&case.config);
+    let (mut back, _) = network(case.config);
     load_weights(&mut back, &path).unwrap();
     let original = vs.variables();
     for (name, t) in back.variables() {
@@ -125,7 +149,7 @@ fn saved_weights_load_back_identically_and_atomically() {
 #[test]
 fn weights_of_another_network_are_refused_with_the_reason() {
     let cases = cases();
-    let (mut vs, _) = network(&cases[0].config);
+    let (mut vs, _) = network(cases[0].config);
     let message = |r: nb102_model::Result<()>| match r {
         Err(e @ ModelError::Weights { .. }) => e.to_string(),
         other => panic!("expected a weights error, got {other:?}"),
@@ -133,7 +157,7 @@ fn weights_of_another_network_are_refused_with_the_reason() {
     // resnet: wider (C=8) and deeper (N=2) than conv3x3 (C=4, N=1).
     let wrong = message(load_weights(&mut vs, &data("resnet.weights.safetensors")));
     assert!(wrong.ends_with("resnet.weights.safetensors: tensor cells.0.layers.0.op.1.weight: expected shape [4, 4, 3, 3], found [8, 8, 3, 3]"), "{wrong}");
-    let (mut none_vs, _) = network(&cases[4].config);
+    let (mut none_vs, _) = network(cases[4].config);
     let extra = message(load_weights(&mut none_vs, &data("conv3x3.weights.safetensors")));
     assert!(extra.contains("unexpected tensor cells.0.layers.0.op.1.weight"), "{extra}");
     let missing = message(load_weights(&mut vs, &data("no-such-file.safetensors")));
@@ -144,13 +168,14 @@ fn weights_of_another_network_are_refused_with_the_reason() {
 
 #[test]
 fn parameter_counts_of_the_built_network_equal_the_cost_model() {
-    let configs = cases().into_iter().map(|c| c.config).chain(
-        [0, 1462, 11472, 1835, 1651, 7581]
-            .into_iter()
-            .flat_map(|i| Dataset::ALL.map(|d| NetworkConfig::nb201(Arch::from_official_index(i).unwrap(), d))),
-    );
-    for config in configs {
-        let (vs, _) = network(&config);
+    let topology = [0, 1462, 11472, 1835, 1651, 7581].into_iter().flat_map(|i| {
+        Dataset::ALL.map(|d| Network::from(NetworkConfig::nb201(Arch::from_official_index(i).unwrap(), d)))
+    });
+    let size = [0, 11, 284, 4681, 9362, 20000, 32767].into_iter().flat_map(|i| {
+        Dataset::ALL.map(|d| Network::from(SizeConfig::nats(Channels::from_official_index(i).unwrap(), d)))
+    });
+    for config in cases().into_iter().map(|c| c.config).chain(topology).chain(size) {
+        let (vs, _) = network(config);
         let built: i64 = vs.trainable_variables().iter().map(Tensor::numel).map(|n| n as i64).sum();
         assert_eq!(built as u64, config.costs().unwrap().params, "{config:?}");
     }

@@ -17,7 +17,7 @@ fn seeded_initialisation_is_bit_identical_to_the_reference() {
     for case in common::cases() {
         tch::manual_seed(case.seed);
         let vs = VarStore::new(Device::Cpu);
-        let _net = TinyNetwork::new(&vs.root(), &case.config).unwrap();
+        let _net = TinyNetwork::new(&vs.root(), case.config).unwrap();
         let io = read_tensors(&common::data(&format!("{}.io.safetensors", case.name))).unwrap();
         for (name, ours) in vs.variables() {
             let reference = &io[&format!("init.{name}")];

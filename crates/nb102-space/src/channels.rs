@@ -14,7 +14,7 @@ use rand::Rng;
 use crate::arch::Arch;
 use crate::error::{Result, SpaceError};
 use crate::layout::Block;
-use crate::network::Dataset;
+use crate::network::{validate_data, Dataset};
 
 /// The widths a layer may have.
 pub const CANDIDATES: [u16; 8] = [8, 16, 24, 32, 40, 48, 56, 64];
@@ -171,6 +171,15 @@ impl SizeConfig {
     pub fn nats(channels: Channels, dataset: Dataset) -> SizeConfig {
         let input_size = dataset.input_size();
         SizeConfig { channels, classes: dataset.classes(), in_channels: dataset.in_channels(), input_size }
+    }
+
+    /// Checks that the network can be built (its widths always can).
+    ///
+    /// # Errors
+    /// [`SpaceError::NetworkConfig`] for classes, image channels or sides out of bounds, or sides that are not
+    /// multiples of 4.
+    pub fn validate(&self) -> Result<()> {
+        validate_data(self.classes, self.in_channels, self.input_size)
     }
 
     /// The blocks in forward order (spec 10.2): stem and a cell at c0, a residual block to c1, a cell c1 → c2, a

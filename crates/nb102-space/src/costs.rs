@@ -12,7 +12,7 @@ use crate::channels::{Channels, SizeConfig};
 use crate::error::Result;
 use crate::genotype::Genotype;
 use crate::layout::{blocks, Block};
-use crate::network::NetworkConfig;
+use crate::network::{Network, NetworkConfig};
 use crate::op::Op;
 
 /// Cost of a whole network, and of its parts in forward order.
@@ -62,8 +62,23 @@ impl NetworkConfig {
 
 impl SizeConfig {
     /// Parameters and FLOPs of the size space's network (spec 10.3), as xautodl's `get_model_infos` counts them.
-    pub fn costs(&self) -> Costs {
-        count(&self.blocks(), &Genotype::of(Channels::cell()))
+    ///
+    /// # Errors
+    /// As [`SizeConfig::validate`].
+    pub fn costs(&self) -> Result<Costs> {
+        self.validate()?;
+        Ok(count(&self.blocks(), &Genotype::of(Channels::cell())))
+    }
+}
+
+impl Network {
+    /// Parameters and FLOPs of the network.
+    ///
+    /// # Errors
+    /// As [`Network::validate`].
+    pub fn costs(&self) -> Result<Costs> {
+        self.validate()?;
+        Ok(count(&self.blocks(), &self.cell()))
     }
 }
 
@@ -177,7 +192,7 @@ mod tests {
             for (dataset, expected) in
                 [Dataset::Cifar10, Dataset::Cifar100, Dataset::ImageNet16_120].into_iter().zip(expected)
             {
-                let costs = SizeConfig::nats(channels, dataset).costs();
+                let costs = SizeConfig::nats(channels, dataset).costs().unwrap();
                 assert_eq!(
                     format!("{:.6}/{:.6}", costs.params_mb(), costs.flops_m()),
                     expected,

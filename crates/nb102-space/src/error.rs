@@ -63,6 +63,9 @@ pub enum SpaceError {
         "unknown dataset: expected cifar10, cifar10-valid, cifar100, ImageNet16-120 or fashion-mnist, found {0:?}"
     )]
     DatasetName(String),
+    /// A search space's name this crate does not know.
+    #[error("unknown search space: expected tss, topology, sss or size, found {0:?}")]
+    SpaceName(String),
     /// A network config that cannot be built.
     #[error("invalid {what}: expected {expected}, found {found}")]
     NetworkConfig {

@@ -16,10 +16,12 @@
 //! - The seeded train/valid split of the CIFAR-10 training set ([`TrainValidSplit`]).
 //! - The NATS-Bench size space ([`Channels`]: five layers' widths, their official index, parsing, sampling and
 //!   mutation; [`SizeConfig`]: its network's layout and costs).
+//! - [`Space`]: the two spaces by NATS-Bench's names (`tss`, `sss`).
 //! - [`Genotype`]: a cell as its network's layers, any set of ops per edge (xautodl's `all_full` too).
 //! - The benchmark's networks as plain data: [`NetworkConfig`] (cell, width, depth, data shape;
-//!   [`NetworkConfig::nb201`] for C=16, N=5), their blocks in forward order ([`layout`]), and
-//!   [`NetworkConfig::costs`], parameters and FLOPs by the reference's convention, counted without tensors.
+//!   [`NetworkConfig::nb201`] for C=16, N=5), [`Network`] (a network of either space), their blocks in forward
+//!   order ([`layout`]), and [`Network::costs`], parameters and FLOPs by the reference's convention, counted without
+//!   tensors.
 //!
 //! ```
 //! use nb102_space::{Arch, UniqueMode};
@@ -48,6 +50,7 @@ mod op;
 mod parse;
 pub mod pyrandom;
 mod sample;
+mod space;
 mod split;
 
 pub use arch::{Arch, EDGES, NUM_ARCHS, NUM_EDGES, NUM_NODES};
@@ -58,7 +61,8 @@ pub use genotype::Genotype;
 pub use index::{official_archs, OFFICIAL_ORDER_SEED};
 pub use iso::{class_members, num_classes, UniqueMode};
 pub use named::NAMED;
-pub use network::{Dataset, NetworkConfig, Skeleton};
+pub use network::{Dataset, Network, NetworkConfig, Skeleton};
 pub use op::Op;
 pub use sample::categorical;
+pub use space::Space;
 pub use split::{TrainValidSplit, CIFAR10_SPLIT_SEED, CIFAR10_TRAIN_SIZE};

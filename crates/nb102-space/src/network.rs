@@ -7,8 +7,10 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::channels::{Channels, SizeConfig};
 use crate::error::{Result, SpaceError};
 use crate::genotype::Genotype;
+use crate::layout::{blocks, Block};
 
 /// The datasets whose shape a benchmark network is built for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -135,33 +137,18 @@ impl Skeleton {
     /// [`SpaceError::NetworkConfig`] for non-positive sizes, a negative cell count, or an input whose sides are not
     /// multiples of 4 (each reduction halves them, and its two branches only agree on even sizes).
     pub fn validate(&self) -> Result<()> {
-        let positive = [
-            ("channels", self.channels),
-            ("classes", self.classes),
-            ("in_channels", self.in_channels),
-            ("input height", self.input_size.0),
-            ("input width", self.input_size.1),
-        ];
-        for (what, value) in positive {
-            if value < 1 {
-                return Err(SpaceError::NetworkConfig {
-                    what,
-                    expected: "a positive number",
-                    found: value.to_string(),
-                });
-            }
+        if self.channels < 1 {
+            return Err(SpaceError::NetworkConfig {
+                what: "channels",
+                expected: "a positive number",
+                found: self.channels.to_string(),
+            });
         }
         // Far beyond any NAS-Bench network (C16 N5, 32x32), and small enough that parameter and FLOP counts stay
         // exact in 64 bits (a C of 2^32 would overflow them silently).
-        let bounded = [
-            ("channels", self.channels, MAX_CHANNELS, "at most 1024"),
-            ("cells", self.cells, MAX_CELLS, "at most 100"),
-            ("classes", self.classes, MAX_CLASSES, "at most 100000"),
-            ("in_channels", self.in_channels, MAX_IN_CHANNELS, "at most 64"),
-            ("input height", self.input_size.0, MAX_INPUT_SIDE, "at most 1024"),
-            ("input width", self.input_size.1, MAX_INPUT_SIDE, "at most 1024"),
-        ];
-        for (what, value, max, expected) in bounded {
+        for (what, value, max, expected) in
+            [("channels", self.channels, MAX_CHANNELS, "at most 1024"), ("cells", self.cells, MAX_CELLS, "at most 100")]
+        {
             if value > max {
                 return Err(SpaceError::NetworkConfig { what, expected, found: value.to_string() });
             }
@@ -173,20 +160,48 @@ impl Skeleton {
                 found: self.cells.to_string(),
             });
         }
-        if self.input_size.0 % 4 != 0 || self.input_size.1 % 4 != 0 {
-            return Err(SpaceError::NetworkConfig {
-                what: "input size",
-                expected: "sides that are multiples of 4",
-                found: format!("{}x{}", self.input_size.0, self.input_size.1),
-            });
-        }
-        Ok(())
+        validate_data(self.classes, self.in_channels, self.input_size)
     }
 
     /// Width of each of the three stages: C, 2C, 4C.
     pub fn stage_channels(&self) -> [i64; 3] {
         [self.channels, 2 * self.channels, 4 * self.channels]
     }
+}
+
+/// Checks the data's side of a network: classes, image channels and sides within bounds, and sides that are multiples
+/// of 4 (each of the two reductions halves them, and its two branches only agree on even sizes).
+pub(crate) fn validate_data(classes: i64, in_channels: i64, input_size: (i64, i64)) -> Result<()> {
+    let positive = [
+        ("classes", classes),
+        ("in_channels", in_channels),
+        ("input height", input_size.0),
+        ("input width", input_size.1),
+    ];
+    for (what, value) in positive {
+        if value < 1 {
+            return Err(SpaceError::NetworkConfig { what, expected: "a positive number", found: value.to_string() });
+        }
+    }
+    let bounded = [
+        ("classes", classes, MAX_CLASSES, "at most 100000"),
+        ("in_channels", in_channels, MAX_IN_CHANNELS, "at most 64"),
+        ("input height", input_size.0, MAX_INPUT_SIDE, "at most 1024"),
+        ("input width", input_size.1, MAX_INPUT_SIDE, "at most 1024"),
+    ];
+    for (what, value, max, expected) in bounded {
+        if value > max {
+            return Err(SpaceError::NetworkConfig { what, expected, found: value.to_string() });
+        }
+    }
+    if input_size.0 % 4 != 0 || input_size.1 % 4 != 0 {
+        return Err(SpaceError::NetworkConfig {
+            what: "input size",
+            expected: "sides that are multiples of 4",
+            found: format!("{}x{}", input_size.0, input_size.1),
+        });
+    }
+    Ok(())
 }
 
 /// The evaluated network (`infer.tiny`): a cell, `channels` and `cells` per stage, the data's shape.
@@ -235,6 +250,99 @@ impl NetworkConfig {
     /// Width of each of the three stages: C, 2C, 4C.
     pub fn stage_channels(&self) -> [i64; 3] {
         self.skeleton().stage_channels()
+    }
+}
+
+/// The evaluated network of one architecture of either search space: the topology space's (`infer.tiny`, a cell in
+/// every cell position) or the size space's (`infer.shape.tiny`, the fixed cell, five widths). Both are a stem, cells
+/// and residual blocks, and a head ([`Block`]s), so one libtorch network and one cost model serve both; a third
+/// space is a third variant with its blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Network {
+    /// A network of the topology space (or xautodl's `all_full`).
+    Topology(NetworkConfig),
+    /// A network of the size space.
+    Size(SizeConfig),
+}
+
+impl Network {
+    /// Checks that the network can be built.
+    ///
+    /// # Errors
+    /// As [`NetworkConfig::validate`] and [`SizeConfig::validate`].
+    pub fn validate(&self) -> Result<()> {
+        match self {
+            Network::Topology(config) => config.validate(),
+            Network::Size(config) => config.validate(),
+        }
+    }
+
+    /// The blocks in forward order; the network must be valid.
+    pub fn blocks(&self) -> Vec<Block> {
+        match self {
+            Network::Topology(config) => blocks(&config.skeleton()),
+            Network::Size(config) => config.blocks(),
+        }
+    }
+
+    /// The cell in every cell block.
+    pub fn cell(&self) -> Genotype {
+        match self {
+            Network::Topology(config) => config.cell,
+            Network::Size(_) => Genotype::of(Channels::cell()),
+        }
+    }
+
+    /// The architecture as the reference writes it: a cell's structure string or a channel string.
+    pub fn arch_string(&self) -> String {
+        match self {
+            Network::Topology(config) => config.cell.to_string(),
+            Network::Size(config) => config.channels.to_string(),
+        }
+    }
+
+    /// Outputs of the classifier.
+    pub fn classes(&self) -> i64 {
+        match self {
+            Network::Topology(config) => config.classes,
+            Network::Size(config) => config.classes,
+        }
+    }
+
+    /// Channels of the input images.
+    pub fn in_channels(&self) -> i64 {
+        match self {
+            Network::Topology(config) => config.in_channels,
+            Network::Size(config) => config.in_channels,
+        }
+    }
+
+    /// Height and width of the input images.
+    pub fn input_size(&self) -> (i64, i64) {
+        match self {
+            Network::Topology(config) => config.input_size,
+            Network::Size(config) => config.input_size,
+        }
+    }
+
+    /// The same network for images of `in_channels` channels and `input_size` sides.
+    pub fn with_input(self, in_channels: i64, input_size: (i64, i64)) -> Network {
+        match self {
+            Network::Topology(config) => Network::Topology(NetworkConfig { in_channels, input_size, ..config }),
+            Network::Size(config) => Network::Size(SizeConfig { in_channels, input_size, ..config }),
+        }
+    }
+}
+
+impl From<NetworkConfig> for Network {
+    fn from(config: NetworkConfig) -> Network {
+        Network::Topology(config)
+    }
+}
+
+impl From<SizeConfig> for Network {
+    fn from(config: SizeConfig) -> Network {
+        Network::Size(config)
     }
 }
 

@@ -29,7 +29,7 @@ fn parameters_and_flops_are_xautodls() {
         for (dataset, expected) in
             [Dataset::Cifar10, Dataset::Cifar100, Dataset::ImageNet16_120].into_iter().zip(&fields[2..])
         {
-            let costs = SizeConfig::nats(channels, dataset).costs();
+            let costs = SizeConfig::nats(channels, dataset).costs().unwrap();
             assert_eq!(
                 &format!("{:.6}/{:.6}", costs.params_mb(), costs.flops_m()),
                 expected,

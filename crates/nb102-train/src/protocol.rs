@@ -124,7 +124,7 @@ pub fn train(
     };
     tch::manual_seed(i64::from(config.seed));
     let mut vs = VarStore::new(device);
-    let net = TinyNetwork::new(&vs.root(), &net_config)?;
+    let net = TinyNetwork::new(&vs.root(), net_config)?;
     let sgd_config =
         SgdConfig { lr: config.lr, momentum: config.momentum, weight_decay: config.weight_decay, nesterov: true };
     let mut sgd = Sgd::new(&vs, sgd_config);

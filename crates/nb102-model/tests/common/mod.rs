@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use nb102_model::NetworkConfig;
+use nb102_model::{Network, NetworkConfig, SizeConfig};
 use tch::{Kind, Tensor};
 
 /// Tolerance of the CPU comparisons, relative to the largest magnitude of the reference tensor (at least 1).
@@ -32,7 +32,7 @@ pub fn data(name: &str) -> PathBuf {
 /// One line of `cases.tsv`: a network and the seed its initial weights were drawn with.
 pub struct Case {
     pub name: String,
-    pub config: NetworkConfig,
+    pub config: Network,
     pub seed: i64,
 }
 
@@ -44,13 +44,19 @@ pub fn cases() -> Vec<Case> {
         .map(|line| {
             let f: Vec<&str> = line.split('\t').collect();
             let n = |i: usize| f[i].parse::<i64>().unwrap();
-            let config = NetworkConfig {
-                cell: f[1].parse::<nb102_space::Genotype>().unwrap(),
-                channels: n(2),
-                cells: n(3),
-                classes: n(4),
-                in_channels: 3,
-                input_size: (n(5), n(5)),
+            // A size-space network's arch is its channel string, and it has no C or N (`-`).
+            let config = match f[1].parse::<nb102_space::Channels>() {
+                Ok(channels) => {
+                    Network::Size(SizeConfig { channels, classes: n(4), in_channels: 3, input_size: (n(5), n(5)) })
+                }
+                Err(_) => Network::Topology(NetworkConfig {
+                    cell: f[1].parse::<nb102_space::Genotype>().unwrap(),
+                    channels: n(2),
+                    cells: n(3),
+                    classes: n(4),
+                    in_channels: 3,
+                    input_size: (n(5), n(5)),
+                }),
             };
             Case { name: f[0].to_owned(), config, seed: n(7) }
         })
