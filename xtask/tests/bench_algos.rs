@@ -8,7 +8,7 @@ use nb102_api::multi_trial::QueryCost;
 use nb102_api::{Api, Seeds};
 use nb102_space::Arch;
 use nb102_store::{
-    merge, nats_tss_files, read_nats_tss_file, write_benchmark, BenchmarkKind, BenchmarkMeta, EvalSet, Hp, Setting,
+    merge, nats_files, read_nats_file, write_benchmark, BenchmarkKind, BenchmarkMeta, EvalSet, Hp, Setting,
 };
 
 fn archive() -> PathBuf {
@@ -27,8 +27,8 @@ fn table_json_and_plot_on_a_small_benchmark() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let mut records = Vec::new();
-    for file in nats_tss_files(&archive()).unwrap() {
-        records.extend(read_nats_tss_file(&file).unwrap().into_iter().map(|r| (file.display().to_string(), r)));
+    for file in nats_files(&archive()).unwrap() {
+        records.extend(read_nats_file(&file).unwrap().into_iter().map(|r| (file.display().to_string(), r)));
     }
     let meta = BenchmarkMeta { description: "nats-like".into(), kind: BenchmarkKind::Demo };
     let path = write_benchmark(&merge(meta, records).unwrap(), &dir.join("small")).unwrap();
@@ -74,8 +74,8 @@ fn a_table_is_searched_under_a_calibrated_cost() {
     std::fs::write(&table, format!("{header}\n{}\n{}\n{}\n", line(7, 50.0), line(11472, 80.0), line(12, 60.0)))
         .unwrap();
     let mut records = Vec::new();
-    for file in nats_tss_files(&archive()).unwrap() {
-        records.extend(read_nats_tss_file(&file).unwrap());
+    for file in nats_files(&archive()).unwrap() {
+        records.extend(read_nats_file(&file).unwrap());
     }
     let archive = archive();
     let common = ["--runs", "4", "--budget", "2000", "--table", table.to_str().unwrap()];

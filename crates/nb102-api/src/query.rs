@@ -12,7 +12,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use nb102_space::{Arch, NUM_ARCHS};
+use nb102_space::{Arch, Architecture, Space};
 use nb102_store::{
     numpy_sum, python_sum as sum, BenchmarkFile, BenchmarkMeta, CellResults, EvalSet, Hp, MetricError, Metrics,
     NetConfig, Setting, TimeSums, TrialRecord, TrialSummary,
@@ -81,11 +81,12 @@ pub struct CostInfo {
     pub times: Vec<(String, Option<f64>)>,
 }
 
-/// The reference's `get_net_config`: the cell and the network it was trained as (`infer.tiny`).
+/// The reference's `get_net_config`: the architecture and the network it was trained as (`infer.tiny`, or
+/// `infer.shape.tiny` in the size space).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct NetworkSpec {
-    /// The cell.
-    pub arch: Arch,
+    /// The cell, or the size space's widths.
+    pub arch: Architecture,
     /// Channels C, cells per stage N and classes.
     pub config: NetConfig,
 }
@@ -192,7 +193,7 @@ impl Api {
     /// do it where waiting is cheap (the Python binding, with the GIL released); nothing for a cell without one.
     /// A damaged section is reported by the query that follows.
     pub fn warm(&self, index: usize) {
-        if index < NUM_ARCHS {
+        if index < self.space().num_archs() {
             let _ = self.file.cell(index);
         }
     }
@@ -202,13 +203,30 @@ impl Api {
         self.file.set_cached_cells(cells);
     }
 
-    /// The official index of an architecture given as an index or as any spelling of its string
+    /// The space of the file's architectures.
+    pub fn space(&self) -> Space {
+        self.file.space()
+    }
+
+    /// The official index of an architecture of the file's space given as an index or as any spelling of its string
     /// (the reference answers −1 to reordered or partial strings; this canonicalises them).
     ///
     /// # Errors
-    /// [`ApiError::Space`] for a string that does not parse or an index out of range.
+    /// [`ApiError::Space`] for a string that does not parse, an index out of range, or a network outside the space.
     pub fn index_of(&self, arch: &str) -> Result<usize> {
-        Ok(Arch::from_index_or_str(arch)?.official_index())
+        let space = self.space();
+        match space {
+            Space::Topology => Ok(Arch::from_index_or_str(arch)?.official_index()),
+            Space::Size => Ok(Architecture::from_index_or_str(space, arch)?.in_space().expect("a size network").1),
+        }
+    }
+
+    /// The architecture of the file's space with official index `index`.
+    ///
+    /// # Errors
+    /// [`ApiError::Space`] for an index out of range.
+    pub fn arch(&self, index: usize) -> Result<Architecture> {
+        Ok(Architecture::from_official_index(self.space(), index)?)
     }
 
     /// The reference's `get_metrics(dataset, setname, iepoch, is_random)`; `set` `None` is `'train'`.
@@ -425,7 +443,7 @@ impl Api {
         // Trials are sorted by schedule first.
         let trial = cell.trials().iter().find(|t| t.setting == setting);
         let trial = trial.ok_or(ApiError::NoSetting { index, setting })?;
-        Ok(NetworkSpec { arch: trial.space_arch()?, config: trial.net })
+        Ok(NetworkSpec { arch: trial.arch, config: trial.net })
     }
 
     /// The reference's `get_net_param(index, dataset, seed, hp)`: the trained weights (a safetensors file with the
@@ -492,9 +510,7 @@ impl Api {
     /// [`ApiError::Space`] for an index out of range, [`ApiError::SummaryOnly`] or
     /// [`ApiError::NotEvaluated`] for a cell without records, or a damaged section.
     pub fn cell(&self, index: usize) -> Result<Arc<CellResults>> {
-        if index >= NUM_ARCHS {
-            return Err(nb102_space::SpaceError::IndexOutOfRange(index as u64).into());
-        }
+        self.arch(index)?;
         if let Some(cell) = self.file.cell(index)? {
             return Ok(cell);
         }

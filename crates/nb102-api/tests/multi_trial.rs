@@ -8,13 +8,13 @@ use nb102_api::multi_trial::{BenchmarkOracle, Evaluation, Oracle, QueryCost};
 use nb102_api::{Api, Seeds};
 use nb102_space::Arch;
 use nb102_store::{
-    merge, nats_tss_files, read_nats_tss_file, write_benchmark, BenchmarkKind, BenchmarkMeta, BenchmarkWriter, Hp,
-    Setting, TrialRecord,
+    merge, nats_files, read_nats_file, write_benchmark, BenchmarkKind, BenchmarkMeta, BenchmarkWriter, Hp, Setting,
+    TrialRecord,
 };
 
 fn archive_records() -> Vec<TrialRecord> {
     let archive = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../nb102-store/tests/data/nats-like");
-    nats_tss_files(&archive).unwrap().iter().flat_map(|f| read_nats_tss_file(f).unwrap()).collect()
+    nats_files(&archive).unwrap().iter().flat_map(|f| read_nats_file(f).unwrap()).collect()
 }
 use rand::SeedableRng;
 
@@ -22,8 +22,8 @@ use rand::SeedableRng;
 fn the_oracle_answers_as_more_info_does() {
     let archive = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../nb102-store/tests/data/nats-like");
     let mut records = Vec::new();
-    for file in nats_tss_files(&archive).unwrap() {
-        records.extend(read_nats_tss_file(&file).unwrap().into_iter().map(|r| (file.display().to_string(), r)));
+    for file in nats_files(&archive).unwrap() {
+        records.extend(read_nats_file(&file).unwrap().into_iter().map(|r| (file.display().to_string(), r)));
     }
     let dir = std::env::temp_dir().join(format!("nb102-search-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -5,16 +5,14 @@
 use std::path::PathBuf;
 
 use nb102_api::{remap_names, Api, Seeds};
-use nb102_store::{
-    merge, nats_tss_files, read_nats_tss_file, write_benchmark, BenchmarkKind, BenchmarkMeta, Hp, Setting,
-};
+use nb102_store::{merge, nats_files, read_nats_file, write_benchmark, BenchmarkKind, BenchmarkMeta, Hp, Setting};
 use serde_json::Value;
 
 fn imported(name: &str) -> (Api, PathBuf) {
     let archive = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../nb102-store/tests/data/nats-like");
     let mut records = Vec::new();
-    for file in nats_tss_files(&archive).unwrap() {
-        records.extend(read_nats_tss_file(&file).unwrap().into_iter().map(|r| (file.display().to_string(), r)));
+    for file in nats_files(&archive).unwrap() {
+        records.extend(read_nats_file(&file).unwrap().into_iter().map(|r| (file.display().to_string(), r)));
     }
     let meta = BenchmarkMeta { description: "nats-like".into(), kind: BenchmarkKind::Nb201 };
     let dir = std::env::temp_dir().join(format!("nb102-query-{name}-{}", std::process::id()));

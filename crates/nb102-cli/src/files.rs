@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use nb102_space::Space;
 use nb102_store::{BenchmarkFile, BenchmarkKind, BenchmarkMeta, ImportError, TableColumn, TrialRecord};
 use serde_json::json;
 
@@ -70,6 +71,15 @@ pub(crate) enum ImportCommand {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// A NATS-Bench size archive folder (NATS-sss-v1_0-50262-simple: meta.pickle.pbz2, NNNNNN.pickle.pbz2), into a
+    /// file of the size space.
+    NatsSss {
+        /// The archive folder.
+        dir: PathBuf,
+        /// Output prefix: the file written is PREFIX-XXXXXX.nb102.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
     /// NAS-Bench-201 torch.save files: a benchmark file (NAS-Bench-201-v1_1-096897.pth) or per-cell
     /// archive files (000123-FULL.pth, with weights), in the zip or the legacy serialization.
     Nb201Pth {
@@ -124,8 +134,11 @@ pub(crate) fn trial(args: TrialArgs, out: &mut impl Write) -> Result<(), Failure
         writeln!(out, "{}", trial_json(&record))?;
         return Ok(());
     }
-    // A network outside the space (xautodl's all_full) has no index.
-    let index = record.arch.arch().map_or("-".to_owned(), |a| a.official_index().to_string());
+    // A network outside the spaces (xautodl's all_full) has no index.
+    let index = record.arch.in_space().map_or("-".to_owned(), |(space, index)| match space {
+        nb102_space::Space::Topology => index.to_string(),
+        nb102_space::Space::Size => format!("{index} (size space)"),
+    });
     writeln!(out, "cell      {index} {}", record.arch)?;
     writeln!(out, "setting   {}  hp {}  seed {}", record.setting, record.hp, record.seed)?;
     writeln!(
@@ -231,6 +244,7 @@ pub(crate) fn info(args: InfoArgs, out: &mut impl Write) -> Result<(), Failure> 
     let info = json!({
         "path": file.path().display().to_string(),
         "kind": kind,
+        "space": file.space().name(),
         "description": file.meta().description,
         "format_version": file.version(),
         "sha256": file.digest(),
@@ -257,14 +271,16 @@ pub(crate) fn info(args: InfoArgs, out: &mut impl Write) -> Result<(), Failure> 
 
 pub(crate) fn import(command: ImportCommand, out: &mut impl Write) -> Result<(), Failure> {
     let (ImportCommand::NatsTss { output, .. }
+    | ImportCommand::NatsSss { output, .. }
     | ImportCommand::Nb201Pth { output, .. }
     | ImportCommand::Table { output, .. }) = &command;
     check_prefix(output)?;
+    let space = if matches!(command, ImportCommand::NatsSss { .. }) { Space::Size } else { Space::Topology };
     // Cells go to the writer one by one, so that the whole archive never sits in memory.
     let path = match command {
-        ImportCommand::NatsTss { dir, output: prefix } => {
-            let progress = bar(0, "importing {bar:30} {pos}/{len} cells {eta}");
-            let path = nb102_store::import_nats_tss(&dir, &prefix, |done, total| {
+        ImportCommand::NatsTss { dir, output: prefix } | ImportCommand::NatsSss { dir, output: prefix } => {
+            let progress = bar(0, "importing {bar:30} {pos}/{len} architectures {eta}");
+            let path = nb102_store::import_nats(&dir, space, &prefix, |done, total| {
                 progress.set_length(total as u64);
                 progress.set_position(done as u64);
             });

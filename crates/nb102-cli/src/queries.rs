@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use clap::Args;
 use nb102_api::{remap_names, Api, Seeds};
-use nb102_space::Arch;
 use nb102_store::{Hp, Setting};
 use rand::SeedableRng;
 use serde_json::{json, Map, Value};
@@ -104,7 +103,7 @@ pub(crate) struct BestArgs {
 pub(crate) fn show(args: ShowArgs, out: &mut impl Write) -> Result<(), Failure> {
     let api = open(&args.file)?;
     let index = api.index_of(&args.arch).map_err(Failure::input)?;
-    let arch = Arch::from_official_index(index).map_err(Failure::input)?;
+    let arch = api.arch(index).map_err(Failure::input)?;
     writeln!(out, "cell {index} {arch}")?;
     writeln!(
         out,
@@ -169,7 +168,7 @@ pub(crate) fn query(args: QueryArgs, out: &mut impl Write) -> Result<(), Failure
     if args.json {
         let mut object = Map::new();
         object.insert("index".into(), json!(index));
-        object.insert("arch".into(), json!(Arch::from_official_index(index).map_err(Failure::input)?.to_string()));
+        object.insert("arch".into(), json!(api.arch(index).map_err(Failure::input)?.to_string()));
         object.insert("dataset".into(), json!(setting.name()));
         object.insert("hp".into(), json!(hp.epochs()));
         object.insert("epoch".into(), json!(info.train.epoch));
@@ -214,7 +213,7 @@ pub(crate) fn best(args: BestArgs, out: &mut impl Write) -> Result<(), Failure> 
     let set_name = set.map_or("train", |s| s.name());
     match (found, args.json) {
         (Some((index, accuracy)), true) => {
-            let arch = Arch::from_official_index(index).map_err(Failure::input)?.to_string();
+            let arch = api.arch(index).map_err(Failure::input)?.to_string();
             writeln!(
                 out,
                 "{}",
@@ -222,7 +221,7 @@ pub(crate) fn best(args: BestArgs, out: &mut impl Write) -> Result<(), Failure> 
             )?
         }
         (Some((index, accuracy)), false) => {
-            let arch = Arch::from_official_index(index).map_err(Failure::input)?;
+            let arch = api.arch(index).map_err(Failure::input)?;
             writeln!(out, "{index}\t{arch}\t{accuracy}")?
         }
         (None, true) => {

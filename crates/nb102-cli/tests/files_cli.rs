@@ -108,7 +108,7 @@ fn import_nats_tss_archive() {
     assert_eq!(info["hp"], serde_json::json!([12, 200]));
     fails_with(
         &["import", "nats-tss", s(&root), "-o", s(&root.join("x"))],
-        "expected a NATS-Bench topology archive folder, found no NNNNNN.pickle.pbz2 file",
+        "expected a NATS-Bench archive folder, found no NNNNNN.pickle.pbz2 file",
     );
     std::fs::remove_dir_all(&root).unwrap();
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = PathBuf::from(std::env::args().nth(1).ok_or("usage: trial_seeds OUT_DIR")?);
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../nb102-store/tests/data");
-    let nats = nb102_store::read_nats_tss_file(&fixtures.join("nats-like/000007.pickle.pbz2"))?;
+    let nats = nb102_store::read_nats_file(&fixtures.join("nats-like/000007.pickle.pbz2"))?;
     let twelve = nats.iter().find(|r| r.hp.epochs() == 12).ok_or("a 12-epoch record")?;
     nb102_store::write_trial(&out.join("nats-12.trial.cbor"), twelve)?;
 

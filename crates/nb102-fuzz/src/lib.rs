@@ -98,8 +98,8 @@ pub fn nats_record(data: &[u8]) {
     let mut compressed = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
     std::io::Write::write_all(&mut compressed, data).expect("compressing to memory");
     let compressed = compressed.finish().expect("compressing to memory");
-    let _ = nb102_store::read_nats_tss_file(&file("000007.pickle.pbz2", &compressed));
-    let _ = nb102_store::read_nats_tss_meta(&file("meta.pickle.pbz2", &compressed));
+    let _ = nb102_store::read_nats_file(&file("000007.pickle.pbz2", &compressed));
+    let _ = nb102_store::read_nats_meta(&file("meta.pickle.pbz2", &compressed));
 }
 
 /// A NAS-Bench-201 `.pth` file, zip or legacy serialization, streamed cell by cell.

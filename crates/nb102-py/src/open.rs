@@ -230,7 +230,7 @@ fn import(archive: &Path, kind: Kind, prefix: &Path, verbose: bool) -> Result<Pa
         ProgressBar::hidden()
     };
     let written = match kind {
-        Kind::NatsTss => nb102_store::import_nats_tss(archive, prefix, |done, total| {
+        Kind::NatsTss => nb102_store::import_nats(archive, nb102_space::Space::Topology, prefix, |done, total| {
             bar.set_length(total as u64);
             bar.set_position(done as u64);
         }),

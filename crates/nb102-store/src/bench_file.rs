@@ -34,6 +34,7 @@ use crate::atomic::{open_regular, remove_stale_temporaries, temporary_path, writ
 use crate::error::{cbor_problem, Result, StoreError};
 use crate::merge::{from_cells, BenchmarkMeta, CellResults, MergedBenchmark};
 use crate::summary::{self, TrialSummary};
+use nb102_space::Space;
 
 /// The format version of benchmark files this build writes.
 pub const BENCHMARK_FORMAT_VERSION: u32 = 5;
@@ -51,6 +52,10 @@ const PREAMBLE: usize = 8 + 4 + 8;
 #[derive(Serialize, Deserialize)]
 struct Header {
     meta: BenchmarkMeta,
+    /// The space of the cells, said by the cells themselves: left out for the topology space, so that files of it
+    /// are byte for byte what they were before the size space, and older files read as the topology space's.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "space_name")]
+    space: Option<Space>,
     cells: Vec<CellEntry>,
     /// The summary section (`summary.rs`); its `index` is the number of rows.
     summary: CellEntry,
@@ -122,6 +127,8 @@ pub struct BenchmarkWriter {
     added: BTreeSet<usize>,
     summary: Vec<u8>,
     offset: u64,
+    /// The space of the cells added so far.
+    space: Option<Space>,
 }
 
 impl BenchmarkWriter {
@@ -147,6 +154,7 @@ impl BenchmarkWriter {
             added: BTreeSet::new(),
             summary: Vec::new(),
             offset: 0,
+            space: None,
         })
     }
 
@@ -154,8 +162,23 @@ impl BenchmarkWriter {
     /// summary are sorted when the file is finished, and sections stay where they were written.
     ///
     /// # Errors
-    /// [`StoreError::Format`] for a cell added twice; [`StoreError::Io`].
+    /// [`StoreError::Format`] for a cell added twice, a cell whose records are of another index, or cells of two
+    /// spaces; [`StoreError::Io`].
     pub fn add_cell(&mut self, index: usize, cell: &CellResults) -> Result<()> {
+        let (space, own) = cell.space_index();
+        let bad = |expected: String, found: String| StoreError::Format { path: self.prefix.clone(), expected, found };
+        if own != index {
+            return Err(bad(format!("the records of cell {index}"), format!("those of cell {own}")));
+        }
+        match self.space {
+            Some(first) if first != space => {
+                return Err(bad(
+                    format!("cells of one space (the {first} space)"),
+                    format!("a cell of the {space} space"),
+                ))
+            }
+            _ => self.space = Some(space),
+        }
         self.add_index(index)?;
         let mut bytes = Vec::new();
         ciborium::into_writer(cell, &mut bytes).expect("writing CBOR to memory cannot fail");
@@ -237,7 +260,12 @@ impl BenchmarkWriter {
         body.flush().map_err(|source| StoreError::Io { path: self.prefix.clone(), error: source })?;
         drop(body);
 
-        let header = Header { meta: self.meta.clone(), cells: std::mem::take(&mut self.cells), summary: summary_entry };
+        let header = Header {
+            meta: self.meta.clone(),
+            space: self.space.filter(|&s| s != Space::Topology),
+            cells: std::mem::take(&mut self.cells),
+            summary: summary_entry,
+        };
         let mut header_bytes = Vec::new();
         ciborium::into_writer(&header, &mut header_bytes).expect("writing CBOR to memory cannot fail");
         let mut head = Vec::with_capacity(PREAMBLE + header_bytes.len());
@@ -292,6 +320,7 @@ pub struct BenchmarkFile {
     file: std::fs::File,
     version: u32,
     meta: BenchmarkMeta,
+    space: Space,
     digest: String,
     entries: Vec<CellEntry>,
     summary_entry: CellEntry,
@@ -409,7 +438,8 @@ impl BenchmarkFile {
             return Err(format(format!("a header followed by {} stray bytes", rest.len())));
         }
         let body = size - header_end as u64;
-        let mut by_index = vec![None; nb102_space::NUM_ARCHS];
+        let space = header.space.unwrap_or(Space::Topology);
+        let mut by_index = vec![None; space.num_archs()];
         for (position, entry) in header.cells.iter().enumerate() {
             let fits = entry.offset.checked_add(entry.len).is_some_and(|end| end <= body);
             let slot = by_index.get_mut(entry.index as usize).filter(|s| s.is_none());
@@ -438,6 +468,7 @@ impl BenchmarkFile {
             file,
             version,
             meta: header.meta,
+            space,
             digest,
             entries,
             summary_entry,
@@ -450,6 +481,11 @@ impl BenchmarkFile {
     /// The file's metadata.
     pub fn meta(&self) -> &BenchmarkMeta {
         &self.meta
+    }
+
+    /// The space its cells are of.
+    pub fn space(&self) -> Space {
+        self.space
     }
 
     /// The format version it was written in.
@@ -512,8 +548,9 @@ impl BenchmarkFile {
         // A section whose checksum was recomputed after an edit (a buggy writer, a crafted file) is checked as
         // a writer checks its records: each valid, all of this cell, one per key, in order.
         let cell = cell.checked().map_err(|e| format(e.to_string()))?;
-        if cell.arch().official_index() != index {
-            return Err(format(format!("the records of cell {}", cell.arch().official_index())));
+        if cell.space_index() != (self.space, index) {
+            let (space, own) = cell.space_index();
+            return Err(format(format!("the records of cell {own} of the {space} space")));
         }
         // Another thread may have decoded it meanwhile: both values are equal, either may stay.
         let cell = Arc::new(cell);
@@ -557,7 +594,7 @@ impl BenchmarkFile {
             return Ok(rows);
         }
         let bytes = self.section(&self.summary_entry)?;
-        let rows = summary::parse_rows(&bytes).map_err(|found| StoreError::Format {
+        let rows = summary::parse_rows(&bytes, self.space.num_archs()).map_err(|found| StoreError::Format {
             path: self.path.clone(),
             expected: "summary rows".into(),
             found,
@@ -648,4 +685,22 @@ fn named_digest(path: &Path) -> Option<String> {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The header's `space`, by its name (`size`).
+mod space_name {
+    use nb102_space::Space;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(space: &Option<Space>, s: S) -> Result<S::Ok, S::Error> {
+        match space {
+            Some(space) => s.serialize_str(space.name()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Space>, D::Error> {
+        let name = Option::<String>::deserialize(d)?;
+        name.map(|n| n.parse().map_err(serde::de::Error::custom)).transpose()
+    }
 }

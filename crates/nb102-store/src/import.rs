@@ -1,22 +1,24 @@
 //! Importers of the official result files into [`TrialRecord`](crate::TrialRecord)s.
 //!
-//! - `nats`: the NATS-Bench topology archive (bz2-compressed pickles);
+//! - `nats`: the NATS-Bench archives of both spaces (bz2-compressed pickles);
 //! - `nb201`: NAS-Bench-201's `torch.save` files, benchmark and per-cell, both serializations;
 //! - `results`: the reference's `ArchResults` / `ResultsCount` state dicts both store;
 //!
 //! all over [`crate::pickle`]; and `table`, per-cell tables of final results (CSV) into summary-only records.
-//! [`import_nats_tss`] and [`import_nb201_pth`] write whole archives into benchmark files.
+//! [`import_nats`] and [`import_nb201_pth`] write whole archives into benchmark files.
 
 mod nats;
 mod nb201;
 mod results;
 mod table;
 
-pub use nats::{nats_tss_files, read_nats_tss_file, read_nats_tss_meta};
+pub use nats::{nats_archive, nats_files, read_nats_file, read_nats_meta};
 pub use nb201::{read_nb201_pth, Nb201Import};
 pub use table::{read_summary_table, TableColumn};
 
 use std::path::{Path, PathBuf};
+
+use nb102_space::Space;
 
 use crate::{BenchmarkKind, BenchmarkMeta, BenchmarkWriter, CellResults, StoreError};
 
@@ -67,29 +69,45 @@ fn written(err: StoreError) -> ImportError {
     }
 }
 
-/// Imports a NATS-Bench topology archive folder (`NATS-tss-v1_0-3ffb9-simple`) into the benchmark file
-/// `PREFIX-XXXXXX.nb102`, cell by cell so that the archive never sits in memory; `on_cell(done, total)` follows
-/// the progress.
+/// Imports a NATS-Bench archive folder of `space` (`NATS-tss-v1_0-3ffb9-simple`, `NATS-sss-v1_0-50262-simple`)
+/// into the benchmark file `PREFIX-XXXXXX.nb102`, which holds that space, architecture by architecture so that the
+/// archive never sits in memory; `on_cell(done, total)` follows the progress.
 ///
 /// # Errors
-/// [`ImportError::Input`] for a folder or record that is not the archive's, [`ImportError::Output`] when
-/// writing fails.
-pub fn import_nats_tss(
+/// [`ImportError::Input`] for a folder or record that is not an archive of `space` (its meta file's or its records'),
+/// [`ImportError::Output`] when writing fails.
+pub fn import_nats(
     dir: &Path,
+    space: Space,
     prefix: &Path,
     mut on_cell: impl FnMut(usize, usize),
 ) -> Result<PathBuf, ImportError> {
-    let files = nats_tss_files(dir).map_err(ImportError::Input)?;
+    let (found, files) = nats_archive(dir).map_err(ImportError::Input)?;
+    if found != space {
+        return Err(ImportError::Input(StoreError::Format {
+            path: dir.to_owned(),
+            expected: format!("a NATS-Bench {space} archive"),
+            found: format!("the {found} space's (its meta.pickle.pbz2)"),
+        }));
+    }
     let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let meta = BenchmarkMeta {
-        description: format!("NATS-Bench topology archive {name}, imported"),
+        description: format!("NATS-Bench {space} archive {name}, imported"),
         kind: BenchmarkKind::Nb201,
     };
     let mut writer = BenchmarkWriter::create(prefix, meta).map_err(ImportError::Output)?;
     for (done, path) in files.iter().enumerate() {
-        let records = read_nats_tss_file(path).map_err(ImportError::Input)?;
+        let records = read_nats_file(path).map_err(ImportError::Input)?;
         let cell = CellResults::new(records).map_err(ImportError::Input)?;
-        writer.add_cell(cell.arch().official_index(), &cell).map_err(written)?;
+        let (own, index) = cell.space_index();
+        if own != space {
+            return Err(ImportError::Input(StoreError::Format {
+                path: path.clone(),
+                expected: format!("records of the {space} space, as the archive's meta.pickle.pbz2 lists"),
+                found: format!("those of {}", cell.arch()),
+            }));
+        }
+        writer.add_cell(index, &cell).map_err(written)?;
         on_cell(done + 1, files.len());
     }
     writer.finish().map_err(ImportError::Output)
@@ -100,7 +118,7 @@ pub fn import_nats_tss(
 /// the progress after each cell and each file.
 ///
 /// # Errors
-/// As [`import_nats_tss`].
+/// As [`import_nats`].
 pub fn import_nb201_pth(
     files: &[PathBuf],
     prefix: &Path,

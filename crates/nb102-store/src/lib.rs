@@ -7,7 +7,7 @@
 //!   refusing conflicting duplicates.
 //! - Benchmark files ([`write_benchmark`], [`BenchmarkFile`]): a checked header and index, then one section per
 //!   cell decoded on first use; the name carries the digest, as the reference's files do.
-//! - Importers of the official files: the NATS-Bench topology archive ([`read_nats_tss_file`], [`nats_tss_files`])
+//! - Importers of the official files: the NATS-Bench archives of both spaces ([`read_nats_file`], [`nats_archive`])
 //!   and NAS-Bench-201's `.pth` files ([`read_nb201_pth`]); per-cell tables of final results into summary-only
 //!   records ([`read_summary_table`], [`TableColumn`]), written by [`write_summary_only`].
 //!
@@ -38,7 +38,7 @@ pub use bench_file::{
 };
 pub use error::{cbor_problem, Result, StoreError};
 pub use import::{
-    import_nats_tss, import_nb201_pth, nats_tss_files, read_bounded, read_nats_tss_file, read_nats_tss_meta,
+    import_nats, import_nb201_pth, nats_archive, nats_files, read_bounded, read_nats_file, read_nats_meta,
     read_nb201_pth, read_summary_table, ImportError, Nb201Import, TableColumn, MAX_RECORD_FILE_BYTES,
     MAX_ZIP_ENTRY_BYTES,
 };

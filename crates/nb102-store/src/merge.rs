@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use nb102_space::Arch;
+use nb102_space::{Architecture, Space};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, StoreError};
@@ -103,9 +103,14 @@ impl CellResults {
         CellResults::new(self.trials)
     }
 
-    /// The cell (taken from its first trial; every cell has at least one, of the space).
-    pub fn arch(&self) -> Arch {
-        self.trials[0].arch.arch().expect("CellResults::new admits cells of the space only")
+    /// The architecture (taken from its first trial; every cell has at least one, of a space).
+    pub fn arch(&self) -> Architecture {
+        self.trials[0].arch
+    }
+
+    /// The space of the architecture and its official index there.
+    pub fn space_index(&self) -> (Space, usize) {
+        self.trials[0].arch.in_space().expect("CellResults::new admits architectures of the spaces only")
     }
 
     /// The trials, sorted by (hp, setting, seed).
@@ -155,9 +160,22 @@ impl MergedBenchmark {
 /// [`StoreError::Conflict`] when two different records share a cell and [`TrialKey`]; an invalid record.
 pub fn merge(meta: BenchmarkMeta, inputs: impl IntoIterator<Item = (String, TrialRecord)>) -> Result<MergedBenchmark> {
     let mut cells: BTreeMap<usize, BTreeMap<TrialKey, (String, TrialRecord)>> = BTreeMap::new();
+    let mut first_space: Option<(Space, String)> = None;
     for (source, record) in inputs {
         validate_whole(&record, &format!("{} ({source})", record.describe()))?;
-        let trials = cells.entry(record.space_arch()?.official_index()).or_default();
+        let (space, index) = record.space_index()?;
+        match &first_space {
+            Some((first, from)) if *first != space => {
+                return Err(StoreError::InvalidRecord {
+                    what: format!("{} ({source})", record.describe()),
+                    expected: format!("records of one space, as a benchmark holds: the {first} space of {from}"),
+                    found: format!("the {space} space"),
+                })
+            }
+            Some(_) => {}
+            None => first_space = Some((space, source.clone())),
+        }
+        let trials = cells.entry(index).or_default();
         let key = TrialKey::of(&record);
         match trials.get(&key) {
             Some((first, existing)) if *existing != record => {
@@ -184,7 +202,7 @@ pub fn merge(meta: BenchmarkMeta, inputs: impl IntoIterator<Item = (String, Tria
 /// early does not have. `what` names the record in the error.
 fn validate_whole(record: &TrialRecord, what: &str) -> Result<()> {
     record.validate()?;
-    record.space_arch()?;
+    record.space_index()?;
     if !record.is_whole() {
         return Err(StoreError::InvalidRecord {
             what: what.to_owned(),

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use nb102_space::{Arch, Genotype};
+use nb102_space::{Architecture, Space};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{Result, StoreError};
@@ -13,10 +13,11 @@ use crate::setting::{EvalSet, Hp, Setting};
 /// One training run: a cell trained on one setting, with one schedule and one seed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrialRecord {
-    /// The cell (stored as its official string): a cell of the space, or another network of xautodl's
-    /// (`all_full`, stored as its structure string), which only a benchmark cannot hold.
+    /// The architecture (stored as the reference's `arch_str`): a cell of the topology space, the size space's
+    /// widths, or another network of xautodl's (`all_full`, stored as its structure string), which only a benchmark
+    /// cannot hold.
     #[serde(serialize_with = "arch_to_string", deserialize_with = "arch_from_string")]
-    pub arch: Genotype,
+    pub arch: Architecture,
     /// The dataset setting.
     pub setting: Setting,
     /// The training schedule.
@@ -73,12 +74,12 @@ pub struct EvalPoint {
     pub time: Option<f64>,
 }
 
-/// The trained network's shape (the reference's `arch_config`, minus the cell).
+/// The trained network's shape (the reference's `arch_config`, minus the architecture).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NetConfig {
-    /// Channels of the first stage, C.
+    /// Channels of the first stage, C (a size-space network's first width).
     pub channels: u32,
-    /// Cells per stage, N.
+    /// Cells per stage, N (1 in a size-space network).
     pub cells: u32,
     /// Classes of the classifier.
     pub classes: u32,
@@ -265,20 +266,28 @@ impl TrialRecord {
         self.train.len() == usize::from(self.hp.epochs())
     }
 
-    /// `cell 11472 cifar10-valid hp=12 seed=777`, for messages (a network outside the space by its string).
+    /// `cell 11472 cifar10-valid hp=12 seed=777` (`size 284 …` in the size space), for messages (a network outside
+    /// the spaces by its string).
     pub fn describe(&self) -> String {
-        let cell = self.arch.arch().map_or_else(|| self.arch.to_string(), |a| a.official_index().to_string());
-        format!("cell {cell} {} hp={} seed={}", self.setting, self.hp, self.seed)
+        let arch = match self.arch.in_space() {
+            Some((Space::Topology, index)) => format!("cell {index}"),
+            Some((Space::Size, index)) => format!("size {index}"),
+            None => format!("cell {}", self.arch),
+        };
+        format!("{arch} {} hp={} seed={}", self.setting, self.hp, self.seed)
     }
 
-    /// The cell of the space this trial trained, which a benchmark file requires.
+    /// The space of the architecture this trial trained and its official index there, which a benchmark file
+    /// requires.
     ///
     /// # Errors
-    /// [`StoreError::InvalidRecord`] for a network that is no cell of the space (xautodl's `all_full`).
-    pub fn space_arch(&self) -> Result<Arch> {
-        self.arch.arch().ok_or_else(|| StoreError::InvalidRecord {
+    /// [`StoreError::InvalidRecord`] for a network of neither space (xautodl's `all_full`).
+    pub fn space_index(&self) -> Result<(Space, usize)> {
+        self.arch.in_space().ok_or_else(|| StoreError::InvalidRecord {
             what: "cell".into(),
-            expected: "a cell of the NAS-Bench-201 space (one op per edge), as a benchmark holds".into(),
+            expected: "a cell of the NAS-Bench-201 space (one op per edge) or a size-space network, as a benchmark \
+                       holds"
+                .into(),
             found: self.arch.to_string(),
         })
     }
@@ -354,11 +363,23 @@ impl TrialRecord {
             return Err(invalid("latencies >= 0 s".into(), l.to_string()));
         }
         let NetConfig { channels, cells, classes } = self.net;
-        if channels == 0 || cells == 0 || i64::from(classes) != self.setting.dataset().classes() {
-            return Err(invalid(
-                format!("a network of at least 1 channel and 1 cell with {} classes", self.setting.dataset().classes()),
-                format!("C={channels} N={cells} classes={classes}"),
-            ));
+        let dataset_classes = self.setting.dataset().classes();
+        match self.arch {
+            Architecture::Cell(_) if channels == 0 || cells == 0 || i64::from(classes) != dataset_classes => {
+                return Err(invalid(
+                    format!("a network of at least 1 channel and 1 cell with {dataset_classes} classes"),
+                    format!("C={channels} N={cells} classes={classes}"),
+                ));
+            }
+            Architecture::Widths(widths)
+                if channels != u32::from(widths.widths()[0]) || cells != 1 || i64::from(classes) != dataset_classes =>
+            {
+                return Err(invalid(
+                    format!("C={} N=1 classes={dataset_classes} (the size-space network {widths})", widths.widths()[0]),
+                    format!("C={channels} N={cells} classes={classes}"),
+                ));
+            }
+            _ => {}
         }
         if let Some(bytes) = &self.weights {
             if let Err(e) = safetensors::SafeTensors::deserialize(bytes) {
@@ -396,14 +417,14 @@ fn describe_point(p: &EvalPoint) -> String {
     format!("loss {}, accuracy {}, time {}", shown(p.loss), shown(p.accuracy), shown(p.time))
 }
 
-fn arch_to_string<S: Serializer>(arch: &Genotype, s: S) -> std::result::Result<S::Ok, S::Error> {
+fn arch_to_string<S: Serializer>(arch: &Architecture, s: S) -> std::result::Result<S::Ok, S::Error> {
     s.collect_str(arch)
 }
 
-/// A cell's string in any spelling `Arch` parses, or another network's structure string.
-fn arch_from_string<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Genotype, D::Error> {
+/// A cell's string in any spelling `Arch` parses, another network's structure string, or a channel string.
+fn arch_from_string<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Architecture, D::Error> {
     let text = String::deserialize(d)?;
-    Genotype::from_cell_str(&text).map_err(serde::de::Error::custom)
+    text.parse().map_err(serde::de::Error::custom)
 }
 
 /// The point of `epoch` in points sorted by epoch (usually one per epoch, so usually at that position).

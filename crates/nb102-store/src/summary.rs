@@ -57,9 +57,9 @@ impl TrialSummary {
     /// The summary of one trial's record, as a benchmark file's summary section holds it.
     ///
     /// # Errors
-    /// As [`TrialRecord::space_arch`]: a summary is of a cell of the space.
+    /// As [`TrialRecord::space_index`]: a summary is of an architecture of a space.
     pub fn of_record(t: &TrialRecord) -> Result<TrialSummary> {
-        Ok(TrialSummary::of(t.space_arch()?.official_index(), t))
+        Ok(TrialSummary::of(t.space_index()?.1, t))
     }
 
     fn of(index: usize, t: &TrialRecord) -> TrialSummary {
@@ -122,7 +122,7 @@ pub(crate) fn sorted_rows(bytes: &[u8]) -> Vec<u8> {
 
 /// Parses rows, refusing bytes that are not whole rows of known settings, sorted by cell, with plausible values
 /// (accuracies in 0..=100, costs and times finite and not negative; NaN stands for none).
-pub(crate) fn parse_rows(bytes: &[u8]) -> Result<Vec<TrialSummary>, String> {
+pub(crate) fn parse_rows(bytes: &[u8], num_archs: usize) -> Result<Vec<TrialSummary>, String> {
     if !bytes.len().is_multiple_of(ROW) {
         return Err(format!("{} bytes, not whole rows of {ROW}", bytes.len()));
     }
@@ -146,7 +146,7 @@ pub(crate) fn parse_rows(bytes: &[u8]) -> Result<Vec<TrialSummary>, String> {
             valid_time: finite(f64_at(72)),
         };
         // The rules of TrialRecord::validate for the values a row carries.
-        let plausible = row.index < nb102_space::NUM_ARCHS
+        let plausible = row.index < num_archs
             && rows.last().is_none_or(|last| last.index <= row.index)
             && row.hp.epochs() > 0
             && is_amount(row.flops_m)

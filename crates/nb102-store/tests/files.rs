@@ -8,7 +8,7 @@ mod common;
 use common::{writer_temporary, TempDir};
 use nb102_space::Arch;
 use nb102_store::{
-    find_trial_files, import_nats_tss, merge, read_trial, simplify, write_benchmark, write_trial, BenchmarkFile,
+    find_trial_files, import_nats, merge, read_trial, simplify, write_benchmark, write_trial, BenchmarkFile,
     BenchmarkKind, BenchmarkMeta, EvalPoint, EvalSet, Hp, NetConfig, Provenance, Setting, StoreError, TrainEpoch,
     TrialKey, TrialRecord, BENCHMARK_FORMAT_VERSION,
 };
@@ -222,7 +222,7 @@ fn benchmark_files_read_lazily_and_check_every_byte() {
     assert_eq!(file.indices().collect::<Vec<_>>(), vec![0, 1462, 11472]);
     let cell = file.cell(11472).unwrap().unwrap();
     assert_eq!(*cell, benchmark.cells()[&11472]);
-    assert_eq!(cell.arch().official_index(), 11472);
+    assert_eq!(cell.space_index().1, 11472);
     let key = TrialKey { hp: Hp::new(3), setting: Setting::Cifar100, seed: 888 };
     assert_eq!(cell.trial(key).unwrap(), &record(11472, Setting::Cifar100, Hp::new(3), 888));
     assert!(file.cell(1).unwrap().is_none());
@@ -258,7 +258,7 @@ fn benchmark_files_read_lazily_and_check_every_byte() {
     std::thread::scope(|s| {
         for index in [0, 1462, 11472, 0] {
             let file = &file;
-            s.spawn(move || assert_eq!(file.cell(index).unwrap().unwrap().arch().official_index(), index));
+            s.spawn(move || assert_eq!(file.cell(index).unwrap().unwrap().space_index().1, index));
         }
     });
 
@@ -333,7 +333,8 @@ fn version_4_files_read_as_they_were_written() {
     let old = BenchmarkFile::open(&old).unwrap();
     assert_eq!(old.version(), 4);
     old.verify(|| {}).unwrap();
-    let new = import_nats_tss(&data.join("nats-like"), &dir.0.join("nats"), |_, _| {}).unwrap();
+    let new =
+        import_nats(&data.join("nats-like"), nb102_space::Space::Topology, &dir.0.join("nats"), |_, _| {}).unwrap();
     let new = BenchmarkFile::open(&new).unwrap();
     assert_eq!(new.version(), BENCHMARK_FORMAT_VERSION);
     let (old, new) = (old.to_merged().unwrap(), new.to_merged().unwrap());

@@ -50,7 +50,7 @@ fn check_all(cells: &BTreeMap<usize, Vec<TrialRecord>>, expected: &Value) {
     let mut trials = 0;
     for (index, records) in cells {
         for record in records {
-            assert_eq!(record.space_arch().unwrap().official_index(), *index);
+            assert_eq!(record.space_index().unwrap().1, *index);
             let r = &expected[index.to_string()][record.hp.to_string()][format!("{}@{}", record.setting, record.seed)];
             check(record, r);
             match (&record.weights, r.get("weights")) {

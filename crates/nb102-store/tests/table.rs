@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use common::{reference_dir, TempDir};
 use nb102_space::Arch;
 use nb102_store::{
-    read_nats_tss_file, read_summary_table, simplify_file, write_summary_only, BenchmarkFile, BenchmarkKind,
-    BenchmarkMeta, BenchmarkWriter, EvalSet, Hp, Setting, StoreError, TableColumn, TrialSummary,
+    read_nats_file, read_summary_table, simplify_file, write_summary_only, BenchmarkFile, BenchmarkKind, BenchmarkMeta,
+    BenchmarkWriter, EvalSet, Hp, Setting, StoreError, TableColumn, TrialSummary,
 };
 
 const HEADER: &str = "index,arch_str,unique_str,c10valid_valid_200ep_mean,c10_test_200ep_mean,c100_valid_200ep_mean,\
@@ -188,9 +188,9 @@ fn the_real_table_agrees_with_the_official_records() {
 
     // Each column is the seed mean of the official records' last-epoch accuracy, to the table's six decimals.
     let mut compared = 0;
-    for file in nb102_store::nats_tss_files(&dir.join("nats-tss-sample")).unwrap() {
-        let records = read_nats_tss_file(&file).unwrap();
-        let index = records[0].space_arch().unwrap().official_index();
+    for file in nb102_store::nats_files(&dir.join("nats-tss-sample")).unwrap() {
+        let records = read_nats_file(&file).unwrap();
+        let index = records[0].space_index().unwrap().1;
         let mut means: BTreeMap<(Setting, Hp, EvalSet), Vec<f64>> = BTreeMap::new();
         for r in &records {
             for set in [EvalSet::XValid, EvalSet::XTest, EvalSet::OriTest] {

@@ -211,7 +211,7 @@ pub fn train(
     let costs = net_config.costs()?;
     let weights = if keep_weights { Some(weight_bytes(&vs, checkpoint)?) } else { None };
     let record = TrialRecord {
-        arch,
+        arch: arch.into(),
         setting: config.setting,
         hp: config.hp,
         seed: config.seed,

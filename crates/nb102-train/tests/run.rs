@@ -234,7 +234,7 @@ fn a_config_file_trains_what_its_options_train() {
     let full: Vec<&str> = options.iter().map(|&o| if o == "1462" { "all_full" } else { o }).collect();
     assert!(run(&[&full[..], &["--hp", "1"]].concat(), "g.trial.cbor", None).status.success());
     let record = read_trial(&dir.join("g.trial.cbor")).unwrap();
-    assert_eq!(record.arch, nb102_space::Genotype::ALL_FULL);
+    assert_eq!(record.arch, nb102_space::Genotype::ALL_FULL.into());
     assert!(record.params_mb > early.params_mb && record.train[0].loss.is_finite());
     let meta = BenchmarkMeta { description: "all_full".into(), kind: BenchmarkKind::Demo };
     let refused = nb102_store::merge(meta, [("g".to_owned(), record)]).unwrap_err().to_string();

@@ -45,8 +45,8 @@ impl QueryCost {
     /// A folder without such records, a record that does not decode, or as [`QueryCost::calibrate`].
     pub fn calibrate_dir(dir: &std::path::Path, setting: Setting, hp: Hp, by_flops: bool) -> Result<QueryCost> {
         let mut records = Vec::new();
-        for file in nb102_store::nats_tss_files(dir)? {
-            records.extend(nb102_store::read_nats_tss_file(&file)?);
+        for file in nb102_store::nats_files(dir)? {
+            records.extend(nb102_store::read_nats_file(&file)?);
         }
         QueryCost::calibrate(&records, setting, hp, by_flops)
     }

@@ -19,7 +19,7 @@ use std::io::Cursor;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use super::results::{arch_results, check_official_order, string_list, Storages};
+use super::results::{arch_results, official_space, string_list, Storages};
 use crate::error::{Result, StoreError};
 use crate::pickle::{memo_reach, unpickle_at, KeepAll, PyValue, Sink};
 use crate::record::TrialRecord;
@@ -99,7 +99,10 @@ pub fn read_nb201_pth(
 
 /// Checks the rest of a benchmark file against the cells that were imported from it.
 fn finish_benchmark(top: &PyValue, seen: &BTreeMap<usize, usize>) -> Result<(), String> {
-    check_official_order(&string_list(top.get("meta_archs")).ok_or("no meta_archs list of strings")?)?;
+    let space = official_space(&string_list(top.get("meta_archs")).ok_or("no meta_archs list of strings")?)?;
+    if space != nb102_space::Space::Topology {
+        return Err(format!("meta_archs of the {space} space, which NAS-Bench-201 files do not hold"));
+    }
     let infos = top.get("arch2infos").and_then(PyValue::items).ok_or("arch2infos that is not a dict")?;
     if let Some((key, value)) = infos.into_iter().find(|(_, v)| !matches!(v, PyValue::Taken)) {
         return Err(format!("an arch2infos entry that is not a cell ({} for key {key:?})", value.kind()));

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use nb102_space::{official_archs, Arch};
+use nb102_space::{official_archs, Architecture, Channels, Space, NUM_SIZES};
 
 use crate::pickle::{PyValue, TensorRef};
 use crate::record::{EvalPoint, NetConfig, Provenance, TrainEpoch, TrialRecord};
@@ -24,10 +24,11 @@ pub(crate) fn arch_results(
     storages: Option<&dyn Storages>,
 ) -> Result<Vec<TrialRecord>, String> {
     let arch_str = text(results.get("arch_str")).ok_or("no arch_str")?;
-    let arch: Arch = arch_str.parse().map_err(|e| format!("{e}"))?;
+    let arch: Architecture = arch_str.parse().map_err(|e| format!("{e}"))?;
+    let (_, official) = arch.in_space().ok_or_else(|| format!("arch_str {arch_str}, of neither space"))?;
     let index = int(results.get("arch_index")).ok_or("no arch_index")?;
-    if arch.official_index() as i64 != index {
-        return Err(format!("arch_index {index} for {arch_str}, whose official index is {}", arch.official_index()));
+    if official as i64 != index {
+        return Err(format!("arch_index {index} for {arch_str}, whose official index is {official}"));
     }
     let all = results.get("all_results").and_then(PyValue::items).ok_or("no all_results dict")?;
     let mut records = Vec::new();
@@ -47,12 +48,18 @@ pub(crate) fn arch_results(
     Ok(records)
 }
 
-/// Checks a file's `meta_archs` against the official order.
-pub(crate) fn check_official_order(archs: &[String]) -> Result<(), String> {
-    let official: Vec<String> = official_archs().map(|a| a.to_string()).collect();
+/// The space whose official order a file's `meta_archs` are: the topology space's 15,625 cell strings or the
+/// size space's 32,768 channel strings.
+pub(crate) fn official_space(archs: &[String]) -> Result<Space, String> {
+    let (space, official): (Space, Vec<String>) = if archs.len() == NUM_SIZES {
+        let widths = (0..NUM_SIZES).map(|i| Channels::from_official_index(i).expect("an index below 32768"));
+        (Space::Size, widths.map(|c| c.to_string()).collect())
+    } else {
+        (Space::Topology, official_archs().map(|a| a.to_string()).collect())
+    };
     match (0..official.len().max(archs.len())).find(|&i| archs.get(i) != official.get(i)) {
-        Some(i) => Err(format!("meta_archs differing from the official order at index {i}")),
-        None => Ok(()),
+        Some(i) => Err(format!("meta_archs differing from the official order of the {space} space at index {i}")),
+        None => Ok(space),
     }
 }
 
@@ -67,7 +74,7 @@ pub(crate) fn string_list(v: Option<&PyValue>) -> Option<Vec<String>> {
 /// One `ResultsCount` state dict.
 fn result_count(
     r: &PyValue,
-    arch: Arch,
+    arch: Architecture,
     hp: Hp,
     seed: u32,
     producer: &str,
@@ -90,7 +97,19 @@ fn result_count(
     let config = r.get("arch_config").ok_or("no arch_config")?;
     let dim =
         |key: &str| int(config.get(key)).and_then(|v| u32::try_from(v).ok()).ok_or(format!("no {key} in arch_config"));
-    let net = NetConfig { channels: dim("channel")?, cells: dim("num_cells")?, classes: dim("class_num")? };
+    let net = match arch {
+        Architecture::Cell(_) => {
+            NetConfig { channels: dim("channel")?, cells: dim("num_cells")?, classes: dim("class_num")? }
+        }
+        // `infer.shape.tiny`: the widths are the arch's (spec 10.6), one cell per stage.
+        Architecture::Widths(widths) => {
+            let channels = text(config.get("channels")).ok_or("no channels in arch_config")?;
+            if channels != widths.to_string() {
+                return Err(format!("arch_config channels {channels:?} for {widths}"));
+            }
+            NetConfig { channels: u32::from(widths.widths()[0]), cells: 1, classes: dim("class_num")? }
+        }
+    };
 
     let by_epoch = |key: &str| -> Result<Option<BTreeMap<i64, f64>>, String> {
         match r.get(key) {
@@ -167,7 +186,7 @@ fn result_count(
         Some(other) => return Err(format!("latency is {}", other.kind())),
     };
     Ok(TrialRecord {
-        arch: arch.into(),
+        arch,
         setting,
         hp,
         seed,
