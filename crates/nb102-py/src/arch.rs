@@ -1,6 +1,6 @@
 //! `nb102.Arch`: a cell of the search space, with the official index, isomorphism class and neighbours.
 
-use nb102_space::{Arch as SpaceArch, UniqueMode, NUM_ARCHS};
+use nb102_space::{Arch as SpaceArch, UniqueMode};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
@@ -21,7 +21,10 @@ fn space_error(e: nb102_space::SpaceError) -> PyErr {
 impl Arch {
     #[new]
     fn new(value: &Bound<'_, PyAny>) -> PyResult<Arch> {
-        Ok(Arch(SpaceArch::from_official_index(crate::benchmark::index(value)?).map_err(space_error)?))
+        Ok(Arch(
+            SpaceArch::from_official_index(crate::benchmark::index(value, nb102_space::Space::Topology)?)
+                .map_err(space_error)?,
+        ))
     }
 
     /// The cell with these six op names in edge order (1←0, 2←0, 2←1, 3←0, 3←1, 3←2).
@@ -109,8 +112,13 @@ impl Arch {
     }
 }
 
-/// The 15,625 strings in official order (the reference's `meta_archs`).
+/// The architectures' strings of `space` (`topology`/`tss`, `size`/`sss`) in official order (the reference's
+/// `meta_archs`): 15,625 cell strings, or 32,768 channel strings.
 #[pyfunction]
-pub fn official_archs() -> PyResult<Vec<String>> {
-    (0..NUM_ARCHS).map(|i| SpaceArch::from_official_index(i).map(|a| a.to_string()).map_err(space_error)).collect()
+#[pyo3(signature = (space = "topology"))]
+pub fn official_archs(space: &str) -> PyResult<Vec<String>> {
+    let space: nb102_space::Space = space.parse().map_err(space_error)?;
+    (0..space.num_archs())
+        .map(|i| nb102_space::Architecture::from_official_index(space, i).map(|a| a.to_string()).map_err(space_error))
+        .collect()
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use nb102_api::{Api, Seeds};
 use nb102_space::Arch as SpaceArch;
+use nb102_space::{Architecture, Channels, Space};
 use nb102_store::{BenchmarkKind, EvalSet, Hp, Setting};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -43,21 +44,38 @@ pub(crate) fn hp(value: &Bound<'_, PyAny>) -> PyResult<Hp> {
         .ok_or_else(|| PyValueError::new_err(format!("expected a schedule such as '12' or 200, found {text:?}")))
 }
 
-/// A cell given as an official index, an `Arch` or an architecture string (any spelling).
-pub(crate) fn index(value: &Bound<'_, PyAny>) -> PyResult<usize> {
+/// An architecture of `space` given as an official index, an `Arch` (a cell, in the topology space), a `Channels`
+/// (in the size space) or a string (a cell in any spelling, or a channel string).
+pub(crate) fn index(value: &Bound<'_, PyAny>, space: Space) -> PyResult<usize> {
+    if let Ok(channels) = value.cast::<crate::channels::Channels>() {
+        if space != Space::Size {
+            return Err(PyValueError::new_err(format!(
+                "expected an architecture of the {space} space, found a size-space network"
+            )));
+        }
+        return Ok(channels.get().0.official_index());
+    }
     if let Ok(arch) = value.cast::<crate::arch::Arch>() {
+        if space != Space::Topology {
+            return Err(PyValueError::new_err(format!("expected an architecture of the {space} space, found a cell")));
+        }
         return Ok(arch.get().0.official_index());
     }
     if value.is_instance_of::<PyInt>() {
         // Any int, however large, is an index out of range rather than a wrong type.
         let i = value.extract::<i64>().ok().and_then(|i| usize::try_from(i).ok());
-        return i.filter(|&i| i < nb102_space::NUM_ARCHS).ok_or_else(|| {
-            PyValueError::new_err(format!("expected an index in 0..{}, found {value}", nb102_space::NUM_ARCHS))
+        return i.filter(|&i| i < space.num_archs()).ok_or_else(|| {
+            PyValueError::new_err(format!("expected an index in 0..{}, found {value}", space.num_archs()))
         });
     }
     if let Ok(text) = value.cast::<PyString>() {
-        let arch = SpaceArch::from_index_or_str(&text.to_cow()?).map_err(|e| PyValueError::new_err(e.to_string()))?;
-        return Ok(arch.official_index());
+        let text = text.to_cow()?;
+        let arch = match space {
+            Space::Topology => SpaceArch::from_index_or_str(&text).map(Architecture::from),
+            Space::Size => Architecture::from_index_or_str(space, &text),
+        };
+        let arch = arch.map_err(|e| PyValueError::new_err(e.to_string()))?;
+        return Ok(arch.in_space().expect("an architecture of the space").1);
     }
     Err(PyTypeError::new_err(format!(
         "expected an index, an nb102.Arch or an architecture string, found {}",
@@ -355,13 +373,25 @@ impl Benchmark {
         self.api.digest().to_owned()
     }
 
+    /// The search space of its architectures: `topology` (cells, `nb102.Arch`) or `size` (`nb102.Channels`).
+    #[getter]
+    fn space(&self) -> &'static str {
+        self.api.space().name()
+    }
+
+    /// The string of the architecture with official index `index` in the file's space.
+    fn arch(&self, index: &Bound<'_, PyAny>) -> PyResult<String> {
+        let index = self::index(index, self.api.space())?;
+        Ok(self.api.arch(index).map_err(api_error)?.to_string())
+    }
+
     /// The number of cells with results.
     fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
         Ok(self.indices(py)?.len())
     }
 
     fn __repr__(&self) -> String {
-        format!("Benchmark({:?}, kind={})", self.api.path().display().to_string(), self.kind())
+        format!("Benchmark({:?}, kind={}, space={})", self.api.path().display().to_string(), self.kind(), self.space())
     }
 
     /// The official indices of the cells with results, in increasing order.
@@ -377,7 +407,7 @@ impl Benchmark {
         setting: &str,
         hp: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<u32>> {
-        let (index, setting, hp) = (self::index(index)?, self::setting(setting)?, self::hp(hp)?);
+        let (index, setting, hp) = (self::index(index, self.api.space())?, self::setting(setting)?, self::hp(hp)?);
         Benchmark::warm(py, &self.api, index);
         self.api.seeds(index, setting, hp).map_err(api_error)
     }
@@ -396,7 +426,8 @@ impl Benchmark {
         seed: &Bound<'_, PyAny>,
         epoch: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Metrics> {
-        let (index, setting, hp, set) = (self::index(index)?, self::setting(setting)?, self::hp(hp)?, eval_set(set)?);
+        let (index, setting, hp, set) =
+            (self::index(index, self.api.space())?, self::setting(setting)?, self::hp(hp)?, eval_set(set)?);
         let epoch = self::epoch(epoch)?;
         let mut seeds = self::seeds(seed)?;
         Benchmark::warm(py, &self.api, index);
@@ -414,7 +445,7 @@ impl Benchmark {
         seed: &Bound<'_, PyAny>,
         epoch: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<MoreInfo> {
-        let (index, setting, hp) = (self::index(index)?, self::setting(setting)?, self::hp(hp)?);
+        let (index, setting, hp) = (self::index(index, self.api.space())?, self::setting(setting)?, self::hp(hp)?);
         let epoch = self::epoch(epoch)?;
         let mut seeds = self::seeds(seed)?;
         Benchmark::warm(py, &self.api, index);
@@ -429,7 +460,7 @@ impl Benchmark {
         setting: &str,
         hp: &Bound<'_, PyAny>,
     ) -> PyResult<CostInfo> {
-        let (index, setting, hp) = (self::index(index)?, self::setting(setting)?, self::hp(hp)?);
+        let (index, setting, hp) = (self::index(index, self.api.space())?, self::setting(setting)?, self::hp(hp)?);
         Benchmark::warm(py, &self.api, index);
         self.api.cost_info(index, setting, hp).map(CostInfo).map_err(api_error)
     }
@@ -464,7 +495,7 @@ impl Benchmark {
         index: &Bound<'_, PyAny>,
         setting: &str,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let (index, setting) = (self::index(index)?, self::setting(setting)?);
+        let (index, setting) = (self::index(index, self.api.space())?, self::setting(setting)?);
         Benchmark::warm(py, &self.api, index);
         let spec = self.api.net_config(index, setting).map_err(api_error)?;
         net_config_dict(py, &spec)
@@ -480,7 +511,7 @@ impl Benchmark {
         hp: &Bound<'_, PyAny>,
         seed: u32,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let (index, setting, hp) = (self::index(index)?, self::setting(setting)?, self::hp(hp)?);
+        let (index, setting, hp) = (self::index(index, self.api.space())?, self::setting(setting)?, self::hp(hp)?);
         let weights = py.detach(|| self.api.net_param(index, setting, hp, Some(seed))).map_err(api_error)?;
         Ok(PyBytes::new(py, &weights[0].1))
     }
@@ -498,7 +529,7 @@ impl Benchmark {
         let (setting, set, hp) = (self::setting(setting)?, eval_set(Some(set))?, self::hp(hp)?);
         let columns = py
             .detach(|| -> nb102_api::Result<[Vec<u8>; 3]> {
-                let mut columns = [(); 3].map(|()| vec![f64::NAN; nb102_space::NUM_ARCHS]);
+                let mut columns = [(); 3].map(|()| vec![f64::NAN; self.api.space().num_archs()]);
                 for cell in self.api.cell_means(setting, set, hp)? {
                     columns[0][cell.index] = cell.accuracy.unwrap_or(f64::NAN);
                     columns[1][cell.index] = cell.flops;
@@ -519,10 +550,20 @@ impl Benchmark {
 
 pub(crate) fn net_config_dict<'py>(py: Python<'py>, spec: &nb102_api::NetworkSpec) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
-    d.set_item("name", "infer.tiny")?;
-    d.set_item("C", spec.config.channels)?;
-    d.set_item("N", spec.config.cells)?;
-    d.set_item("arch_str", spec.arch.to_string())?;
+    match spec.arch {
+        // xautodl's `get_cell_based_tiny_net` config of each network.
+        Architecture::Widths(widths) => {
+            d.set_item("name", "infer.shape.tiny")?;
+            d.set_item("channels", widths.to_string())?;
+            d.set_item("genotype", Channels::cell().to_string())?;
+        }
+        Architecture::Cell(_) => {
+            d.set_item("name", "infer.tiny")?;
+            d.set_item("C", spec.config.channels)?;
+            d.set_item("N", spec.config.cells)?;
+            d.set_item("arch_str", spec.arch.to_string())?;
+        }
+    }
     d.set_item("num_classes", spec.config.classes)?;
     Ok(d)
 }

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use nb102_api::{remap_names, Api, ApiError, CostRules, Seeds};
+use nb102_space::{Architecture, Space};
 use nb102_store::{Hp, Setting};
 use pyo3::exceptions::{PyKeyError, PyTypeError, PyValueError};
 use pyo3::intern;
@@ -28,11 +29,13 @@ enum Flavour {
     Nb201,
 }
 
-/// The shared core of `nb102.NATStopology` and `nb102.NASBench201API`.
+/// The shared core of `nb102.NATStopology`, `nb102.NATSsize` and `nb102.NASBench201API`.
 #[pyclass(module = "nb102._native", frozen, subclass)]
 pub struct Engine {
     api: Arc<Api>,
     flavour: Flavour,
+    /// The file's space, which names its schedules (`'01'` in the size space) and architectures.
+    space: Space,
     /// Official strings to indices: the reference matches strings exactly (`archstr2index`).
     by_string: HashMap<String, usize>,
     /// The reference's `_used_time`: the int 0 until a simulated run is charged.
@@ -50,7 +53,7 @@ impl Engine {
         seed: u32,
         f: impl FnOnce(&nb102_store::TrialRecord) -> PyResult<R>,
     ) -> PyResult<R> {
-        let (_, hp) = hp_of(hp)?;
+        let (_, hp) = hp_of(hp, self.space)?;
         let setting = setting_of(dataset)?;
         Benchmark::warm(py, &self.api, index);
         let cell = self.api.cell(index).map_err(api_error)?;
@@ -114,7 +117,7 @@ impl Engine {
             (Flavour::Nb201, None, Arg::Given(flag)) if flag.is_instance_of::<PyBool>() => {
                 Ok(of_flag(flag.is_truthy()?))
             }
-            _ => hp_arg(hp),
+            _ => hp_arg(hp, self.space),
         }
     }
 
@@ -124,7 +127,7 @@ impl Engine {
         self.query_index_by_arch(index)
             .ok()
             .and_then(|i| usize::try_from(i).ok())
-            .filter(|&i| i < nb102_space::NUM_ARCHS)
+            .filter(|&i| i < self.space.num_archs())
             .ok_or_else(|| PyValueError::new_err(format!("arch_index [{index}] does not in arch2infos")))
     }
 
@@ -186,14 +189,23 @@ impl<'a, 'py> FromPyObject<'a, 'py> for Arg<'py> {
     }
 }
 
-/// `str(hp)` and the schedule it names, if it names one as the reference's keys spell them (`'12'`, not `'012'`);
-/// left out, the reference's `'12'`.
-fn hp_arg(hp: &Arg<'_>) -> PyResult<(String, Option<Hp>)> {
+/// A schedule as the reference's keys spell it in `space`: `'12'`, `'200'`; `'01'`, `'12'`, `'90'` in the size space.
+fn hp_name(hp: Hp, space: Space) -> String {
+    match space {
+        Space::Topology => hp.to_string(),
+        Space::Size => format!("{:02}", hp.epochs()),
+    }
+}
+
+/// `str(hp)` and the schedule it names, if it names one as the reference's keys spell them in `space` (`'12'`, not
+/// `'012'`; `'01'`, not `'1'`); left out, the reference's `'12'`.
+fn hp_arg(hp: &Arg<'_>, space: Space) -> PyResult<(String, Option<Hp>)> {
     match hp {
         Arg::Absent => Ok(("12".to_owned(), Some(Hp::H12))),
         Arg::Given(hp) => {
             let text = hp.str()?.to_cow()?.into_owned();
-            let parsed = text.parse::<u16>().ok().filter(|&e| e > 0 && e.to_string() == text).map(Hp::new);
+            let parsed =
+                text.parse::<u16>().ok().filter(|&e| e > 0).map(Hp::new).filter(|&h| hp_name(h, space) == text);
             Ok((text, parsed))
         }
     }
@@ -201,8 +213,8 @@ fn hp_arg(hp: &Arg<'_>) -> PyResult<(String, Option<Hp>)> {
 
 /// `str(hp)` and the schedule it names; a `KeyError` of the text for one that is not a schedule, as the
 /// reference's dict lookup gives.
-fn hp_of(hp: &Bound<'_, PyAny>) -> PyResult<(String, Hp)> {
-    let (text, hp) = hp_arg(&Arg::Given(hp.clone()))?;
+fn hp_of(hp: &Bound<'_, PyAny>, space: Space) -> PyResult<(String, Hp)> {
+    let (text, hp) = hp_arg(&Arg::Given(hp.clone()), space)?;
     hp.map(|h| (text.clone(), h)).ok_or_else(|| PyKeyError::new_err(text))
 }
 
@@ -257,25 +269,34 @@ const COMMENT_CIFAR10: &str = "In this dict, train-loss/accuracy/time is the met
 
 #[pymethods]
 impl Engine {
+    /// The engine over `path`, whose architectures must be of `space` (`topology` or `size`).
     #[new]
-    #[pyo3(signature = (path, flavour, verbose = false))]
-    fn new(py: Python<'_>, path: PathBuf, flavour: &str, verbose: bool) -> PyResult<Engine> {
+    #[pyo3(signature = (path, flavour, verbose = false, space = "topology"))]
+    fn new(py: Python<'_>, path: PathBuf, flavour: &str, verbose: bool, space: &str) -> PyResult<Engine> {
         let flavour = match flavour {
             "nats" => Flavour::Nats,
             "nb201" => Flavour::Nb201,
             other => return Err(PyValueError::new_err(format!("expected flavour 'nats' or 'nb201', found {other:?}"))),
         };
+        let space: Space = space.parse().map_err(|e| PyValueError::new_err(format!("{e}")))?;
         let api = crate::open::open_api(py, &path, verbose)?;
+        if api.space() != space {
+            return Err(PyValueError::new_err(format!(
+                "{}: expected a benchmark of the {space} search space, found one of the {} space",
+                path.display(),
+                api.space()
+            )));
+        }
         let by_string = py
             .detach(|| -> nb102_api::Result<_> {
-                let mut by_string = HashMap::with_capacity(nb102_space::NUM_ARCHS);
-                for i in 0..nb102_space::NUM_ARCHS {
-                    by_string.insert(nb102_space::Arch::from_official_index(i)?.to_string(), i);
+                let mut by_string = HashMap::with_capacity(space.num_archs());
+                for i in 0..space.num_archs() {
+                    by_string.insert(Architecture::from_official_index(space, i)?.to_string(), i);
                 }
                 Ok(by_string)
             })
             .map_err(api_error)?;
-        Ok(Engine { api: Arc::new(api), flavour, by_string, used_time: Mutex::new(None) })
+        Ok(Engine { api: Arc::new(api), flavour, space, by_string, used_time: Mutex::new(None) })
     }
 
     /// The `.nb102` file read.
@@ -289,13 +310,11 @@ impl Engine {
     fn query_index_by_arch(&self, arch: &Bound<'_, PyAny>) -> PyResult<i64> {
         if arch.is_instance_of::<PyInt>() {
             // An int too large for an i64 is out of range too, not an OverflowError.
-            if let Some(i) = arch.extract::<i64>().ok().filter(|i| (0..nb102_space::NUM_ARCHS as i64).contains(i)) {
+            let archs = self.space.num_archs();
+            if let Some(i) = arch.extract::<i64>().ok().filter(|i| (0..archs as i64).contains(i)) {
                 return Ok(i);
             }
-            return Err(PyValueError::new_err(format!(
-                "Invalid architecture index {arch} vs [0, {}].",
-                nb102_space::NUM_ARCHS
-            )));
+            return Err(PyValueError::new_err(format!("Invalid architecture index {arch} vs [0, {archs}].")));
         }
         let lookup = |s: &Bound<'_, PyString>| -> PyResult<i64> {
             Ok(self.by_string.get(&*s.to_cow()?).map_or(-1, |&i| i as i64))
@@ -383,10 +402,12 @@ impl Engine {
         let cell =
             self.cell(index, |_| PyValueError::new_err(format!("arch_index [{index}] does not in arch2infos")))?;
         let Some(hp) = hp.filter(|&hp| cell.trials().iter().any(|t| t.hp == hp)) else {
-            let mut hps: Vec<String> = cell.trials().iter().map(|t| t.hp.to_string()).collect();
+            let mut hps: Vec<String> =
+                cell.trials().iter().map(|t| format!("'{}'", hp_name(t.hp, self.space))).collect();
             hps.dedup();
             return Err(PyValueError::new_err(format!(
-                "The {index}-th architecture only has hyper-parameters of {hps:?} instead of {hp_text}."
+                "The {index}-th architecture only has hyper-parameters of [{}] instead of {hp_text}.",
+                hps.join(", ")
             )));
         };
         let dataset = &dataset_arg(dataset)?;
@@ -433,7 +454,7 @@ impl Engine {
         };
         let index = usize::try_from(index)
             .map_err(|_| PyValueError::new_err(format!("Did not find {index} from arch2infos_dict.")))?;
-        let (hp_text, hp) = hp_arg(&hp)?;
+        let (hp_text, hp) = hp_arg(&hp, self.space)?;
         let hp = hp.ok_or_else(|| PyKeyError::new_err(hp_text.clone()))?;
         let iepoch = iepoch_arg(iepoch)?;
         Benchmark::warm(py, &self.api, index);
@@ -492,7 +513,7 @@ impl Engine {
             Ok(_) => api_error(e),
             Err(_) => PyKeyError::new_err(dataset.to_owned()),
         })?;
-        let (hp_text, hp) = hp_of(hp)?;
+        let (hp_text, hp) = hp_of(hp, self.space)?;
         // The reference looks every cell's results up under the schedule: one the file lacks is its KeyError.
         if !self.api.summary().map_err(api_error)?.iter().any(|r| r.hp == hp) {
             return Err(PyKeyError::new_err(hp_text));
@@ -508,7 +529,7 @@ impl Engine {
         dataset: &str,
         hp: &Bound<'_, PyAny>,
     ) -> PyResult<std::collections::BTreeMap<usize, usize>> {
-        let (setting, (_, hp)) = (setting_of(dataset)?, hp_of(hp)?);
+        let (setting, (_, hp)) = (setting_of(dataset)?, hp_of(hp, self.space)?);
         py.detach(|| self.api.statistics(setting, hp)).map_err(api_error)
     }
 
@@ -547,7 +568,7 @@ impl Engine {
         seed: Option<u32>,
         hp: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<(u32, Bound<'py, PyBytes>)>> {
-        let (hp_text, hp) = hp_of(hp)?;
+        let (hp_text, hp) = hp_of(hp, self.space)?;
         let setting = setting_of(dataset)?;
         let weights = py.detach(|| self.api.net_param(index, setting, hp, seed)).map_err(|e| match e {
             ApiError::UnknownSeed { .. } => {
@@ -569,7 +590,7 @@ impl Engine {
         hp: &Bound<'_, PyAny>,
         seed: Option<u32>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let (hp_text, hp) = hp_of(hp)?;
+        let (hp_text, hp) = hp_of(hp, self.space)?;
         let set =
             eval_set(Some(setname)).map_err(|_| PyKeyError::new_err(format!("{setname}@{}", iepoch.unwrap_or(0))))?;
         Benchmark::warm(py, &self.api, index);
@@ -586,7 +607,7 @@ impl Engine {
 
     /// The seeds of a cell's trials on `dataset` with `hp`, in increasing order.
     fn _seeds(&self, py: Python<'_>, index: usize, dataset: &str, hp: &Bound<'_, PyAny>) -> PyResult<Vec<u32>> {
-        let (hp_text, hp) = hp_of(hp)?;
+        let (hp_text, hp) = hp_of(hp, self.space)?;
         Benchmark::warm(py, &self.api, index);
         self.api.seeds(index, setting_of(dataset)?, hp).map_err(|e| self.missing(e, index, dataset, &hp_text))
     }
@@ -597,7 +618,7 @@ impl Engine {
         let cell = self.api.cell(index).map_err(api_error)?;
         let mut out: Vec<(String, Vec<&'static str>)> = Vec::new();
         for t in cell.trials() {
-            let hp = t.hp.to_string();
+            let hp = hp_name(t.hp, self.space);
             if out.last().is_none_or(|(h, _)| *h != hp) {
                 out.push((hp, Vec::new()));
             }
@@ -612,10 +633,10 @@ impl Engine {
     /// The cells with results and the schedules found among them (as strings).
     fn _contents(&self, py: Python<'_>) -> PyResult<(Vec<usize>, Vec<String>)> {
         let (cells, rows) = py.detach(|| Ok((self.api.evaluated()?, self.api.summary()?))).map_err(api_error)?;
-        let mut hps: Vec<u16> = rows.iter().map(|r| r.hp.epochs()).collect();
+        let mut hps: Vec<Hp> = rows.iter().map(|r| r.hp).collect();
         hps.sort_unstable();
         hps.dedup();
-        Ok((cells, hps.iter().map(u16::to_string).collect()))
+        Ok((cells, hps.into_iter().map(|hp| hp_name(hp, self.space)).collect()))
     }
 
     /// One trial's fields under the reference's `ResultsCount` attribute names.
@@ -635,10 +656,21 @@ impl Engine {
             d.set_item("params", t.params_mb)?;
             d.set_item("flop", t.flops_m)?;
             d.set_item("latency", (!t.latency.is_empty()).then(|| t.latency.clone()))?;
+            // As the archives of each space hold it (spec 10.6 for the size space's).
             let config = PyDict::new(py);
-            config.set_item("channel", t.net.channels)?;
-            config.set_item("num_cells", t.net.cells)?;
-            config.set_item("arch_str", t.arch.to_string())?;
+            match t.arch {
+                Architecture::Widths(widths) => {
+                    config.set_item("name", "infer.shape.tiny")?;
+                    config.set_item("channels", widths.to_string())?;
+                    config.set_item("arch_str", t.arch.to_string())?;
+                    config.set_item("genotype", nb102_space::Channels::cell().to_string())?;
+                }
+                Architecture::Cell(_) => {
+                    config.set_item("channel", t.net.channels)?;
+                    config.set_item("num_cells", t.net.cells)?;
+                    config.set_item("arch_str", t.arch.to_string())?;
+                }
+            }
             config.set_item("class_num", t.net.classes)?;
             d.set_item("arch_config", config)?;
             let by_epoch =
@@ -702,7 +734,7 @@ impl Engine {
         hp: &Bound<'_, PyAny>,
         seed: u32,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let (hp_text, hp) = hp_of(hp)?;
+        let (hp_text, hp) = hp_of(hp, self.space)?;
         let times = self
             .api
             .trial_times(index, setting_of(dataset)?, hp, seed, self.cost_rules())

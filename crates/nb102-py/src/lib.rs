@@ -26,6 +26,7 @@ pyo3::create_exception!(
 
 mod arch;
 mod benchmark;
+mod channels;
 mod compat;
 mod open;
 mod search;
@@ -65,7 +66,9 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("NUM_ARCHS", nb102_space::NUM_ARCHS)?;
     m.add("DamagedBenchmarkError", m.py().get_type::<DamagedBenchmarkError>())?;
+    m.add("NUM_SIZES", nb102_space::NUM_SIZES)?;
     m.add_class::<arch::Arch>()?;
+    m.add_class::<channels::Channels>()?;
     m.add_class::<benchmark::Benchmark>()?;
     m.add_class::<benchmark::Metrics>()?;
     m.add_class::<benchmark::MoreInfo>()?;

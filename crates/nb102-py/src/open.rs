@@ -1,5 +1,5 @@
 //! What `nb102.create`, `nb102.NASBench201API` and `nb102.Benchmark` accept as a path: a `.nb102` file is
-//! opened directly; an official archive (a NATS-Bench topology folder, a NAS-Bench-201 `.pth` file) is imported
+//! opened directly; an official archive (a NATS-Bench folder of either space, a NAS-Bench-201 `.pth` file) is imported
 //! once into a cache folder, and later opens find the import there.
 //!
 //! An import is named `STEM-SOURCE-STATE-DIGEST.nb102`: `SOURCE` hashes the archive's canonical path, `STATE`
@@ -55,14 +55,14 @@ pub(crate) fn open_api(py: Python<'_>, path: &Path, verbose: bool) -> PyResult<A
     let meta = std::fs::metadata(path).map_err(io)?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let kind = if meta.is_dir() {
-        Kind::NatsTss
+        Kind::Nats
     } else if name.ends_with(&format!(".{BENCHMARK_EXTENSION}")) {
         return py.detach(|| Api::open(path)).map_err(crate::api_error);
     } else if name.ends_with(".pth") {
         Kind::Nb201Pth
     } else {
         return Err(PyValueError::new_err(format!(
-            "expected a .{BENCHMARK_EXTENSION} file, a NATS-Bench topology archive folder or a NAS-Bench-201 .pth \
+            "expected a .{BENCHMARK_EXTENSION} file, a NATS-Bench archive folder or a NAS-Bench-201 .pth \
              file, found {}",
             path.display()
         )));
@@ -89,7 +89,7 @@ pub(crate) fn open_api(py: Python<'_>, path: &Path, verbose: bool) -> PyResult<A
 
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
-    NatsTss,
+    Nats,
     Nb201Pth,
 }
 
@@ -173,7 +173,7 @@ fn archive_state(archive: &Path, kind: Kind) -> Result<String, Failure> {
         vec![env!("CARGO_PKG_VERSION").as_bytes().to_vec(), BENCHMARK_FORMAT_VERSION.to_le_bytes().to_vec()];
     match kind {
         Kind::Nb201Pth => parts.push(stamp(&std::fs::metadata(archive).map_err(io(archive))?)),
-        Kind::NatsTss => {
+        Kind::Nats => {
             let mut entries: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
             for entry in std::fs::read_dir(archive).map_err(io(archive))? {
                 let entry = entry.map_err(io(archive))?;
@@ -230,10 +230,14 @@ fn import(archive: &Path, kind: Kind, prefix: &Path, verbose: bool) -> Result<Pa
         ProgressBar::hidden()
     };
     let written = match kind {
-        Kind::NatsTss => nb102_store::import_nats(archive, nb102_space::Space::Topology, prefix, |done, total| {
-            bar.set_length(total as u64);
-            bar.set_position(done as u64);
-        }),
+        // An archive of either space: its meta file says which.
+        Kind::Nats => match nb102_store::nats_archive(archive) {
+            Ok((space, _)) => nb102_store::import_nats(archive, space, prefix, |done, total| {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+            }),
+            Err(e) => Err(ImportError::Input(e)),
+        },
         Kind::Nb201Pth => {
             bar.set_length(1);
             nb102_store::import_nb201_pth(&[archive.to_owned()], prefix, |done, cells| {

@@ -266,7 +266,7 @@ impl SearchBudget {
     /// The fitness of `cell` (an official index, an architecture string or an `nb102.Arch`), charged; raises
     /// `BudgetExhausted` for a query that would exceed the budget.
     fn query(&self, cell: &Bound<'_, PyAny>) -> PyResult<f64> {
-        let index = crate::benchmark::index(cell)?;
+        let index = crate::benchmark::index(cell, nb102_space::Space::Topology)?;
         let arch = Arch::from_official_index(index).map_err(|e| PyValueError::new_err(e.to_string()))?;
         let mut state = self.state.lock().expect("a query does not panic");
         let (clock, rng, refused) = &mut *state;

@@ -12,6 +12,7 @@ import bz2
 import contextlib
 import io
 import os
+import pickle
 import random
 import tempfile
 from pathlib import Path
@@ -23,6 +24,7 @@ import nb102
 ROOT = Path(__file__).resolve().parents[3]
 REFERENCE = Path(os.environ.get("NB102_REFERENCE_DIR", ROOT / "../shared/reference"))
 SAMPLE = REFERENCE / "nats-tss-sample"
+SIZE_SAMPLE = REFERENCE / "nats-sss-sample"
 PTH = ROOT / "crates/nb102-store/tests/data/nb201"
 SETTINGS = ["cifar10-valid", "cifar10", "cifar100", "ImageNet16-120"]
 
@@ -45,6 +47,14 @@ def failed(call):
         return call()
     except Exception:  # noqa: BLE001
         return "failed"
+
+
+def printed(call):
+    """What `call` prints."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        call()
+    return out.getvalue()
 
 
 def test_nats_every_query(nats):
@@ -132,12 +142,8 @@ def test_nats_show_and_strings(nats):
     ref, ours, cells = nats
     for i in cells:
         assert ours.query_info_str_by_arch(i, "200") == ref.query_info_str_by_arch(i, "200")
-        mine, theirs = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(mine):
-            ours.show(i)
-        with contextlib.redirect_stdout(theirs):
-            ref.show(i)
-        assert mine.getvalue() == theirs.getvalue()
+        mine = printed(lambda: ours.show(i))
+        assert mine == printed(lambda: ref.show(i))
 
 
 def rea(api, seed, cycles=60):
@@ -348,3 +354,110 @@ def test_a_cell_is_taken_as_its_string_or_structure_wherever_an_index_is(nats):
         ours.get_cost_info("|conv~0|", "cifar10")
     with pytest.raises(ValueError, match="does not in arch2infos"):
         ours.query_meta_info_by_index("|nor_conv_3x3~0|", "12")
+
+
+SIZE_HPS = ["01", "12", "90"]
+
+
+def test_size_every_query(nats_size):
+    ref, ours, archs = nats_size
+    assert type(ours).__name__ == type(ref).__name__ == "NATSsize" and repr(ours) == repr(ref)
+    assert len(ours) == len(ref) == 32768 and ours.meta_archs == ref.meta_archs
+    assert ours.archstr2index == ref.archstr2index and ours.evaluated_indexes == ref.evaluated_indexes
+    assert sorted(ours.avaliable_hps) == sorted(ref.avaliable_hps) == SIZE_HPS
+    for attr in ["search_space_name", "full_train_epochs", "full_epochs_in_paper", "is_size", "is_topology"]:
+        assert getattr(ours, attr) == getattr(ref, attr), attr
+    # What the size space's class lacks.
+    for attr in ["get_unique_str", "str2lists", "str2matrix"]:
+        assert hasattr(ours, attr) == hasattr(ref, attr) == False, attr  # noqa: E712
+    for arch in [0, 32767, "8:8:40:32:40", "8:8:40:32", "64:64:64:64:64", 3.5, 32768, -1]:
+        assert outcome(lambda: ours.query_index_by_arch(arch)) == outcome(lambda: ref.query_index_by_arch(arch)), arch
+    for i in archs:
+        for dataset in SETTINGS:
+            assert ours.get_net_config(i, dataset) == ref.get_net_config(i, dataset)
+            # The schedules as the archive spells them; others fail alike (ValueError here, KeyError below).
+            for hp in SIZE_HPS + [90, 12, "1", 1, "200", "012"]:
+                assert outcome(lambda: ours.get_cost_info(i, dataset, hp)) == outcome(lambda: ref.get_cost_info(i, dataset, hp))
+                assert outcome(lambda: ours.get_latency(i, dataset, hp)) == outcome(lambda: ref.get_latency(i, dataset, hp))
+                for is_random in [False, 777, 888, 123]:
+                    for iepoch in [None, 0, 11, 89, 90]:
+                        mine = outcome(lambda: ours.get_more_info(i, dataset, iepoch, hp, is_random))
+                        theirs = outcome(lambda: ref.get_more_info(i, dataset, iepoch, hp, is_random))
+                        assert mine == theirs, (i, dataset, hp, is_random, iepoch)
+    for dataset in ["cifar10", "cifar100", "ImageNet16-120"]:
+        for metric in ["train", "valid", "test", "x-valid", "ori-test"]:
+            for limits in [(None, None), (20.0, None), (None, 0.147)]:
+                for hp in SIZE_HPS + [90]:
+                    mine = outcome(lambda: ours.find_best(dataset, metric, *limits, hp=hp))
+                    theirs = outcome(lambda: ref.find_best(dataset, metric, *limits, hp=hp, enforce_all=False))
+                    assert mine == theirs or (theirs in ("ValueError", "KeyError") and mine == (-1, None)), (
+                        dataset, metric, limits, hp)
+    for dataset in SETTINGS:
+        for hp in SIZE_HPS:
+            assert ours.statistics(dataset, hp) == ref.statistics(dataset, hp)
+
+
+def test_size_results_objects_and_show(nats_size):
+    ref, ours, archs = nats_size
+    for i in archs:
+        for hp in SIZE_HPS:
+            a, b = ours.query_meta_info_by_index(i, hp), ref.query_meta_info_by_index(i, hp)
+            assert (a.arch_index, a.arch_str, a.dataset_seed) == (b.arch_index, b.arch_str, b.dataset_seed)
+            for dataset in a.get_dataset_names():
+                assert a.get_compute_costs(dataset) == b.get_compute_costs(dataset)
+                assert a.get_total_epoch(dataset) == b.get_total_epoch(dataset)
+                for setname in ["train", "x-valid", "x-test", "ori-test"]:
+                    assert outcome(lambda: a.get_metrics(dataset, setname)) == outcome(lambda: b.get_metrics(dataset, setname))
+                for seed, ra in ours.query_by_index(i, dataset, hp).items():
+                    rb = ref.query_by_index(i, dataset, hp)[seed]
+                    for attr in ["name", "seed", "epochs", "params", "flop", "latency", "arch_config", "train_acc1es",
+                                 "train_losses", "train_times", "eval_acc1es", "eval_losses", "eval_times"]:
+                        assert getattr(ra, attr) == getattr(rb, attr), (i, hp, dataset, seed, attr)
+                    assert ra.get_times() == rb.get_times() and ra.get_config(None) == rb.get_config(None)
+                    assert ra.get_config(str) == rb.get_config(str)
+        assert ours.query_info_str_by_arch(i, "90") == ref.query_info_str_by_arch(i, "90")
+        mine = printed(lambda: ours.show(i))
+        assert mine == printed(lambda: ref.show(i))
+        # The size space's print_information shows cifar10-valid's test set.
+        assert "valid : [loss" in mine and mine.count("test : [") >= 3
+
+
+def test_size_seeded_trajectories(nats_size):
+    ref, ours, archs = nats_size
+
+    def search(api, seed):
+        random.seed(seed)
+        api.reset_time()
+        return [api.simulate_train_eval(random.choice(archs), random.choice(["cifar10", "cifar100", "ImageNet16-120"]),
+                                        hp=random.choice(["12", "90"])) for _ in range(30)], api.used_time
+
+    for seed in [0, 7]:
+        assert search(ours, seed) == search(ref, seed)
+    random.seed(4)
+    mine = [ours.random() for _ in range(10)]
+    random.seed(4)
+    assert mine == [ref.random() for _ in range(10)]
+    # A size-space file is not a topology one, and the other way round.
+    with pytest.raises(ValueError, match="expected a benchmark of the topology search space, found one of the size"):
+        nb102.create(str(SIZE_SAMPLE), "tss", fast_mode=True, verbose=False)
+
+
+def test_size_native_api(nats_size):
+    ref, _, archs = nats_size
+    bench = nb102.Benchmark(str(SIZE_SAMPLE))
+    assert (bench.space, bench.indices(), len(bench)) == ("size", archs, 3)
+    net = nb102.Channels("8:8:40:32:40")
+    assert (net.index, net.widths, str(net), bench.arch(284)) == (284, [8, 8, 40, 32, 40], "8:8:40:32:40", str(net))
+    assert nb102.Channels(284) == net and len(net.neighbours()) == 35 and nb102.NUM_SIZES == 32768
+    assert pickle.loads(pickle.dumps(net)) == net
+    for arch in [284, "8:8:40:32:40", net]:
+        info = bench.more_info(arch, "cifar100", 90, seed="mean")
+        theirs = ref.get_more_info(284, "cifar100", hp="90", is_random=False)
+        assert (info.valid.accuracy, info.test.accuracy) == (theirs["valid-accuracy"], theirs["test-accuracy"])
+    assert bench.cost_info(net, "cifar100", "90").flops == ref.get_cost_info(284, "cifar100", "90")["flops"]
+    accuracies = bench.final_accuracies("cifar10", 90, "ori-test")
+    assert accuracies.shape == (32768,) and accuracies[284] == ref.get_more_info(284, "cifar10", hp="90", is_random=False)["test-accuracy"]
+    for bad, message in [(nb102.Arch(5), "expected an architecture of the size space, found a cell"),
+                         ("8:8:41:32:40", "invalid channel string"), (32768, "expected an index in 0..32768")]:
+        with pytest.raises(ValueError, match=message):
+            bench.more_info(bad, "cifar100", 90, seed="mean")

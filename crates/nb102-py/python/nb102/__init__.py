@@ -10,13 +10,15 @@ Two ways in:
       from nb102 import NASBench201API as API     # was: from nas_201_api import NASBench201API as API
 
   ``path`` may be an ``.nb102`` file, a NATS-Bench topology archive folder (``NATS-tss-v1_0-3ffb9-simple``) or a
-  NAS-Bench-201 ``.pth`` file; official archives are imported once into ``nb102.cache_dir()``.
+  NAS-Bench-201 ``.pth`` file; official archives are imported once into ``nb102.cache_dir()``. The size search
+  space is ``create(path, 'sss')`` over its archive folder (``NATS-sss-v1_0-50262-simple``) or ``.nb102`` file.
 
 - the native API, where the schedule and the seed choice are always explicit::
 
       bench = nb102.Benchmark(path)
       bench.more_info(11472, 'cifar100', 200, seed='mean').valid.accuracy
       accs = bench.final_accuracies('cifar10-valid', 200, 'x-valid')   # numpy, one value per cell
+      nb102.Benchmark(size_path).more_info('8:16:24:32:40', 'cifar100', 90, seed='mean')   # the size space
 
 - ``nb102.search``: the multi-trial baselines (REA, RS, REINFORCE, BOHB) and a simulated budget for one's own
   search, as ``cargo xtask bench-algos`` runs them.
@@ -28,7 +30,9 @@ from typing import Any, Dict, Tuple, Union
 
 from ._native import (
     NUM_ARCHS,
+    NUM_SIZES,
     Arch,
+    Channels,
     CostInfo,
     DamagedBenchmarkError,
     Metrics,
@@ -40,11 +44,14 @@ from ._native import (
 from ._native import Benchmark as _NativeBenchmark
 from ._aliases import install_as
 from . import search
-from ._compat import ArchResults, NASBench201API, NATStopology, ResultsCount, create, search_space_info, version
+from ._compat import (ArchResults, NASBench201API, NATSsize, NATStopology, ResultsCount, create, search_space_info,
+                      version)
 
 __all__ = [
     "NUM_ARCHS",
+    "NUM_SIZES",
     "Arch",
+    "Channels",
     "ArchResults",
     "Benchmark",
     "CostInfo",
@@ -52,6 +59,7 @@ __all__ = [
     "Metrics",
     "MoreInfo",
     "NASBench201API",
+    "NATSsize",
     "NATStopology",
     "ResultsCount",
     "__version__",
@@ -116,19 +124,19 @@ class Benchmark(_NativeBenchmark):
         return (type(self), (str(self.path),))
 
     def final_accuracies(self, setting: str, hp: Union[int, str], set: str) -> Any:
-        """Every cell's seed-mean accuracy on ``set`` after the last epoch: a float64 array of 15,625 values
-        indexed by official index, NaN where the cell has no such trials."""
+        """Every architecture's seed-mean accuracy on ``set`` after the last epoch: a float64 array indexed by
+        official index (15,625 values, or 32,768 in the size space), NaN where there are no such trials."""
         np = _numpy()
         accuracy, _, _ = self.cell_means_bytes(setting, set, hp)
         return np.frombuffer(accuracy, dtype="<f8")
 
     def costs(self, setting: str, hp: Union[int, str]) -> Tuple[Any, Any]:
-        """Every cell's seed-mean FLOPs and parameters (millions): two float64 arrays of 15,625 values, NaN
-        where the cell has no such trials."""
+        """Every architecture's seed-mean FLOPs and parameters (millions): two float64 arrays indexed by official
+        index (15,625 values, or 32,768 in the size space), NaN where there are no such trials."""
         np = _numpy()
         _, flops, params = self.cell_means_bytes(setting, "x-valid" if setting == "cifar10-valid" else "ori-test", hp)
         return np.frombuffer(flops, dtype="<f8"), np.frombuffer(params, dtype="<f8")
 
-    def net_param(self, index: Union[int, str, Arch], setting: str, hp: Union[int, str], seed: int) -> Dict[str, Any]:
+    def net_param(self, index: Union[int, str, Arch, Channels], setting: str, hp: Union[int, str], seed: int) -> Dict[str, Any]:
         """The trained weights of one seed's trial: the reference's state dict (torch tensors, or numpy)."""
         return load_state_dict_bytes(self.net_param_bytes(index, setting, hp, seed))

@@ -13,6 +13,7 @@ PACKAGES: Dict[str, Dict[str, str]] = {
         "": "nb102.nats_bench",
         "api_utils": "nb102.api_utils",
         "api_topology": "nb102.api_topology",
+        "api_size": "nb102.api_size",
         "genotype_utils": "nb102.genotype_utils",
     },
     "nas_201_api": {
@@ -26,11 +27,6 @@ PACKAGES: Dict[str, Dict[str, str]] = {
     },
 }
 
-# Modules of the reference packages nb102 does not answer for yet, and why.
-_MISSING = {
-    "nats_bench.api_size": "the NATS-Bench size search space is not in nb102",
-}
-
 
 class _Missing(importlib.abc.MetaPathFinder):
     """Says which module of an installed package nb102 lacks, instead of "'nats_bench' is not a package"."""
@@ -38,9 +34,9 @@ class _Missing(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path, target=None):
         package = fullname.split(".")[0]
         if "." in fullname and package in PACKAGES and sys.modules.get(package) is _facade(package):
-            why = _MISSING.get(fullname, "nb102 does not answer for it")
-            raise ModuleNotFoundError("No module named {!r} in nb102's {:}: {:}".format(fullname, package, why),
-                                      name=fullname)
+            raise ModuleNotFoundError(
+                "No module named {!r} in nb102's {:}: nb102 does not answer for it".format(fullname, package),
+                name=fullname)
         return None
 
 

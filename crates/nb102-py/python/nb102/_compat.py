@@ -1,4 +1,5 @@
-"""Drop-ins for ``nats_bench`` 1.8 (``create``, ``NATStopology``) and ``nas_201_api`` 2.1 (``NASBench201API``).
+"""Drop-ins for ``nats_bench`` 1.8 (``create``, ``NATStopology``, ``NATSsize``) and ``nas_201_api`` 2.1
+(``NASBench201API``).
 
 Same method names, argument names, defaults, return types, keys and numbers as the reference; the same draws of
 Python's ``random`` module (``random.choice`` of a cell's seeds per ``get_more_info``, ``random.randint`` for
@@ -33,12 +34,13 @@ ArchLike = Union[int, str, Any]
 
 # The official files' names: where the reference looks when it is given no path (`$TORCH_HOME`).
 ALL_BASE_NAMES = ["NATS-tss-v1_0-3ffb9"]
+SIZE_BASE_NAMES = ["NATS-sss-v1_0-50262"]
 ALL_BENCHMARK_FILES = ["NAS-Bench-201-v1_0-e61699.pth", "NAS-Bench-201-v1_1-096897.pth"]
 
 NATS_BENCH_TSS_NAMEs = ("tss", "topology")
 NATS_BENCH_SSS_NAMEs = ("sss", "size")
 _OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
-_META_ARCHS = None
+_META_ARCHS: Dict[str, List[str]] = {}
 
 
 def _numpy_float64():
@@ -50,11 +52,11 @@ def _numpy_float64():
     return numpy.float64
 
 
-def _meta_archs():
-    global _META_ARCHS
-    if _META_ARCHS is None:
-        _META_ARCHS = _native.official_archs()
-    return _META_ARCHS
+def _meta_archs(space: str = "topology") -> List[str]:
+    """The official strings of ``space`` (``topology``: 15,625 cells; ``size``: 32,768 channel strings)."""
+    if space not in _META_ARCHS:
+        _META_ARCHS[space] = _native.official_archs(space)
+    return _META_ARCHS[space]
 
 
 def version() -> str:
@@ -63,7 +65,8 @@ def version() -> str:
 
 
 def search_space_info(main_tag: str, aux_tag: Optional[str]) -> Dict[str, Any]:
-    """``nats_bench.search_space_info``: the topology space's ops and nodes."""
+    """``nats_bench.search_space_info``: the topology space's ops and nodes, or the size space's candidates and
+    layers."""
     nats_sss = dict(candidates=[8, 16, 24, 32, 40, 48, 56, 64], num_layers=5)
     nats_tss = dict(op_names=list(_OPS), num_nodes=4)
     if main_tag == "nats-bench":
@@ -79,13 +82,14 @@ def search_space_info(main_tag: str, aux_tag: Optional[str]) -> Dict[str, Any]:
     raise ValueError("Unknown main tag: {:}".format(main_tag))
 
 
-def create(file_path_or_dict: Any, search_space: str, fast_mode: bool = False, verbose: bool = True) -> NATStopology:
-    """``nats_bench.create``: the topology search space's API over an ``.nb102`` file, a NATS-Bench topology
-    archive folder or a NAS-Bench-201 ``.pth`` file (the size search space is not part of NAS-Bench-201)."""
+def create(file_path_or_dict: Any, search_space: str, fast_mode: bool = False, verbose: bool = True) -> Any:
+    """``nats_bench.create``: the topology search space's API (``'tss'``, ``'topology'``) over an ``.nb102`` file,
+    a NATS-Bench topology archive folder or a NAS-Bench-201 ``.pth`` file, or the size search space's
+    (``'sss'``, ``'size'``) over an ``.nb102`` file or a NATS-Bench size archive folder."""
     if search_space in NATS_BENCH_TSS_NAMEs:
         return NATStopology(file_path_or_dict, fast_mode, verbose)
     if search_space in NATS_BENCH_SSS_NAMEs:
-        raise ValueError("nb102 holds the topology search space (NAS-Bench-201); the size space is not in it")
+        return NATSsize(file_path_or_dict, fast_mode, verbose)
     raise ValueError("invalid search space : {:}".format(search_space))
 
 
@@ -103,10 +107,10 @@ def _logged(method, name):
     return call
 
 
-def _information_lines(information, extra_info, metric_format, costs="get_compute_costs"):
+def _information_lines(information, extra_info, metric_format, costs="get_compute_costs", valid_test=False):
     """The reference's ``print_information`` lines of an ``ArchResults``, each metric formatted by
     ``metric_format`` (the packages differ in its punctuation), costs read with the method ``costs`` (v1.0's
-    ``get_comput_costs``)."""
+    ``get_comput_costs``); with ``valid_test`` (the size space's), ``cifar10-valid``'s line has its test set too."""
     dataset_names = information.get_dataset_names()
     strings = [information.arch_str, "datasets : {:}, extra-info : {:}".format(dataset_names, extra_info)]
 
@@ -119,7 +123,11 @@ def _information_lines(information, extra_info, metric_format, costs="get_comput
         str1 = "{:14s} FLOP={:6.2f} M, Params={:.3f} MB, latency={:} ms.".format(
             dataset, flop, param, "{:.2f}".format(latency * 1000) if latency is not None and latency > 0 else None)
         train = metric2str(information.get_metrics(dataset, "train"))
-        if dataset == "cifar10-valid":
+        if dataset == "cifar10-valid" and valid_test:
+            valid = metric2str(information.get_metrics(dataset, "x-valid"))
+            test = metric2str(information.get_metrics(dataset, "ori-test"))
+            str2 = "{:14s} train : [{:}], valid : [{:}], test : [{:}]".format(dataset, train, valid, test)
+        elif dataset == "cifar10-valid":
             valid = metric2str(information.get_metrics(dataset, "x-valid"))
             str2 = "{:14s} train : [{:}], valid : [{:}]".format(dataset, train, valid)
         elif dataset == "cifar10":
@@ -133,12 +141,13 @@ def _information_lines(information, extra_info, metric_format, costs="get_comput
     return strings
 
 
-def _printer(metric_format):
-    """The reference module's ``print_information``, with its package's metric format."""
+def _printer(metric_format, valid_test=False):
+    """The reference module's ``print_information``, with its package's metric format (and the size space's
+    ``cifar10-valid`` test line)."""
 
     def print_information(information, extra_info=None, show=False):
         """The summary lines of an ``ArchResults`` as ``show`` prints them; printed too with ``show``."""
-        strings = _information_lines(information, extra_info, metric_format)
+        strings = _information_lines(information, extra_info, metric_format, valid_test=valid_test)
         if show:
             print("\n".join(strings))
         return strings
@@ -155,9 +164,14 @@ def _reopen(cls, path):
 
 
 class _API(_native.Engine):
-    """What both drop-ins share."""
+    """What the drop-ins share."""
 
     _flavour = "nats"
+    # The search space of the file, which names its schedules and architectures.
+    _space = "topology"
+    _full_epochs = 200
+    # Whether `show` prints cifar10-valid's test set (the size space's print_information does).
+    _valid_test = False
     _LOGGED = ("get_more_info", "get_cost_info", "get_latency", "simulate_train_eval", "find_best",
                "query_meta_info_by_index", "query_by_index", "get_net_param", "get_net_config", "statistics")
 
@@ -171,7 +185,7 @@ class _API(_native.Engine):
             raise cls._missing(path)
         try:
             # The import of an official archive prints its progress only where the caller asked for output.
-            return super().__new__(cls, path, cls._flavour, cls._verbose(*args, **kwargs))
+            return super().__new__(cls, path, cls._flavour, cls._verbose(*args, **kwargs), cls._space)
         except _native.DamagedBenchmarkError:
             meta = os.path.join(path, "meta.pickle.pbz2")
             if os.path.isdir(path) and not os.path.exists(meta):
@@ -198,7 +212,7 @@ class _API(_native.Engine):
     def _setup(self, path, verbose):
         self.filename = os.path.basename(str(path))
         self.verbose = verbose
-        self.meta_archs = list(_meta_archs())
+        self.meta_archs = list(_meta_archs(self._space))
         self.archstr2index = {arch: i for i, arch in enumerate(self.meta_archs)}
         cells, hps = self._contents()
         self._cells = cells
@@ -258,8 +272,8 @@ class _API(_native.Engine):
 
     @property
     def full_train_epochs(self) -> int:
-        """The epochs of the full schedule: 200."""
-        return 200
+        """The epochs of the full schedule: 200 (90 in the size space)."""
+        return self._full_epochs
 
     def random(self) -> int:
         """A random index of all architectures (``random.randint``, as the reference draws)."""
@@ -302,7 +316,7 @@ class _API(_native.Engine):
         return index
 
     def query_meta_info_by_index(self, arch_index: ArchLike, hp: Union[int, str] = "12") -> ArchResults:
-        """The ``ArchResults`` of a cell and schedule."""
+        """The ``ArchResults`` of an architecture and schedule."""
         arch_index = self._cell_index(arch_index)
         hp = str(hp)
         layout = dict(self._layout_of(arch_index))
@@ -345,11 +359,6 @@ class _API(_native.Engine):
             return load_state_dict_bytes(weights[0][1])
         return {s: load_state_dict_bytes(w) for s, w in weights}
 
-    def get_unique_str(self, arch: ArchLike) -> str:
-        """The string shared by isomorphic cells (``to_unique_str(consider_zero=True)``)."""
-        index = self.query_index_by_arch(arch)
-        return _native.Arch(index).unique_str(True)
-
     def show(self, index: int = -1) -> None:
         """Prints the reference's summary of a cell (or of every cell with ``index < 0``)."""
         indexes = sorted(self.evaluated_indexes) if index < 0 else [index]
@@ -375,7 +384,21 @@ class _API(_native.Engine):
     _METRIC2STR = "loss = {:.3f} & top1 = {:.2f}%"
 
     def _print_information(self, information, extra_info=None):
-        return _information_lines(information, extra_info, self._METRIC2STR)
+        return _information_lines(information, extra_info, self._METRIC2STR, valid_test=self._valid_test)
+
+    def __repr__(self):
+        return "{name}({num}/{total} architectures, fast_mode={fast_mode}, file={filename})".format(
+            name=self.__class__.__name__, num=len(self.evaluated_indexes), total=len(self.meta_archs),
+            fast_mode=getattr(self, "fast_mode", None), filename=self.filename)
+
+
+class _CellStrings:
+    """What the topology space's APIs add: cells' strings as lists and matrices, and isomorphism."""
+
+    def get_unique_str(self, arch: ArchLike) -> str:
+        """The string shared by isomorphic cells (``to_unique_str(consider_zero=True)``)."""
+        index = self.query_index_by_arch(arch)
+        return _native.Arch(index).unique_str(True)
 
     @staticmethod
     def str2lists(arch_str: str) -> List[Tuple[Tuple[str, int], ...]]:
@@ -407,16 +430,12 @@ class _API(_native.Engine):
                 matrix[i + 1, int(idx)] = list(search_space).index(op)
         return matrix
 
-    def __repr__(self):
-        return "{name}({num}/{total} architectures, fast_mode={fast_mode}, file={filename})".format(
-            name=self.__class__.__name__, num=len(self.evaluated_indexes), total=len(self.meta_archs),
-            fast_mode=getattr(self, "fast_mode", None), filename=self.filename)
 
-
-class NATStopology(_API):
-    """``nats_bench.NATStopology``: ``NATStopology(file_path_or_dict, fast_mode=False, verbose=True)``."""
+class _NATS(_API):
+    """What ``NATStopology`` and ``NATSsize`` share: ``(file_path_or_dict, fast_mode=False, verbose=True)``."""
 
     _flavour = "nats"
+    _base_names = ALL_BASE_NAMES
 
     @staticmethod
     def _missing(path):
@@ -426,12 +445,12 @@ class NATStopology(_API):
     def _verbose(fast_mode=False, verbose=True):
         return verbose
 
-    @staticmethod
-    def _default_path(fast_mode):
+    @classmethod
+    def _default_path(cls, fast_mode):
         """The official archive under ``$TORCH_HOME``: its folder in fast mode, else its single file."""
         from .api_utils import get_torch_home
 
-        name = ALL_BASE_NAMES[-1] + ("-simple" if fast_mode else ".pickle.pbz2")
+        name = cls._base_names[-1] + ("-simple" if fast_mode else ".pickle.pbz2")
         return os.path.join(get_torch_home(), name)
 
     @classmethod
@@ -440,48 +459,48 @@ class NATStopology(_API):
         if file_path_or_dict is None:
             path = cls._default_path(fast_mode)
             # The reference's line names the path only where it reads one file.
-            print("{:} Try to use the default NATS-Bench (topology) path from fast_mode={:} and path={:}.".format(
-                _time_string(), fast_mode, None if fast_mode else path))
+            print("{:} Try to use the default NATS-Bench ({:}) path from fast_mode={:} and path={:}.".format(
+                _time_string(), cls._space, fast_mode, None if fast_mode else path))
             if fast_mode and not os.path.isdir(path):
                 # The reference checks no default folder: it fails reading its meta file.
                 meta = os.path.join(path, "meta.pickle.pbz2")
                 raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), meta)
         if verbose and not (file_path_or_dict is None and fast_mode):
-            print("{:} Try to create the NATS-Bench (topology) api from {:} with fast_mode={:}".format(
-                _time_string(), path, fast_mode))
+            print("{:} Try to create the NATS-Bench ({:}) api from {:} with fast_mode={:}".format(
+                _time_string(), cls._space, path, fast_mode))
         return path
 
     def __init__(self, file_path_or_dict: Any = None, fast_mode: bool = False, verbose: bool = True) -> None:
         path = self._default_path(fast_mode) if file_path_or_dict is None else file_path_or_dict
         self._fast_mode = fast_mode
         self._archive_dir = str(path) if fast_mode else None
-        self._search_space_name = "topology"
+        self._search_space_name = self._space
         self._setup(path, verbose)
         if file_path_or_dict is None and fast_mode:
             self.filename = None
         self.evaluated_indexes = set(self._cells)
         if verbose:
-            print("{:} Create NATS-Bench (topology) done with {:}/{:} architectures avaliable.".format(
-                _time_string(), len(self.evaluated_indexes), len(self.meta_archs)))
+            print("{:} Create NATS-Bench ({:}) done with {:}/{:} architectures avaliable.".format(
+                _time_string(), self._space, len(self.evaluated_indexes), len(self.meta_archs)))
 
     @property
     def is_size(self) -> bool:
-        """False: this is the topology search space."""
-        return False
+        """Whether this is the size search space."""
+        return self._space == "size"
 
     @property
     def is_topology(self) -> bool:
-        """True: this is the topology search space."""
-        return True
+        """Whether this is the topology search space."""
+        return self._space == "topology"
 
     @property
     def full_epochs_in_paper(self) -> int:
-        """The epochs of the paper's full schedule: 200."""
-        return 200
+        """The epochs of the paper's full schedule: 200 (90 in the size space)."""
+        return self._full_epochs
 
     @property
     def search_space_name(self) -> str:
-        """``'topology'``."""
+        """``'topology'`` or ``'size'``."""
         return self._search_space_name
 
     @property
@@ -511,11 +530,31 @@ class NATStopology(_API):
         hp: Union[int, str] = "12",
         enforce_all: Optional[bool] = None,
     ) -> Tuple[int, Optional[float]]:
-        """The cell with the highest seed-mean accuracy within the limits: ``(index, accuracy)``."""
+        """The architecture with the highest seed-mean accuracy within the limits: ``(index, accuracy)``."""
+        if self._space == "size" and not isinstance(hp, str):
+            # The size space's find_best looks `hp` up as given: an int is not a key (its other queries take one).
+            raise KeyError(hp)
         return self._find_best(dataset, metric_on_set, flop_max, param_max, str(hp))
 
 
-class NASBench201API(_API):
+class NATStopology(_CellStrings, _NATS):
+    """``nats_bench.NATStopology``: ``NATStopology(file_path_or_dict, fast_mode=False, verbose=True)``."""
+
+
+class NATSsize(_NATS):
+    """``nats_bench.NATSsize``: the size search space, ``NATSsize(file_path_or_dict, fast_mode=False, verbose=True)``,
+    over an ``.nb102`` file of the size space or a NATS-Bench size archive folder (``NATS-sss-v1_0-50262-simple``).
+    Schedules are ``'01'``, ``'12'`` and ``'90'``; architectures are channel strings such as ``'8:16:24:32:40'``."""
+
+    _space = "size"
+    _base_names = SIZE_BASE_NAMES
+    _full_epochs = 90
+    _valid_test = True
+
+
+
+
+class NASBench201API(_CellStrings, _API):
     """``nas_201_api.NASBench201API``: ``NASBench201API(file_path_or_dict, verbose=True)``."""
 
     _flavour = "nb201"
@@ -744,7 +783,13 @@ class ResultsCount:
         return self._api.get_net_param(self._index, self.name, self._seed, self._hp)
 
     def get_config(self, str2structure: Optional[Callable[[str], Any]]) -> Dict[str, Any]:
-        """The network's config (``infer.tiny``), with the cell as a string or as ``str2structure`` makes it."""
+        """The network's config (``infer.tiny``, or the size space's ``infer.shape.tiny``), with the cell as a
+        string or as ``str2structure`` makes it."""
+        if self.arch_config.get("name") == "infer.shape.tiny":
+            genotype = self.arch_config["genotype"]
+            return {"name": "infer.shape.tiny", "channels": self.arch_config["channels"],
+                    "genotype": genotype if str2structure is None else str2structure(genotype),
+                    "num_classes": self.arch_config["class_num"]}
         config = {"name": "infer.tiny", "C": self.arch_config["channel"], "N": self.arch_config["num_cells"]}
         if str2structure is None:
             config["arch_str"] = self.arch_config["arch_str"]

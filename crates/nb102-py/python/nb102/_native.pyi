@@ -6,9 +6,10 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 __version__: str
 NUM_ARCHS: int
+NUM_SIZES: int
 
-# A cell: an official index, an architecture string, or an Arch.
-ArchLike = Union[int, str, "Arch"]
+# An architecture: an official index, an architecture or channel string, an Arch or a Channels.
+ArchLike = Union[int, str, "Arch", "Channels"]
 # A schedule: 12 or 200 for the official files, as an int or a string.
 HpLike = Union[int, str]
 _Path = Union[str, "PathLike[str]"]
@@ -16,8 +17,8 @@ _Path = Union[str, "PathLike[str]"]
 def cache_dir() -> Path:
     """The cache folder of imports."""
 
-def official_archs() -> List[str]:
-    """The 15,625 strings in official order (the reference's ``meta_archs``)."""
+def official_archs(space: str = "topology") -> List[str]:
+    """The architectures' strings of ``space`` in official order (the reference's ``meta_archs``)."""
 
 def resolve(path: _Path, verbose: bool = False) -> Path:
     """The ``.nb102`` file to open for ``path``, importing an official archive into the cache the first time."""
@@ -111,6 +112,19 @@ class Arch:
     def __eq__(self, other: object) -> bool: ...
     def __hash__(self) -> int: ...
 
+class Channels:
+    """A network of the size space: the widths of its five layers."""
+
+    def __init__(self, value: Union[int, str]) -> None: ...
+    @property
+    def index(self) -> int: ...
+    @property
+    def widths(self) -> List[int]: ...
+    def neighbours(self) -> List["Channels"]: ...
+    def tostr(self) -> str: ...
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
 class Metrics:
     """Loss, accuracy and times after one epoch (the reference's ``get_metrics`` dict as an object)."""
 
@@ -164,6 +178,9 @@ class Benchmark:
     def description(self) -> str: ...
     @property
     def sha256(self) -> str: ...
+    @property
+    def space(self) -> str: ...
+    def arch(self, index: ArchLike) -> str: ...
     def __len__(self) -> int: ...
     def indices(self) -> List[int]: ...
     def seeds(self, index: ArchLike, setting: str, hp: HpLike) -> List[int]: ...
@@ -196,9 +213,10 @@ class Benchmark:
     def set_cached_cells(self, cells: int) -> None: ...
 
 class Engine:
-    """The shared core of ``nb102.NATStopology`` and ``nb102.NASBench201API``: the reference's hot methods."""
+    """The shared core of ``nb102.NATStopology``, ``nb102.NATSsize`` and ``nb102.NASBench201API``: the reference's
+    hot methods."""
 
-    def __init__(self, path: _Path, flavour: str, verbose: bool = False) -> None: ...
+    def __init__(self, path: _Path, flavour: str, verbose: bool = False, space: str = "topology") -> None: ...
     @property
     def nb102_path(self) -> Path: ...
     @property

@@ -3,8 +3,9 @@ through ``nb102.install_as('nats_bench')`` and ``python -m nb102.run``)."""
 
 from __future__ import annotations
 
-from . import api_topology, api_utils, genotype_utils
+from . import api_size, api_topology, api_utils, genotype_utils
 from ._compat import NATS_BENCH_SSS_NAMEs, NATS_BENCH_TSS_NAMEs, create, search_space_info, version
+from .api_size import NATSsize
 from .api_topology import NATStopology
 from .api_utils import ArchResults, ResultsCount, pickle_load, pickle_save
 
@@ -13,8 +14,10 @@ __all__ = [
     "NATS_BENCH_SSS_NAMEs",
     "NATS_BENCH_TSS_NAMEs",
     "ArchResults",
+    "NATSsize",
     "NATStopology",
     "ResultsCount",
+    "api_size",
     "api_topology",
     "api_utils",
     "create",
