@@ -136,8 +136,7 @@ impl ShapeArgs {
     fn space(&self, arch: &str) -> anyhow::Result<Space> {
         Ok(match &self.space {
             Some(space) => space.parse()?,
-            None if arch.contains(':') => Space::Size,
-            None => Space::Topology,
+            None => Space::of_text(arch),
         })
     }
 

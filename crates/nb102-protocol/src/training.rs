@@ -3,7 +3,7 @@
 
 use std::f64::consts::PI;
 
-use nb102_space::Genotype;
+use nb102_space::{Architecture, Channels, Dataset, Genotype, Network, NetworkConfig, SizeConfig};
 use nb102_store::{Hp, Setting, TrialRecord};
 use serde::{Deserialize, Serialize};
 
@@ -12,7 +12,7 @@ use crate::error::{ProtocolError, Result};
 /// Everything that decides a training run's numbers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunConfig {
-    /// The cell, as its official string.
+    /// The cell as its official string, or a size-space network as its channel string.
     pub arch: String,
     /// The setting.
     pub setting: Setting,
@@ -22,9 +22,9 @@ pub struct RunConfig {
     pub epochs: u16,
     /// The seed.
     pub seed: u32,
-    /// Channels of the first stage, C (the reference: 16).
+    /// Channels of the first stage, C (the reference: 16; a size-space network's first width).
     pub channels: i64,
-    /// Cells per stage, N (the reference: 5).
+    /// Cells per stage, N (the reference: 5; 1 in a size-space network).
     pub cells: i64,
     /// At most this many images in training and in each evaluation set (smoke runs); `None`: all.
     pub subset: Option<usize>,
@@ -63,14 +63,19 @@ struct RunConfigV1<'a> {
 impl RunConfig {
     /// The benchmark's protocol for a cell (or xautodl's `all_full`), setting, schedule and seed, trained whole.
     pub fn nb201(arch: impl Into<Genotype>, setting: Setting, hp: Hp, seed: u32) -> RunConfig {
+        RunConfig::whole(arch.into().to_string(), 16, 5, setting, hp, seed)
+    }
+
+    /// The benchmarks' hyper-parameters for the network `arch` at C = `channels`, N = `cells`, trained whole.
+    fn whole(arch: String, channels: i64, cells: i64, setting: Setting, hp: Hp, seed: u32) -> RunConfig {
         RunConfig {
-            arch: arch.into().to_string(),
+            arch,
             setting,
             hp,
             epochs: hp.epochs(),
             seed,
-            channels: 16,
-            cells: 5,
+            channels,
+            cells,
             subset: None,
             batch_size: 256,
             lr: 0.1,
@@ -78,6 +83,32 @@ impl RunConfig {
             weight_decay: 5e-4,
             eval_every_epoch: true,
         }
+    }
+
+    /// NATS-Bench's size-space protocol (`main-sss.py` with `01E`/`12E`/`90E.config`, spec 10.4) for a network,
+    /// setting, schedule and seed, trained whole: the topology space's hyper-parameters (SGD, LR 0.1 on a cosine,
+    /// Nesterov momentum 0.9, weight decay 5e-4, batch 256, every set evaluated after every epoch) on
+    /// `infer.shape.tiny`, whose first stage is `channels`' first width and one cell deep.
+    pub fn nats_size(channels: Channels, setting: Setting, hp: Hp, seed: u32) -> RunConfig {
+        RunConfig::whole(channels.to_string(), i64::from(channels.widths()[0]), 1, setting, hp, seed)
+    }
+
+    /// The network it trains on `dataset`'s images: the cell at C and N, or the size space's network.
+    ///
+    /// # Errors
+    /// As [`RunConfig::check`].
+    pub fn network(&self, dataset: Dataset) -> Result<Network> {
+        Ok(match self.check()? {
+            Architecture::Cell(cell) => Network::Topology(NetworkConfig {
+                cell,
+                channels: self.channels,
+                cells: self.cells,
+                classes: dataset.classes(),
+                in_channels: dataset.in_channels(),
+                input_size: dataset.input_size(),
+            }),
+            Architecture::Widths(widths) => Network::Size(SizeConfig::nats(widths, dataset)),
+        })
     }
 
     /// The config as JSON, as records keep it and [`RunConfig::hash`] hashes it.
@@ -132,16 +163,27 @@ impl RunConfig {
         record.provenance.config.as_deref().map(|text| crate::parse_json(text, path, "a training config")).transpose()
     }
 
-    /// Checks the options and returns the cell.
+    /// Checks the options and returns the architecture.
     ///
     /// # Errors
-    /// [`ProtocolError::Config`] for an option out of range.
-    pub fn check(&self) -> Result<Genotype> {
-        let arch = Genotype::from_cell_str(&self.arch).map_err(|e| ProtocolError::Config {
+    /// [`ProtocolError::Config`] for an option out of range, or a size-space network whose C and N are not its
+    /// first width and 1.
+    pub fn check(&self) -> Result<Architecture> {
+        let arch: Architecture = self.arch.parse().map_err(|e| ProtocolError::Config {
             what: "architecture",
-            expected: "a cell string".into(),
+            expected: "a cell string or a channel string".into(),
             found: format!("{e}"),
         })?;
+        if let Architecture::Widths(widths) = arch {
+            let first = i64::from(widths.widths()[0]);
+            if (self.channels, self.cells) != (first, 1) {
+                return Err(ProtocolError::Config {
+                    what: "channels and cells",
+                    expected: format!("C={first} N=1 (the size-space network {widths})"),
+                    found: format!("C={} N={}", self.channels, self.cells),
+                });
+            }
+        }
         let positive = [
             ("hp", i64::from(self.hp.epochs())),
             ("channels", self.channels),
@@ -199,6 +241,30 @@ mod tests {
         assert_eq!(
             config.check().unwrap_err().to_string(),
             "invalid epochs: expected 1..=12 (the schedule's), found 13"
+        );
+    }
+
+    #[test]
+    fn the_size_space_protocol_is_the_topology_spaces_on_its_network() {
+        let widths: Channels = "8:8:40:32:40".parse().unwrap();
+        let config = RunConfig::nats_size(widths, Setting::Cifar100, Hp::new(90), 777);
+        let reference = RunConfig::nb201(Arch::from_official_index(0).unwrap(), Setting::Cifar100, Hp::new(90), 777);
+        assert_eq!((config.lr, config.momentum, config.weight_decay, config.batch_size), (0.1, 0.9, 5e-4, 256));
+        assert_eq!((config.channels, config.cells, config.eval_every_epoch), (8, 1, reference.eval_every_epoch));
+        assert_eq!(config.check().unwrap(), Architecture::Widths(widths));
+        assert_eq!(
+            config.network(Dataset::Cifar100).unwrap(),
+            Network::Size(SizeConfig::nats(widths, Dataset::Cifar100))
+        );
+        // Spec 10.4's learning rates of hp 90 (6 digits) and hp 01.
+        for (epoch, lr) in [(0, 0.1), (44, 0.051745), (45, 0.05), (89, 3.0e-5)] {
+            assert!((config.lr_at(epoch) - lr).abs() < 5e-7, "epoch {epoch}: {}", config.lr_at(epoch));
+        }
+        assert_eq!(RunConfig::nats_size(widths, Setting::Cifar10, Hp::new(1), 777).lr_at(0), 0.1);
+        let wider = RunConfig { channels: 16, ..config };
+        assert_eq!(
+            wider.check().unwrap_err().to_string(),
+            "invalid channels and cells: expected C=8 N=1 (the size-space network 8:8:40:32:40), found C=16 N=1"
         );
     }
 }

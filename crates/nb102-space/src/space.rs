@@ -36,6 +36,16 @@ impl Space {
         }
     }
 
+    /// The space an architecture given as text on a command line is of, unless told: a channel string (its `:`)
+    /// is the size space's; an index, a cell string or a name the topology space's.
+    pub fn of_text(text: &str) -> Space {
+        if text.contains(':') {
+            Space::Size
+        } else {
+            Space::Topology
+        }
+    }
+
     /// Number of architectures.
     pub const fn num_archs(self) -> usize {
         match self {
@@ -75,6 +85,10 @@ mod tests {
             assert_eq!(space.short_name().parse::<Space>().unwrap(), space);
         }
         assert_eq!((Space::Topology.num_archs(), Space::Size.num_archs()), (15_625, 32_768));
+        assert_eq!(
+            (Space::of_text("8:8:8:8:8"), Space::of_text("284"), Space::of_text("resnet")),
+            (Space::Size, Space::Topology, Space::Topology)
+        );
         assert_eq!(
             "SSS".parse::<Space>().unwrap_err().to_string(),
             "unknown search space: expected tss, topology, sss or size, found \"SSS\""

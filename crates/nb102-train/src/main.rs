@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use nb102_command::Failure;
 use nb102_protocol::RunConfig;
-use nb102_space::Genotype;
+use nb102_space::{Architecture, Space};
 use nb102_store::{Hp, Setting};
 use nb102_train::cli::RunPlace;
 use nb102_train::{train, Event, TrainOptions};
@@ -42,13 +42,18 @@ struct RunArgs {
     place: RunPlace,
     /// The run's config, as JSON (`nb102_protocol::RunConfig`; `-`: standard input), instead of the options from
     /// --arch to --eval-at-end.
-    #[arg(long, conflicts_with_all = ["arch", "setting", "seed", "hp", "epochs", "channels", "cells", "subset",
-        "batch_size", "eval_at_end"])]
+    #[arg(long, conflicts_with_all = ["arch", "space", "setting", "seed", "hp", "epochs", "channels", "cells",
+        "subset", "batch_size", "eval_at_end"])]
     config: Option<PathBuf>,
     /// The cell: an official index, an architecture string, or xautodl's resnet, all_c3x3, all_c1x1, all_idnt or
-    /// all_full (every op but none on every edge: trains, but no benchmark holds it).
+    /// all_full (every op but none on every edge: trains, but no benchmark holds it); or a size-space network's
+    /// channel string such as 8:16:24:32:40 (NATS-Bench's size-space protocol, spec 10.4).
     #[arg(long, required_unless_present = "config")]
     arch: Option<String>,
+    /// The space of --arch: tss (default) or sss (the default for a channel string; an index is then a size-space
+    /// index).
+    #[arg(long)]
+    space: Option<nb102_space::Space>,
     /// cifar10-valid, cifar10, cifar100, ImageNet16-120 or fashion-mnist.
     #[arg(long, required_unless_present = "config")]
     setting: Option<Setting>,
@@ -62,10 +67,10 @@ struct RunArgs {
     /// of the schedule, with E epochs, and is not merged into a benchmark).
     #[arg(long)]
     epochs: Option<u16>,
-    /// Channels of the first stage (the benchmark: 16).
+    /// Channels of the first stage (the benchmark: 16; not for a size-space network, whose widths are --arch).
     #[arg(long)]
     channels: Option<i64>,
-    /// Cells per stage (the benchmark: 5).
+    /// Cells per stage (the benchmark: 5; not for a size-space network).
     #[arg(long)]
     cells: Option<i64>,
     /// At most this many images for training and for each evaluation set.
@@ -95,8 +100,25 @@ fn resolve(args: &RunArgs) -> Result<RunConfig, Failure> {
                     "expected --config, or --arch, --setting, --seed and --hp, found neither"
                 )));
             };
-            let arch = Genotype::from_index_or_str(arch).map_err(Failure::input)?;
-            let mut config = RunConfig::nb201(arch, setting, Hp::new(hp), seed);
+            let space = args.space.unwrap_or(Space::of_text(arch));
+            let mut config = match Architecture::from_index_or_str(space, arch).map_err(Failure::input)? {
+                Architecture::Cell(cell) => RunConfig::nb201(cell, setting, Hp::new(hp), seed),
+                Architecture::Widths(widths) => {
+                    if args.channels.is_some() || args.cells.is_some() {
+                        return Err(Failure::input(anyhow::anyhow!(
+                            "--channels, --cells: expected none for a size-space network (its widths are --arch), \
+                             found {}",
+                            [args.channels, args.cells]
+                                .iter()
+                                .flatten()
+                                .map(i64::to_string)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )));
+                    }
+                    RunConfig::nats_size(widths, setting, Hp::new(hp), seed)
+                }
+            };
             config.epochs = args.epochs.unwrap_or(hp);
             config.channels = args.channels.unwrap_or(config.channels);
             config.cells = args.cells.unwrap_or(config.cells);

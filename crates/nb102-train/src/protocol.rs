@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
-use nb102_model::{NetworkConfig, Sgd, SgdConfig, TinyNetwork};
+use nb102_model::{Sgd, SgdConfig, TinyNetwork};
 use nb102_protocol::RunConfig;
 use nb102_store::{EvalPoint, EvalSet, NetConfig, Provenance, TrainEpoch, TrialRecord};
 use serde::{Deserialize, Serialize};
@@ -114,17 +114,10 @@ pub fn train(
     let TrainOptions { device, checkpoint, resume, keep_weights } = *options;
     let arch = config.check()?;
     let dataset = data.dataset;
-    let net_config = NetworkConfig {
-        cell: arch,
-        channels: config.channels,
-        cells: config.cells,
-        classes: dataset.classes(),
-        in_channels: dataset.in_channels(),
-        input_size: dataset.input_size(),
-    };
+    let network = config.network(dataset)?;
     tch::manual_seed(i64::from(config.seed));
     let mut vs = VarStore::new(device);
-    let net = TinyNetwork::new(&vs.root(), net_config)?;
+    let net = TinyNetwork::new(&vs.root(), network)?;
     let sgd_config =
         SgdConfig { lr: config.lr, momentum: config.momentum, weight_decay: config.weight_decay, nesterov: true };
     let mut sgd = Sgd::new(&vs, sgd_config);
@@ -208,10 +201,10 @@ pub fn train(
         on_event(Event::Epoch { epoch, train, eval: evaluated });
     }
 
-    let costs = net_config.costs()?;
+    let costs = network.costs()?;
     let weights = if keep_weights { Some(weight_bytes(&vs, checkpoint)?) } else { None };
     let record = TrialRecord {
-        arch: arch.into(),
+        arch,
         setting: config.setting,
         hp: config.hp,
         seed: config.seed,

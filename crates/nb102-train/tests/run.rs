@@ -240,6 +240,26 @@ fn a_config_file_trains_what_its_options_train() {
     let refused = nb102_store::merge(meta, [("g".to_owned(), record)]).unwrap_err().to_string();
     assert!(refused.contains("expected a cell of the NAS-Bench-201 space"), "{refused}");
 
+    // NATS-Bench's size space: a channel string trains its network (infer.shape.tiny) under the same protocol, and
+    // the record goes into a benchmark file of that space.
+    let size = ["--arch", "8:8:16:8:16", "--setting", "fashion-mnist", "--seed", "3", "--hp", "1"];
+    let size = [&size[..], &["--subset", "200", "--batch-size", "64"]].concat();
+    assert!(run(&size, "s.trial.cbor", None).status.success());
+    let record = read_trial(&dir.join("s.trial.cbor")).unwrap();
+    let widths: nb102_space::Channels = "8:8:16:8:16".parse().unwrap();
+    assert_eq!(record.arch.in_space(), Some((nb102_space::Space::Size, widths.official_index())));
+    assert_eq!((record.net.channels, record.net.cells, record.train.len()), (8, 1, 1));
+    let costs = nb102_space::SizeConfig::nats(widths, nb102_space::Dataset::FashionMnist).costs().unwrap();
+    assert_eq!((record.params_mb, record.flops_m), (costs.params_mb(), costs.flops_m()));
+    let meta = BenchmarkMeta { description: "size".into(), kind: BenchmarkKind::Demo };
+    let merged = nb102_store::merge(meta, [("s".to_owned(), record)]).unwrap();
+    let path = nb102_store::write_benchmark(&merged, &dir.join("size")).unwrap();
+    assert_eq!(nb102_store::BenchmarkFile::open(&path).unwrap().space(), nb102_space::Space::Size);
+    let out = run(&[&size[..], &["--channels", "16"]].concat(), "t.trial.cbor", None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("expected none for a size-space network"), "{stderr}");
+
     // The schedule's cosine, not the epochs trained: a 2-epoch schedule trains epoch 0 alike, epoch 1 at another rate.
     assert!(run(&[&options[..], &["--hp", "2"]].concat(), "d.trial.cbor", None).status.success());
     let short = read_trial(&dir.join("d.trial.cbor")).unwrap();
