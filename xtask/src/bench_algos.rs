@@ -16,9 +16,10 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
-use nb102_api::multi_trial::{mean_std, Algorithm, BenchmarkOracle, Oracle, QueryCost, ResultTable, Run};
+use nb102_api::multi_trial::{mean_std, Algorithm, BenchmarkOracle, QueryCost, ResultTable, Run};
 use nb102_api::Api;
 use nb102_protocol::{Algorithm as SearchAlgorithm, SearchChanges, SearchResult, SearchRun};
+use nb102_space::{Arch, Categorical, Channels, Space};
 use nb102_store::{BenchmarkKind, BenchmarkMeta, Hp, Setting, TableColumn};
 use rand::SeedableRng;
 use serde_json::json;
@@ -32,15 +33,20 @@ struct Options {
     cost: Option<CostChoice>,
     /// The multi-trial algorithms of `--algos`, configured (`--reinforce-lr`).
     multi_trial: Vec<Algorithm>,
+    /// Whether `--algos` named them (else they are the space's papers').
+    algos_given: bool,
     runs: usize,
-    /// Simulated seconds per search (`None`: the paper's 12,000, or three queries' worth on a file of a few cells).
+    /// Simulated seconds per search (`None`: the paper's 12,000 (the size space's 20,000 to 60,000), or three
+    /// queries' worth on a file of a few cells).
     budget: Option<f64>,
+    /// The space the file must be of (`--space`); the file's, when not given.
+    space: Option<Space>,
     seed: u64,
     out: PathBuf,
     setting: Option<Setting>,
     hp: Option<Hp>,
-    /// REINFORCE's Adam learning rate.
-    reinforce_lr: f64,
+    /// REINFORCE's Adam learning rate (`None`: the space's paper's).
+    reinforce_lr: Option<f64>,
     /// The weight-sharing searches, with `--weight-sharing`.
     weight_sharing: Option<WeightSharing>,
 }
@@ -95,6 +101,17 @@ pub(crate) fn run(args: impl Iterator<Item = String>) -> anyhow::Result<()> {
         (None, None) => find_demo()?,
     };
     let api = Api::open(&path)?;
+    let space = api.space();
+    if o.space.is_some_and(|s| s != space) {
+        bail!(
+            "{}: expected a benchmark file of the {} space, found one of the {space} space",
+            path.display(),
+            o.space.expect("given")
+        );
+    }
+    if space == Space::Size && o.weight_sharing.is_some() {
+        bail!("--weight-sharing: expected a file of the topology space, whose cells the searches derive; found the size space's");
+    }
     let (setting, hp) = BenchmarkOracle::fitness_setting(&api, o.setting, o.hp)?;
     let rows = api.summary()?;
     // Recorded times where the file has them; otherwise (summary-only records) a constant calibrated cost.
@@ -129,21 +146,28 @@ pub(crate) fn run(args: impl Iterator<Item = String>) -> anyhow::Result<()> {
         QueryCost::Modelled { base, per_mflop: 0.0 } => format!("{base:.1} s per query"),
         QueryCost::Modelled { base, per_mflop } => format!("{base:.1} s + {per_mflop:.3} s/MFLOP per query"),
     };
-    let oracle = BenchmarkOracle::with_cost(&api, setting, hp, cost)?;
-    let (budget, budget_text) = match o.budget {
-        Some(b) => (b, format!("{b} s")),
-        None => match oracle.default_budget() {
-            (b, None) => (b, format!("{b} s")),
-            (b, Some(cells)) => (b, format!("{b:.1} s (three queries' worth on these {cells} cells)")),
-        },
-    };
     let source = FileSource { table: ResultTable::new(&api)?, path };
     let name = format!("{} ({charged})", source.path.display());
     let searched = match &o.weight_sharing {
         Some(ws) => weight_sharing(ws, &o.out)?,
         None => Vec::new(),
     };
-    bench(&o, budget, &budget_text, &oracle, &source, &name, &fitness, &searched)
+    let query = Query { api: &api, setting, hp, cost, source: &source, name: &name, fitness: &fitness };
+    match space {
+        Space::Topology => bench::<Arch>(&o, &query, &searched),
+        Space::Size => bench::<Channels>(&o, &query, &searched),
+    }
+}
+
+/// What the searches of a run query, and how the table names it.
+struct Query<'a> {
+    api: &'a Api,
+    setting: Setting,
+    hp: Hp,
+    cost: QueryCost,
+    source: &'a FileSource,
+    name: &'a str,
+    fitness: &'a str,
 }
 
 /// The results of one weight-sharing algorithm's runs.
@@ -230,13 +254,9 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
         out: root().join("target/bench-algos"),
         setting: None,
         hp: None,
-        reinforce_lr: Algorithm::PAPER
-            .iter()
-            .find_map(|a| match a {
-                Algorithm::Reinforce { lr, .. } => Some(*lr),
-                _ => None,
-            })
-            .expect("the paper's list has REINFORCE"),
+        space: None,
+        reinforce_lr: None,
+        algos_given: false,
     };
     let mut ws = WeightSharing::default();
     let (mut weight_sharing, mut algos_given) = (false, false);
@@ -279,7 +299,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
             }
             "--algos" => {
                 algos = value.split(',').map(str::to_owned).collect();
-                algos_given = true;
+                (algos_given, o.algos_given) = (true, true);
             }
             "--runs" => o.runs = value.parse().context("--runs needs a number")?,
             "--budget" => o.budget = Some(value.parse().context("--budget needs a number")?),
@@ -289,13 +309,14 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
             "--hp" => o.hp = Some(Hp::new(value.parse().context("--hp needs a number")?)),
             "--reinforce-lr" => {
                 o.reinforce_lr =
-                    value.parse().ok().filter(|lr: &f64| *lr > 0.0 && lr.is_finite()).with_context(|| {
+                    Some(value.parse().ok().filter(|lr: &f64| *lr > 0.0 && lr.is_finite()).with_context(|| {
                         format!("--reinforce-lr: expected a positive learning rate, found {value:?}")
-                    })?
+                    })?)
             }
+            "--space" => o.space = Some(value.parse()?),
             other => bail!(
                 "unexpected argument {other:?}: expected --benchmark, --table, --calibrate, --cost, --algos, --runs, \
-                 --budget, --seed, --out, --setting, --hp, --reinforce-lr, --weight-sharing, --data-dir, \
+                 --budget, --seed, --out, --setting, --hp, --reinforce-lr, --space, --weight-sharing, --data-dir, \
                  --splits-dir, --seeds, --epochs, --channels, --cells, --subset, --device, --select-num or \
                  --controller-steps"
             ),
@@ -320,7 +341,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
         );
     }
     for key in &algos {
-        let Ok(mut algorithm) = key.parse::<Algorithm>() else {
+        let Ok(algorithm) = key.parse::<Algorithm>() else {
             let expected = if weight_sharing {
                 "rea, rs, reinforce, bohb, rsps, darts-v1, darts-v2, gdas, setn or enas"
             } else {
@@ -328,9 +349,6 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
             };
             bail!("unknown algorithm: expected {expected}, found {key:?}");
         };
-        if let Algorithm::Reinforce { lr, .. } = &mut algorithm {
-            *lr = o.reinforce_lr;
-        }
         o.multi_trial.push(algorithm);
     }
     Ok(o)
@@ -358,43 +376,62 @@ fn find_demo() -> anyhow::Result<PathBuf> {
     })
 }
 
-/// Runs every multi-trial algorithm `runs` times and writes the table (with the weight-sharing searches' rows)
-/// and the plot.
-#[allow(clippy::too_many_arguments)]
-fn bench(
-    o: &Options,
-    budget: f64,
-    budget_text: &str,
-    oracle: &dyn Oracle,
-    source: &FileSource,
-    name: &str,
-    fitness: &str,
-    searched: &[Searched],
-) -> anyhow::Result<()> {
+/// Runs every multi-trial algorithm `runs` times in the space of `A` (its papers' configurations, REINFORCE's
+/// learning rate as given) and writes the table (with the weight-sharing searches' rows) and the plot.
+fn bench<A: Categorical>(o: &Options, q: &Query<'_>, searched: &[Searched]) -> anyhow::Result<()> {
+    let (source, name, fitness) = (q.source, q.name, q.fitness);
+    let oracle = BenchmarkOracle::<A>::with_cost(q.api, q.setting, q.hp, q.cost)?;
+    let (budget, budget_text) = match o.budget {
+        Some(b) => (b, format!("{b} s")),
+        None => match oracle.default_budget() {
+            (b, None) => (b, format!("{b} s")),
+            (b, Some(cells)) => (b, format!("{b:.1} s (three queries' worth on these {cells} cells)")),
+        },
+    };
+    let budget_text = budget_text.as_str();
+    // The space's papers' configurations (those the space has, unless named), REINFORCE's learning rate as given.
+    let paper = Algorithm::paper(A::SPACE);
+    let algorithms: Vec<Algorithm> = o
+        .multi_trial
+        .iter()
+        .filter(|a| o.algos_given || paper.iter().any(|p| p.key() == a.key()))
+        .map(|a| {
+            let mut a = paper.iter().copied().find(|p| p.key() == a.key()).unwrap_or(*a);
+            if let (Algorithm::Reinforce { lr, .. }, Some(given)) = (&mut a, o.reinforce_lr) {
+                *lr = given;
+            }
+            a
+        })
+        .collect();
+    let reinforce_lr = algorithms.iter().find_map(|a| match a {
+        Algorithm::Reinforce { lr, .. } => Some(*lr),
+        _ => None,
+    });
+    let reinforce_text = reinforce_lr.map_or_else(String::new, |lr| format!("; REINFORCE lr {lr}"));
     let mut rows = Vec::new();
     let mut curves = Vec::new();
     let columns = source.columns();
     let mut markdown = format!(
-        "Source: {}; {} runs, budget {}; fitness: {}; REINFORCE lr {}.\n\n| method | {} | queries |\n|{}\n",
+        "Source: {}; {} runs, budget {}; fitness: {}{}.\n\n| method | {} | queries |\n|{}\n",
         name,
         o.runs,
         budget_text,
         fitness,
-        o.reinforce_lr,
+        reinforce_text,
         columns.join(" | "),
         "---|".repeat(columns.len() + 2)
     );
-    for algo in &o.multi_trial {
+    for algo in &algorithms {
         let name = algo.name();
         let bar = ProgressBar::new(o.runs as u64).with_style(
             ProgressStyle::with_template(&format!("{name:10} {{bar:30}} {{pos}}/{{len}} [{{elapsed}} < {{eta}}]"))
                 .expect("a valid template"),
         );
         let start = Instant::now();
-        let mut runs: Vec<Run> = Vec::with_capacity(o.runs);
+        let mut runs: Vec<Run<A>> = Vec::with_capacity(o.runs);
         for r in 0..o.runs {
             let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(o.seed + r as u64);
-            runs.push(algo.run(oracle, budget, &mut rng)?);
+            runs.push(algo.run(&oracle, budget, &mut rng)?);
             bar.inc(1);
         }
         let seconds = start.elapsed().as_secs_f64();
@@ -444,12 +481,15 @@ fn bench(
     }
     markdown += &format!("{optimal_line} |\n");
     rows.push(optimal);
-    let (resnet, line) = table_row("ResNet", &[11472], source);
-    markdown += &format!("{line} |\n");
-    rows.push(resnet);
+    // ResNet is a cell: the topology space's row only.
+    if A::SPACE == Space::Topology {
+        let (resnet, line) = table_row("ResNet", &[11472], source);
+        markdown += &format!("{line} |\n");
+        rows.push(resnet);
+    }
 
-    let json =
-        json!({"benchmark": name, "runs": o.runs, "budget": budget, "reinforce_lr": o.reinforce_lr, "rows": rows});
+    let json = json!({"benchmark": name, "space": A::SPACE.name(), "runs": o.runs, "budget": budget,
+                      "reinforce_lr": reinforce_lr, "rows": rows});
     write(&o.out.join("table.json"), &(serde_json::to_string_pretty(&json)? + "\n"))?;
     write(&o.out.join("table.md"), &markdown)?;
     plot(&o.out.join("curves.svg"), &curves, budget)?;
@@ -487,7 +527,7 @@ fn table_row(name: &str, chosen: &[usize], source: &FileSource) -> (serde_json::
 
 /// Mean and deviation over the runs of the CIFAR-10 test accuracy (or the first pair the source has) of each
 /// run's best-so-far cell, at 100 points of simulated time.
-fn curve(runs: &[Run], source: &FileSource, budget: f64) -> Vec<(f64, f64, f64)> {
+fn curve<A: Categorical>(runs: &[Run<A>], source: &FileSource, budget: f64) -> Vec<(f64, f64, f64)> {
     // CIFAR-10 test, or the first test column the source has.
     let columns = source.columns();
     let pair = columns

@@ -4,24 +4,28 @@
 use std::path::PathBuf;
 
 use nb102_protocol::RunConfig;
-use nb102_space::Arch;
+use nb102_space::{Architecture, Space};
 use nb102_store::{Hp, Setting};
 use serde::{Deserialize, Serialize};
 
 /// What a regeneration produces: the same on every machine that shares it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Plan {
-    /// The profile it was made from (`demo`, `nb201`), which names the benchmark file.
+    /// The profile it was made from (`demo`, `nb201`, `demo-sss`, `nats-sss`), which names the benchmark file.
     pub(crate) profile: String,
+    /// The space of its architectures; left out for the topology space, so that earlier plans read as they were
+    /// written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) space: Option<Space>,
     /// The benchmark file's description.
     pub(crate) description: String,
     /// Where the dataset is.
     pub(crate) data_dir: PathBuf,
     /// Where the official split files are.
     pub(crate) splits_dir: Option<PathBuf>,
-    /// Channels of the first stage.
+    /// Channels of the first stage (topology space; a size-space network has its own).
     pub(crate) channels: i64,
-    /// Cells per stage.
+    /// Cells per stage (topology space).
     pub(crate) cells: i64,
     /// At most this many training images.
     pub(crate) subset: Option<usize>,
@@ -53,14 +57,50 @@ impl Plan {
         Ok(plan)
     }
 
-    /// The config a trial of the plan trains: the protocol of its cell, setting, schedule and seed, with the
-    /// plan's network and data options.
+    /// The space of its architectures.
+    pub(crate) fn space(&self) -> Space {
+        self.space.unwrap_or(Space::Topology)
+    }
+
+    /// The architecture of a trial.
+    pub(crate) fn arch(&self, trial: &Trial) -> Architecture {
+        Architecture::from_official_index(self.space(), trial.index).expect("plans hold official indices")
+    }
+
+    /// The config a trial of the plan trains: its space's protocol for its architecture, setting, schedule and
+    /// seed, with the plan's network (topology space) and data options.
     pub(crate) fn config(&self, trial: &Trial) -> RunConfig {
-        let arch = Arch::from_official_index(trial.index).expect("plans hold official indices");
-        let mut config = RunConfig::nb201(arch, trial.setting, Hp::new(trial.hp), trial.seed);
-        (config.channels, config.cells, config.subset) = (self.channels, self.cells, self.subset);
+        let (hp, setting, seed) = (Hp::new(trial.hp), trial.setting, trial.seed);
+        let mut config = match self.arch(trial) {
+            Architecture::Cell(cell) => {
+                let mut config = RunConfig::nb201(cell, setting, hp, seed);
+                (config.channels, config.cells) = (self.channels, self.cells);
+                config
+            }
+            Architecture::Widths(widths) => RunConfig::nats_size(widths, setting, hp, seed),
+        };
+        config.subset = self.subset;
         config.batch_size = self.batch_size.unwrap_or(config.batch_size);
         config
+    }
+
+    /// The network options of `nb102-model latency` for a trial's architecture: the cell with the plan's C and N,
+    /// or the size-space network's channel string.
+    pub(crate) fn model_args(&self, trial: &Trial) -> Vec<String> {
+        match self.arch(trial) {
+            Architecture::Cell(_) => {
+                let n = |v: i64| v.to_string();
+                vec![
+                    "--arch".into(),
+                    trial.index.to_string(),
+                    "--channels".into(),
+                    n(self.channels),
+                    "--cells".into(),
+                    n(self.cells),
+                ]
+            }
+            Architecture::Widths(widths) => vec!["--arch".into(), widths.to_string()],
+        }
     }
 }
 
@@ -96,7 +136,7 @@ mod tests {
             "channels": 8, "cells": 1, "epochs": 8, "subset": 4000, "batch_size": 128, "latency_batches": 3,
             "trials": [{"index": 11472, "setting": "fashion-mnist", "hp": 12, "seed": 777}]}"#;
         let plan = Plan::read(text).unwrap();
-        assert_eq!(plan.trials[0].hp, 8);
+        assert_eq!((plan.trials[0].hp, plan.space()), (8, Space::Topology));
         assert_eq!(plan.trials[0].file_name(), "011472-fashion-mnist-8-0777.trial.cbor");
         let config = plan.config(&plan.trials[0]);
         assert_eq!((config.hp, config.epochs, config.channels, config.cells), (Hp::new(8), 8, 8, 1));
@@ -106,5 +146,19 @@ mod tests {
         let again = serde_json::to_string_pretty(&plan).unwrap();
         assert!(!again.contains("epochs"));
         assert_eq!(Plan::read(&again).unwrap(), plan);
+    }
+
+    /// A size-space plan trains each network under its space's protocol, whatever the plan's C and N.
+    #[test]
+    fn a_size_space_plan_trains_its_networks() {
+        let text = r#"{"profile": "nats-sss", "space": "size", "description": "d", "data_dir": "/data",
+            "splits_dir": null, "channels": 16, "cells": 5, "subset": null, "latency_batches": null,
+            "trials": [{"index": 284, "setting": "cifar100", "hp": 90, "seed": 777}]}"#;
+        let plan = Plan::read(text).unwrap();
+        assert_eq!(plan.space(), Space::Size);
+        let config = plan.config(&plan.trials[0]);
+        assert_eq!((config.arch.as_str(), config.channels, config.cells, config.epochs), ("8:8:40:32:40", 8, 1, 90));
+        assert_eq!(plan.model_args(&plan.trials[0]), ["--arch", "8:8:40:32:40"]);
+        assert!(serde_json::to_string(&plan).unwrap().contains(r#""space":"size""#));
     }
 }

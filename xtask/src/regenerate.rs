@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use nb102_api::Api;
-use nb102_space::Arch;
+use nb102_space::{Arch, Architecture, Channels, Space};
 use nb102_store::{BenchmarkKind, BenchmarkMeta, EvalSet, Hp, Role, Setting};
 use rand::SeedableRng;
 
@@ -36,7 +36,8 @@ struct Options {
     out: Option<PathBuf>,
     data_dir: Option<PathBuf>,
     splits_dir: Option<PathBuf>,
-    archs: Option<Vec<usize>>,
+    /// As given: indices or strings, read in the profile's space.
+    archs: Option<Vec<String>>,
     settings: Option<Vec<Setting>>,
     seeds: Option<Vec<u32>>,
     hps: Option<Vec<u16>>,
@@ -65,8 +66,9 @@ impl Options {
     }
 }
 
-const USAGE: &str = "cargo xtask regenerate [--profile demo|nb201] [--out DIR] [--data-dir D] [--splits-dir D] \
-    [--archs I,J,..|resnet,..] [--settings S,..] [--seeds N,..] [--hp 12,200] [--channels C] [--cells N] \
+const USAGE: &str = "cargo xtask regenerate [--profile demo|nb201|demo-sss|nats-sss] [--out DIR] [--data-dir D] \
+    [--splits-dir D] [--archs I,J,..|resnet,..|8:16:24:32:40,..] [--settings S,..] [--seeds N,..] [--hp 12,200] \
+    [--channels C] [--cells N] \
     [--subset K] [--batch-size B] [--device cpu|auto|cuda:0,cuda:1] [--jobs J] [--shard I/N] [--stage all|meta|train|cal|merge] \
     [--quiet] [--plan PLAN.json] [--bin-dir DIR] [--slurm [--shards N] [--partition P] [--account A] [--gres G] \
     [--time T] [--array-parallel K] [--sbatch-arg ARG].. [--retries R] [--poll SECONDS] [--emit DIR]]";
@@ -83,6 +85,11 @@ const DEMO_CELLS: [usize; 6] = [
 
 /// Cells in the demo: the notable ones and two random ones.
 const DEMO_SIZE: usize = 8;
+
+/// The networks of the size space's demo: the same width in every layer from narrowest to widest, and the widths
+/// rising and falling through the network.
+const DEMO_SSS_NETWORKS: [&str; 6] =
+    ["8:8:8:8:8", "16:16:16:16:16", "24:24:24:24:24", "32:32:32:32:32", "8:16:24:32:40", "40:32:24:16:8"];
 
 pub(crate) fn run(args: impl Iterator<Item = String>) -> anyhow::Result<()> {
     let options = parse(args)?;
@@ -163,19 +170,19 @@ pub(crate) fn run(args: impl Iterator<Item = String>) -> anyhow::Result<()> {
         train_all(&plan, &todo, &out, &bins.0, &options)?;
     }
     // 3. cal
-    let calibrations: Vec<(usize, Setting)> = {
-        let mut pairs: Vec<(usize, Setting)> = mine.iter().map(|t| (t.index, t.setting)).collect();
-        pairs.sort();
-        pairs.dedup();
-        pairs
+    let calibrations: Vec<&Trial> = {
+        let mut trials = mine.clone();
+        trials.sort_by_key(|t| (t.index, t.setting));
+        trials.dedup_by_key(|t| (t.index, t.setting));
+        trials
     };
     if matches!(stage, "all" | "cal") {
-        let todo: Vec<&(usize, Setting)> =
-            calibrations.iter().filter(|(i, s)| !cal_path(&out, *i, *s).exists()).collect();
+        let todo: Vec<&Trial> =
+            calibrations.iter().copied().filter(|t| !cal_path(&out, t.index, t.setting).exists()).collect();
         say(format!("cal: latency of {} cell/setting pairs to measure", todo.len()));
         let bar = progress(todo.len(), "cal  ", options.quiet);
-        for &&(index, setting) in &todo {
-            calibrate(&plan, index, setting, &out, &bins.1, &options.devices[0])?;
+        for trial in &todo {
+            calibrate(&plan, trial, &out, &bins.1, &options.devices[0])?;
             bar.inc(1);
         }
         bar.finish_and_clear();
@@ -253,12 +260,9 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
             "--out" => o.out = Some(value.into()),
             "--data-dir" => o.data_dir = Some(value.into()),
             "--splits-dir" => o.splits_dir = Some(value.into()),
-            "--archs" => {
-                // Indices, or the names of xautodl's cells (`resnet`, …) that the seed's train-a-net.sh takes.
-                let archs: Vec<String> = list(&value, "cell")?;
-                let archs = archs.iter().map(|a| Arch::from_index_or_str(a).map(|a| a.official_index()));
-                o.archs = Some(archs.collect::<Result<_, _>>()?);
-            }
+            // Indices, the names of xautodl's cells (`resnet`, …) that the seed's train-a-net.sh takes, or channel
+            // strings: read in the profile's space once the plan is made.
+            "--archs" => o.archs = Some(list(&value, "architecture")?),
             "--settings" => o.settings = Some(list(&value, "setting")?),
             "--seeds" => o.seeds = Some(list(&value, "seed")?),
             "--hp" => o.hps = Some(list(&value, "hp")?),
@@ -302,6 +306,9 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
 /// The plan of the profile, with the options' overrides.
 fn make_plan(o: &Options) -> anyhow::Result<Plan> {
     let fashion = PathBuf::from("/usr/share/datasets/fashion-mnist");
+    // A profile's seeds may differ by schedule (the size space's paper runs: three seeds at 12 epochs, one at 1
+    // and 90); `--seeds` gives every schedule the same.
+    let mut seeds_of_hp: fn(u16) -> Option<Vec<u32>> = |_| None;
     let (description, archs, settings, seeds, hps, mut plan) = match o.profile.as_str() {
         "demo" => {
             // The notable cells and two seeded random ones; reduced width, depth, epochs, data and batch, chosen
@@ -325,6 +332,7 @@ fn make_plan(o: &Options) -> anyhow::Result<Plan> {
                 vec![8],
                 Plan {
                     profile: "demo".into(),
+                    space: None,
                     description: String::new(),
                     data_dir: data,
                     splits_dir: None,
@@ -349,6 +357,7 @@ fn make_plan(o: &Options) -> anyhow::Result<Plan> {
                 vec![12, 200],
                 Plan {
                     profile: "nb201".into(),
+                    space: None,
                     description: String::new(),
                     data_dir: data,
                     splits_dir: Some(splits),
@@ -361,13 +370,81 @@ fn make_plan(o: &Options) -> anyhow::Result<Plan> {
                 },
             )
         }
-        other => bail!("unknown --profile: expected demo or nb201, found {other:?}"),
+        "demo-sss" => {
+            // The size space's demo: six networks of the fixed cell, from 8 to 40 channels, on real
+            // Fashion-MNIST, reduced as the topology demo is (epochs, data, batch), to accuracies that rank the
+            // wider networks above the narrower ones (docs/REGENERATE.md).
+            let archs = DEMO_SSS_NETWORKS.iter().map(|c| Ok(c.parse::<Channels>()?.official_index()));
+            (
+                "size-space demo benchmark: 6 networks on real Fashion-MNIST, 8 epochs of 4,000 images in batches \
+                 of 128; not NATS-Bench",
+                archs.collect::<anyhow::Result<_>>()?,
+                vec![Setting::FashionMnist],
+                vec![777, 888],
+                vec![8],
+                Plan {
+                    profile: "demo-sss".into(),
+                    space: Some(Space::Size),
+                    description: String::new(),
+                    data_dir: o.data_dir.clone().unwrap_or(fashion),
+                    splits_dir: None,
+                    channels: 0,
+                    cells: 0,
+                    subset: Some(4000),
+                    batch_size: Some(128),
+                    latency_batches: Some(3),
+                    trials: Vec::new(),
+                },
+            )
+        }
+        "nats-sss" => {
+            let data = o.data_dir.clone().context("--profile nats-sss needs --data-dir (CIFAR-10/100, ImageNet16)")?;
+            let splits =
+                o.splits_dir.clone().context("--profile nats-sss needs --splits-dir (the official split files)")?;
+            seeds_of_hp = |hp| Some(if hp == 12 { vec![777, 888, 999] } else { vec![777] });
+            (
+                "NATS-Bench size space: every network, four settings, 1, 12 and 90 epochs, seeds 777/888/999 at 12 \
+                 epochs and 777 at 1 and 90",
+                (0..nb102_space::NUM_SIZES).collect(),
+                vec![Setting::Cifar10Valid, Setting::Cifar10, Setting::Cifar100, Setting::ImageNet16_120],
+                vec![777],
+                vec![1, 12, 90],
+                Plan {
+                    profile: "nats-sss".into(),
+                    space: Some(Space::Size),
+                    description: String::new(),
+                    data_dir: data,
+                    splits_dir: Some(splits),
+                    channels: 0,
+                    cells: 0,
+                    subset: None,
+                    batch_size: None,
+                    latency_batches: None,
+                    trials: Vec::new(),
+                },
+            )
+        }
+        other => bail!("unknown --profile: expected demo, nb201, demo-sss or nats-sss, found {other:?}"),
     };
-    let archs = o.archs.clone().unwrap_or(archs);
-    if let Some(bad) = archs.iter().find(|&&i| i >= nb102_space::NUM_ARCHS) {
-        bail!("invalid --archs: expected indices below 15625, found {bad}");
+    let space = plan.space();
+    if space == Space::Size && (o.channels.is_some() || o.cells.is_some()) {
+        bail!("--channels, --cells: expected none for the size space (its networks' widths are the architectures)");
     }
+    let archs = match &o.archs {
+        Some(given) => given
+            .iter()
+            .map(|a| {
+                let arch = Architecture::from_index_or_str(space, a)?;
+                Ok(arch.in_space().with_context(|| format!("{a}: expected an architecture of the {space} space"))?.1)
+            })
+            .collect::<anyhow::Result<Vec<usize>>>()
+            .context("invalid --archs")?,
+        None => archs,
+    };
     let settings = o.settings.clone().unwrap_or(settings);
+    if o.seeds.is_some() {
+        seeds_of_hp = |_| None;
+    }
     let seeds = o.seeds.clone().unwrap_or(seeds);
     let hps = o.hps.clone().unwrap_or(hps);
     plan.description =
@@ -381,7 +458,7 @@ fn make_plan(o: &Options) -> anyhow::Result<Plan> {
     for &index in &archs {
         for &hp in &hps {
             for &setting in &settings {
-                for &seed in &seeds {
+                for seed in seeds_of_hp(hp).unwrap_or_else(|| seeds.clone()) {
                     plan.trials.push(Trial { index, setting, hp, seed });
                 }
             }
@@ -484,15 +561,12 @@ fn cal_path(out: &Path, index: usize, setting: Setting) -> PathBuf {
     out.join("cal").join(format!("{index:06}-{setting}.json"))
 }
 
-/// The latency of one cell on one setting's data, the reference's way, saved as nb102-model prints it.
-fn calibrate(plan: &Plan, index: usize, setting: Setting, out: &Path, bin: &Path, device: &str) -> anyhow::Result<()> {
+/// The latency of a trial's architecture on its setting's data, the reference's way, saved as nb102-model prints
+/// it.
+fn calibrate(plan: &Plan, trial: &Trial, out: &Path, bin: &Path, device: &str) -> anyhow::Result<()> {
+    let (index, setting) = (trial.index, trial.setting);
     let mut cmd = Command::new(bin);
-    cmd.args(["latency", "--arch", &index.to_string(), "--dataset", setting.name(), "--device", device]).args([
-        "--channels",
-        &plan.channels.to_string(),
-        "--cells",
-        &plan.cells.to_string(),
-    ]);
+    cmd.arg("latency").args(plan.model_args(trial)).args(["--dataset", setting.name(), "--device", device]);
     if let Some(b) = plan.latency_batches {
         cmd.args(["--batches", &b.to_string()]);
     }
@@ -536,7 +610,7 @@ fn merge(plan: &Plan, out: &Path) -> anyhow::Result<PathBuf> {
             missing[0]
         );
     }
-    let kind = if plan.profile == "nb201" && !plan.description.contains("customised") {
+    let kind = if matches!(plan.profile.as_str(), "nb201" | "nats-sss") && !plan.description.contains("customised") {
         BenchmarkKind::Nb201
     } else {
         BenchmarkKind::Demo
@@ -562,14 +636,16 @@ pub(crate) fn summary(plan: &Plan, path: &Path, say: &dyn Fn(String)) -> anyhow:
 /// cell and ranking on its setting's validation set, or for `cifar10`, which has none, its test set.
 fn summarise(api: &Api, path: &Path, trained: &[(Setting, Hp)], say: &dyn Fn(String)) -> anyhow::Result<()> {
     let rows = api.summary()?;
-    say(format!("{} cells, {} trials", api.evaluated()?.len(), rows.len()));
+    // The topology space's architectures are cells; the size space's, networks of one cell.
+    let noun = if api.space() == Space::Size { "network" } else { "cell" };
+    say(format!("{} {noun}s, {} trials", api.evaluated()?.len(), rows.len()));
     for &(setting, hp) in trained {
         let set = ranked_set(setting);
         if let Some((index, accuracy)) = api.find_best(setting, Some(set), hp, None, None)? {
-            let arch = Arch::from_official_index(index)?;
-            say(format!("best on {setting} (hp {hp}, {}): cell {index} {arch} at {accuracy:.2}%", set.name()));
+            let arch = api.arch(index)?;
+            say(format!("best on {setting} (hp {hp}, {}): {noun} {index} {arch} at {accuracy:.2}%", set.name()));
         }
-        ranking(api, rows, setting, set, hp, say)?;
+        ranking(api, rows, (setting, set, hp), noun, say)?;
     }
     if let Some(&(setting, hp)) = trained.first() {
         say(format!(
@@ -591,9 +667,8 @@ fn ranked_set(setting: Setting) -> EvalSet {
 fn ranking(
     api: &Api,
     rows: &[nb102_store::TrialSummary],
-    setting: Setting,
-    set: EvalSet,
-    hp: Hp,
+    (setting, set, hp): (Setting, EvalSet, Hp),
+    noun: &str,
     say: &dyn Fn(String),
 ) -> anyhow::Result<()> {
     let mut cells: Vec<(usize, f64)> =
@@ -609,8 +684,8 @@ fn ranking(
             .filter_map(|r| r.accuracy(Some(set)))
             .map(|a| format!("{a:.2}"))
             .collect();
-        let arch = Arch::from_official_index(index)?;
-        say(format!("{:>4}. {mean:6.2}% ({}) cell {index:>5} {arch}", rank + 1, seeds.join(", ")));
+        let arch = api.arch(index)?;
+        say(format!("{:>4}. {mean:6.2}% ({}) {noun} {index:>5} {arch}", rank + 1, seeds.join(", ")));
     }
     if cells.len() > 10 {
         say(format!("      … and {} more (nb102 best, nb102 query)", cells.len() - 10));

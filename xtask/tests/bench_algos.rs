@@ -194,3 +194,42 @@ fn weight_sharing_rows_look_up_each_searched_cell() {
     assert_eq!(again["rows"][5], json["rows"][5]);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// The size space: bench-algos runs the searches NATS-Bench ran there on a size-space file (the official sample
+/// records, where they are at hand), with that space's REINFORCE learning rate, and no ResNet row.
+#[test]
+fn size_space_files_are_searched_in_their_space() {
+    let sample = std::env::var_os("NB102_REFERENCE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference"))
+        .join("nats-sss-sample");
+    if !sample.is_dir() {
+        eprintln!("the size-space sample records are not at {} (set NB102_REFERENCE_DIR)", sample.display());
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("nb102-bench-algos-sss-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = nb102_store::import_nats(&sample, nb102_space::Space::Size, &dir.join("sss"), |_, _| {}).unwrap();
+    let out = dir.join("out");
+    let table = bench_algos(&["--runs", "5", "--space", "sss", "--benchmark", path.to_str().unwrap()], &out);
+    assert_eq!((table["space"].as_str(), table["reinforce_lr"].as_f64()), (Some("size"), Some(0.01)));
+    let rows = table["rows"].as_array().unwrap();
+    let names: Vec<&str> = rows.iter().map(|r| r["algorithm"].as_str().unwrap()).collect();
+    assert_eq!(names, ["REA", "RS", "REINFORCE", "optimal"]);
+    for run in rows[0]["runs"].as_array().unwrap() {
+        assert!(["8:8:8:8:8", "8:8:8:16:32", "8:8:40:32:40"].contains(&run["cell"].as_str().unwrap()), "{run}");
+    }
+    // The seed's BOHB is not NATS-algos' (multi-fidelity): refused in this space; a topology run on it too.
+    for args in [&["--algos", "bohb"][..], &["--space", "tss"][..]] {
+        let status = Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(["bench-algos", "--runs", "2", "--benchmark", path.to_str().unwrap()])
+            .args(args)
+            .arg("--out")
+            .arg(dir.join("bad"))
+            .output()
+            .unwrap();
+        assert!(!status.status.success(), "{args:?}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}

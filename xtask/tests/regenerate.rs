@@ -89,3 +89,35 @@ fn stages_kill_and_rerun_and_shards() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("expected the same plan"));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// The size space's plan: its networks train under their protocol and merge into a file of that space, and the
+/// topology space's network options are refused for it.
+#[test]
+fn a_size_space_plan_regenerates_a_size_space_file() {
+    let dir = scratch("sss");
+    dataset(&dir);
+    let run = |out: &str, extra: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
+        cmd.args(["regenerate", "--profile", "demo-sss", "--archs", "8:8:8:8:8,16:8:16:8:16", "--seeds", "777"])
+            .args(["--hp", "1", "--subset", "150", "--device", "cpu", "--quiet", "--data-dir"])
+            .arg(&dir)
+            .arg("--out")
+            .arg(dir.join(out))
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let done = run("sss", &[]);
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    let (records, kind) = records(&done.stdout);
+    assert_eq!(kind, BenchmarkKind::Demo);
+    let archs: Vec<String> = records.iter().map(|r| r.arch.to_string()).collect();
+    assert_eq!(archs, ["8:8:8:8:8", "16:8:16:8:16"]);
+    assert!(records.iter().all(|r| r.arch.in_space().is_some_and(|(s, _)| s == nb102_space::Space::Size)));
+    let plan = std::fs::read_to_string(dir.join("sss/plan.json")).unwrap();
+    assert!(plan.contains("\"space\": \"size\""), "{plan}");
+    let refused = run("bad", &["--channels", "8"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("expected none for the size space"));
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -44,6 +44,11 @@ pub struct Channels {
 }
 
 impl Channels {
+    /// The network of these widths, each one of [`CANDIDATES`].
+    pub(crate) const fn of_candidates(widths: [u16; NUM_LAYERS]) -> Channels {
+        Channels { widths }
+    }
+
     /// The widths in forward order.
     pub const fn widths(&self) -> [u16; NUM_LAYERS] {
         self.widths

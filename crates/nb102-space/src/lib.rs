@@ -17,7 +17,7 @@
 //! - The NATS-Bench size space ([`Channels`]: five layers' widths, their official index, parsing, sampling and
 //!   mutation; [`SizeConfig`]: its network's layout and costs).
 //! - [`Space`]: the two spaces by NATS-Bench's names (`tss`, `sss`); [`Architecture`]: a network's architecture in
-//!   either (a cell or the widths), as records hold it.
+//!   either (a cell or the widths), as records hold it; [`Categorical`]: either space as a search sees it.
 //! - [`Genotype`]: a cell as its network's layers, any set of ops per edge (xautodl's `all_full` too).
 //! - The benchmark's networks as plain data: [`NetworkConfig`] (cell, width, depth, data shape;
 //!   [`NetworkConfig::nb201`] for C=16, N=5), [`Network`] (a network of either space), their blocks in forward
@@ -39,6 +39,7 @@
 
 mod arch;
 mod architecture;
+mod categorical;
 mod channels;
 mod costs;
 mod error;
@@ -57,6 +58,7 @@ mod split;
 
 pub use arch::{Arch, EDGES, NUM_ARCHS, NUM_EDGES, NUM_NODES};
 pub use architecture::Architecture;
+pub use categorical::Categorical;
 pub use channels::{Channels, SizeConfig, CANDIDATES, NUM_LAYERS, NUM_SIZES, SIZE_CELL_INDEX};
 pub use costs::{Costs, PartCosts};
 pub use error::{Result, SpaceError};

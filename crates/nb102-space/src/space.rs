@@ -3,12 +3,16 @@
 use std::fmt;
 use std::str::FromStr;
 
+use serde::{Deserialize, Serialize};
+
 use crate::arch::NUM_ARCHS;
 use crate::channels::NUM_SIZES;
 use crate::error::{Result, SpaceError};
 
 /// A search space: the topology space of NAS-Bench-201 (NATS-Bench's `tss`) or NATS-Bench's size space (`sss`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Serialised by its name (`topology`, `size`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Space {
     /// 15,625 cells ([`crate::Arch`]) in a fixed macro structure.
     Topology,

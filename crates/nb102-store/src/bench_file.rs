@@ -54,7 +54,7 @@ struct Header {
     meta: BenchmarkMeta,
     /// The space of the cells, said by the cells themselves: left out for the topology space, so that files of it
     /// are byte for byte what they were before the size space, and older files read as the topology space's.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "space_name")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     space: Option<Space>,
     cells: Vec<CellEntry>,
     /// The summary section (`summary.rs`); its `index` is the number of rows.
@@ -685,22 +685,4 @@ fn named_digest(path: &Path) -> Option<String> {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The header's `space`, by its name (`size`).
-mod space_name {
-    use nb102_space::Space;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub(super) fn serialize<S: Serializer>(space: &Option<Space>, s: S) -> Result<S::Ok, S::Error> {
-        match space {
-            Some(space) => s.serialize_str(space.name()),
-            None => s.serialize_none(),
-        }
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Space>, D::Error> {
-        let name = Option::<String>::deserialize(d)?;
-        name.map(|n| n.parse().map_err(serde::de::Error::custom)).transpose()
-    }
 }

@@ -1,7 +1,7 @@
 //! BOHB (`BOHB.py` over hpbandster): Hyperband brackets with successive halving, cells proposed by a TPE-style
 //! kernel density model.
 
-use nb102_space::{Arch, Op, NUM_EDGES};
+use nb102_space::Categorical;
 use rand::{Rng, RngCore};
 
 use super::{finish, Oracle, Run, Step};
@@ -20,29 +20,29 @@ use crate::error::{ApiError, Result};
 ///
 /// # Errors
 /// As [`Oracle::evaluate`].
-pub fn bohb(oracle: &dyn Oracle, budget: f64, rng: &mut dyn RngCore) -> Result<Run> {
+pub fn bohb<A: Categorical>(oracle: &dyn Oracle<A>, budget: f64, rng: &mut dyn RngCore) -> Result<Run<A>> {
     const ETA: usize = 3;
     const RUNGS: usize = 3; // −int(log(12 / 200) / log 3) + 1
     const ITERATIONS: usize = 50;
     let held = oracle.cells();
-    let mut model = Tpe::default();
+    let mut model = Tpe::new(A::POSITIONS, A::CHOICES);
     let (mut total, mut ended, mut steps) = (0.0, false, Vec::new());
-    let mut best_seen: Option<(Arch, f64)> = None;
+    let mut best_seen: Option<(A, f64)> = None;
     // (loss, order) of every evaluation at the largest budget: hpbandster's incumbent is the minimum.
-    let mut incumbent: Option<(f64, usize, Arch)> = None;
+    let mut incumbent: Option<(f64, usize, A)> = None;
     let mut order = 0;
     for iteration in 0..ITERATIONS {
         let s = RUNGS - 1 - iteration % RUNGS;
         let n0 = (RUNGS / (s + 1)) * ETA.pow(s as u32);
         let counts: Vec<usize> = (0..=s).map(|i| (n0 / ETA.pow(i as u32)).max(1)).collect();
         let first_rung = RUNGS - 1 - s;
-        let mut configs: Vec<Arch> = Vec::new();
+        let mut configs: Vec<A> = Vec::new();
         for (stage, &n) in counts.iter().enumerate() {
             let rung = first_rung + stage;
             let mut losses = Vec::with_capacity(n);
             for k in 0..n {
                 if stage == 0 {
-                    let proposal = model.propose(rng);
+                    let proposal = model.propose(rng).map(|choices| A::from_choices(&choices));
                     let arch = match proposal {
                         Some(arch) if oracle.holds(arch) => arch,
                         _ => random_held(oracle, held.as_deref(), rng)?,
@@ -75,7 +75,7 @@ pub fn bohb(oracle: &dyn Oracle, budget: f64, rng: &mut dyn RngCore) -> Result<R
                     }
                 }
                 order += 1;
-                model.record(rung, arch, loss);
+                model.record(rung, arch.choices(), loss);
                 losses.push(loss);
             }
             // Successive halving: the best `counts[stage + 1]` go on (ties: the earlier).
@@ -94,12 +94,12 @@ pub fn bohb(oracle: &dyn Oracle, budget: f64, rng: &mut dyn RngCore) -> Result<R
 
 /// A uniform cell among those the oracle holds, as hpbandster samples a random configuration: drawn, not
 /// queried (the query at the rung is the one that costs and draws a trial).
-fn random_held(oracle: &dyn Oracle, held: Option<&[Arch]>, rng: &mut dyn RngCore) -> Result<Arch> {
+fn random_held<A: Categorical>(oracle: &dyn Oracle<A>, held: Option<&[A]>, rng: &mut dyn RngCore) -> Result<A> {
     match held {
         Some([]) => Err(ApiError::Search("a benchmark that holds no cell".into())),
         Some(cells) => Ok(cells[rng.random_range(0..cells.len())]),
         None => loop {
-            let arch = Arch::random(rng);
+            let arch = A::random(rng);
             if oracle.holds(arch) {
                 return Ok(arch);
             }
@@ -107,102 +107,112 @@ fn random_held(oracle: &dyn Oracle, held: Option<&[Arch]>, rng: &mut dyn RngCore
     }
 }
 
-/// BOHB's density model (hpbandster's `config_generators/bohb.py` with the reference's settings).
-#[derive(Default)]
+/// BOHB's density model (hpbandster's `config_generators/bohb.py` with the reference's settings), over
+/// `positions` categorical variables of `choices` values each (a cell's ops, a network's widths).
 struct Tpe {
-    /// Per rung, the evaluated cells (op indices) and their losses.
-    data: [Vec<([usize; NUM_EDGES], f64)>; 3],
+    positions: usize,
+    choices: usize,
+    /// Per rung, the evaluated architectures (their values) and their losses.
+    data: [Vec<(Vec<usize>, f64)>; 3],
     /// The rung of the current model and its good and bad kernel densities.
     model: Option<(usize, Kde, Kde)>,
 }
 
 const TOP_PERCENT: usize = 15;
-const MIN_POINTS: usize = NUM_EDGES + 1;
 const MIN_BANDWIDTH: f64 = 0.3;
 const CANDIDATES: usize = 4;
 
 impl Tpe {
-    fn record(&mut self, rung: usize, arch: Arch, loss: f64) {
+    fn new(positions: usize, choices: usize) -> Tpe {
+        Tpe { positions, choices, data: Default::default(), model: None }
+    }
+
+    fn record(&mut self, rung: usize, values: Vec<usize>, loss: f64) {
         // No model for a budget below the current model's.
         if self.model.as_ref().is_some_and(|(r, ..)| *r > rung) {
             return;
         }
-        self.data[rung].push((arch.ops().map(Op::index), loss));
+        self.data[rung].push((values, loss));
         let n = self.data[rung].len();
-        if n < MIN_POINTS {
+        let min_points = self.positions + 1;
+        if n < min_points {
             return;
         }
-        let n_good = MIN_POINTS.max(TOP_PERCENT * n / 100);
-        let n_bad = MIN_POINTS.max((100 - TOP_PERCENT) * n / 100);
+        let n_good = min_points.max(TOP_PERCENT * n / 100);
+        let n_bad = min_points.max((100 - TOP_PERCENT) * n / 100);
         let mut ranked: Vec<usize> = (0..n).collect();
         ranked.sort_by(|&a, &b| self.data[rung][a].1.total_cmp(&self.data[rung][b].1));
-        let pick = |range: std::ops::Range<usize>| -> Vec<[usize; NUM_EDGES]> {
-            ranked.get(range.start..range.end.min(n)).unwrap_or(&[]).iter().map(|&i| self.data[rung][i].0).collect()
+        let pick = |range: std::ops::Range<usize>| -> Vec<Vec<usize>> {
+            let picked = ranked.get(range.start..range.end.min(n)).unwrap_or(&[]);
+            picked.iter().map(|&i| self.data[rung][i].0.clone()).collect()
         };
         let (good, bad) = (pick(0..n_good), pick(n_good..n_good + n_bad));
-        if good.len() <= NUM_EDGES || bad.len() <= NUM_EDGES {
+        if good.len() <= self.positions || bad.len() <= self.positions {
             return;
         }
-        self.model = Some((rung, Kde::fit(good), Kde::fit(bad)));
+        self.model = Some((rung, Kde::fit(good, self.choices), Kde::fit(bad, self.choices)));
     }
 
-    /// A new cell from the model, or `None` while there is none (then the caller draws uniformly).
-    fn propose(&self, rng: &mut dyn RngCore) -> Option<Arch> {
+    /// New values from the model, or `None` while there is none (then the caller draws uniformly).
+    fn propose(&self, rng: &mut dyn RngCore) -> Option<Vec<usize>> {
         let (_, good, bad) = self.model.as_ref()?;
-        let mut best: Option<(f64, [usize; NUM_EDGES])> = None;
+        let mut best: Option<(f64, Vec<usize>)> = None;
         for _ in 0..CANDIDATES {
-            let datum = good.data[rng.random_range(0..good.data.len())];
-            let mut vector = [0usize; NUM_EDGES];
-            for d in 0..NUM_EDGES {
+            let datum = &good.data[rng.random_range(0..good.data.len())];
+            let mut vector = vec![0usize; self.positions];
+            for d in 0..self.positions {
                 let bw = good.bw[d];
-                vector[d] = if rng.random::<f64>() < 1.0 - bw { datum[d] } else { rng.random_range(0..Op::COUNT) };
+                vector[d] = if rng.random::<f64>() < 1.0 - bw { datum[d] } else { rng.random_range(0..self.choices) };
             }
             let score = bad.pdf(&vector).max(1e-32) / good.pdf(&vector).max(1e-32);
             if !score.is_finite() && good.pdf(&vector).is_finite() {
                 best = Some((f64::NEG_INFINITY, vector));
                 break;
             }
-            if best.is_none_or(|(b, _)| score < b) {
+            if best.as_ref().is_none_or(|(b, _)| score < *b) {
                 best = Some((score, vector));
             }
         }
-        best.map(|(_, v)| Arch::from_ops(v.map(|i| Op::ALL[i])))
+        best.map(|(_, v)| v)
     }
 }
 
 /// statsmodels' `KDEMultivariate` over unordered variables: Aitchison–Aitken kernels, normal-reference
-/// bandwidths computed on the op indices (`1.06 · std · n^(−1/10)`), clipped below at the minimum bandwidth.
+/// bandwidths computed on the values' indices (`1.06 · std · n^(−1/(4 + d))`, d variables), clipped below at the
+/// minimum bandwidth.
 struct Kde {
-    data: Vec<[usize; NUM_EDGES]>,
-    bw: [f64; NUM_EDGES],
+    data: Vec<Vec<usize>>,
+    bw: Vec<f64>,
     /// Per variable, the number of distinct values in the data (statsmodels' `num_levels`).
-    levels: [f64; NUM_EDGES],
+    levels: Vec<f64>,
 }
 
 impl Kde {
-    fn fit(data: Vec<[usize; NUM_EDGES]>) -> Kde {
-        let n = data.len() as f64;
-        let mut bw = [0.0; NUM_EDGES];
+    fn fit(data: Vec<Vec<usize>>, choices: usize) -> Kde {
+        let (n, positions) = (data.len() as f64, data[0].len());
+        let mut bw = vec![0.0; positions];
         for (d, b) in bw.iter_mut().enumerate() {
             let mean = data.iter().map(|v| v[d] as f64).sum::<f64>() / n;
             let std = (data.iter().map(|v| (v[d] as f64 - mean).powi(2)).sum::<f64>() / n).sqrt();
-            *b = (1.06 * std * n.powf(-1.0 / (4.0 + NUM_EDGES as f64))).max(MIN_BANDWIDTH);
+            *b = (1.06 * std * n.powf(-1.0 / (4.0 + positions as f64))).max(MIN_BANDWIDTH);
         }
-        let levels = std::array::from_fn(|d| {
-            let mut seen = [false; Op::COUNT];
-            data.iter().for_each(|v| seen[v[d]] = true);
-            seen.iter().filter(|&&s| s).count() as f64
-        });
+        let levels = (0..positions)
+            .map(|d| {
+                let mut seen = vec![false; choices];
+                data.iter().for_each(|v| seen[v[d]] = true);
+                seen.iter().filter(|&&s| s).count() as f64
+            })
+            .collect();
         Kde { data, bw, levels }
     }
 
-    fn pdf(&self, x: &[usize; NUM_EDGES]) -> f64 {
+    fn pdf(&self, x: &[usize]) -> f64 {
         let levels = &self.levels;
         let sum: f64 = self
             .data
             .iter()
             .map(|v| {
-                (0..NUM_EDGES)
+                (0..x.len())
                     .map(|d| if v[d] == x[d] { 1.0 - self.bw[d] } else { self.bw[d] / (levels[d] - 1.0) })
                     .product::<f64>()
             })

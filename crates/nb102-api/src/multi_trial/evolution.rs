@@ -1,6 +1,6 @@
 //! Regularized evolution (`R_EA.py`).
 
-use nb102_space::Arch;
+use nb102_space::Categorical;
 use rand::{Rng, RngCore};
 
 use super::{known, Budget, Draw, Oracle, Run};
@@ -13,23 +13,23 @@ use crate::error::Result;
 ///
 /// # Errors
 /// As [`Oracle::evaluate`].
-pub fn regularized_evolution(
-    oracle: &dyn Oracle,
+pub fn regularized_evolution<A: Categorical>(
+    oracle: &dyn Oracle<A>,
     budget: f64,
     population: usize,
     sample: usize,
     rng: &mut dyn RngCore,
-) -> Result<Run> {
+) -> Result<Run<A>> {
     let held = oracle.cells();
     let mut clock = Budget::new(budget);
-    let mut members: std::collections::VecDeque<(Arch, f64)> = std::collections::VecDeque::new();
+    let mut members: std::collections::VecDeque<(A, f64)> = std::collections::VecDeque::new();
     while members.len() < population {
         let (arch, e) = known(oracle, held.as_deref(), rng, Draw::Uniform)?;
         members.push_back((arch, e.fitness));
         clock.charge_anyway(arch, e);
     }
     while clock.has_time() {
-        let mut parent: Option<(Arch, f64)> = None;
+        let mut parent: Option<(A, f64)> = None;
         for _ in 0..sample {
             let candidate = members[rng.random_range(0..members.len())];
             if parent.is_none_or(|(_, f)| candidate.1 > f) {

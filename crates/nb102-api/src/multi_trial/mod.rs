@@ -22,7 +22,7 @@ mod tests;
 
 use std::str::FromStr;
 
-use nb102_space::Arch;
+use nb102_space::{Arch, Categorical};
 use rand::{Rng, RngCore};
 
 use crate::error::{ApiError, Result};
@@ -69,6 +69,23 @@ impl Algorithm {
         Algorithm::Bohb,
     ];
 
+    /// Those of NATS-Bench's size-space runs (`exps/NATS-algos`, spec 10.8) that nb102 runs there: REINFORCE's
+    /// learning rate is 0.01 in them. Their BOHB is another algorithm than the seed's (budgets of 1 to 12 epochs,
+    /// each query at that epoch, the answer the best accuracy of any fidelity), which [`bohb`] is not.
+    pub const SIZE_PAPER: [Algorithm; 3] = [
+        Algorithm::RegularizedEvolution { population: 10, sample: 3 },
+        Algorithm::RandomSearch,
+        Algorithm::Reinforce { lr: 0.01, momentum: 0.9 },
+    ];
+
+    /// The algorithms nb102 runs in `space`, with the configurations its papers ran them with.
+    pub fn paper(space: nb102_space::Space) -> &'static [Algorithm] {
+        match space {
+            nb102_space::Space::Topology => &Algorithm::PAPER,
+            nb102_space::Space::Size => &Algorithm::SIZE_PAPER,
+        }
+    }
+
     /// The name in the paper's tables: `REA`, `RS`, `REINFORCE`, `BOHB`.
     pub fn name(&self) -> &'static str {
         match self {
@@ -84,11 +101,19 @@ impl Algorithm {
         self.name().to_ascii_lowercase()
     }
 
-    /// One search under `budget` simulated seconds, every random choice from `rng`.
+    /// One search under `budget` simulated seconds, every random choice from `rng`, in the oracle's space.
     ///
     /// # Errors
     /// As [`Oracle::evaluate`]; [`ApiError::Search`] for a budget too small for a single query.
-    pub fn run(&self, oracle: &dyn Oracle, budget: f64, rng: &mut dyn RngCore) -> Result<Run> {
+    pub fn run<A: Categorical>(&self, oracle: &dyn Oracle<A>, budget: f64, rng: &mut dyn RngCore) -> Result<Run<A>> {
+        if !Algorithm::paper(A::SPACE).iter().any(|a| a.key() == self.key()) {
+            return Err(ApiError::Search(format!(
+                "{} in the {} space: expected one of the algorithms nb102 runs there ({})",
+                self.name(),
+                A::SPACE,
+                Algorithm::paper(A::SPACE).iter().map(|a| a.name()).collect::<Vec<_>>().join(", ")
+            )));
+        }
         match *self {
             Algorithm::RegularizedEvolution { population, sample } => {
                 regularized_evolution(oracle, budget, population, sample, rng)
@@ -121,47 +146,47 @@ pub struct Evaluation {
     pub cost: f64,
 }
 
-/// Answers a search's "train this cell" queries.
-pub trait Oracle {
+/// Answers a search's "train this cell" queries, for architectures `A` of one space (cells by default).
+pub trait Oracle<A: Categorical = Arch> {
     /// The fitness and cost of `arch`, drawing any random choice (the seed of the trial) from `rng`; `None` for a
     /// cell the benchmark does not hold (a partial benchmark, such as the demo: the searches then draw again).
     ///
     /// # Errors
     /// A benchmark without the metric or times asked for, or a damaged file.
-    fn evaluate(&self, arch: Arch, rng: &mut dyn RngCore) -> Result<Option<Evaluation>>;
+    fn evaluate(&self, arch: A, rng: &mut dyn RngCore) -> Result<Option<Evaluation>>;
 
     /// The cells the benchmark holds, when it holds only some.
-    fn cells(&self) -> Option<Vec<Arch>> {
+    fn cells(&self) -> Option<Vec<A>> {
         None
     }
 
     /// Whether the benchmark holds `arch`, asked without drawing anything (a search that only checks a cell
     /// must not move the random stream its queries draw from).
-    fn holds(&self, arch: Arch) -> bool {
+    fn holds(&self, arch: A) -> bool {
         self.cells().is_none_or(|cells| cells.contains(&arch))
     }
 }
 
 /// How a search draws its next cell.
-pub(crate) enum Draw<'a> {
+pub(crate) enum Draw<'a, A> {
     /// Uniformly: over all cells, or over the cells a partial benchmark holds.
     Uniform,
     /// With a mutation or a policy; on a partial benchmark, after 100 misses in a row (a mutation whose every
     /// neighbour is missing, say) uniformly among the cells it holds.
-    With(&'a mut dyn FnMut(&mut dyn RngCore) -> Arch),
+    With(&'a mut dyn FnMut(&mut dyn RngCore) -> A),
 }
 
 /// Draws a cell the oracle knows, and its evaluation. `held` is the oracle's [`Oracle::cells`], fetched once per
 /// run.
-pub(crate) fn known(
-    oracle: &dyn Oracle,
-    held: Option<&[Arch]>,
+pub(crate) fn known<A: Categorical>(
+    oracle: &dyn Oracle<A>,
+    held: Option<&[A]>,
     rng: &mut dyn RngCore,
-    draw: Draw<'_>,
-) -> Result<(Arch, Evaluation)> {
+    draw: Draw<'_, A>,
+) -> Result<(A, Evaluation)> {
     match (draw, held) {
         (Draw::Uniform, None) => loop {
-            let arch = Arch::random(rng);
+            let arch = A::random(rng);
             if let Some(e) = oracle.evaluate(arch, rng)? {
                 return Ok((arch, e));
             }
@@ -186,24 +211,24 @@ pub(crate) fn known(
 
 /// One query of a search, and where the search stands after it.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Step {
+pub struct Step<A = Arch> {
     /// Simulated seconds spent once this query is charged.
     pub time: f64,
     /// The cell queried.
-    pub arch: Arch,
+    pub arch: A,
     /// Its fitness.
     pub fitness: f64,
     /// The cell the search would answer with now.
-    pub best: Arch,
+    pub best: A,
 }
 
 /// A finished search.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Run {
+pub struct Run<A = Arch> {
     /// Every query within the budget, in order.
-    pub steps: Vec<Step>,
+    pub steps: Vec<Step<A>>,
     /// The search's answer.
-    pub chosen: Arch,
+    pub chosen: A,
     /// Its fitness when the search saw it.
     pub chosen_fitness: f64,
 }
@@ -213,16 +238,16 @@ pub struct Run {
 /// evolution's cycles and a user's own search (nb102's Python `search.Budget`) all charge through it, so a new
 /// algorithm's run is accounted exactly as the baselines' are.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Budget {
+pub struct Budget<A = Arch> {
     limit: f64,
     spent: f64,
-    steps: Vec<Step>,
-    best: Option<(Arch, f64)>,
+    steps: Vec<Step<A>>,
+    best: Option<(A, f64)>,
 }
 
-impl Budget {
+impl<A: Categorical> Budget<A> {
     /// A clock with `limit` simulated seconds and nothing spent.
-    pub fn new(limit: f64) -> Budget {
+    pub fn new(limit: f64) -> Budget<A> {
         Budget { limit, spent: 0.0, steps: Vec::new(), best: None }
     }
 
@@ -243,7 +268,7 @@ impl Budget {
 
     /// Charges `e`, the query of `arch`, unless it would take the clock past the limit (`RANDOM.py`'s and
     /// `R_EA.py`'s rule: the query that would exceed the budget is not made); whether it was charged.
-    pub fn charge(&mut self, arch: Arch, e: Evaluation) -> bool {
+    pub fn charge(&mut self, arch: A, e: Evaluation) -> bool {
         if self.spent + e.cost > self.limit {
             return false;
         }
@@ -252,7 +277,7 @@ impl Budget {
     }
 
     /// Charges `e` whatever the limit (`R_EA.py`'s initial population).
-    pub(crate) fn charge_anyway(&mut self, arch: Arch, e: Evaluation) {
+    pub(crate) fn charge_anyway(&mut self, arch: A, e: Evaluation) {
         self.spent += e.cost;
         if self.best.is_none_or(|(_, f)| e.fitness > f) {
             self.best = Some((arch, e.fitness));
@@ -261,12 +286,12 @@ impl Budget {
     }
 
     /// The charged queries, in order.
-    pub fn steps(&self) -> &[Step] {
+    pub fn steps(&self) -> &[Step<A>] {
         &self.steps
     }
 
     /// The fittest charged cell and its fitness (the first of equals).
-    pub fn best(&self) -> Option<(Arch, f64)> {
+    pub fn best(&self) -> Option<(A, f64)> {
         self.best
     }
 
@@ -274,12 +299,12 @@ impl Budget {
     ///
     /// # Errors
     /// [`ApiError::Search`] when nothing was charged.
-    pub fn finish(self) -> Result<Run> {
+    pub fn finish(self) -> Result<Run<A>> {
         finish(self.steps, self.best)
     }
 }
 
-pub(crate) fn finish(steps: Vec<Step>, best: Option<(Arch, f64)>) -> Result<Run> {
+pub(crate) fn finish<A>(steps: Vec<Step<A>>, best: Option<(A, f64)>) -> Result<Run<A>> {
     let (chosen, chosen_fitness) =
         best.ok_or_else(|| ApiError::Search("a budget too small for a single query (no cell evaluated)".into()))?;
     Ok(Run { steps, chosen, chosen_fitness })

@@ -1,6 +1,6 @@
 //! What a query costs, and the paper's oracle over a benchmark file.
 
-use nb102_space::Arch;
+use nb102_space::{Arch, Categorical, Space};
 use nb102_store::{Hp, Setting, TrialRecord, TrialSummary};
 use rand::{Rng, RngCore};
 
@@ -96,8 +96,9 @@ impl QueryCost {
 ///
 /// It answers from the file's summary section (each trial's last-epoch accuracies and times), read once: a query
 /// costs no decoding, and gives the numbers `Api::more_info` with `Seeds::Random` gives (the same trial for the same
-/// draw, the same arithmetic).
-pub struct BenchmarkOracle {
+/// draw, the same arithmetic). `A` is the architecture of the file's space: a cell (`Arch`) or a size-space network
+/// (`Channels`).
+pub struct BenchmarkOracle<A = Arch> {
     setting: Setting,
     hp: Hp,
     /// Per official index, the range of its trials (sorted by seed) in `trials`.
@@ -105,43 +106,14 @@ pub struct BenchmarkOracle {
     /// Per trial: x-valid accuracy, and the cost, where the trial has them.
     trials: Vec<(Option<f64>, Option<f64>)>,
     /// The cells with trials, when not every cell has some.
-    held: Option<Vec<Arch>>,
+    held: Option<Vec<A>>,
 }
 
+/// What is asked of a file before an oracle is made over it, the same in either space.
 impl BenchmarkOracle {
-    /// The oracle over `api`'s file for `setting` and `hp`.
-    ///
-    /// # Errors
-    /// A damaged summary section.
-    pub fn new(api: &Api, setting: Setting, hp: Hp) -> Result<BenchmarkOracle> {
-        BenchmarkOracle::with_cost(api, setting, hp, QueryCost::Recorded)
-    }
-
-    /// The oracle over `api`'s file for `setting` and `hp`, charging `cost` per query.
-    ///
-    /// # Errors
-    /// A damaged summary section.
-    pub fn with_cost(api: &Api, setting: Setting, hp: Hp, cost: QueryCost) -> Result<BenchmarkOracle> {
-        let mut cells = vec![None; nb102_space::NUM_ARCHS];
-        let mut trials = Vec::new();
-        for row in api.file().summary()?.iter().filter(|r| r.setting == setting && r.hp == hp) {
-            let slot = &mut cells[row.index];
-            let (start, count) = slot.get_or_insert((trials.len() as u32, 0));
-            *count += 1;
-            debug_assert_eq!(*start as usize + *count as usize, trials.len() + 1, "rows of a cell are adjacent");
-            trials.push((setting.valid_set().and_then(|set| row.accuracy(Some(set))), cost.charge(row)));
-        }
-        let held: Vec<Arch> = (0..cells.len())
-            .filter(|&i| cells[i].is_some())
-            .filter_map(|i| Arch::from_official_index(i).ok())
-            .collect();
-        let held = (held.len() < nb102_space::NUM_ARCHS).then_some(held);
-        Ok(BenchmarkOracle { setting, hp, cells, trials, held })
-    }
-
     /// The setting and schedule a search's fitness comes from when none is given: the paper's (`cifar10-valid`,
-    /// 12 epochs) where the file has it, else the file's first setting (a demo file) and its shortest schedule. A
-    /// given one is taken as is, and a setting given alone gets its shortest schedule.
+    /// 12 epochs) where the file has it, else the file's first setting (a demo file) and its 12-epoch schedule, or
+    /// its shortest. A given one is taken as is, and a setting given alone gets its 12-epoch or shortest schedule.
     ///
     /// # Errors
     /// An empty file, or a setting (and schedule) it has no trials of; a damaged summary section.
@@ -161,7 +133,11 @@ impl BenchmarkOracle {
             None if paper => Setting::Cifar10Valid,
             None => rows.first().ok_or_else(|| ApiError::Search("an empty benchmark file".into()))?.setting,
         };
+        // The papers' 12 epochs where the setting has them (both spaces' searches query hp 12; the size space's
+        // files also hold a shorter one), else the setting's shortest.
+        let has = |h: Hp| rows.iter().any(|r| r.setting == setting && r.hp == h);
         let hp = hp
+            .or_else(|| if has(Hp::H12) { Some(Hp::H12) } else { None })
             .or_else(|| rows.iter().filter(|r| r.setting == setting).map(|r| r.hp).min())
             .ok_or_else(|| ApiError::Search(format!("no trials of {setting} in the benchmark file")))?;
         Ok((setting, hp))
@@ -175,6 +151,43 @@ impl BenchmarkOracle {
     pub fn is_timed(api: &Api, setting: Setting, hp: Hp) -> Result<bool> {
         Ok(api.summary()?.iter().any(|r| r.setting == setting && r.hp == hp && r.train_time.is_some()))
     }
+}
+
+impl<A: Categorical> BenchmarkOracle<A> {
+    /// The oracle over `api`'s file for `setting` and `hp`.
+    ///
+    /// # Errors
+    /// A file of another space; a damaged summary section.
+    pub fn new(api: &Api, setting: Setting, hp: Hp) -> Result<BenchmarkOracle<A>> {
+        BenchmarkOracle::with_cost(api, setting, hp, QueryCost::Recorded)
+    }
+
+    /// The oracle over `api`'s file for `setting` and `hp`, charging `cost` per query.
+    ///
+    /// # Errors
+    /// A file of another space; a damaged summary section.
+    pub fn with_cost(api: &Api, setting: Setting, hp: Hp, cost: QueryCost) -> Result<BenchmarkOracle<A>> {
+        if api.space() != A::SPACE {
+            return Err(ApiError::Search(format!(
+                "expected a benchmark file of the {} space, found one of the {} space",
+                A::SPACE,
+                api.space()
+            )));
+        }
+        let mut cells = vec![None; A::SPACE.num_archs()];
+        let mut trials = Vec::new();
+        for row in api.file().summary()?.iter().filter(|r| r.setting == setting && r.hp == hp) {
+            let slot = &mut cells[row.index];
+            let (start, count) = slot.get_or_insert((trials.len() as u32, 0));
+            *count += 1;
+            debug_assert_eq!(*start as usize + *count as usize, trials.len() + 1, "rows of a cell are adjacent");
+            trials.push((setting.valid_set().and_then(|set| row.accuracy(Some(set))), cost.charge(row)));
+        }
+        let held: Vec<A> =
+            (0..cells.len()).filter(|&i| cells[i].is_some()).filter_map(|i| A::from_official_index(i).ok()).collect();
+        let held = (held.len() < A::SPACE.num_archs()).then_some(held);
+        Ok(BenchmarkOracle { setting, hp, cells, trials, held })
+    }
 
     /// The setting whose validation accuracy is the fitness.
     pub fn setting(&self) -> Setting {
@@ -187,23 +200,30 @@ impl BenchmarkOracle {
     }
 
     /// The budget of a search when none is given: the paper's 12,000 simulated seconds, which covers about 1% of
-    /// the 15,625 cells on CIFAR-10; on a file of fewer than 100 cells (the demo's 8) every search would query
-    /// every cell many times over and all would find the same, so there it is three queries' worth (the mean cost
-    /// of the file's trials), and runs show how well each algorithm spends a budget that cannot cover the file.
-    /// The second value is that file's number of cells, when the budget is theirs.
+    /// the 15,625 cells on CIFAR-10 (in the size space, NATS-Bench's budgets of `run-all.sh`: 20,000 s on
+    /// CIFAR-10, 40,000 s on CIFAR-100, 60,000 s on ImageNet16-120, spec 10.8); on a file of fewer than 100 cells
+    /// (the demo's 8) every search would query every cell many times over and all would find the same, so there it
+    /// is three queries' worth (the mean cost of the file's trials), and runs show how well each algorithm spends a
+    /// budget that cannot cover the file. The second value is that file's number of cells, when the budget is
+    /// theirs.
     pub fn default_budget(&self) -> (f64, Option<usize>) {
-        const PAPER: f64 = 12_000.0;
-        let Some(cells) = self.held.as_ref().filter(|c| c.len() < 100) else { return (PAPER, None) };
+        let paper = match (A::SPACE, self.setting) {
+            (Space::Topology, _) => 12_000.0,
+            (Space::Size, Setting::Cifar100) => 40_000.0,
+            (Space::Size, Setting::ImageNet16_120) => 60_000.0,
+            (Space::Size, _) => 20_000.0,
+        };
+        let Some(cells) = self.held.as_ref().filter(|c| c.len() < 100) else { return (paper, None) };
         let costs: Vec<f64> = self.trials.iter().filter_map(|t| t.1).collect();
         if costs.is_empty() {
-            return (PAPER, None);
+            return (paper, None);
         }
         (3.0 * costs.iter().sum::<f64>() / costs.len() as f64, Some(cells.len()))
     }
 }
 
-impl Oracle for BenchmarkOracle {
-    fn evaluate(&self, arch: Arch, rng: &mut dyn RngCore) -> Result<Option<Evaluation>> {
+impl<A: Categorical> Oracle<A> for BenchmarkOracle<A> {
+    fn evaluate(&self, arch: A, rng: &mut dyn RngCore) -> Result<Option<Evaluation>> {
         let index = arch.official_index();
         let Some((start, count)) = self.cells[index] else { return Ok(None) };
         // The draw of `Seeds::Random`: a trial uniformly among the cell's, in seed order.
@@ -217,11 +237,11 @@ impl Oracle for BenchmarkOracle {
         Ok(Some(Evaluation { fitness, cost }))
     }
 
-    fn cells(&self) -> Option<Vec<Arch>> {
+    fn cells(&self) -> Option<Vec<A>> {
         self.held.clone()
     }
 
-    fn holds(&self, arch: Arch) -> bool {
+    fn holds(&self, arch: A) -> bool {
         self.cells[arch.official_index()].is_some()
     }
 }

@@ -1,5 +1,6 @@
 //! Random search (`RANDOM.py`).
 
+use nb102_space::Categorical;
 use rand::RngCore;
 
 use super::{known, Budget, Draw, Oracle, Run};
@@ -10,7 +11,7 @@ use crate::error::Result;
 ///
 /// # Errors
 /// As [`Oracle::evaluate`].
-pub fn random_search(oracle: &dyn Oracle, budget: f64, rng: &mut dyn RngCore) -> Result<Run> {
+pub fn random_search<A: Categorical>(oracle: &dyn Oracle<A>, budget: f64, rng: &mut dyn RngCore) -> Result<Run<A>> {
     let held = oracle.cells();
     let mut clock = Budget::new(budget);
     while clock.has_time() {

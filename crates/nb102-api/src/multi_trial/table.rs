@@ -1,7 +1,6 @@
 //! The paper's table of search results (spec 08 §8.1): for the cells a method's runs chose, the mean and
 //! deviation of their accuracies on each dataset's validation and test sets.
 
-use nb102_space::NUM_ARCHS;
 use nb102_store::{EvalSet, Hp, Role, Setting};
 
 use crate::error::Result;
@@ -59,7 +58,7 @@ impl ResultTable {
         let values = columns
             .iter()
             .map(|c| {
-                let mut column = vec![None; NUM_ARCHS];
+                let mut column = vec![None; api.space().num_archs()];
                 for cell in api.cell_means(c.setting, Some(c.set), c.hp)? {
                     column[cell.index] = cell.accuracy;
                 }

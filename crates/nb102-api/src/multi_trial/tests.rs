@@ -132,5 +132,44 @@ fn a_budget_refuses_the_query_that_would_exceed_it_and_keeps_the_first_best() {
     assert_eq!(times, [100.0, 200.0, 250.0]);
     let run = clock.finish().unwrap();
     assert_eq!((run.chosen, run.steps.len()), (cell(1), 3));
-    assert!(matches!(Budget::new(10.0).finish(), Err(ApiError::Search(_))));
+    assert!(matches!(Budget::<Arch>::new(10.0).finish(), Err(ApiError::Search(_))));
+}
+
+/// The size space's landscape: the wider the network, the fitter (each layer's width in eighths), every query 100 s.
+struct Widths;
+
+impl Oracle<nb102_space::Channels> for Widths {
+    fn evaluate(&self, arch: nb102_space::Channels, _: &mut dyn RngCore) -> Result<Option<Evaluation>> {
+        let eighths: u16 = arch.widths().iter().map(|w| w / 8).sum();
+        Ok(Some(Evaluation { fitness: f64::from(eighths) * 2.0, cost: 100.0 }))
+    }
+}
+
+#[test]
+fn the_searches_run_in_the_size_space() {
+    use nb102_space::{Categorical, Channels};
+    // Uniform widths average 4.5 eighths a layer: a fitness of 45.
+    let mut chosen = Vec::new();
+    for seed in 0..10 {
+        let rea = Algorithm::SIZE_PAPER[0].run(&Widths, 20_000.0, &mut rng(seed)).unwrap();
+        assert_eq!(rea.steps.len(), 200);
+        // A child is its parent with one layer's width redrawn (perhaps to the same).
+        let layers_apart =
+            |a: Channels, b: Channels| a.widths().iter().zip(b.widths()).filter(|(x, y)| *x != y).count();
+        assert!(rea.steps[10..].iter().all(|s| rea.steps.iter().any(|p| layers_apart(p.arch, s.arch) <= 1)));
+        chosen.push(rea.chosen_fitness);
+        let rs = random_search(&Widths, 2_000.0, &mut rng(seed)).unwrap();
+        assert_eq!(rs.steps.len(), 20);
+    }
+    let mean_chosen = chosen.iter().sum::<f64>() / chosen.len() as f64;
+    assert!(mean_chosen >= 74.0, "REA's answers: {chosen:?} (the widest network: 80)");
+    let run = Algorithm::SIZE_PAPER[2].run(&Widths, 30_000.0, &mut rng(3)).unwrap();
+    let mean = |steps: &[Step<Channels>]| steps.iter().map(|s| s.fitness).sum::<f64>() / steps.len() as f64;
+    let (first, last) = (mean(&run.steps[..10]), mean(&run.steps[run.steps.len() - 50..]));
+    assert!(
+        last > 50.0 && last > first + 5.0,
+        "REINFORCE (lr 0.01): mean fitness {first:.1} at first, {last:.1} at the end"
+    );
+    assert!(Algorithm::Bohb.run(&Widths, 1_000.0, &mut rng(0)).is_err(), "the seed's BOHB is not NATS-algos'");
+    assert_eq!(Channels::POSITIONS * Channels::CHOICES, 40);
 }
