@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
-use nb102_api::multi_trial::{mean_std, Algorithm, BenchmarkOracle, QueryCost, ResultTable, Run};
+use nb102_api::multi_trial::{mean_std, Algorithm, BenchmarkOracle, EpochOracle, Oracle, QueryCost, ResultTable, Run};
 use nb102_api::Api;
 use nb102_protocol::{Algorithm as SearchAlgorithm, SearchChanges, SearchResult, SearchRun};
 use nb102_space::{Arch, Categorical, Channels, Space};
@@ -380,10 +380,18 @@ fn find_demo() -> anyhow::Result<PathBuf> {
 /// learning rate as given) and writes the table (with the weight-sharing searches' rows) and the plot.
 fn bench<A: Categorical>(o: &Options, q: &Query<'_>, searched: &[Searched]) -> anyhow::Result<()> {
     let (source, name, fitness) = (q.source, q.name, q.fitness);
-    let oracle = BenchmarkOracle::<A>::with_cost(q.api, q.setting, q.hp, q.cost)?;
+    let last = BenchmarkOracle::<A>::with_cost(q.api, q.setting, q.hp, q.cost)?;
+    // The size space's BOHB (NATS-algos') queries earlier epochs: there, with recorded times, the oracle answers them.
+    let epochs = (A::SPACE == Space::Size && q.cost == QueryCost::Recorded)
+        .then(|| EpochOracle::<A>::new(q.api, q.setting, q.hp))
+        .transpose()?;
+    let oracle: &dyn Oracle<A> = match &epochs {
+        Some(e) => e,
+        None => &last,
+    };
     let (budget, budget_text) = match o.budget {
         Some(b) => (b, format!("{b} s")),
-        None => match oracle.default_budget() {
+        None => match last.default_budget() {
             (b, None) => (b, format!("{b} s")),
             (b, Some(cells)) => (b, format!("{b:.1} s (three queries' worth on these {cells} cells)")),
         },
@@ -431,7 +439,7 @@ fn bench<A: Categorical>(o: &Options, q: &Query<'_>, searched: &[Searched]) -> a
         let mut runs: Vec<Run<A>> = Vec::with_capacity(o.runs);
         for r in 0..o.runs {
             let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(o.seed + r as u64);
-            runs.push(algo.run(&oracle, budget, &mut rng)?);
+            runs.push(algo.run(oracle, budget, &mut rng)?);
             bar.inc(1);
         }
         let seconds = start.elapsed().as_secs_f64();

@@ -1,5 +1,6 @@
-//! BOHB (`BOHB.py` over hpbandster): Hyperband brackets with successive halving, cells proposed by a TPE-style
-//! kernel density model.
+//! BOHB over hpbandster: Hyperband brackets with successive halving, cells proposed by a TPE-style kernel density
+//! model; as the seed's `BOHB.py` ran it ([`bohb`]) and as NATS-Bench's `exps/NATS-algos/bohb.py` runs it
+//! ([`bohb_nats`]).
 
 use nb102_space::Categorical;
 use rand::{Rng, RngCore};
@@ -21,9 +22,39 @@ use crate::error::{ApiError, Result};
 /// # Errors
 /// As [`Oracle::evaluate`].
 pub fn bohb<A: Categorical>(oracle: &dyn Oracle<A>, budget: f64, rng: &mut dyn RngCore) -> Result<Run<A>> {
+    hyperband(oracle, budget, rng, &Variant { iterations: 50, epochs: None })
+}
+
+/// BOHB as NATS-Bench's `exps/NATS-algos/bohb.py` runs it (spec 10.8; `run-all.sh`: `--num_samples 4
+/// --random_fraction 0.0 --bandwidth_factor 3`, `--n_iters 300`): the same brackets and model as [`bohb`], between
+/// budgets of 1 and 12 epochs (so 1.33, 4 and 12), each evaluation the query of the 12-epoch schedule after epoch
+/// `int(budget) − 1` (0, 3 and 11: [`Oracle::evaluate_at`]), which costs the training up to that epoch and one
+/// validation pass. The reference does not stop at the budget; its trajectory is cut there afterwards, so the search
+/// ends with the first evaluation that would exceed it, and the answer is the highest accuracy seen at any
+/// fidelity (the first of equals), as the script's `max(trajectory)`.
+///
+/// # Errors
+/// As [`Oracle::evaluate_at`].
+pub fn bohb_nats<A: Categorical>(oracle: &dyn Oracle<A>, budget: f64, rng: &mut dyn RngCore) -> Result<Run<A>> {
+    hyperband(oracle, budget, rng, &Variant { iterations: 300, epochs: Some([0, 3, 11]) })
+}
+
+/// What tells the two BOHBs apart.
+struct Variant {
+    /// Hyperband iterations.
+    iterations: usize,
+    /// The epoch each rung queries (NATS-algos), or `None`: every rung the schedule's last (the seed's).
+    epochs: Option<[u16; 3]>,
+}
+
+fn hyperband<A: Categorical>(
+    oracle: &dyn Oracle<A>,
+    budget: f64,
+    rng: &mut dyn RngCore,
+    variant: &Variant,
+) -> Result<Run<A>> {
     const ETA: usize = 3;
-    const RUNGS: usize = 3; // −int(log(12 / 200) / log 3) + 1
-    const ITERATIONS: usize = 50;
+    const RUNGS: usize = 3; // −int(log(12 / 200) / log 3) + 1, and −int(log(1 / 12) / log 3) + 1
     let held = oracle.cells();
     let mut model = Tpe::new(A::POSITIONS, A::CHOICES);
     let (mut total, mut ended, mut steps) = (0.0, false, Vec::new());
@@ -31,7 +62,7 @@ pub fn bohb<A: Categorical>(oracle: &dyn Oracle<A>, budget: f64, rng: &mut dyn R
     // (loss, order) of every evaluation at the largest budget: hpbandster's incumbent is the minimum.
     let mut incumbent: Option<(f64, usize, A)> = None;
     let mut order = 0;
-    for iteration in 0..ITERATIONS {
+    'search: for iteration in 0..variant.iterations {
         let s = RUNGS - 1 - iteration % RUNGS;
         let n0 = (RUNGS / (s + 1)) * ETA.pow(s as u32);
         let counts: Vec<usize> = (0..=s).map(|i| (n0 / ETA.pow(i as u32)).max(1)).collect();
@@ -53,22 +84,32 @@ pub fn bohb<A: Categorical>(oracle: &dyn Oracle<A>, budget: f64, rng: &mut dyn R
                 let loss = if ended {
                     100.0
                 } else {
-                    let e =
-                        oracle.evaluate(arch, rng)?.ok_or_else(|| ApiError::Search(format!("cell {arch} vanished")))?;
+                    let e = match variant.epochs {
+                        None => oracle.evaluate(arch, rng)?,
+                        Some(epochs) => oracle.evaluate_at(arch, epochs[rung], rng)?,
+                    };
+                    let e = e.ok_or_else(|| ApiError::Search(format!("cell {arch} vanished")))?;
                     if total + e.cost <= budget {
                         total += e.cost;
                         if best_seen.is_none_or(|(_, f)| e.fitness > f) {
                             best_seen = Some((arch, e.fitness));
                         }
-                        let now = incumbent.map_or(best_seen.expect("just set").0, |i| i.2);
+                        // The seed's answer is the incumbent; NATS-algos' the best seen at any fidelity.
+                        let now = match variant.epochs {
+                            None => incumbent.map_or(best_seen.expect("just set").0, |i| i.2),
+                            Some(_) => best_seen.expect("just set").0,
+                        };
                         steps.push(Step { time: total, arch, fitness: e.fitness, best: now });
                         100.0 - e.fitness
+                    } else if variant.epochs.is_some() {
+                        // The trajectory is cut at the budget: nothing after this evaluation counts.
+                        break 'search;
                     } else {
                         ended = true;
                         100.0
                     }
                 };
-                if rung == RUNGS - 1 && incumbent.is_none_or(|(l, _, _)| loss < l) {
+                if variant.epochs.is_none() && rung == RUNGS - 1 && incumbent.is_none_or(|(l, _, _)| loss < l) {
                     incumbent = Some((loss, order, arch));
                     if let Some(last) = steps.last_mut().filter(|s| s.arch == arch && !ended) {
                         last.best = arch;

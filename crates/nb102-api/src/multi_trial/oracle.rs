@@ -245,3 +245,63 @@ impl<A: Categorical> Oracle<A> for BenchmarkOracle<A> {
         self.cells[arch.official_index()].is_some()
     }
 }
+
+/// [`BenchmarkOracle`] that also answers after earlier epochs ([`Oracle::evaluate_at`]), reading the queried cell's
+/// records as `simulate_train_eval(arch, dataset, iepoch, hp)` does (`Api::simulate_train_eval`): what NATS-algos'
+/// BOHB queries. The last epoch's queries are the summary's, as [`BenchmarkOracle`]'s.
+pub struct EpochOracle<'a, A = Arch> {
+    api: &'a Api,
+    last: BenchmarkOracle<A>,
+}
+
+impl<'a, A: Categorical> EpochOracle<'a, A> {
+    /// The oracle over `api`'s file for `setting` and `hp`, charging recorded times (a modelled cost has no
+    /// earlier epochs).
+    ///
+    /// # Errors
+    /// As [`BenchmarkOracle::new`].
+    pub fn new(api: &'a Api, setting: Setting, hp: Hp) -> Result<EpochOracle<'a, A>> {
+        Ok(EpochOracle { api, last: BenchmarkOracle::new(api, setting, hp)? })
+    }
+
+    /// The oracle of the last epoch's queries (its budget, setting and schedule).
+    pub fn last(&self) -> &BenchmarkOracle<A> {
+        &self.last
+    }
+}
+
+impl<A: Categorical> Oracle<A> for EpochOracle<'_, A> {
+    fn evaluate(&self, arch: A, rng: &mut dyn RngCore) -> Result<Option<Evaluation>> {
+        self.last.evaluate(arch, rng)
+    }
+
+    fn evaluate_at(&self, arch: A, epoch: u16, rng: &mut dyn RngCore) -> Result<Option<Evaluation>> {
+        let index = arch.official_index();
+        if !self.last.holds(arch) {
+            return Ok(None);
+        }
+        // `simulate_train_eval` names the CIFAR-10 setting `cifar10` and reads `cifar10-valid`.
+        let dataset = match self.last.setting {
+            Setting::Cifar10Valid => Setting::Cifar10,
+            other => other,
+        };
+        // The draw of `Seeds::Random` and of the summary's queries: a trial uniformly among the cell's, by seed.
+        let mut choose = |seeds: &[u32]| Ok(seeds[rng.random_range(0..seeds.len())]);
+        let run = self.api.simulate_train_eval(
+            index,
+            dataset,
+            self.last.hp,
+            Some(epoch),
+            &mut crate::query::Seeds::Choose(&mut choose),
+        )?;
+        Ok(Some(Evaluation { fitness: run.accuracy, cost: run.time_cost }))
+    }
+
+    fn cells(&self) -> Option<Vec<A>> {
+        self.last.cells()
+    }
+
+    fn holds(&self, arch: A) -> bool {
+        self.last.holds(arch)
+    }
+}

@@ -170,6 +170,46 @@ fn the_searches_run_in_the_size_space() {
         last > 50.0 && last > first + 5.0,
         "REINFORCE (lr 0.01): mean fitness {first:.1} at first, {last:.1} at the end"
     );
-    assert!(Algorithm::Bohb.run(&Widths, 1_000.0, &mut rng(0)).is_err(), "the seed's BOHB is not NATS-algos'");
+    // NATS-algos' BOHB queries earlier epochs, which this oracle does not answer.
+    let refused = Algorithm::Bohb.run(&Widths, 1_000.0, &mut rng(0)).unwrap_err().to_string();
+    assert!(refused.contains("answers the last epoch only"), "{refused}");
     assert_eq!(Channels::POSITIONS * Channels::CHOICES, 40);
+}
+
+/// `Widths` answering after any epoch of a 12-epoch schedule: a fraction of the fitness, 10 s an epoch trained.
+struct WidthsByEpoch;
+
+impl Oracle<nb102_space::Channels> for WidthsByEpoch {
+    fn evaluate(&self, arch: nb102_space::Channels, rng: &mut dyn RngCore) -> Result<Option<Evaluation>> {
+        self.evaluate_at(arch, 11, rng)
+    }
+
+    fn evaluate_at(
+        &self,
+        arch: nb102_space::Channels,
+        epoch: u16,
+        rng: &mut dyn RngCore,
+    ) -> Result<Option<Evaluation>> {
+        let full = Widths.evaluate(arch, rng)?.expect("every network").fitness;
+        let trained = f64::from(epoch) + 1.0;
+        Ok(Some(Evaluation { fitness: full * trained / 12.0, cost: 10.0 * trained }))
+    }
+}
+
+#[test]
+fn nats_algos_bohb_queries_the_rungs_epochs_and_answers_the_best_seen() {
+    for seed in 0..5 {
+        let run = Algorithm::Bohb.run(&WidthsByEpoch, 5_000.0, &mut rng(seed)).unwrap();
+        let costs: Vec<f64> = run.steps.windows(2).map(|w| w[1].time - w[0].time).collect();
+        // Rungs of 1.33, 4 and 12 epochs query after epochs 0, 3 and 11; the first bracket starts with nine of
+        // the lowest and ends with one of the highest.
+        assert!(costs.iter().all(|&c| [10.0, 40.0, 120.0].iter().any(|&k| (c - k).abs() < 1e-9)), "{costs:?}");
+        assert_eq!(run.steps[0].time, 10.0);
+        assert_eq!(run.steps[12].time - run.steps[11].time, 120.0);
+        // Cut at the budget: the next evaluation would have exceeded it.
+        assert!(run.steps.last().unwrap().time <= 5_000.0 && run.steps.last().unwrap().time > 5_000.0 - 120.0);
+        let best = run.steps.iter().map(|s| s.fitness).fold(f64::NEG_INFINITY, f64::max);
+        assert_eq!(run.chosen_fitness, best, "the best accuracy seen at any fidelity");
+        assert_eq!(run.steps.last().unwrap().best, run.chosen);
+    }
 }
