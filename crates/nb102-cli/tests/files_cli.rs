@@ -114,6 +114,40 @@ fn import_nats_tss_archive() {
 }
 
 #[test]
+fn import_nats_sss_archive_and_query_it() {
+    let sample = std::env::var_os("NB102_REFERENCE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference"))
+        .join("nats-sss-sample");
+    if !sample.is_dir() {
+        eprintln!("the size-space sample records are not at {} (set NB102_REFERENCE_DIR)", sample.display());
+        return;
+    }
+    let root = dir("import-sss");
+    let path = PathBuf::from(ok(&["import", "nats-sss", s(&sample), "-o", s(&root.join("sss"))]).trim_end());
+    let info: serde_json::Value = serde_json::from_str(&ok(&["info", s(&path), "--json"])).unwrap();
+    assert_eq!(
+        (info["space"].as_str(), info["cells"].as_u64(), info["trials"].as_u64()),
+        (Some("size"), Some(3), Some(60))
+    );
+    assert_eq!(info["hp"], serde_json::json!([1, 12, 90]));
+    assert!(ok(&["show", s(&path), "8:8:40:32:40"]).starts_with("cell 284 8:8:40:32:40\n"));
+    let cost: serde_json::Value =
+        serde_json::from_str(&ok(&["cost", s(&path), "284", "--dataset", "cifar100", "--hp", "90", "--json"])).unwrap();
+    assert_eq!((cost["flops"].as_f64(), cost["params"].as_f64()), (Some(21.831684), Some(0.148524)));
+    assert!(ok(&["best", s(&path), "--dataset", "cifar10", "--set", "test", "--hp", "90"])
+        .starts_with("284\t8:8:40:32:40\t"));
+    // A topology import of a size archive, and a cell string on a size-space file, are refused.
+    fails_with(&["import", "nats-tss", s(&sample), "-o", s(&root.join("x"))], "expected a NATS-Bench topology archive");
+    fails_with(&["show", s(&path), "11472"], "is not in this benchmark");
+    fails_with(
+        &["show", s(&path), "|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|"],
+        "invalid channel string",
+    );
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
 fn bad_files_are_one_line_and_status_2() {
     let root = dir("bad");
     let garbage = root.join("x-123456.nb102");
