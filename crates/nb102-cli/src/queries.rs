@@ -104,6 +104,17 @@ pub(crate) fn show(args: ShowArgs, out: &mut impl Write) -> Result<(), Failure> 
     let api = open(&args.file)?;
     let index = api.index_of(&args.arch).map_err(Failure::input)?;
     let arch = api.arch(index).map_err(Failure::input)?;
+    let cell = match api.cell(index) {
+        Ok(cell) => Some(cell),
+        Err(nb102_api::ApiError::SummaryOnly(_) | nb102_api::ApiError::NotEvaluated(_)) => None,
+        Err(e) => return Err(Failure::input(e)),
+    };
+    let rows = api.summary().map_err(Failure::input)?;
+    let rows: Vec<_> = rows.iter().filter(|r| r.index == index).collect();
+    // Nothing is printed for a cell the file does not hold: the error is the whole answer.
+    if cell.is_none() && rows.is_empty() {
+        return Err(Failure::input(nb102_api::ApiError::NotEvaluated(index)));
+    }
     writeln!(out, "cell {index} {arch}")?;
     writeln!(
         out,
@@ -111,18 +122,8 @@ pub(crate) fn show(args: ShowArgs, out: &mut impl Write) -> Result<(), Failure> 
         "setting", "hp", "seeds", "train", "valid", "test", "params"
     )?;
     let pct = |m: Option<f64>| m.map_or_else(|| "-".to_owned(), |m| format!("{m:.2}"));
-    let cell = match api.cell(index) {
-        Ok(cell) => Some(cell),
-        Err(nb102_api::ApiError::SummaryOnly(_) | nb102_api::ApiError::NotEvaluated(_)) => None,
-        Err(e) => return Err(Failure::input(e)),
-    };
     let Some(cell) = cell else {
         // Summary-only records: their rows are all there is; `test` is the set more_info calls test.
-        let rows = api.summary().map_err(Failure::input)?;
-        let rows: Vec<_> = rows.iter().filter(|r| r.index == index).collect();
-        if rows.is_empty() {
-            return Err(Failure::input(nb102_api::ApiError::NotEvaluated(index)));
-        }
         for r in rows {
             let seeds = r.seed.map_or_else(|| "mean".to_owned(), |s| s.to_string());
             let valid = r.setting.valid_set().and_then(|set| r.accuracy(Some(set)));
