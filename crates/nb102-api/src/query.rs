@@ -369,12 +369,13 @@ impl Api {
     }
 
     /// The reference's `simulate_train_eval(arch, dataset, iepoch, hp)` for `cifar10` (which reads
-    /// `cifar10-valid`), `cifar100` and `ImageNet16-120`: the validation accuracy of one trial after `epoch`
-    /// (default: the last), and as cost the training time to that epoch plus one validation pass.
+    /// `cifar10-valid`), `cifar100` and `ImageNet16-120` (and nb102's `fashion-mnist`, read as itself): the
+    /// validation accuracy of one trial after `epoch` (default: the last), and as cost the training time to that
+    /// epoch plus one validation pass.
     /// The reference draws the trial at random: pass [`Seeds::Random`] for that, or a seed to reproduce one.
     ///
     /// # Errors
-    /// A setting other than the three, or as [`Api::more_info`].
+    /// Another setting (`cifar10-valid` is asked for as `cifar10`), or as [`Api::more_info`].
     pub fn simulate_train_eval(
         &self,
         index: usize,
@@ -385,10 +386,10 @@ impl Api {
     ) -> Result<Simulated> {
         let source = match dataset {
             Setting::Cifar10 => Setting::Cifar10Valid,
-            Setting::Cifar100 | Setting::ImageNet16_120 => dataset,
+            Setting::Cifar100 | Setting::ImageNet16_120 | Setting::FashionMnist => dataset,
             other => {
                 return Err(ApiError::MetricName(format!(
-                    "{other} (simulate_train_eval takes cifar10, cifar100 or ImageNet16-120)"
+                    "{other} (simulate_train_eval takes cifar10, cifar100, ImageNet16-120 or fashion-mnist)"
                 )))
             }
         };

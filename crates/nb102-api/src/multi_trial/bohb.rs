@@ -29,14 +29,22 @@ pub fn bohb<A: Categorical>(oracle: &dyn Oracle<A>, budget: f64, rng: &mut dyn R
 /// --random_fraction 0.0 --bandwidth_factor 3`, `--n_iters 300`): the same brackets and model as [`bohb`], between
 /// budgets of 1 and 12 epochs (so 1.33, 4 and 12), each evaluation the query of the 12-epoch schedule after epoch
 /// `int(budget) − 1` (0, 3 and 11: [`Oracle::evaluate_at`]), which costs the training up to that epoch and one
-/// validation pass. The reference does not stop at the budget; its trajectory is cut there afterwards, so the search
+/// validation pass. On another schedule (a demo's) the budgets run up to its epochs
+/// ([`Oracle::schedule_epochs`]), the lowest at least one epoch. The reference does not stop at the budget; its trajectory is cut there afterwards, so the search
 /// ends with the first evaluation that would exceed it, and the answer is the highest accuracy seen at any
 /// fidelity (the first of equals), as the script's `max(trajectory)`.
 ///
 /// # Errors
 /// As [`Oracle::evaluate_at`].
 pub fn bohb_nats<A: Categorical>(oracle: &dyn Oracle<A>, budget: f64, rng: &mut dyn RngCore) -> Result<Run<A>> {
-    hyperband(oracle, budget, rng, &Variant { iterations: 300, epochs: Some([0, 3, 11]) })
+    let epochs = oracle.schedule_epochs().ok_or_else(|| {
+        ApiError::Search(
+            "NATS-algos' BOHB: expected an oracle that answers earlier epochs, found one that does not".into(),
+        )
+    })?;
+    // hpbandster's budgets `max · 3^(k − 2)`, queried after epoch `int(budget) − 1`.
+    let at = |k: i32| (f64::from(epochs) * 3f64.powi(k - 2)) as u16;
+    hyperband(oracle, budget, rng, &Variant { iterations: 300, epochs: Some([0, 1, 2].map(|k| at(k).max(1) - 1)) })
 }
 
 /// What tells the two BOHBs apart.

@@ -164,6 +164,12 @@ pub trait Oracle<A: Categorical = Arch> {
         )))
     }
 
+    /// The epochs of the schedule [`Oracle::evaluate_at`] answers within (0 up to this, exclusive), or `None` for
+    /// an oracle that answers the last epoch only (the default).
+    fn schedule_epochs(&self) -> Option<u16> {
+        None
+    }
+
     /// The cells the benchmark holds, when it holds only some.
     fn cells(&self) -> Option<Vec<A>> {
         None

@@ -297,6 +297,10 @@ impl<A: Categorical> Oracle<A> for EpochOracle<'_, A> {
         Ok(Some(Evaluation { fitness: run.accuracy, cost: run.time_cost }))
     }
 
+    fn schedule_epochs(&self) -> Option<u16> {
+        Some(self.last.hp.epochs())
+    }
+
     fn cells(&self) -> Option<Vec<A>> {
         self.last.cells()
     }
