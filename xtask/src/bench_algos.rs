@@ -259,7 +259,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
         algos_given: false,
     };
     let mut ws = WeightSharing::default();
-    let (mut weight_sharing, mut algos_given) = (false, false);
+    let mut weight_sharing = false;
     let mut algos: Vec<String> = Algorithm::PAPER.iter().map(Algorithm::key).collect();
     while let Some(arg) = args.next() {
         if arg == "--weight-sharing" {
@@ -299,7 +299,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
             }
             "--algos" => {
                 algos = value.split(',').map(str::to_owned).collect();
-                (algos_given, o.algos_given) = (true, true);
+                o.algos_given = true;
             }
             "--runs" => o.runs = value.parse().context("--runs needs a number")?,
             "--budget" => o.budget = Some(value.parse().context("--budget needs a number")?),
@@ -323,7 +323,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
         }
     }
     if weight_sharing {
-        if !algos_given {
+        if !o.algos_given {
             algos.extend(SearchAlgorithm::ALL.iter().map(|a| a.name().to_owned()));
         }
         // `--setting` names the searches' data; the multi-trial searches keep their fitness setting.

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use nb102_api::Api;
-use nb102_space::{Arch, Architecture, Channels, Space};
+use nb102_space::{Arch, Channels, Space};
 use nb102_store::{BenchmarkKind, BenchmarkMeta, EvalSet, Hp, Role, Setting};
 use rand::SeedableRng;
 
@@ -306,10 +306,10 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
 /// The plan of the profile, with the options' overrides.
 fn make_plan(o: &Options) -> anyhow::Result<Plan> {
     let fashion = PathBuf::from("/usr/share/datasets/fashion-mnist");
-    // A profile's seeds may differ by schedule (the size space's paper runs: three seeds at 12 epochs, one at 1
-    // and 90); `--seeds` gives every schedule the same.
-    let mut seeds_of_hp: fn(u16) -> Option<Vec<u32>> = |_| None;
-    let (description, archs, settings, seeds, hps, mut plan) = match o.profile.as_str() {
+    // A profile's seeds are per schedule (the size space's paper runs: three seeds at 12 epochs, one at 1 and 90);
+    // `--seeds` gives every schedule the same.
+    type Profile = (&'static str, Vec<usize>, Vec<Setting>, fn(u16) -> Vec<u32>, Vec<u16>, Plan);
+    let (description, archs, settings, seeds_of_hp, hps, mut plan): Profile = match o.profile.as_str() {
         "demo" => {
             // The notable cells and two seeded random ones; reduced width, depth, epochs, data and batch, chosen
             // so that 2 CPU cores train all 16 trials in about three minutes, to accuracies that rank the cells
@@ -328,7 +328,7 @@ fn make_plan(o: &Options) -> anyhow::Result<Plan> {
                  images in batches of 128; not NAS-Bench-201",
                 archs,
                 vec![Setting::FashionMnist],
-                vec![777, 888],
+                |_| vec![777, 888],
                 vec![8],
                 Plan {
                     profile: "demo".into(),
@@ -353,7 +353,7 @@ fn make_plan(o: &Options) -> anyhow::Result<Plan> {
                 "NAS-Bench-201: every cell, four settings, 12 and 200 epochs, seeds 777/888/999 (C16 N5)",
                 (0..nb102_space::NUM_ARCHS).collect(),
                 vec![Setting::Cifar10Valid, Setting::Cifar10, Setting::Cifar100, Setting::ImageNet16_120],
-                vec![777, 888, 999],
+                |_| vec![777, 888, 999],
                 vec![12, 200],
                 Plan {
                     profile: "nb201".into(),
@@ -380,7 +380,7 @@ fn make_plan(o: &Options) -> anyhow::Result<Plan> {
                  of 128; not NATS-Bench",
                 archs.collect::<anyhow::Result<_>>()?,
                 vec![Setting::FashionMnist],
-                vec![777, 888],
+                |_| vec![777, 888],
                 vec![8],
                 Plan {
                     profile: "demo-sss".into(),
@@ -401,13 +401,12 @@ fn make_plan(o: &Options) -> anyhow::Result<Plan> {
             let data = o.data_dir.clone().context("--profile nats-sss needs --data-dir (CIFAR-10/100, ImageNet16)")?;
             let splits =
                 o.splits_dir.clone().context("--profile nats-sss needs --splits-dir (the official split files)")?;
-            seeds_of_hp = |hp| Some(if hp == 12 { vec![777, 888, 999] } else { vec![777] });
             (
                 "NATS-Bench size space: every network, four settings, 1, 12 and 90 epochs, seeds 777/888/999 at 12 \
                  epochs and 777 at 1 and 90",
                 (0..nb102_space::NUM_SIZES).collect(),
                 vec![Setting::Cifar10Valid, Setting::Cifar10, Setting::Cifar100, Setting::ImageNet16_120],
-                vec![777],
+                |hp| if hp == 12 { vec![777, 888, 999] } else { vec![777] },
                 vec![1, 12, 90],
                 Plan {
                     profile: "nats-sss".into(),
@@ -431,21 +430,11 @@ fn make_plan(o: &Options) -> anyhow::Result<Plan> {
         bail!("--channels, --cells: expected none for the size space (its networks' widths are the architectures)");
     }
     let archs = match &o.archs {
-        Some(given) => given
-            .iter()
-            .map(|a| {
-                let arch = Architecture::from_index_or_str(space, a)?;
-                Ok(arch.in_space().with_context(|| format!("{a}: expected an architecture of the {space} space"))?.1)
-            })
-            .collect::<anyhow::Result<Vec<usize>>>()
-            .context("invalid --archs")?,
+        Some(given) => given.iter().map(|a| space.index_of(a)).collect::<Result<_, _>>().context("invalid --archs")?,
         None => archs,
     };
     let settings = o.settings.clone().unwrap_or(settings);
-    if o.seeds.is_some() {
-        seeds_of_hp = |_| None;
-    }
-    let seeds = o.seeds.clone().unwrap_or(seeds);
+    let seeds = |hp: u16| o.seeds.clone().unwrap_or_else(|| seeds_of_hp(hp));
     let hps = o.hps.clone().unwrap_or(hps);
     plan.description =
         if o.customises_plan() { format!("{description} (customised: see plan.json)") } else { description.to_owned() };
@@ -458,7 +447,7 @@ fn make_plan(o: &Options) -> anyhow::Result<Plan> {
     for &index in &archs {
         for &hp in &hps {
             for &setting in &settings {
-                for seed in seeds_of_hp(hp).unwrap_or_else(|| seeds.clone()) {
+                for seed in seeds(hp) {
                     plan.trials.push(Trial { index, setting, hp, seed });
                 }
             }

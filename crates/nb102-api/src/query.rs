@@ -12,7 +12,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use nb102_space::{Arch, Architecture, Space};
+use nb102_space::{Architecture, Space};
 use nb102_store::{
     numpy_sum, python_sum as sum, BenchmarkFile, BenchmarkMeta, CellResults, EvalSet, Hp, MetricError, Metrics,
     NetConfig, Setting, TimeSums, TrialRecord, TrialSummary,
@@ -193,7 +193,7 @@ impl Api {
     /// do it where waiting is cheap (the Python binding, with the GIL released); nothing for a cell without one.
     /// A damaged section is reported by the query that follows.
     pub fn warm(&self, index: usize) {
-        if index < self.space().num_archs() {
+        if self.space().check_index(index).is_ok() {
             let _ = self.file.cell(index);
         }
     }
@@ -214,11 +214,7 @@ impl Api {
     /// # Errors
     /// [`ApiError::Space`] for a string that does not parse, an index out of range, or a network outside the space.
     pub fn index_of(&self, arch: &str) -> Result<usize> {
-        let space = self.space();
-        match space {
-            Space::Topology => Ok(Arch::from_index_or_str(arch)?.official_index()),
-            Space::Size => Ok(Architecture::from_index_or_str(space, arch)?.in_space().expect("a size network").1),
-        }
+        Ok(self.space().index_of(arch)?)
     }
 
     /// The architecture of the file's space with official index `index`.
@@ -511,7 +507,7 @@ impl Api {
     /// [`ApiError::Space`] for an index out of range, [`ApiError::SummaryOnly`] or
     /// [`ApiError::NotEvaluated`] for a cell without records, or a damaged section.
     pub fn cell(&self, index: usize) -> Result<Arc<CellResults>> {
-        self.arch(index)?;
+        self.space().check_index(index)?;
         if let Some(cell) = self.file.cell(index)? {
             return Ok(cell);
         }

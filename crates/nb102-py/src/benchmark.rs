@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use nb102_api::{Api, Seeds};
-use nb102_space::Arch as SpaceArch;
 use nb102_space::{Architecture, Channels, Space};
 use nb102_store::{BenchmarkKind, EvalSet, Hp, Setting};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -69,13 +68,7 @@ pub(crate) fn index(value: &Bound<'_, PyAny>, space: Space) -> PyResult<usize> {
         });
     }
     if let Ok(text) = value.cast::<PyString>() {
-        let text = text.to_cow()?;
-        let arch = match space {
-            Space::Topology => SpaceArch::from_index_or_str(&text).map(Architecture::from),
-            Space::Size => Architecture::from_index_or_str(space, &text),
-        };
-        let arch = arch.map_err(|e| PyValueError::new_err(e.to_string()))?;
-        return Ok(arch.in_space().expect("an architecture of the space").1);
+        return space.index_of(&text.to_cow()?).map_err(|e| PyValueError::new_err(e.to_string()));
     }
     Err(PyTypeError::new_err(format!(
         "expected an index, an nb102.Arch or an architecture string, found {}",

@@ -5,8 +5,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::arch::NUM_ARCHS;
-use crate::channels::NUM_SIZES;
+use crate::arch::{Arch, NUM_ARCHS};
+use crate::channels::{Channels, NUM_SIZES};
 use crate::error::{Result, SpaceError};
 
 /// A search space: the topology space of NAS-Bench-201 (NATS-Bench's `tss`) or NATS-Bench's size space (`sss`).
@@ -47,6 +47,31 @@ impl Space {
             Space::Size
         } else {
             Space::Topology
+        }
+    }
+
+    /// The official index of an architecture of this space as command lines and queries give one: an index, or a
+    /// string of the space (a cell in any spelling [`Arch`] parses, or xautodl's name of a cell of the space; a channel
+    /// string).
+    ///
+    /// # Errors
+    /// As [`Arch::from_index_or_str`] and [`Channels::from_index_or_str`].
+    pub fn index_of(self, text: &str) -> Result<usize> {
+        match self {
+            Space::Topology => Ok(Arch::from_index_or_str(text)?.official_index()),
+            Space::Size => Ok(Channels::from_index_or_str(text)?.official_index()),
+        }
+    }
+
+    /// Checks that `index` is an official index of this space, without making its architecture.
+    ///
+    /// # Errors
+    /// [`SpaceError::IndexOutOfRange`] or [`SpaceError::SizeIndexOutOfRange`], as the spaces' types give them.
+    pub fn check_index(self, index: usize) -> Result<()> {
+        match self {
+            _ if index < self.num_archs() => Ok(()),
+            Space::Topology => Err(SpaceError::IndexOutOfRange(index as u64)),
+            Space::Size => Err(SpaceError::SizeIndexOutOfRange(index as u64)),
         }
     }
 
