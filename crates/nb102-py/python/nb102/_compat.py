@@ -13,7 +13,9 @@ Deliberate differences:
   ``evaluated_indexes`` lists every cell with results from the start (the reference's fast mode lists only the
   cells queried so far, which left ``find_best`` and ``statistics`` empty);
 - ``verbose`` prints the creation lines and one line per public call, not the reference's nested logs;
-- ``reload`` and ``clear_params`` have nothing to do (weights are read only when asked for).
+- ``reload`` and ``clear_params`` have nothing to do (weights are read only when asked for);
+- a file or archive of the other space is refused with a ``ValueError`` (the reference's ``create(path, 'sss')``
+  opens a topology archive and answers with its cells).
 """
 
 from __future__ import annotations
