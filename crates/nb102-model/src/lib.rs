@@ -11,6 +11,7 @@
 //! - [`load_weights`] / [`save_weights`]: safetensors, and `torch.save` files for reading; [`safetensors_bytes`]
 //!   and [`tensors_from_safetensors`] without a file.
 //! - [`measure_latency`]: the reference's latency protocol, on CPU or CUDA.
+//! - [`score_proxies`]: the zero-cost proxies of zero-cost-nas and NASLib, as their code computes them.
 //! - [`Sgd`] (the benchmark's optimiser, over one flat buffer of an explicit parameter list), [`Adam`] and
 //!   [`clip_grad_norm`], with PyTorch's arithmetic.
 //! - [`DeviceSpec`]: `auto`, `cpu` or `cuda:N`.
@@ -38,6 +39,7 @@ mod latency;
 mod network;
 mod ops;
 mod optim;
+mod proxies;
 mod search_network;
 mod skeleton;
 mod weights;
@@ -48,6 +50,7 @@ pub use error::{ModelError, Result};
 pub use latency::{measure_latency, reference_batches};
 pub use network::TinyNetwork;
 pub use optim::{clip_grad_norm, Adam, AdamConfig, Sgd, SgdConfig, Unreached};
+pub use proxies::{score_proxies, Batch, ProxyInput};
 pub use search_network::{
     argmax_arch, CellMode, GumbelSample, SearchConfig, SearchModel, SearchNetwork, ARCH_PARAMETERS,
 };

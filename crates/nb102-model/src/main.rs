@@ -1,5 +1,5 @@
 //! `nb102-model`: the benchmark's networks from the command line, of the topology space and of the size space:
-//! costs, a forward pass with given weights, and latency.
+//! costs, a forward pass with given weights, zero-cost proxies, and latency.
 //!
 //! Bad input (an architecture, dataset or device that does not parse, a missing or mismatched weight
 //! file) is one line on stderr and exit status 2; a failure to write the output is exit status 1.
@@ -11,9 +11,11 @@ use anyhow::anyhow;
 use clap::{Args, Parser, Subcommand};
 use nb102_command::Failure;
 use nb102_model::{
-    load_weights, measure_latency, read_tensors, reference_batches, write_safetensors, CellMode, Dataset, DeviceSpec,
-    GumbelSample, Network, NetworkConfig, SearchConfig, SearchModel, SearchNetwork, SizeConfig, Skeleton, TinyNetwork,
+    load_weights, measure_latency, read_tensors, reference_batches, score_proxies, write_safetensors, Batch, CellMode,
+    Dataset, DeviceSpec, GumbelSample, Network, NetworkConfig, ProxyInput, SearchConfig, SearchModel, SearchNetwork,
+    SizeConfig, Skeleton, TinyNetwork,
 };
+use nb102_protocol::{Needs, Proxy};
 use nb102_space::{Arch, Channels, Genotype, Space};
 use serde_json::json;
 use tch::nn::VarStore;
@@ -75,6 +77,41 @@ enum Command {
         /// Train-mode forward (batch statistics); the output then also holds the updated state dict.
         #[arg(long)]
         train_mode: bool,
+        /// auto, cpu or cuda:N.
+        #[arg(long, default_value = "auto")]
+        device: String,
+    },
+    /// Zero-cost proxies of the network from one batch, as zero-cost-nas's and NASLib's code computes them
+    /// (docs/PROXIES.md): train mode, one fresh copy per measure, scores summed over conv and linear weights.
+    Proxies {
+        #[command(flatten)]
+        net: NetArgs,
+        /// State dict to score: .safetensors, or .pt/.pth/.bin from torch.save (default: the reference's
+        /// initialisation drawn after manual_seed(--seed)).
+        #[arg(long)]
+        weights: Option<PathBuf>,
+        /// Safetensors file holding the batch: images `x` [b, channels, h, w] (the network takes their shape) and
+        /// labels `y` [b]. Needed by every proxy but synflow, synflow_bn, zen, l2_norm, params and flops, which read
+        /// no image.
+        #[arg(long)]
+        input: Option<PathBuf>,
+        /// Seed of the initial weights, and of zen's draws (manual_seed right before them).
+        #[arg(long, default_value_t = 0)]
+        seed: i64,
+        /// Images of the batch to use: the first B of --input, or the shape's batch without one (default: all of
+        /// --input, else 64).
+        #[arg(long)]
+        batch_size: Option<i64>,
+        /// Comma-separated proxy names (default: all of them).
+        #[arg(long)]
+        proxies: Option<String>,
+        /// NASLib's post-processing, as NAS-Bench-Suite-Zero's scores: NaN and infinities become -1e8, synflow
+        /// its logarithm.
+        #[arg(long)]
+        naslib: bool,
+        /// Print one JSON object {"proxy": score, ...} (null for NaN or an infinity).
+        #[arg(long)]
+        json: bool,
         /// auto, cpu or cuda:N.
         #[arg(long, default_value = "auto")]
         device: String,
@@ -292,6 +329,46 @@ fn run(command: Command) -> Result<(), Failure> {
             }
             write_output(&named, &output)?;
         }
+        Command::Proxies { net, weights, input, seed, batch_size, proxies, naslib, json, device } => {
+            let device = device.parse::<DeviceSpec>()?.resolve()?;
+            let (network, _) = net.config()?;
+            let proxies = match proxies {
+                Some(list) => nb102_protocol::parse_proxies(&list)?,
+                None => Proxy::ALL.to_vec(),
+            };
+            let batch = proxy_batch(&network, input.as_deref(), batch_size, &proxies)?;
+            // The network takes the batch's images as they are, as `forward` does.
+            let network = match batch.x.size().as_slice() {
+                &[_, c, h, w] => network.with_input(c, (h, w)),
+                _ => network,
+            };
+            let batch = batch.checked(&network, device)?;
+            tch::manual_seed(seed);
+            let mut vs = VarStore::new(device);
+            TinyNetwork::new(&vs.root(), network)?;
+            if let Some(weights) = &weights {
+                load_weights(&mut vs, weights)?;
+            }
+            let state = nb102_model::state_dict(&vs).into_iter().collect();
+            let input = ProxyInput { network, state: &state, batch: &batch, seed, device };
+            let scores = score_proxies(&input, &proxies)?;
+            let scores = scores.into_iter().map(|(p, s)| (p, if naslib { p.naslib_postprocess(s) } else { s }));
+            if json {
+                let object: serde_json::Map<String, serde_json::Value> =
+                    scores.map(|(p, s)| (p.name().to_owned(), json!(s.is_finite().then_some(s)))).collect();
+                println!("{}", serde_json::Value::Object(object));
+            } else {
+                for (proxy, score) in scores {
+                    // Exponent notation where plain digits would run long (synflow reaches 1e34).
+                    let text = if score != 0.0 && !(1e-4..1e16).contains(&score.abs()) {
+                        format!("{score:e}")
+                    } else {
+                        format!("{score}")
+                    };
+                    println!("{:<10} {text}", proxy.name());
+                }
+            }
+        }
         Command::Latency { net, device, batch, batches } => {
             let spec: DeviceSpec = device.parse()?;
             let device = spec.resolve()?;
@@ -390,6 +467,47 @@ fn test_images(dataset: Dataset) -> usize {
         Dataset::Cifar10 | Dataset::FashionMnist => 10_000,
         Dataset::Cifar100 => 5_000,
         Dataset::ImageNet16_120 => 3_000,
+    }
+}
+
+/// The batch the proxies read: `x` and `y` of `input` (its first `batch_size` images), or, where no proxy asked for
+/// reads an image, zeros of the network's input shape.
+fn proxy_batch(
+    network: &Network,
+    input: Option<&Path>,
+    batch_size: Option<i64>,
+    proxies: &[Proxy],
+) -> anyhow::Result<Batch> {
+    if let Some(b) = batch_size.filter(|&b| b < 1) {
+        return Err(anyhow!("invalid --batch-size: expected a positive number, found {b}"));
+    }
+    let Some(input) = input else {
+        let reading: Vec<&str> = proxies.iter().filter(|p| p.needs() == Needs::Batch).map(|p| p.name()).collect();
+        if !reading.is_empty() {
+            return Err(anyhow!(
+                "expected --input, a safetensors file with the batch (x, y) for {}, found none",
+                reading.join(", ")
+            ));
+        }
+        let (h, w) = network.input_size();
+        let b = batch_size.unwrap_or(64);
+        let x = tch::Tensor::zeros([b, network.in_channels(), h, w], tch::kind::FLOAT_CPU);
+        return Ok(Batch { x, y: tch::Tensor::zeros([b], (Kind::Int64, tch::Device::Cpu)) });
+    };
+    let mut tensors = read_tensors(input)?;
+    let mut take = |name: &str, what: &str| {
+        tensors
+            .remove(name)
+            .ok_or_else(|| anyhow!("{}: expected a tensor named {name} ({what}), found none", input.display()))
+    };
+    let (x, y) = (take("x", "the images")?, take("y", "their labels")?);
+    let n = x.size().first().copied().unwrap_or(0);
+    match batch_size {
+        Some(b) if b > n => {
+            Err(anyhow!("invalid --batch-size: expected at most the {n} images of the input, found {b}"))
+        }
+        Some(b) => Ok(Batch { x: x.narrow(0, 0, b), y: y.narrow(0, 0, b.min(y.size().first().copied().unwrap_or(0))) }),
+        None => Ok(Batch { x, y }),
     }
 }
 

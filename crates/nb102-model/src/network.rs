@@ -10,7 +10,7 @@ use tch::nn::{self, ModuleT};
 use tch::Tensor;
 
 use crate::error::Result;
-use crate::ops::{avg_pool_3x3, BatchNorm, Conv, ReluConvBn};
+use crate::ops::{avg_pool_3x3, BatchNorm, Conv, Probe, ReluConvBn};
 use crate::skeleton::Backbone;
 
 /// A benchmark network of either space; `forward_t` gives the logits, [`TinyNetwork::forward_features_t`] both
@@ -45,7 +45,20 @@ impl TinyNetwork {
     /// # Shapes
     /// `[b, in_channels, h, w] -> ([b, c_last], [b, classes])`.
     pub fn forward_features_t(&self, xs: &Tensor, train: bool) -> (Tensor, Tensor) {
-        self.backbone.forward_features_t(xs, train, |cell, x| cell.forward_t(x, train))
+        self.backbone.forward_features_t(xs, train, |cell, x| cell.forward_probed(x, train, &Probe::PLAIN))
+    }
+
+    /// The feature maps before global average pooling, seen by `probe`.
+    ///
+    /// # Shapes
+    /// `[b, in_channels, h, w] -> [b, c_last, h/4, w/4]`.
+    pub(crate) fn forward_maps(&self, xs: &Tensor, train: bool, probe: &Probe) -> Tensor {
+        self.backbone.forward_maps(xs, train, probe, |cell, x| cell.forward_probed(x, train, probe))
+    }
+
+    /// Pooled features and logits of [`TinyNetwork::forward_maps`]'s maps.
+    pub(crate) fn head(&self, maps: &Tensor, probe: &Probe) -> (Tensor, Tensor) {
+        self.backbone.head(maps, probe)
     }
 }
 
@@ -103,17 +116,17 @@ impl Layer {
     }
 }
 
-impl ModuleT for Layer {
+impl Layer {
     /// # Shapes
     /// `[b, c_in, h, w] -> [b, c_out, h, w]`; not for `none`, which the cell leaves out.
-    fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
+    fn forward_probed(&self, xs: &Tensor, train: bool, probe: &Probe) -> Tensor {
         match self {
             Layer::Zero => unreachable!("a cell adds no term for none"),
             Layer::Identity => xs.shallow_clone(),
-            Layer::Factorized(conv, bn) => bn.forward_t(&conv.forward(xs), train),
-            Layer::Conv(op) => op.forward_t(xs, train),
+            Layer::Factorized(conv, bn) => bn.forward_probed(&conv.forward_probed(xs, probe), train, probe),
+            Layer::Conv(op) => op.forward_probed(&xs.relu(), train, probe),
             Layer::Pool(None) => avg_pool_3x3(xs),
-            Layer::Pool(Some(preprocess)) => avg_pool_3x3(&preprocess.forward_t(xs, train)),
+            Layer::Pool(Some(preprocess)) => avg_pool_3x3(&preprocess.forward_probed(&xs.relu(), train, probe)),
         }
     }
 }
@@ -148,10 +161,10 @@ fn live_layers(layers: &[(usize, Op)]) -> Vec<bool> {
     layers.iter().map(|&(k, op)| op != Op::None && live_node[EDGES[k].0]).collect()
 }
 
-impl ModuleT for Cell {
+impl Cell {
     /// # Shapes
     /// `[b, c_in, h, w] -> [b, c_out, h, w]`.
-    fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
+    fn forward_probed(&self, xs: &Tensor, train: bool, probe: &Probe) -> Tensor {
         let mut nodes: Vec<Tensor> = Vec::with_capacity(NUM_NODES);
         // relu(node j), computed at most once and shared by the conv layers leaving node j.
         let mut activated: [Option<Tensor>; NUM_NODES] = Default::default();
@@ -166,12 +179,12 @@ impl ModuleT for Cell {
                     Layer::Zero => continue,
                     _ if !live && !train => continue,
                     Layer::Conv(op) if live => {
-                        op.forward_relu_applied(activated[from].get_or_insert_with(|| input.relu()), train)
+                        op.forward_probed(activated[from].get_or_insert_with(|| input.relu()), train, probe)
                     }
-                    _ if live => layer.forward_t(input, train),
+                    _ if live => layer.forward_probed(input, train, probe),
                     // A dead layer in training, for its batch norms' statistics. A convolution's relu is not
                     // shared: it is made outside the graph, and a live layer of the same node needs one inside it.
-                    _ => tch::no_grad(|| layer.forward_t(input, train)),
+                    _ => tch::no_grad(|| layer.forward_probed(input, train, probe)),
                 };
                 node = Some(match node {
                     None => term,

@@ -5,8 +5,54 @@
 //! (`Conv2d`/`Linear` weights: `kaiming_uniform_(a=sqrt(5))`; `Linear` bias: `uniform(±1/sqrt(fan_in))`;
 //! batch norm: ones, zeros, and running statistics 0 and 1).
 
-use tch::nn::{self, Init, ModuleT};
+use tch::nn::{self, Init};
 use tch::{Device, Kind, Tensor};
+
+/// What one forward pass of a benchmark network shows or changes beyond its output, for the zero-cost proxies
+/// (`crate::proxies`): the reference reaches the same points by replacing modules' `forward` and hooking them.
+/// [`Probe::PLAIN`] is an ordinary pass.
+#[derive(Clone, Copy)]
+pub(crate) struct Probe<'a> {
+    /// Whether batch norms normalise; `false` passes their input through, as foresight's `bn=False` copy does.
+    pub(crate) batch_norm: bool,
+    /// Called with the output of every convolution and linear layer, before anything follows it, and its weight.
+    pub(crate) on_output: Option<OutputHook<'a>>,
+    /// Called with `relu(x)` for the input `x` of every ReLU module (`relu(x) > 0` where `x > 0`), and whether the
+    /// ReLU is the first module of a `ReLUConvBN`, whose own input is the same `x`.
+    pub(crate) on_relu_input: Option<ReluHook<'a>>,
+}
+
+/// [`Probe::on_output`]: a layer's output and its weight.
+pub(crate) type OutputHook<'a> = &'a dyn Fn(&Tensor, &Tensor);
+/// [`Probe::on_relu_input`]: `relu(x)` and whether the ReLU opens a `ReLUConvBN`.
+pub(crate) type ReluHook<'a> = &'a dyn Fn(&Tensor, bool);
+
+impl Probe<'_> {
+    pub(crate) const PLAIN: Probe<'static> = Probe { batch_norm: true, on_output: None, on_relu_input: None };
+
+    fn output(&self, output: Tensor, weight: &Tensor) -> Tensor {
+        if let Some(on_output) = self.on_output {
+            on_output(&output, weight);
+        }
+        output
+    }
+
+    pub(crate) fn relu_input(&self, relu_xs: &Tensor, in_relu_conv_bn: bool) {
+        if let Some(on_relu_input) = self.on_relu_input {
+            on_relu_input(relu_xs, in_relu_conv_bn);
+        }
+    }
+}
+
+impl std::fmt::Debug for Probe<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Probe")
+            .field("batch_norm", &self.batch_norm)
+            .field("on_output", &self.on_output.is_some())
+            .field("on_relu_input", &self.on_relu_input.is_some())
+            .finish()
+    }
+}
 
 /// PyTorch's `BatchNorm2d(c)` (eps 1e-5, momentum 0.1), affine and tracking statistics by default,
 /// including the `num_batches_tracked` buffer, so the state dict has the reference's keys.
@@ -42,6 +88,16 @@ impl nn::ModuleT for BatchNorm {
     /// # Shapes
     /// `[b, c, h, w] -> [b, c, h, w]`; in training, updates the running statistics as PyTorch does.
     fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
+        self.forward_probed(xs, train, &Probe::PLAIN)
+    }
+}
+
+impl BatchNorm {
+    /// As `forward_t`; the identity, without updating anything, when the probe bypasses batch norms.
+    pub(crate) fn forward_probed(&self, xs: &Tensor, train: bool, probe: &Probe) -> Tensor {
+        if !probe.batch_norm {
+            return xs.shallow_clone();
+        }
         let (weight, bias) = self.affine.as_ref().map(|(w, b)| (w, b)).unzip();
         let Some((mean, var, count)) = &self.stats else {
             return xs.batch_norm(weight, bias, None::<&Tensor>, None::<&Tensor>, true, 0.1, 1e-5, true);
@@ -92,8 +148,9 @@ impl Conv {
 
     /// # Shapes
     /// `[b, c_in, h, w] -> [b, c_out, h', w']`.
-    pub(crate) fn forward(&self, xs: &Tensor) -> Tensor {
-        xs.conv2d(&self.weight, self.bias.as_ref(), [self.stride; 2], [self.padding; 2], [1, 1], 1)
+    pub(crate) fn forward_probed(&self, xs: &Tensor, probe: &Probe) -> Tensor {
+        let out = xs.conv2d(&self.weight, self.bias.as_ref(), [self.stride; 2], [self.padding; 2], [1, 1], 1);
+        probe.output(out, &self.weight)
     }
 }
 
@@ -140,14 +197,15 @@ impl ReluConvBn {
 }
 
 impl ReluConvBn {
-    /// Convolution and batch norm of an input that is already `relu(x)`: a cell computes the ReLU of a
-    /// node once for all the conv edges leaving it (same values as three separate ReLUs, and one
-    /// ReLU backward instead of three).
+    /// Convolution and batch norm of an input that is already `relu(x)`, seen by `probe`: a cell computes the ReLU
+    /// of a node once for all the conv edges leaving it (same values as three separate ReLUs, and one ReLU backward
+    /// instead of three).
     ///
     /// # Shapes
     /// `[b, c_in, h, w] -> [b, c_out, h / stride, w / stride]`.
-    pub(crate) fn forward_relu_applied(&self, relu_xs: &Tensor, train: bool) -> Tensor {
-        self.bn.forward_t(&self.conv.forward(relu_xs), train)
+    pub(crate) fn forward_probed(&self, relu_xs: &Tensor, train: bool, probe: &Probe) -> Tensor {
+        probe.relu_input(relu_xs, true);
+        self.bn.forward_probed(&self.conv.forward_probed(relu_xs, probe), train, probe)
     }
 }
 
@@ -155,7 +213,7 @@ impl nn::ModuleT for ReluConvBn {
     /// # Shapes
     /// `[b, c_in, h, w] -> [b, c_out, h / stride, w / stride]`.
     fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
-        self.forward_relu_applied(&xs.relu(), train)
+        self.forward_probed(&xs.relu(), train, &Probe::PLAIN)
     }
 }
 
@@ -184,7 +242,13 @@ impl nn::Module for Linear {
     /// # Shapes
     /// `[b, c_in] -> [b, c_out]`.
     fn forward(&self, xs: &Tensor) -> Tensor {
-        xs.linear(&self.weight, Some(&self.bias))
+        self.forward_probed(xs, &Probe::PLAIN)
+    }
+}
+
+impl Linear {
+    pub(crate) fn forward_probed(&self, xs: &Tensor, probe: &Probe) -> Tensor {
+        probe.output(xs.linear(&self.weight, Some(&self.bias)), &self.weight)
     }
 }
 

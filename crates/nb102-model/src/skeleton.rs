@@ -5,10 +5,10 @@
 //! (`nb102_space::layout`) under the same state-dict keys (`stem.*`, `cells.{i}.*`, `lastact.0.*`, `classifier.*`).
 
 use nb102_space::layout::Block;
-use tch::nn::{self, Module, ModuleT};
+use tch::nn;
 use tch::Tensor;
 
-use crate::ops::{BatchNorm, Conv, Linear, ReluConvBn};
+use crate::ops::{BatchNorm, Conv, Linear, Probe, ReluConvBn};
 
 /// The skeleton's layers around cells of type `C`.
 #[derive(Debug)]
@@ -70,17 +70,41 @@ impl<C> Backbone<C> {
         &self,
         xs: &Tensor,
         train: bool,
-        mut cell: impl FnMut(&C, &Tensor) -> Tensor,
+        cell: impl FnMut(&C, &Tensor) -> Tensor,
     ) -> (Tensor, Tensor) {
-        let mut x = self.stem.1.forward_t(&self.stem.0.forward(xs), train); // [b, C, h, w]
+        self.head(&self.forward_maps(xs, train, &Probe::PLAIN, cell), &Probe::PLAIN)
+    }
+
+    /// The feature maps that global average pooling takes (after the last batch norm and ReLU), seen by `probe`.
+    ///
+    /// # Shapes
+    /// `[b, in_channels, h, w] -> [b, c_last, h/4, w/4]`.
+    pub(crate) fn forward_maps(
+        &self,
+        xs: &Tensor,
+        train: bool,
+        probe: &Probe,
+        mut cell: impl FnMut(&C, &Tensor) -> Tensor,
+    ) -> Tensor {
+        let mut x = self.stem.1.forward_probed(&self.stem.0.forward_probed(xs, probe), train, probe); // [b, C, h, w]
         for stage in &self.stages {
             x = match stage {
                 Stage::Cell(c) => cell(c, &x),
-                Stage::Reduction(block) => block.forward_t(&x, train),
+                Stage::Reduction(block) => block.forward_probed(&x, train, probe),
             }; // [b, C, h, w] .. [b, 4C, h/4, w/4]
         }
-        let features = self.lastact.forward_t(&x, train).relu().adaptive_avg_pool2d([1, 1]).flatten(1, -1); // [b, 4C]
-        let logits = self.classifier.forward(&features); // [b, classes]
+        let maps = self.lastact.forward_probed(&x, train, probe).relu();
+        probe.relu_input(&maps, false);
+        maps
+    }
+
+    /// Global average pooling and the classifier: pooled features and logits.
+    ///
+    /// # Shapes
+    /// `[b, c_last, h', w'] -> ([b, c_last], [b, classes])`.
+    pub(crate) fn head(&self, maps: &Tensor, probe: &Probe) -> (Tensor, Tensor) {
+        let features = maps.adaptive_avg_pool2d([1, 1]).flatten(1, -1); // [b, 4C]
+        let logits = self.classifier.forward_probed(&features, probe); // [b, classes]
         (features, logits)
     }
 }
@@ -104,12 +128,13 @@ impl Reduction {
     }
 }
 
-impl ModuleT for Reduction {
+impl Reduction {
     /// # Shapes
     /// `[b, c_in, h, w] -> [b, c_out, h/2, w/2]`.
-    fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
-        let residual = self.conv_b.forward_t(&self.conv_a.forward_t(xs, train), train);
-        let shortcut = self.downsample.forward(&xs.avg_pool2d([2, 2], [2, 2], [0, 0], false, true, None::<i64>));
-        shortcut + residual
+    fn forward_probed(&self, xs: &Tensor, train: bool, probe: &Probe) -> Tensor {
+        let a = self.conv_a.forward_probed(&xs.relu(), train, probe);
+        let residual = self.conv_b.forward_probed(&a.relu(), train, probe);
+        let pooled = xs.avg_pool2d([2, 2], [2, 2], [0, 0], false, true, None::<i64>);
+        self.downsample.forward_probed(&pooled, probe) + residual
     }
 }

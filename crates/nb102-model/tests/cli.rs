@@ -321,3 +321,82 @@ fn bad_input_is_one_line_and_status_2() {
     forward(dir.to_str().unwrap());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn proxies_score_a_network_as_the_reference_code_does() {
+    // The golden case conv3x3 of tests/data/proxies (scripts/golden/proxies.py): weights seeded with 6.
+    let cases: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(data("proxies/cases.json")).unwrap()).unwrap();
+    let case = cases.iter().find(|c| c["name"] == "conv3x3").unwrap();
+    let batch = data("proxies/conv3x3.batch.safetensors");
+    let json: serde_json::Value = serde_json::from_str(&stdout_of(&[
+        "proxies",
+        "--arch",
+        case["arch"].as_str().unwrap(),
+        "--dataset",
+        "cifar10",
+        "--channels",
+        "8",
+        "--cells",
+        "2",
+        "--input",
+        batch.to_str().unwrap(),
+        "--seed",
+        "6",
+        "--proxies",
+        "grad_norm,synflow,nwot,params",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(json.as_object().unwrap().keys().collect::<Vec<_>>(), ["grad_norm", "synflow", "nwot", "params"]);
+    for proxy in ["grad_norm", "synflow", "nwot"] {
+        let reference: f64 = case["scores"][proxy].as_str().unwrap().parse().unwrap();
+        let ours = json[proxy].as_f64().unwrap();
+        assert!((ours - reference).abs() <= 1e-5 * reference.abs(), "{proxy}: {ours} against {reference}");
+    }
+
+    // Data-free proxies need no batch; NASLib's post-processing takes synflow's logarithm.
+    let free = |extra: &[&str]| -> serde_json::Value {
+        let mut args = vec!["proxies", "--arch", "11472", "--dataset", "cifar10", "--proxies", "synflow", "--json"];
+        args.extend(extra);
+        serde_json::from_str(&stdout_of(&args)).unwrap()
+    };
+    let raw = free(&[])["synflow"].as_f64().unwrap();
+    let logged = free(&["--naslib"])["synflow"].as_f64().unwrap();
+    assert!(raw > 1e30 && (logged - raw.ln()).abs() < 1e-9, "{raw} {logged}");
+
+    check_input_error(
+        &["proxies", "--arch", "11472", "--dataset", "cifar10", "--proxies", "snip,zen,fisher"],
+        "expected --input, a safetensors file with the batch (x, y) for snip, fisher, found none",
+    );
+    check_input_error(&["proxies", "--arch", "11472", "--dataset", "cifar10", "--proxies", "snipp"], "invalid proxy");
+    let weights = data("conv3x3.weights.safetensors");
+    check_input_error(
+        &[
+            "proxies",
+            "--arch",
+            "11472",
+            "--dataset",
+            "cifar10",
+            "--proxies",
+            "l2_norm",
+            "--weights",
+            weights.to_str().unwrap(),
+        ],
+        "expected shape [16, 16, 3, 3], found [4, 4, 3, 3]",
+    );
+    check_input_error(
+        &[
+            "proxies",
+            "--arch",
+            "11472",
+            "--dataset",
+            "cifar10",
+            "--input",
+            batch.to_str().unwrap(),
+            "--batch-size",
+            "99",
+        ],
+        "invalid --batch-size: expected at most the 16 images of the input, found 99",
+    );
+}

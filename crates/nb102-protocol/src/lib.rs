@@ -1,6 +1,6 @@
 //! What nb102's processes exchange, as typed values and JSON files, in a crate without libtorch: a training
 //! run's config ([`RunConfig`]), a weight-sharing search's config and result ([`SearchRun`], [`SearchResult`]),
-//! a latency measurement ([`LatencyReport`]).
+//! a latency measurement ([`LatencyReport`]), the zero-cost proxies by name ([`Proxy`]).
 //!
 //! The binaries that link libtorch (`nb102-train`, `nb102-weight-sharing`, `nb102-model`) take these as
 //! `--config FILE` (or `-`, standard input) and write them; `cargo xtask`, which never links libtorch, builds,
@@ -22,11 +22,13 @@
 mod error;
 mod file;
 mod latency;
+mod proxies;
 mod searching;
 mod training;
 
 pub use error::{ProtocolError, Result};
 pub use file::{parse_json, read_json, to_json, write_json};
 pub use latency::LatencyReport;
+pub use proxies::{parse_proxies, Needs, Proxy};
 pub use searching::{Algorithm, ControllerConfig, EpochRecord, SearchChanges, SearchResult, SearchRun};
 pub use training::RunConfig;
