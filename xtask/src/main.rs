@@ -5,6 +5,7 @@
 //! - `bench-store [--cells N]`: the benchmark-file targets on a full-size synthetic file (docs/PERFORMANCE.md).
 //! - `bench-import [--cells N]`: importing a NAS-Bench-201 `.pth` file, against loading it with the reference.
 //! - `bench-python`: the Python package against `nats_bench` (docs/PERFORMANCE.md).
+//! - `bench-proxies [...]`: the zero-cost proxies against the reference code, per cell (docs/PERFORMANCE.md).
 //! - `regenerate [...]`: the whole pipeline from cells to a benchmark file (docs/REGENERATE.md).
 //! - `bench-algos [...]`: the multi-trial NAS baselines, tabulated and plotted (docs/BASELINES.md).
 //! - `public-scripts [SCRIPT...]`: public scripts that need every cell, against the reference and on nb102
@@ -16,6 +17,7 @@ use anyhow::bail;
 
 mod bench_algos;
 mod bench_import;
+mod bench_proxies;
 mod bench_python;
 mod bench_space;
 mod bench_store;
@@ -49,6 +51,7 @@ fn task() -> anyhow::Result<()> {
         Some("regenerate") => regenerate::run(args),
         Some("bench-algos") => bench_algos::run(args),
         Some("bench-import") => bench_import::run(args),
+        Some("bench-proxies") => bench_proxies::run(args),
         Some("bench-import-release") => bench_import::release(args),
         Some("bench-import-run") => bench_import::import(args),
         Some("public-scripts") => {
@@ -63,6 +66,7 @@ fn task() -> anyhow::Result<()> {
                  bench-store   benchmark-file targets on a full-size synthetic file [--cells N]\n  \
                  bench-import  importing a NAS-Bench-201 .pth file, against the reference [--cells N]\n  \
                  bench-python  the Python package against nats_bench, on the sample and a full-size file\n  \
+                 bench-proxies the zero-cost proxies against the reference code, per cell\n  \
                  regenerate    the whole pipeline, cells to benchmark file (docs/REGENERATE.md)\n  \
                  bench-algos   the NAS baselines, tabulated and plotted (docs/BASELINES.md)\n  \
                  public-scripts  public scripts that need every cell, against the reference and on nb102"
@@ -72,7 +76,7 @@ fn task() -> anyhow::Result<()> {
         Some(other) => {
             bail!(
                 "unknown task: expected regenerate, bench-algos, bench-space, bench-store, bench-import, \
-                 bench-python or public-scripts, found {other:?}"
+                 bench-python, bench-proxies or public-scripts, found {other:?}"
             )
         }
     }

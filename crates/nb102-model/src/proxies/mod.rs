@@ -87,9 +87,12 @@ pub fn score_proxies(input: &ProxyInput<'_>, proxies: &[Proxy]) -> Result<Vec<(P
     let mut scores: HashMap<Proxy, f64> = HashMap::new();
     let wanted = |p: Proxy| proxies.contains(&p);
     let shared = gradients::Wanted::of(proxies);
+    // The shared pass leaves its copy's weights as they were, so l2_norm reads them there when it ran.
+    let mut unchanged: Option<VarStore> = None;
     if shared.any() {
         let (vs, net) = copy(input)?;
         scores.extend(gradients::score(&vs, &net, input.batch, &shared)?);
+        unchanged = Some(vs);
     }
     for (proxy, batch_norm) in [(Proxy::Synflow, false), (Proxy::SynflowBn, true)] {
         if wanted(proxy) {
@@ -102,7 +105,10 @@ pub fn score_proxies(input: &ProxyInput<'_>, proxies: &[Proxy]) -> Result<Vec<(P
         scores.insert(Proxy::Zen, zen::score(&vs, &net, input.batch, input.seed)?);
     }
     if wanted(Proxy::L2Norm) {
-        let (vs, _) = copy(input)?;
+        let vs = match unchanged {
+            Some(vs) => vs,
+            None => copy(input)?.0,
+        };
         scores.insert(Proxy::L2Norm, l2_norm(&vs));
     }
     if wanted(Proxy::Params) || wanted(Proxy::Flops) {
