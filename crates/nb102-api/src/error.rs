@@ -77,6 +77,9 @@ pub enum ApiError {
     /// A dataset/set name pair the reference does not know.
     #[error("unknown metric: expected a setting and a set such as cifar10 valid or cifar100 x-test, found {0}")]
     MetricName(String),
+    /// A proxy-score query that no column, or more than one, answers.
+    #[error("proxy scores: {0}")]
+    Proxy(String),
     /// An architecture that does not parse, or an index out of range.
     #[error(transparent)]
     Space(#[from] nb102_space::SpaceError),

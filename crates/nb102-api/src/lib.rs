@@ -18,12 +18,16 @@
 //! Cells with summary-only records (final results imported from a table) answer [`Api::find_best`] and the
 //! searches; per-epoch queries on them fail with [`ApiError::SummaryOnly`].
 //!
+//! Zero-cost proxy scores, where the file holds them, are read by [`Api::proxy`] and [`Api::proxy_column`].
+//!
 //! This crate does not link libtorch. Features: none.
 
 mod error;
 pub mod multi_trial;
+mod proxies;
 mod query;
 
 pub use error::{ApiError, Result};
 pub use nb102_store::Metrics;
+pub use proxies::ProxyFilter;
 pub use query::{remap_names, Api, CellMeans, CostInfo, CostRules, MoreInfo, NetworkSpec, Seeds, Simulated, UsedTime};

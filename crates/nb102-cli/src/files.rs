@@ -106,6 +106,19 @@ pub(crate) enum ImportCommand {
         #[arg(long, value_enum, default_value = "nb201")]
         kind: Kind,
     },
+    /// NAS-Bench-Suite-Zero's NAS-Bench-201 proxy scores (NASLib's zc_nasbench201.json) as proxy-score columns
+    /// (NASLib's variant, batch 32): added to a copy of a benchmark file (--into), or a file of the scores alone.
+    /// Every cell's params must equal NAS-Bench-201's.
+    SuiteZero {
+        /// The JSON file.
+        file: PathBuf,
+        /// A benchmark file to copy with the scores added (it is left as it is).
+        #[arg(long)]
+        into: Option<PathBuf>,
+        /// Output prefix: the file written is PREFIX-XXXXXX.nb102.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -236,6 +249,8 @@ pub(crate) fn info(args: InfoArgs, out: &mut impl Write) -> Result<(), Failure> 
         file.verify(|| progress.inc(1)).map_err(Failure::input)?;
         progress.finish_and_clear();
     }
+    let proxies = file.proxies().map_err(Failure::input)?.map_or(&[][..], |t| t.columns());
+    let proxy_names: BTreeSet<&str> = proxies.iter().map(|c| c.key().proxy.as_str()).collect();
     let kind = match file.meta().kind {
         BenchmarkKind::Nb201 => "nb201",
         BenchmarkKind::Demo => "demo",
@@ -257,6 +272,8 @@ pub(crate) fn info(args: InfoArgs, out: &mut impl Write) -> Result<(), Failure> 
         "settings": settings,
         "hp": hps,
         "seeds": seeds,
+        "proxy_columns": proxies.len(),
+        "proxies": proxy_names,
     });
     if args.json {
         writeln!(out, "{info}")?;
@@ -273,7 +290,8 @@ pub(crate) fn import(command: ImportCommand, out: &mut impl Write) -> Result<(),
     let (ImportCommand::NatsTss { output, .. }
     | ImportCommand::NatsSss { output, .. }
     | ImportCommand::Nb201Pth { output, .. }
-    | ImportCommand::Table { output, .. }) = &command;
+    | ImportCommand::Table { output, .. }
+    | ImportCommand::SuiteZero { output, .. }) = &command;
     check_prefix(output)?;
     let space = if matches!(command, ImportCommand::NatsSss { .. }) { Space::Size } else { Space::Topology };
     // Cells go to the writer one by one, so that the whole archive never sits in memory.
@@ -310,6 +328,25 @@ pub(crate) fn import(command: ImportCommand, out: &mut impl Write) -> Result<(),
             };
             // The writer's errors: I/O is the output's, a malformed cell the input's (as `written` classifies them).
             nb102_store::write_summary_only(&cells, meta, &prefix).map_err(Failure::written)?
+        }
+        ImportCommand::SuiteZero { file, into, output: prefix } => {
+            let scores = nb102_store::read_suite_zero(&file).map_err(Failure::input)?;
+            match into {
+                Some(into) => {
+                    let into = BenchmarkFile::open(&into).map_err(Failure::input)?;
+                    nb102_store::with_proxies(&into, &scores, &prefix).map_err(Failure::written)?
+                }
+                None => {
+                    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                    let meta = BenchmarkMeta {
+                        description: format!("NAS-Bench-Suite-Zero's proxy scores {name}"),
+                        kind: BenchmarkKind::Nb201,
+                    };
+                    let mut writer = nb102_store::BenchmarkWriter::create(&prefix, meta).map_err(Failure::written)?;
+                    writer.set_proxies(scores);
+                    writer.finish().map_err(Failure::written)?
+                }
+            }
         }
     };
     writeln!(out, "{}", path.display())?;

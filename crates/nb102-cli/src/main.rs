@@ -44,6 +44,8 @@ enum Command {
     Cost(queries::CostArgs),
     /// The reference's find_best: the cell with the highest accuracy, within FLOP and parameter limits.
     Best(queries::BestArgs),
+    /// Zero-cost proxy scores of one cell: every column the file holds, or those the options pick.
+    Proxy(queries::ProxyArgs),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +63,7 @@ fn main() -> ExitCode {
             Command::Query(args) => queries::query(args, &mut out),
             Command::Cost(args) => queries::cost(args, &mut out),
             Command::Best(args) => queries::best(args, &mut out),
+            Command::Proxy(args) => queries::proxy(args, &mut out),
         }?;
         Ok(out.flush()?)
     })

@@ -1,10 +1,11 @@
-//! `nb102 show | query | cost | best`: the query API from the command line.
+//! `nb102 show | query | cost | best | proxy`: the query API from the command line.
 
 use std::io::Write;
 use std::path::PathBuf;
 
+use anyhow::anyhow;
 use clap::Args;
-use nb102_api::{remap_names, Api, Seeds};
+use nb102_api::{remap_names, Api, ProxyFilter, Seeds};
 use nb102_store::{Hp, Setting};
 use rand::SeedableRng;
 use serde_json::{json, Map, Value};
@@ -98,6 +99,79 @@ pub(crate) struct BestArgs {
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Args)]
+pub(crate) struct ProxyArgs {
+    /// A benchmark file.
+    file: PathBuf,
+    /// An official index or an architecture string.
+    #[arg(allow_hyphen_values = true)]
+    arch: String,
+    /// Only this proxy (e.g. synflow).
+    #[arg(long)]
+    proxy: Option<String>,
+    /// Only scores computed on this setting: cifar10-valid, cifar10, cifar100, ImageNet16-120 (or fashion-mnist).
+    #[arg(long)]
+    dataset: Option<String>,
+    /// Only scores from batches of this size.
+    #[arg(long)]
+    batch_size: Option<u32>,
+    /// Only scores of this seed.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Only raw scores, or only NASLib's post-processed ones (naslib).
+    #[arg(long)]
+    variant: Option<String>,
+    /// Print one JSON array of {proxy, setting, batch_size, seed, variant, score, source}.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Every proxy score the file holds for one cell (those the options pick).
+pub(crate) fn proxy(args: ProxyArgs, out: &mut impl Write) -> Result<(), Failure> {
+    let api = open(&args.file)?;
+    let index = api.index_of(&args.arch).map_err(Failure::input)?;
+    let filter = ProxyFilter {
+        setting: args.dataset.as_deref().map(str::parse).transpose().map_err(Failure::input)?,
+        batch_size: args.batch_size,
+        seed: args.seed,
+        variant: args.variant.as_deref().map(str::parse).transpose().map_err(|e: String| Failure::input(anyhow!(e)))?,
+    };
+    let columns = api.proxy_columns().map_err(Failure::input)?;
+    let rows: Vec<_> = columns
+        .iter()
+        .filter(|c| args.proxy.as_ref().is_none_or(|p| *p == c.key().proxy) && filter.matches(&c.key().proxy, c.key()))
+        .filter_map(|c| c.get(index).map(|score| (c, score)))
+        .collect();
+    if rows.is_empty() {
+        return Err(Failure::input(anyhow!(
+            "expected proxy scores of cell {index}{}, found none ({} proxy columns in the file)",
+            if args.proxy.is_some() || filter != ProxyFilter::default() { " that match the options" } else { "" },
+            columns.len()
+        )));
+    }
+    if args.json {
+        let rows: Vec<Value> = rows
+            .iter()
+            .map(|(c, score)| {
+                let k = c.key();
+                json!({"proxy": k.proxy, "setting": k.setting.name(), "batch_size": k.batch_size, "seed": k.seed,
+                       "variant": k.variant.name(), "score": score.is_finite().then_some(*score), "source": c.source()})
+            })
+            .collect();
+        writeln!(out, "{}", Value::Array(rows))?;
+        return Ok(());
+    }
+    writeln!(out, "cell {index} {}", api.arch(index).map_err(Failure::input)?)?;
+    writeln!(out, "{:<11} {:<15} {:>5} {:>7} {:<7} {:>24}", "proxy", "setting", "batch", "seed", "variant", "score")?;
+    for (c, score) in rows {
+        let k = c.key();
+        let seed = k.seed.map_or_else(|| "-".to_owned(), |s| s.to_string());
+        let (proxy, setting, batch, variant) = (&k.proxy, k.setting.name(), k.batch_size, k.variant.name());
+        writeln!(out, "{proxy:<11} {setting:<15} {batch:>5} {seed:>7} {variant:<7} {score:>24}")?;
+    }
+    Ok(())
 }
 
 pub(crate) fn show(args: ShowArgs, out: &mut impl Write) -> Result<(), Failure> {

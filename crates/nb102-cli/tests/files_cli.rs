@@ -273,3 +273,110 @@ fn nb201_files_with_a_cell_twice_are_refused() {
     assert!(std::fs::read_dir(&root).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().contains("both")));
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+/// A file in NAS-Bench-Suite-Zero's format (scores made up; params are NAS-Bench-201's), with the `-Infinity` token
+/// NASLib's `json.dump` writes.
+const SUITE_ZERO_LIKE: &str = r#"{"cifar10": {
+  "(0, 2, 3, 2, 3, 1)": {"idx": "534", "arch": "(0, 2, 3, 2, 3, 1)", "val_accuracy": 86.06,
+    "params": {"score": 0.615386, "time": 0.47}, "synflow": {"score": 41.9, "time": 0.48},
+    "nwot": {"score": 406.5, "time": 0.3}},
+  "(1, 0, 2, 2, 2, 1)": {"idx": "7", "arch": "(1, 0, 2, 2, 2, 1)", "val_accuracy": 10.0,
+    "params": {"score": 0.802426, "time": 0.47}, "nwot": {"score": -Infinity, "time": 0.3}}},
+ "cifar100": {"(0, 2, 3, 2, 3, 1)": {"idx": "534", "arch": "(0, 2, 3, 2, 3, 1)", "val_accuracy": 60.0,
+    "params": {"score": 0.621236, "time": 0.47}}}}"#;
+
+#[test]
+fn import_suite_zero_scores_alone_or_into_a_copy_of_a_benchmark() {
+    let root = dir("suite-zero");
+    let json = root.join("zc.json");
+    std::fs::write(&json, SUITE_ZERO_LIKE).unwrap();
+    let alone = PathBuf::from(ok(&["import", "suite-zero", s(&json), "-o", s(&root.join("zc"))]).trim_end());
+    let info: serde_json::Value = serde_json::from_str(&ok(&["info", s(&alone), "--json", "--verify"])).unwrap();
+    assert_eq!((info["cells"].as_u64(), info["proxy_columns"].as_u64()), (Some(0), Some(4)));
+    assert_eq!(info["proxies"], serde_json::json!(["nwot", "params", "synflow"]));
+    assert_eq!(info["format_version"], 6);
+    // NASLib's tuple (0, 2, 3, 2, 3, 1) is cell 4811; (1, 0, 2, 2, 2, 1) is 13990 (spec 11.9).
+    let rows: serde_json::Value =
+        serde_json::from_str(&ok(&["proxy", s(&alone), "4811", "--dataset", "cifar10", "--json"])).unwrap();
+    let names: Vec<&str> = rows.as_array().unwrap().iter().map(|r| r["proxy"].as_str().unwrap()).collect();
+    assert_eq!(names, ["nwot", "params", "synflow"]);
+    assert_eq!((rows[1]["score"].as_f64(), rows[1]["batch_size"].as_u64()), (Some(0.615386), Some(32)));
+    assert_eq!((rows[1]["variant"].as_str(), rows[1]["seed"].as_u64()), (Some("naslib"), None));
+    let text = ok(&[
+        "proxy",
+        s(&alone),
+        "|none~0|+|skip_connect~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|none~2|",
+        "--proxy",
+        "nwot",
+    ]);
+    assert!(
+        text.starts_with("cell 13990 ") && text.contains("nwot        cifar10            32       - naslib"),
+        "{text}"
+    );
+    assert!(text.trim_end().ends_with("-inf"), "{text}");
+    fails_with(&["proxy", s(&alone), "1"], "expected proxy scores of cell 1, found none (4 proxy columns in the file)");
+    fails_with(&["proxy", s(&alone), "4811", "--variant", "rawish"], "expected raw or naslib");
+
+    // Into a copy of a benchmark: its cells and summary stay, the scores come along; the original is untouched.
+    let runs = root.join("runs");
+    std::fs::create_dir_all(&runs).unwrap();
+    write_trial(&runs.join("a.trial.cbor"), &trial(4811, 777)).unwrap();
+    let bench = PathBuf::from(ok(&["merge", s(&runs), "-o", s(&root.join("bench")), "--kind", "demo"]).trim_end());
+    let before = std::fs::read(&bench).unwrap();
+    let with = PathBuf::from(
+        ok(&["import", "suite-zero", s(&json), "--into", s(&bench), "-o", s(&root.join("with"))]).trim_end(),
+    );
+    assert_eq!(std::fs::read(&bench).unwrap(), before);
+    let info: serde_json::Value = serde_json::from_str(&ok(&["info", s(&with), "--json", "--verify"])).unwrap();
+    assert_eq!(
+        (info["cells"].as_u64(), info["trials"].as_u64(), info["proxy_columns"].as_u64()),
+        (Some(1), Some(1), Some(4))
+    );
+    assert!(ok(&["show", s(&with), "4811"]).starts_with("cell 4811 "));
+
+    // params that are not NAS-Bench-201's mean a wrong mapping or another network: refused, naming the cell.
+    std::fs::write(&json, SUITE_ZERO_LIKE.replace("0.615386", "0.615387")).unwrap();
+    fails_with(
+        &["import", "suite-zero", s(&json), "-o", s(&root.join("bad"))],
+        "cifar10 (0, 2, 3, 2, 3, 1) (cell 4811): params equal to NAS-Bench-201's 0.615386, found 0.615387",
+    );
+    std::fs::write(&json, "[1, 2]").unwrap();
+    fails_with(&["import", "suite-zero", s(&json), "-o", s(&root.join("bad"))], "expected a JSON object of datasets");
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn import_the_real_suite_zero_file_whose_params_are_nas_bench_201_s() {
+    let file = std::env::var_os("NB102_REFERENCE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference"))
+        .join("suite-zero-nb201-partial.json");
+    if !file.is_file() {
+        eprintln!("NAS-Bench-Suite-Zero's partial file is not at {} (set NB102_REFERENCE_DIR)", file.display());
+        return;
+    }
+    let root = dir("suite-zero-real");
+    // The import checks every cell's params against NAS-Bench-201's: 2,173 entries (spec 11.9).
+    let path = PathBuf::from(ok(&["import", "suite-zero", s(&file), "-o", s(&root.join("zc"))]).trim_end());
+    let info: serde_json::Value = serde_json::from_str(&ok(&["info", s(&path), "--json"])).unwrap();
+    assert_eq!(info["proxy_columns"].as_u64(), Some(36));
+    let params = |dataset: &str| -> f64 {
+        let rows: serde_json::Value = serde_json::from_str(&ok(&[
+            "proxy",
+            s(&path),
+            "4811",
+            "--proxy",
+            "params",
+            "--dataset",
+            dataset,
+            "--json",
+        ]))
+        .unwrap();
+        rows[0]["score"].as_f64().unwrap()
+    };
+    assert_eq!((params("cifar10"), params("cifar100"), params("ImageNet16-120")), (0.615386, 0.621236, 0.622536));
+    // The zero-output cell 8274: nwot is -Infinity in the file; the measures NaN or inf became -1e8.
+    let text = ok(&["proxy", s(&path), "8274", "--dataset", "cifar10"]);
+    assert!(text.contains("jacov ") && text.lines().any(|l| l.starts_with("nwot") && l.ends_with("-inf")), "{text}");
+    std::fs::remove_dir_all(&root).unwrap();
+}

@@ -535,10 +535,80 @@ impl Benchmark {
         Ok((PyBytes::new(py, &a), PyBytes::new(py, &f), PyBytes::new(py, &p)))
     }
 
+    /// The score of a cell in the one proxy-score column of `proxy` that the other arguments pick (`None`: any);
+    /// `ValueError` when none or several match, or the column does not score the cell.
+    #[pyo3(signature = (index, proxy, setting = None, batch_size = None, seed = None, variant = None))]
+    fn proxy(
+        &self,
+        index: &Bound<'_, PyAny>,
+        proxy: &str,
+        setting: Option<&str>,
+        batch_size: Option<u32>,
+        seed: Option<u64>,
+        variant: Option<&str>,
+    ) -> PyResult<f64> {
+        let index = self::index(index, self.api.space())?;
+        let filter = proxy_filter(setting, batch_size, seed, variant)?;
+        self.api.proxy(index, proxy, &filter).map_err(api_error)
+    }
+
+    /// Every proxy-score column of the file: `{'proxy', 'setting', 'batch_size', 'seed', 'variant', 'source',
+    /// 'cells'}` (`seed` None where the source does not say; `cells`: how many cells it scores).
+    fn proxy_columns<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        let columns = self.api.proxy_columns().map_err(api_error)?;
+        columns
+            .iter()
+            .map(|c| {
+                let (k, d) = (c.key(), PyDict::new(py));
+                d.set_item("proxy", &k.proxy)?;
+                d.set_item("setting", k.setting.name())?;
+                d.set_item("batch_size", k.batch_size)?;
+                d.set_item("seed", k.seed)?;
+                d.set_item("variant", k.variant.name())?;
+                d.set_item("source", c.source())?;
+                d.set_item("cells", c.len())?;
+                Ok(d)
+            })
+            .collect()
+    }
+
+    /// One proxy-score column as little-endian `f64` bytes, one value per official index (NaN where it scores no
+    /// cell); `nb102.Benchmark.proxy_scores` makes a numpy array of them.
+    #[pyo3(signature = (proxy, setting = None, batch_size = None, seed = None, variant = None))]
+    fn proxy_scores_bytes<'py>(
+        &self,
+        py: Python<'py>,
+        proxy: &str,
+        setting: Option<&str>,
+        batch_size: Option<u32>,
+        seed: Option<u64>,
+        variant: Option<&str>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let filter = proxy_filter(setting, batch_size, seed, variant)?;
+        let column = self.api.proxy_column(proxy, &filter).map_err(api_error)?;
+        let bytes: Vec<u8> = column.scores().iter().flat_map(|v| v.to_le_bytes()).collect();
+        Ok(PyBytes::new(py, &bytes))
+    }
+
     /// How many decoded cells stay in memory (default 256, about 180 MB at the official size).
     fn set_cached_cells(&self, cells: usize) {
         self.api.set_cached_cells(cells);
     }
+}
+
+/// The columns a proxy query picks, from Python's optional arguments.
+fn proxy_filter(
+    setting: Option<&str>,
+    batch_size: Option<u32>,
+    seed: Option<u64>,
+    variant: Option<&str>,
+) -> PyResult<nb102_api::ProxyFilter> {
+    Ok(nb102_api::ProxyFilter {
+        setting: setting.map(self::setting).transpose()?,
+        batch_size,
+        seed,
+        variant: variant.map(str::parse).transpose().map_err(pyo3::exceptions::PyValueError::new_err)?,
+    })
 }
 
 pub(crate) fn net_config_dict<'py>(py: Python<'py>, spec: &nb102_api::NetworkSpec) -> PyResult<Bound<'py, PyDict>> {

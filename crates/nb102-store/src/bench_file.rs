@@ -11,6 +11,7 @@
 //!                         the same for the summary section
 //! sections                one CBOR CellResults per cell, at the offsets of the index
 //! summary                 one 80-byte row per trial (`summary.rs`)
+//! proxy scores            (version 6) one CBOR ProxyTable (`proxies.rs`), when the file has any
 //! ```
 //!
 //! A cell may have no section, only summary rows: summary-only records, imported from a table of final results.
@@ -33,11 +34,16 @@ use sha2::{Digest, Sha256};
 use crate::atomic::{open_regular, remove_stale_temporaries, temporary_path, write_atomically_checked};
 use crate::error::{cbor_problem, Result, StoreError};
 use crate::merge::{from_cells, BenchmarkMeta, CellResults, MergedBenchmark};
+use crate::proxies::ProxyTable;
 use crate::summary::{self, TrialSummary};
 use nb102_space::Space;
 
-/// The format version of benchmark files this build writes.
-pub const BENCHMARK_FORMAT_VERSION: u32 = 5;
+/// The newest format version of benchmark files this build writes: version 6 adds the proxy-score section. A file
+/// without proxy scores is written as version 5, byte for byte as before.
+pub const BENCHMARK_FORMAT_VERSION: u32 = 6;
+
+/// The version of files without proxy scores.
+const VERSION_WITHOUT_PROXIES: u32 = 5;
 
 /// The oldest format version this build reads: version 4 differs only in storing curves as CBOR arrays
 /// (`columns.rs`), version 3 also in having no summary-only records.
@@ -59,6 +65,9 @@ struct Header {
     cells: Vec<CellEntry>,
     /// The summary section (`summary.rs`); its `index` is the number of rows.
     summary: CellEntry,
+    /// The proxy-score section (`proxies.rs`), from version 6; its `index` is the number of columns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    proxies: Option<CellEntry>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -114,6 +123,32 @@ pub fn simplify_file(file: &BenchmarkFile, prefix: &Path) -> Result<PathBuf> {
     writer.finish()
 }
 
+/// Writes `file` with `scores` added to its proxy scores as `PREFIX-XXXXXX.nb102` (atomically), one cell at a time,
+/// and returns that path; `file` itself is left as it is.
+///
+/// # Errors
+/// Scores of another space or that conflict with the file's ([`StoreError::Format`]), a damaged section, or
+/// [`StoreError::Io`].
+pub fn with_proxies(file: &BenchmarkFile, scores: &ProxyTable, prefix: &Path) -> Result<PathBuf> {
+    let mut table = file.proxies()?.cloned().unwrap_or_else(|| ProxyTable::new(file.space()));
+    table.merge(scores).map_err(|found| StoreError::Format {
+        path: file.path().to_owned(),
+        expected: "proxy scores that agree with the file's".into(),
+        found,
+    })?;
+    let mut writer = BenchmarkWriter::create(prefix, file.meta().clone())?;
+    for index in file.indices() {
+        writer.add_cell(index, &file.cell(index)?.expect("listed cells exist"))?;
+    }
+    for rows in file.summary()?.chunk_by(|a, b| a.index == b.index) {
+        if !file.has_section(rows[0].index) {
+            writer.add_summary_only(rows[0].index, rows)?;
+        }
+    }
+    writer.set_proxies(table);
+    writer.finish()
+}
+
 /// Writes a benchmark file cell by cell, so that a file of any size is written in little memory: sections
 /// go to a temporary file beside the output, then the header and the sections are joined under the final,
 /// digest-bearing name (atomically). A writer dropped before [`BenchmarkWriter::finish`] removes its
@@ -129,6 +164,7 @@ pub struct BenchmarkWriter {
     offset: u64,
     /// The space of the cells added so far.
     space: Option<Space>,
+    proxies: Option<ProxyTable>,
 }
 
 impl BenchmarkWriter {
@@ -155,6 +191,7 @@ impl BenchmarkWriter {
             summary: Vec::new(),
             offset: 0,
             space: None,
+            proxies: None,
         })
     }
 
@@ -192,6 +229,11 @@ impl BenchmarkWriter {
         self.offset += bytes.len() as u64;
         summary::append_rows(&mut self.summary, index, cell);
         Ok(())
+    }
+
+    /// Gives the file these proxy scores (replacing any set before); they must be of the cells' space.
+    pub fn set_proxies(&mut self, table: ProxyTable) {
+        self.proxies = Some(table).filter(|t| !t.is_empty());
     }
 
     /// Adds a cell of summary-only records: final results without per-epoch curves, such as a table's seed
@@ -256,21 +298,49 @@ impl BenchmarkWriter {
             len: summary.len() as u64,
             blake3: blake3::hash(&summary).to_hex().to_string(),
         };
+        self.offset += summary.len() as u64;
+        let proxies = self.proxies.take();
+        if let (Some(table), Some(space)) = (&proxies, self.space) {
+            if table.space() != space {
+                return Err(StoreError::Format {
+                    path: self.prefix.clone(),
+                    expected: format!("proxy scores of the cells' {space} space"),
+                    found: format!("scores of the {} space", table.space()),
+                });
+            }
+        }
+        let proxies_entry = match &proxies {
+            Some(table) => {
+                let bytes = table.to_bytes();
+                self.write_body(&bytes)?;
+                Some(CellEntry {
+                    index: table.columns().len() as u32,
+                    offset: self.offset,
+                    len: bytes.len() as u64,
+                    blake3: blake3::hash(&bytes).to_hex().to_string(),
+                })
+            }
+            None => None,
+        };
         let mut body = self.body.take().expect("a writer finishes once");
         body.flush().map_err(|source| StoreError::Io { path: self.prefix.clone(), error: source })?;
         drop(body);
 
+        // A file of proxy scores alone takes its space from them.
+        let space = self.space.or(proxies.as_ref().map(ProxyTable::space));
         let header = Header {
             meta: self.meta.clone(),
-            space: self.space.filter(|&s| s != Space::Topology),
+            space: space.filter(|&s| s != Space::Topology),
             cells: std::mem::take(&mut self.cells),
             summary: summary_entry,
+            proxies: proxies_entry,
         };
+        let version = if header.proxies.is_some() { BENCHMARK_FORMAT_VERSION } else { VERSION_WITHOUT_PROXIES };
         let mut header_bytes = Vec::new();
         ciborium::into_writer(&header, &mut header_bytes).expect("writing CBOR to memory cannot fail");
         let mut head = Vec::with_capacity(PREAMBLE + header_bytes.len());
         head.extend_from_slice(MAGIC);
-        head.extend_from_slice(&BENCHMARK_FORMAT_VERSION.to_le_bytes());
+        head.extend_from_slice(&version.to_le_bytes());
         head.extend_from_slice(&(header_bytes.len() as u64).to_le_bytes());
         head.extend_from_slice(&header_bytes);
         let digest = hex(&Sha256::digest(&head));
@@ -325,6 +395,8 @@ pub struct BenchmarkFile {
     entries: Vec<CellEntry>,
     summary_entry: CellEntry,
     summary: OnceLock<Vec<TrialSummary>>,
+    proxies_entry: Option<CellEntry>,
+    proxies: OnceLock<ProxyTable>,
     /// Position in `entries` of each official index, if the file has that cell.
     by_index: Vec<Option<u32>>,
     decoded: Mutex<CellCache>,
@@ -453,8 +525,13 @@ impl BenchmarkFile {
         {
             return Err(format("a bad summary entry (truncated file)".into()));
         }
+        if let Some(p) = &header.proxies {
+            if version < 6 || p.offset.checked_add(p.len).is_none_or(|end| end > body) {
+                return Err(format("a bad proxy-score entry (truncated file)".into()));
+            }
+        }
         // The sections and the summary end where the file ends: bytes after them belong to no one.
-        let end = header.cells.iter().chain([s]).map(|e| e.offset + e.len).max().unwrap_or(0);
+        let end = header.cells.iter().chain([s]).chain(&header.proxies).map(|e| e.offset + e.len).max().unwrap_or(0);
         if end != body {
             return Err(format(format!("{} stray bytes after the last section", body - end)));
         }
@@ -463,6 +540,7 @@ impl BenchmarkFile {
             header.cells.into_iter().map(|e| CellEntry { offset: e.offset + header_end as u64, ..e }).collect();
         let s = header.summary;
         let summary_entry = CellEntry { offset: s.offset + header_end as u64, ..s };
+        let proxies_entry = header.proxies.map(|p| CellEntry { offset: p.offset + header_end as u64, ..p });
         Ok(BenchmarkFile {
             path: path.to_owned(),
             file,
@@ -473,6 +551,8 @@ impl BenchmarkFile {
             entries,
             summary_entry,
             summary: OnceLock::new(),
+            proxies_entry,
+            proxies: OnceLock::new(),
             by_index,
             decoded,
         })
@@ -603,25 +683,46 @@ impl BenchmarkFile {
         Ok(self.summary.get().expect("just set"))
     }
 
+    /// The proxy scores, read and checked on first use; `None` for a file without any (older files among them).
+    ///
+    /// # Errors
+    /// [`StoreError::Checksum`] or [`StoreError::Format`] if the section is damaged.
+    pub fn proxies(&self) -> Result<Option<&ProxyTable>> {
+        let Some(entry) = &self.proxies_entry else { return Ok(None) };
+        if let Some(table) = self.proxies.get() {
+            return Ok(Some(table));
+        }
+        let bytes = self.section(entry)?;
+        let table = ProxyTable::from_bytes(&bytes, self.space).map_err(|found| StoreError::Format {
+            path: self.path.clone(),
+            expected: "proxy scores".into(),
+            found,
+        })?;
+        let _ = self.proxies.set(table);
+        Ok(self.proxies.get())
+    }
+
     /// Checks every section and the summary against their checksums, without decoding them: what a writer checks
     /// before a file takes its name, and what tells a damaged file from a sound one.
     ///
     /// # Errors
     /// [`StoreError::Checksum`] for the first damaged section, [`StoreError::Io`].
     pub fn check_sections(&self) -> Result<()> {
-        for entry in self.entries.iter().chain([&self.summary_entry]) {
+        for entry in self.entries.iter().chain([&self.summary_entry]).chain(&self.proxies_entry) {
             self.section(entry)?;
         }
         Ok(())
     }
 
     /// Checks the whole file: every section decodes and holds valid records of its cell, and the summary's rows
-    /// of each cell with a section are the rows of its records. `on_cell` is called after each section.
+    /// of each cell with a section are the rows of its records, and the proxy scores read. `on_cell` is called after
+    /// each section.
     ///
     /// # Errors
     /// As [`BenchmarkFile::cell`] and [`BenchmarkFile::summary`], or [`StoreError::Format`] for a summary that
     /// contradicts the sections.
     pub fn verify(&self, mut on_cell: impl FnMut()) -> Result<()> {
+        self.proxies()?;
         let rows = self.summary()?;
         let by_cell: BTreeMap<usize, &[TrialSummary]> =
             rows.chunk_by(|a, b| a.index == b.index).map(|cell| (cell[0].index, cell)).collect();

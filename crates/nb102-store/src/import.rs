@@ -4,16 +4,19 @@
 //! - `nb201`: NAS-Bench-201's `torch.save` files, benchmark and per-cell, both serializations;
 //! - `results`: the reference's `ArchResults` / `ResultsCount` state dicts both store;
 //!
-//! all over [`crate::pickle`]; and `table`, per-cell tables of final results (CSV) into summary-only records.
+//! all over [`crate::pickle`]; `table`, per-cell tables of final results (CSV) into summary-only records; and
+//! `suite_zero`, NAS-Bench-Suite-Zero's proxy scores into proxy-score columns.
 //! [`import_nats`] and [`import_nb201_pth`] write whole archives into benchmark files.
 
 mod nats;
 mod nb201;
 mod results;
+mod suite_zero;
 mod table;
 
 pub use nats::{nats_archive, nats_files, read_nats_file, read_nats_meta};
 pub use nb201::{read_nb201_pth, Nb201Import};
+pub use suite_zero::{read_suite_zero, SUITE_ZERO_SOURCE};
 pub use table::{read_summary_table, TableColumn};
 
 use std::path::{Path, PathBuf};

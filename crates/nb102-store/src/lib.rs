@@ -10,6 +10,8 @@
 //! - Importers of the official files: the NATS-Bench archives of both spaces ([`read_nats_file`], [`nats_archive`])
 //!   and NAS-Bench-201's `.pth` files ([`read_nb201_pth`]); per-cell tables of final results into summary-only
 //!   records ([`read_summary_table`], [`TableColumn`]), written by [`write_summary_only`].
+//! - Zero-cost proxy scores per cell ([`ProxyTable`], keyed by [`ProxyKey`]): a section of the benchmark file
+//!   ([`BenchmarkFile::proxies`], [`BenchmarkWriter::set_proxies`], [`with_proxies`]).
 //!
 //! - [`pickle`]: the reader of the pickle subset the official files use (records, and the datasets' batches).
 //!
@@ -23,6 +25,7 @@ mod import;
 mod merge;
 mod mmap;
 pub mod pickle;
+mod proxies;
 mod record;
 mod setting;
 mod summary;
@@ -33,16 +36,17 @@ pub use atomic::{
     temporary_path, write_atomically, write_atomically_checked, STALE_TEMPORARY_AGE,
 };
 pub use bench_file::{
-    simplify_file, write_benchmark, write_summary_only, BenchmarkFile, BenchmarkWriter, BENCHMARK_EXTENSION,
-    BENCHMARK_FORMAT_VERSION, DEFAULT_CACHED_CELLS,
+    simplify_file, with_proxies, write_benchmark, write_summary_only, BenchmarkFile, BenchmarkWriter,
+    BENCHMARK_EXTENSION, BENCHMARK_FORMAT_VERSION, DEFAULT_CACHED_CELLS,
 };
 pub use error::{cbor_problem, Result, StoreError};
 pub use import::{
     import_nats, import_nb201_pth, nats_archive, nats_files, read_bounded, read_nats_file, read_nats_meta,
-    read_nb201_pth, read_summary_table, ImportError, Nb201Import, TableColumn, MAX_RECORD_FILE_BYTES,
-    MAX_ZIP_ENTRY_BYTES,
+    read_nb201_pth, read_suite_zero, read_summary_table, ImportError, Nb201Import, TableColumn, MAX_RECORD_FILE_BYTES,
+    MAX_ZIP_ENTRY_BYTES, SUITE_ZERO_SOURCE,
 };
 pub use merge::{merge, simplify, BenchmarkKind, BenchmarkMeta, CellResults, MergedBenchmark, TrialKey};
+pub use proxies::{ProxyColumn, ProxyKey, ProxyTable, ProxyVariant};
 pub use record::{
     numpy_sum, python_sum, EvalPoint, MetricError, Metrics, NetConfig, Provenance, TimeSums, TrainEpoch, TrialRecord,
 };

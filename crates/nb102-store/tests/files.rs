@@ -303,7 +303,7 @@ fn unknown_benchmark_versions_are_refused() {
     let mut bytes = std::fs::read(&path).unwrap();
     bytes[8] = 9;
     std::fs::write(&path, &bytes).unwrap();
-    assert!(matches!(BenchmarkFile::open(Path::new(&path)), Err(StoreError::Version { expected: 5, found: 9, .. })));
+    assert!(matches!(BenchmarkFile::open(Path::new(&path)), Err(StoreError::Version { expected: 6, found: 9, .. })));
 }
 
 #[test]
@@ -336,7 +336,8 @@ fn version_4_files_read_as_they_were_written() {
     let new =
         import_nats(&data.join("nats-like"), nb102_space::Space::Topology, &dir.0.join("nats"), |_, _| {}).unwrap();
     let new = BenchmarkFile::open(&new).unwrap();
-    assert_eq!(new.version(), BENCHMARK_FORMAT_VERSION);
+    // A file without proxy scores is written as version 5; version 6 adds their section.
+    assert_eq!((new.version(), BENCHMARK_FORMAT_VERSION), (5, 6));
     let (old, new) = (old.to_merged().unwrap(), new.to_merged().unwrap());
     assert_eq!(old, new);
     // The fixture holds every form a column takes: full, empty, and with some values missing.
@@ -541,4 +542,62 @@ fn numpy_sum_is_numpys() {
         assert_eq!(nb102_store::numpy_sum(&values), from_hex(numpy), "{n} values");
         assert_eq!(nb102_store::python_sum(&values), from_hex(python), "{n} values");
     }
+}
+
+#[test]
+fn proxy_scores_are_a_section_added_to_a_copy_of_a_file() {
+    use nb102_store::{with_proxies, ProxyKey, ProxyTable, ProxyVariant, Setting};
+    let dir = TempDir::new("proxies");
+    let plain = write_benchmark(&merge(meta(), labelled(&records()[..2])).unwrap(), &dir.0.join("plain")).unwrap();
+    let before = std::fs::read(&plain).unwrap();
+    let file = BenchmarkFile::open(&plain).unwrap();
+    assert!(file.proxies().unwrap().is_none());
+    let key = |proxy: &str, variant| ProxyKey {
+        proxy: proxy.into(),
+        setting: Setting::Cifar100,
+        batch_size: 64,
+        seed: Some(0),
+        variant,
+    };
+    let mut scores = ProxyTable::new(nb102_space::Space::Topology);
+    scores.insert(&key("synflow", ProxyVariant::Raw), "a test batch", 11472, 3.9e34).unwrap();
+    scores.insert(&key("synflow", ProxyVariant::Naslib), "a test batch", 11472, 3.9e34f64.ln()).unwrap();
+    scores.insert(&key("jacov", ProxyVariant::Raw), "a test batch", 7, f64::NAN).unwrap();
+    let with = with_proxies(&file, &scores, &dir.0.join("with")).unwrap();
+    // The original is untouched; the new file has its cells, its summary and the scores, as version 6.
+    assert_eq!(std::fs::read(&plain).unwrap(), before);
+    let with = BenchmarkFile::open(&with).unwrap();
+    assert_eq!(with.version(), 6);
+    with.verify(|| {}).unwrap();
+    assert_eq!(with.to_merged().unwrap(), file.to_merged().unwrap());
+    assert_eq!(with.proxies().unwrap(), Some(&scores));
+    let column = with.proxies().unwrap().unwrap().column(&key("synflow", ProxyVariant::Raw)).unwrap();
+    assert_eq!((column.get(11472), column.get(0), column.source()), (Some(3.9e34), None, "a test batch"));
+
+    // Adding more merges with the scores there; a different score for a cell is refused, not overwritten.
+    let mut more = ProxyTable::new(nb102_space::Space::Topology);
+    more.insert(&key("synflow", ProxyVariant::Raw), "a test batch", 1, 2.5).unwrap();
+    let both = BenchmarkFile::open(&with_proxies(&with, &more, &dir.0.join("both")).unwrap()).unwrap();
+    assert_eq!(both.proxies().unwrap().unwrap().column(&key("synflow", ProxyVariant::Raw)).unwrap().len(), 2);
+    let mut conflict = ProxyTable::new(nb102_space::Space::Topology);
+    conflict.insert(&key("synflow", ProxyVariant::Raw), "a test batch", 11472, 1.0).unwrap();
+    let err = with_proxies(&with, &conflict, &dir.0.join("conflict")).unwrap_err().to_string();
+    assert!(err.contains("one score of cell 11472 for synflow on cifar100, batch 64, seed 0, raw"), "{err}");
+    let size = ProxyTable::new(nb102_space::Space::Size);
+    assert!(with_proxies(&with, &size, &dir.0.join("size")).is_err());
+
+    // A damaged proxy section is caught by its checksum.
+    let mut bytes = std::fs::read(with.path()).unwrap();
+    let at = bytes.len() - 10;
+    bytes[at] ^= 0xff;
+    let damaged = dir.0.join(with.path().file_name().unwrap());
+    let damaged = damaged.with_file_name(format!("damaged-{}", damaged.file_name().unwrap().to_string_lossy()));
+    std::fs::write(&damaged, &bytes).unwrap();
+    let name = with.path().file_name().unwrap().to_string_lossy().into_owned();
+    let damaged_named = dir.0.join("copy").join(&name);
+    std::fs::create_dir_all(damaged_named.parent().unwrap()).unwrap();
+    std::fs::write(&damaged_named, &bytes).unwrap();
+    let opened = BenchmarkFile::open(&damaged_named).unwrap();
+    assert!(matches!(opened.proxies(), Err(StoreError::Checksum { .. })));
+    assert!(opened.check_sections().is_err());
 }

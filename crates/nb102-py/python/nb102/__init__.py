@@ -19,6 +19,8 @@ Two ways in:
       bench.more_info(11472, 'cifar100', 200, seed='mean').valid.accuracy
       accs = bench.final_accuracies('cifar10-valid', 200, 'x-valid')   # numpy, one value per cell
       nb102.Benchmark(size_path).more_info('8:16:24:32:40', 'cifar100', 90, seed='mean')   # the size space
+      bench.proxy(11472, 'synflow', setting='cifar10')                # zero-cost proxy scores, where the file
+      synflow = bench.proxy_scores('synflow', setting='cifar10')      # holds them (nb102 import suite-zero, ...)
 
 - ``nb102.search``: the multi-trial baselines (REA, RS, REINFORCE, BOHB) and a simulated budget for one's own
   search, as ``cargo xtask bench-algos`` runs them.
@@ -26,7 +28,7 @@ Two ways in:
 
 from __future__ import annotations
 
-from typing import Any, Dict, Tuple, Union
+from typing import Any, Dict, Optional, Tuple, Union
 
 from ._native import (
     NUM_ARCHS,
@@ -136,6 +138,20 @@ class Benchmark(_NativeBenchmark):
         np = _numpy()
         _, flops, params = self.cell_means_bytes(setting, "x-valid" if setting == "cifar10-valid" else "ori-test", hp)
         return np.frombuffer(flops, dtype="<f8"), np.frombuffer(params, dtype="<f8")
+
+    def proxy_scores(
+        self,
+        proxy: str,
+        setting: Optional[str] = None,
+        batch_size: Optional[int] = None,
+        seed: Optional[int] = None,
+        variant: Optional[str] = None,
+    ) -> Any:
+        """Every architecture's score in the one proxy-score column of ``proxy`` that the other arguments pick: a
+        float64 array indexed by official index, NaN where the column scores no cell (``proxy_columns`` lists them;
+        ``ValueError`` when none or several match)."""
+        np = _numpy()
+        return np.frombuffer(self.proxy_scores_bytes(proxy, setting, batch_size, seed, variant), dtype="<f8")
 
     def net_param(self, index: Union[int, str, Arch, Channels], setting: str, hp: Union[int, str], seed: int) -> Dict[str, Any]:
         """The trained weights of one seed's trial: the reference's state dict (torch tensors, or numpy)."""

@@ -210,6 +210,24 @@ class Benchmark:
     def net_config(self, index: ArchLike, setting: str) -> Dict[str, Any]: ...
     def net_param_bytes(self, index: ArchLike, setting: str, hp: HpLike, seed: int) -> bytes: ...
     def cell_means_bytes(self, setting: str, set: str, hp: HpLike) -> Tuple[bytes, bytes, bytes]: ...
+    def proxy(
+        self,
+        index: ArchLike,
+        proxy: str,
+        setting: Optional[str] = None,
+        batch_size: Optional[int] = None,
+        seed: Optional[int] = None,
+        variant: Optional[str] = None,
+    ) -> float: ...
+    def proxy_columns(self) -> List[Dict[str, Any]]: ...
+    def proxy_scores_bytes(
+        self,
+        proxy: str,
+        setting: Optional[str] = None,
+        batch_size: Optional[int] = None,
+        seed: Optional[int] = None,
+        variant: Optional[str] = None,
+    ) -> bytes: ...
     def set_cached_cells(self, cells: int) -> None: ...
 
 class Engine:

@@ -1,0 +1,90 @@
+//! Zero-cost proxy scores of a benchmark file's cells: the columns of its proxy-score section
+//! ([`nb102_store::ProxyTable`]), chosen by proxy and whatever of the rest of their key a caller gives.
+
+use nb102_store::{ProxyColumn, ProxyKey, ProxyVariant, Setting};
+
+use crate::error::{ApiError, Result};
+use crate::query::Api;
+
+/// Which columns of a proxy: each field left `None` matches any value.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProxyFilter {
+    /// The setting (network and data) the scores were computed on.
+    pub setting: Option<Setting>,
+    /// The batch size.
+    pub batch_size: Option<u32>,
+    /// The seed.
+    pub seed: Option<u64>,
+    /// Raw scores or NASLib's post-processed ones.
+    pub variant: Option<ProxyVariant>,
+}
+
+impl ProxyFilter {
+    /// Whether `key` is of `proxy` and matches every field given.
+    pub fn matches(&self, proxy: &str, key: &ProxyKey) -> bool {
+        key.proxy == proxy
+            && self.setting.is_none_or(|s| s == key.setting)
+            && self.batch_size.is_none_or(|b| b == key.batch_size)
+            && self.seed.is_none_or(|s| key.seed == Some(s))
+            && self.variant.is_none_or(|v| v == key.variant)
+    }
+}
+
+impl Api {
+    /// Every proxy-score column of the file, in key order (none for a file without proxy scores).
+    ///
+    /// # Errors
+    /// A damaged proxy-score section.
+    pub fn proxy_columns(&self) -> Result<&[ProxyColumn]> {
+        Ok(self.file().proxies()?.map_or(&[][..], |t| t.columns()))
+    }
+
+    /// The one column of `proxy` that `filter` picks.
+    ///
+    /// # Errors
+    /// [`ApiError::Proxy`] when no column or several match (the message lists the file's columns of that proxy);
+    /// a damaged section.
+    pub fn proxy_column(&self, proxy: &str, filter: &ProxyFilter) -> Result<&ProxyColumn> {
+        let columns = self.proxy_columns()?;
+        let matching: Vec<&ProxyColumn> = columns.iter().filter(|c| filter.matches(proxy, c.key())).collect();
+        match matching.as_slice() {
+            [one] => Ok(one),
+            [] => {
+                let of_proxy: Vec<String> =
+                    columns.iter().filter(|c| c.key().proxy == proxy).map(|c| c.key().to_string()).collect();
+                let names: std::collections::BTreeSet<&str> = columns.iter().map(|c| c.key().proxy.as_str()).collect();
+                Err(ApiError::Proxy(if of_proxy.is_empty() {
+                    let names: Vec<&str> = names.into_iter().collect();
+                    format!("expected a proxy the file scores ({}), found {proxy:?}", list(&names))
+                } else {
+                    format!("expected one of the file's {proxy} columns ({}), found no match", of_proxy.join("; "))
+                }))
+            }
+            several => Err(ApiError::Proxy(format!(
+                "expected one {proxy} column, found {} ({}): give the setting, batch size, seed or variant",
+                several.len(),
+                several.iter().map(|c| c.key().to_string()).collect::<Vec<_>>().join("; ")
+            ))),
+        }
+    }
+
+    /// The score of cell `index` in the one column of `proxy` that `filter` picks.
+    ///
+    /// # Errors
+    /// As [`Api::proxy_column`]; [`ApiError::Proxy`] for a cell that column does not score.
+    pub fn proxy(&self, index: usize, proxy: &str, filter: &ProxyFilter) -> Result<f64> {
+        self.space().check_index(index)?;
+        let column = self.proxy_column(proxy, filter)?;
+        column
+            .get(index)
+            .ok_or_else(|| ApiError::Proxy(format!("expected a cell that {} scores, found cell {index}", column.key())))
+    }
+}
+
+fn list(names: &[&str]) -> String {
+    if names.is_empty() {
+        "it scores none".to_owned()
+    } else {
+        names.join(", ")
+    }
+}
