@@ -5,7 +5,8 @@
 //! - `bench-store [--cells N]`: the benchmark-file targets on a full-size synthetic file (docs/PERFORMANCE.md).
 //! - `bench-import [--cells N]`: importing a NAS-Bench-201 `.pth` file, against loading it with the reference.
 //! - `bench-python`: the Python package against `nats_bench` (docs/PERFORMANCE.md).
-//! - `bench-proxies [...]`: the zero-cost proxies against the reference code, per cell (docs/PERFORMANCE.md).
+//! - `bench-proxies [...]`: the zero-cost proxies against the reference code, per cell (docs/PERFORMANCE.md);
+//!   `bench-proxies --correlations FILE`: their rank correlations with the accuracies (docs/PROXIES.md).
 //! - `regenerate [...]`: the whole pipeline from cells to a benchmark file (docs/REGENERATE.md).
 //! - `bench-algos [...]`: the multi-trial NAS baselines, tabulated and plotted (docs/BASELINES.md).
 //! - `public-scripts [SCRIPT...]`: public scripts that need every cell, against the reference and on nb102
@@ -21,6 +22,7 @@ mod bench_proxies;
 mod bench_python;
 mod bench_space;
 mod bench_store;
+mod correlations;
 mod plan;
 mod regenerate;
 mod slurm;

@@ -50,6 +50,18 @@ pub(crate) struct SimplifyArgs {
 }
 
 #[derive(Args)]
+pub(crate) struct AddProxiesArgs {
+    /// A benchmark file (or a file of proxy scores alone).
+    file: PathBuf,
+    /// Files holding proxy scores, such as `nb102-model score`'s (the shards of one run, say).
+    #[arg(required = true)]
+    scores: Vec<PathBuf>,
+    /// Output prefix: the file written is PREFIX-XXXXXX.nb102.
+    #[arg(short, long)]
+    output: PathBuf,
+}
+
+#[derive(Args)]
 pub(crate) struct InfoArgs {
     /// A benchmark file.
     file: PathBuf,
@@ -230,6 +242,23 @@ pub(crate) fn simplify(args: SimplifyArgs, out: &mut impl Write) -> Result<(), F
     check_prefix(&args.output)?;
     let file = BenchmarkFile::open(&args.file).map_err(Failure::input)?;
     let path = nb102_store::simplify_file(&file, &args.output).map_err(Failure::written)?;
+    writeln!(out, "{}", path.display())?;
+    Ok(())
+}
+
+/// A copy of a benchmark file with the proxy scores of other files added; every file is left as it is.
+pub(crate) fn add_proxies(args: AddProxiesArgs, out: &mut impl Write) -> Result<(), Failure> {
+    check_prefix(&args.output)?;
+    let file = BenchmarkFile::open(&args.file).map_err(Failure::input)?;
+    let mut scores = nb102_store::ProxyTable::new(file.space());
+    for path in &args.scores {
+        let other = BenchmarkFile::open(path).map_err(Failure::input)?;
+        let table = other.proxies().map_err(Failure::input)?.ok_or_else(|| {
+            Failure::input(anyhow::anyhow!("{}: expected a file with proxy scores, found none", path.display()))
+        })?;
+        scores.merge(table).map_err(|e| Failure::input(anyhow::anyhow!("{}: {e}", path.display())))?;
+    }
+    let path = nb102_store::with_proxies(&file, &scores, &args.output).map_err(Failure::written)?;
     writeln!(out, "{}", path.display())?;
     Ok(())
 }

@@ -33,6 +33,8 @@ enum Command {
     Simplify(files::SimplifyArgs),
     /// Describe a benchmark file: kind, cells, trials, settings, schedules, seeds, checksum.
     Info(files::InfoArgs),
+    /// Add proxy scores (files that hold them, such as nb102-model score's) to a copy of a benchmark file.
+    AddProxies(files::AddProxiesArgs),
     /// Import official result files into a benchmark file.
     #[command(subcommand)]
     Import(files::ImportCommand),
@@ -58,6 +60,7 @@ fn main() -> ExitCode {
             Command::Merge(args) => files::merge(args, &mut out),
             Command::Simplify(args) => files::simplify(args, &mut out),
             Command::Info(args) => files::info(args, &mut out),
+            Command::AddProxies(args) => files::add_proxies(args, &mut out),
             Command::Import(command) => files::import(command, &mut out),
             Command::Show(args) => queries::show(args, &mut out),
             Command::Query(args) => queries::query(args, &mut out),

@@ -380,3 +380,45 @@ fn import_the_real_suite_zero_file_whose_params_are_nas_bench_201_s() {
     assert!(text.contains("jacov ") && text.lines().any(|l| l.starts_with("nwot") && l.ends_with("-inf")), "{text}");
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+#[test]
+fn add_proxies_merges_score_files_into_a_copy_of_a_benchmark() {
+    use nb102_store::{BenchmarkKind, BenchmarkMeta, BenchmarkWriter, ProxyKey, ProxyTable, ProxyVariant, Setting};
+    let root = dir("add-proxies");
+    let key = ProxyKey {
+        proxy: "synflow".into(),
+        setting: Setting::Cifar10,
+        batch_size: 64,
+        seed: Some(0),
+        variant: ProxyVariant::Raw,
+    };
+    let shard = |name: &str, cells: &[(usize, f64)]| {
+        let mut table = ProxyTable::new(nb102_space::Space::Topology);
+        for &(index, score) in cells {
+            table.insert(&key, "no images", index, score).unwrap();
+        }
+        let meta = BenchmarkMeta { description: "scores".into(), kind: BenchmarkKind::Nb201 };
+        let mut writer = BenchmarkWriter::create(&root.join(name), meta).unwrap();
+        writer.set_proxies(table);
+        writer.finish().unwrap()
+    };
+    let (a, b) = (shard("a", &[(4811, 1.5), (0, 0.0)]), shard("b", &[(1, f64::NAN)]));
+    let runs = root.join("runs");
+    std::fs::create_dir_all(&runs).unwrap();
+    write_trial(&runs.join("a.trial.cbor"), &trial(4811, 777)).unwrap();
+    let bench = PathBuf::from(ok(&["merge", s(&runs), "-o", s(&root.join("bench")), "--kind", "demo"]).trim_end());
+    let with = PathBuf::from(ok(&["add-proxies", s(&bench), s(&a), s(&b), "-o", s(&root.join("with"))]).trim_end());
+    let info: serde_json::Value = serde_json::from_str(&ok(&["info", s(&with), "--json", "--verify"])).unwrap();
+    assert_eq!((info["cells"].as_u64(), info["proxy_columns"].as_u64()), (Some(1), Some(1)));
+    let rows: serde_json::Value = serde_json::from_str(&ok(&["proxy", s(&with), "4811", "--json"])).unwrap();
+    assert_eq!(rows[0]["score"].as_f64(), Some(1.5));
+    assert!(ok(&["proxy", s(&with), "1"]).trim_end().ends_with("NaN"));
+    // A conflicting score, or a file without scores, is refused.
+    let c = shard("c", &[(4811, 2.5)]);
+    fails_with(&["add-proxies", s(&with), s(&c), "-o", s(&root.join("x"))], "one score of cell 4811 for synflow");
+    fails_with(
+        &["add-proxies", s(&with), s(&bench), "-o", s(&root.join("x"))],
+        "expected a file with proxy scores, found none",
+    );
+    std::fs::remove_dir_all(&root).unwrap();
+}

@@ -90,31 +90,34 @@ enum Command {
         /// initialisation drawn after manual_seed(--seed)).
         #[arg(long)]
         weights: Option<PathBuf>,
-        /// Safetensors file holding the batch: images `x` [b, channels, h, w] (the network takes their shape) and
-        /// labels `y` [b]. Needed by every proxy but synflow, synflow_bn, zen, l2_norm, params and flops, which read
-        /// no image.
-        #[arg(long)]
-        input: Option<PathBuf>,
-        /// Seed of the initial weights, and of zen's draws (manual_seed right before them).
-        #[arg(long, default_value_t = 0)]
-        seed: i64,
-        /// Images of the batch to use: the first B of --input, or the shape's batch without one (default: all of
-        /// --input, else 64).
-        #[arg(long)]
-        batch_size: Option<i64>,
-        /// Comma-separated proxy names (default: all of them).
-        #[arg(long)]
-        proxies: Option<String>,
-        /// NASLib's post-processing, as NAS-Bench-Suite-Zero's scores: NaN and infinities become -1e8, synflow
-        /// its logarithm.
-        #[arg(long)]
-        naslib: bool,
+        #[command(flatten)]
+        options: ProxyOptions,
         /// Print one JSON object {"proxy": score, ...} (null for NaN or an infinity).
         #[arg(long)]
         json: bool,
-        /// auto, cpu or cuda:N.
-        #[arg(long, default_value = "auto")]
-        device: String,
+    },
+    /// Zero-cost proxies of many cells into a file of proxy scores alone (PREFIX-XXXXXX.nb102, which `nb102
+    /// add-proxies` adds to a benchmark), with a progress bar. Each cell's weights, and zen's draws, come from
+    /// manual_seed(--seed), so a cell's scores depend on it and the seed only. Resumable: a killed run started
+    /// again with the same arguments goes on from its journal (PREFIX.journal). Shardable: --shard i/N scores every
+    /// N-th cell from the i-th.
+    Score {
+        /// `all`, or official indices and ranges such as 0-99,11472.
+        #[arg(long, default_value = "all")]
+        archs: String,
+        #[command(flatten)]
+        shape: ShapeArgs,
+        #[command(flatten)]
+        options: ProxyOptions,
+        /// Score only shard i of N (i/N, 0 <= i < N).
+        #[arg(long)]
+        shard: Option<String>,
+        /// Output prefix: the file written is PREFIX-XXXXXX.nb102.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
     },
     /// Inference latency per batch, the reference's way (eval mode, no grad, first sample dropped).
     Latency {
@@ -130,6 +133,54 @@ enum Command {
         #[arg(long)]
         batches: Option<usize>,
     },
+}
+
+/// How proxies are computed: the batch, the seed, which proxies, the post-processing and the device.
+#[derive(Args)]
+struct ProxyOptions {
+    /// Safetensors file holding the batch: images `x` [b, channels, h, w] (the network takes their shape) and
+    /// labels `y` [b]. Needed by every proxy but synflow, synflow_bn, zen, l2_norm, params and flops, which read
+    /// no image.
+    #[arg(long)]
+    input: Option<PathBuf>,
+    /// Seed of the initial weights, and of zen's draws (manual_seed right before them).
+    #[arg(long, default_value_t = 0)]
+    seed: i64,
+    /// Images of the batch to use: the first B of --input, or the shape's batch without one (default: all of
+    /// --input, else 64).
+    #[arg(long)]
+    batch_size: Option<i64>,
+    /// Comma-separated proxy names (default: all of them with --input, else those that read no image).
+    #[arg(long)]
+    proxies: Option<String>,
+    /// NASLib's post-processing, as NAS-Bench-Suite-Zero's scores: NaN and infinities become -1e8, synflow its
+    /// logarithm.
+    #[arg(long)]
+    naslib: bool,
+    /// auto, cpu or cuda:N.
+    #[arg(long, default_value = "auto")]
+    device: String,
+}
+
+impl ProxyOptions {
+    /// The proxies asked for, the batch for `network` (whose input takes the batch's shape) on the device, and the
+    /// device.
+    fn prepare(&self, network: Network) -> anyhow::Result<(Vec<Proxy>, Network, Batch, tch::Device)> {
+        let device = self.device.parse::<DeviceSpec>()?.resolve()?;
+        let proxies = match &self.proxies {
+            Some(list) => nb102_protocol::parse_proxies(list)?,
+            None if self.input.is_some() => Proxy::ALL.to_vec(),
+            None => Proxy::ALL.into_iter().filter(|p| p.needs() != Needs::Batch).collect(),
+        };
+        let batch = proxy_batch(&network, self.input.as_deref(), self.batch_size, &proxies)?;
+        // The network takes the batch's images as they are, as `forward` does.
+        let network = match batch.x.size().as_slice() {
+            &[_, c, h, w] => network.with_input(c, (h, w)),
+            _ => network,
+        };
+        let batch = batch.checked(&network, device)?;
+        Ok((proxies, network, batch, device))
+    }
 }
 
 #[derive(Args)]
@@ -221,6 +272,8 @@ impl ShapeArgs {
         }
     }
 }
+
+mod score;
 
 fn main() -> ExitCode {
     nb102_command::main::<Cli>("nb102-model", |cli| run(cli.command))
@@ -329,20 +382,9 @@ fn run(command: Command) -> Result<(), Failure> {
             }
             write_output(&named, &output)?;
         }
-        Command::Proxies { net, weights, input, seed, batch_size, proxies, naslib, json, device } => {
-            let device = device.parse::<DeviceSpec>()?.resolve()?;
-            let (network, _) = net.config()?;
-            let proxies = match proxies {
-                Some(list) => nb102_protocol::parse_proxies(&list)?,
-                None => Proxy::ALL.to_vec(),
-            };
-            let batch = proxy_batch(&network, input.as_deref(), batch_size, &proxies)?;
-            // The network takes the batch's images as they are, as `forward` does.
-            let network = match batch.x.size().as_slice() {
-                &[_, c, h, w] => network.with_input(c, (h, w)),
-                _ => network,
-            };
-            let batch = batch.checked(&network, device)?;
+        Command::Proxies { net, weights, options, json } => {
+            let (proxies, network, batch, device) = options.prepare(net.config()?.0)?;
+            let (seed, naslib) = (options.seed, options.naslib);
             tch::manual_seed(seed);
             let mut vs = VarStore::new(device);
             TinyNetwork::new(&vs.root(), network)?;
@@ -368,6 +410,37 @@ fn run(command: Command) -> Result<(), Failure> {
                     println!("{:<10} {text}", proxy.name());
                 }
             }
+        }
+        Command::Score { archs, shape, options, shard, output, quiet } => {
+            nb102_store::check_output_prefix(&output).map_err(Failure::input)?;
+            let setting: nb102_store::Setting = shape.dataset.parse().map_err(Failure::input)?;
+            let space = shape.space("0")?;
+            let cells = score::cells(&archs, space.num_archs(), shard.as_deref())?;
+            let first = cells.first().ok_or_else(|| anyhow!("--archs with --shard: expected cells, found none"))?;
+            let (proxies, network, batch, device) = options.prepare(shape.network(&first.to_string())?.0)?;
+            let (seed, naslib, input) = (options.seed, options.naslib, options.input);
+            let source = match &input {
+                Some(path) => format!(
+                    "the batch x, y of {} ({} images), one for every cell",
+                    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                    batch.x.size()[0]
+                ),
+                None => format!("no images: the batch's shape {:?} only", batch.x.size()),
+            };
+            let run = score::ScoreRun {
+                network,
+                setting,
+                proxies,
+                naslib,
+                seed,
+                batch,
+                source,
+                device,
+                cells,
+                prefix: output,
+                quiet,
+            };
+            println!("{}", run.run()?.display());
         }
         Command::Latency { net, device, batch, batches } => {
             let spec: DeviceSpec = device.parse()?;

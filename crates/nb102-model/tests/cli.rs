@@ -400,3 +400,64 @@ fn proxies_score_a_network_as_the_reference_code_does() {
         "invalid --batch-size: expected at most the 16 images of the input, found 99",
     );
 }
+
+#[test]
+fn score_many_cells_resumes_from_its_journal_and_shards() {
+    let dir = std::env::temp_dir().join(format!("nb102-model-score-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let prefix = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+    let scores = |path: &str| {
+        let file = nb102_store::BenchmarkFile::open(std::path::Path::new(path.trim_end())).unwrap();
+        let table = file.proxies().unwrap().unwrap().clone();
+        table
+    };
+    let base = ["score", "--archs", "0-2,11472", "--dataset", "cifar10", "--proxies", "synflow,params", "--quiet"];
+    let all = scores(&stdout_of(&[&base[..], &["-o", &prefix("all")]].concat()));
+    assert_eq!(
+        all.columns().iter().map(|c| (c.key().proxy.as_str(), c.len())).collect::<Vec<_>>(),
+        [("params", 4), ("synflow", 4)]
+    );
+    let key = all.columns()[1].key().clone();
+    assert_eq!((key.batch_size, key.seed, key.setting.name()), (64, Some(0), "cifar10"));
+    // A cell's score is the one `proxies` gives it with the same seed.
+    let one: serde_json::Value = serde_json::from_str(&stdout_of(&[
+        "proxies",
+        "--arch",
+        "11472",
+        "--dataset",
+        "cifar10",
+        "--proxies",
+        "synflow",
+        "--seed",
+        "0",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(all.columns()[1].get(11472), one["synflow"].as_f64());
+    // Two shards score every cell once, with the same scores.
+    let mut shards = scores(&stdout_of(&[&base[..], &["--shard", "0/2", "-o", &prefix("s0")]].concat()));
+    let s1 = scores(&stdout_of(&[&base[..], &["--shard", "1/2", "-o", &prefix("s1")]].concat()));
+    assert_eq!((shards.columns()[0].len(), s1.columns()[0].len()), (2, 2));
+    shards.merge(&s1).unwrap();
+    assert_eq!(shards, all);
+
+    // A killed run left a journal: its cells are not scored again, and a torn last line is.
+    let header = serde_json::json!({
+        "network": "topology C=16 N=5 classes=10 input=3x32x32", "setting": "cifar10", "proxies": ["params"],
+        "naslib": false, "seed": 0, "batch": "no images: the batch's shape [64, 3, 32, 32] only", "cells": 4,
+    });
+    let journal = format!("{header}\n{{\"index\":0,\"bits\":[\"{:016x}\"]}}\n{{\"index\":1,\"bi", 2.0f64.to_bits());
+    std::fs::write(dir.join("resumed.journal"), &journal).unwrap();
+    let args = ["score", "--archs", "0-2,11472", "--dataset", "cifar10", "--proxies", "params", "--quiet"];
+    let resumed = scores(&stdout_of(&[&args[..], &["-o", &prefix("resumed")]].concat()));
+    let params = &resumed.columns()[0];
+    assert_eq!((params.get(0), params.get(1), params.len()), (Some(2.0), all.columns()[0].get(1), 4));
+    assert!(!dir.join("resumed.journal").exists());
+    // Another run's journal is refused, not mixed in.
+    std::fs::write(dir.join("other.journal"), journal.replace("\"seed\":0", "\"seed\":7")).unwrap();
+    check_input_error(&[&args[..], &["-o", &prefix("other")]].concat(), "expected the journal of this run");
+    check_input_error(&[&args[..], &["--shard", "2/2", "-o", &prefix("x")]].concat(), "invalid --shard");
+    check_input_error(&["score", "--archs", "15625", "--dataset", "cifar10", "-o", &prefix("x")], "invalid --archs");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -86,30 +86,36 @@ pub struct ProxyInput<'a> {
 pub fn score_proxies(input: &ProxyInput<'_>, proxies: &[Proxy]) -> Result<Vec<(Proxy, f64)>> {
     let mut scores: HashMap<Proxy, f64> = HashMap::new();
     let wanted = |p: Proxy| proxies.contains(&p);
-    let shared = gradients::Wanted::of(proxies);
-    // The shared pass leaves its copy's weights as they were, so l2_norm reads them there when it ran.
-    let mut unchanged: Option<VarStore> = None;
-    if shared.any() {
+    // l2_norm reads the weights of the first copy made, before a measure changes them.
+    let l2 = std::cell::Cell::new(None);
+    let fresh = || -> Result<(VarStore, TinyNetwork)> {
         let (vs, net) = copy(input)?;
+        if wanted(Proxy::L2Norm) && l2.get().is_none() {
+            l2.set(Some(l2_norm(&vs)));
+        }
+        Ok((vs, net))
+    };
+    let shared = gradients::Wanted::of(proxies);
+    if shared.any() {
+        let (vs, net) = fresh()?;
         scores.extend(gradients::score(&vs, &net, input.batch, &shared)?);
-        unchanged = Some(vs);
     }
     for (proxy, batch_norm) in [(Proxy::Synflow, false), (Proxy::SynflowBn, true)] {
         if wanted(proxy) {
-            let (mut vs, net) = copy(input)?;
+            let (mut vs, net) = fresh()?;
             scores.insert(proxy, synflow::score(&mut vs, &net, input.batch, batch_norm)?);
         }
     }
     if wanted(Proxy::Zen) {
-        let (vs, net) = copy(input)?;
+        let (vs, net) = fresh()?;
         scores.insert(Proxy::Zen, zen::score(&vs, &net, input.batch, input.seed)?);
     }
     if wanted(Proxy::L2Norm) {
-        let vs = match unchanged {
-            Some(vs) => vs,
-            None => copy(input)?.0,
+        let l2 = match l2.get() {
+            Some(l2) => l2,
+            None => l2_norm(&fresh()?.0),
         };
-        scores.insert(Proxy::L2Norm, l2_norm(&vs));
+        scores.insert(Proxy::L2Norm, l2);
     }
     if wanted(Proxy::Params) || wanted(Proxy::Flops) {
         let costs = input.network.costs()?;
