@@ -9,6 +9,10 @@
 //! model fitted to the official complete records charges (`--calibrate DIR`, the NATS-Bench sample archive, by
 //! default beside the table or in `NB102_REFERENCE_DIR/nats-tss-sample`;
 //! `--cost constant`, their mean, by default, or `--cost flops`, a line in the cell's FLOPs).
+//!
+//! `--proxy NAME` adds the training-free baseline: per run, N random cells ranked by a zero-cost proxy's scores
+//! (of the benchmark file, or of `--proxy-file`; `--proxy-setting` picks the column), the best kept, for N = 10, 100
+//! and 1000, as NASWOT reports it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -49,7 +53,23 @@ struct Options {
     reinforce_lr: Option<f64>,
     /// The weight-sharing searches, with `--weight-sharing`.
     weight_sharing: Option<WeightSharing>,
+    /// The training-free baseline, with `--proxy`.
+    training_free: Option<TrainingFree>,
 }
+
+/// The training-free baseline: per run, N random cells the proxy column scores, the best-scoring one kept (NASWOT's
+/// protocol), for each N of [`TRAINING_FREE_DRAWS`].
+struct TrainingFree {
+    /// The proxy's name.
+    proxy: String,
+    /// Which of its columns (`--proxy-setting`; needed where the file holds several).
+    setting: Option<Setting>,
+    /// A file holding the scores (`--proxy-file`; by default the benchmark itself).
+    file: Option<PathBuf>,
+}
+
+/// The numbers of random cells a training-free run ranks, as NASWOT reports.
+const TRAINING_FREE_DRAWS: [usize; 3] = [10, 100, 1000];
 
 /// What `--weight-sharing` runs: the searches' data and, where given, smaller runs than the paper's.
 #[derive(Default)]
@@ -257,7 +277,9 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
         space: None,
         reinforce_lr: None,
         algos_given: false,
+        training_free: None,
     };
+    let (mut proxy, mut proxy_setting, mut proxy_file) = (None, None, None);
     let mut ws = WeightSharing::default();
     let mut weight_sharing = false;
     let mut algos: Vec<String> = Algorithm::PAPER.iter().map(Algorithm::key).collect();
@@ -287,6 +309,9 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
             "--controller-steps" => ws.changes.controller_steps = Some(number(&arg, &value)?),
             "--device" => ws.device = Some(value),
             "--benchmark" => o.benchmark = Some(value.into()),
+            "--proxy" => proxy = Some(value),
+            "--proxy-setting" => proxy_setting = Some(value.parse::<Setting>()?),
+            "--proxy-file" => proxy_file = Some(PathBuf::from(value)),
             "--table" => o.table = Some(value.into()),
             "--calibrate" => o.calibrate = Some(value.into()),
             "--cost" => {
@@ -316,7 +341,8 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
             "--space" => o.space = Some(value.parse()?),
             other => bail!(
                 "unexpected argument {other:?}: expected --benchmark, --table, --calibrate, --cost, --algos, --runs, \
-                 --budget, --seed, --out, --setting, --hp, --reinforce-lr, --space, --weight-sharing, --data-dir, \
+                 --budget, --seed, --out, --setting, --hp, --reinforce-lr, --space, --proxy, --proxy-setting, \
+                 --proxy-file, --weight-sharing, --data-dir, \
                  --splits-dir, --seeds, --epochs, --channels, --cells, --subset, --device, --select-num or \
                  --controller-steps"
             ),
@@ -351,6 +377,13 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
         };
         o.multi_trial.push(algorithm);
     }
+    o.training_free = match proxy {
+        Some(proxy) => Some(TrainingFree { proxy, setting: proxy_setting, file: proxy_file }),
+        None if proxy_setting.is_some() || proxy_file.is_some() => {
+            bail!("--proxy-setting and --proxy-file are options of --proxy")
+        }
+        None => None,
+    };
     Ok(o)
 }
 
@@ -466,6 +499,11 @@ fn bench<A: Categorical>(o: &Options, q: &Query<'_>, searched: &[Searched]) -> a
         rows.push(row);
         curves.push((name, curve(&runs, source, budget)));
     }
+    if let Some(tf) = &o.training_free {
+        let (lines, tf_rows) = training_free::<A>(o, tf, q.api, source)?;
+        markdown += &lines;
+        rows.extend(tf_rows);
+    }
     // The weight-sharing rows: each run's derived cell, looked up; the search cost in wall seconds.
     for s in searched {
         let chosen: Vec<usize> = s.runs.iter().map(|r| r.1).collect();
@@ -509,6 +547,50 @@ fn bench<A: Categorical>(o: &Options, q: &Query<'_>, searched: &[Searched]) -> a
         o.out.join("curves.svg").display()
     );
     Ok(())
+}
+
+/// The training-free rows: for each N of [`TRAINING_FREE_DRAWS`] and each run (seeded as the searches' runs), N
+/// distinct random cells among those the column scores, the one with the highest score kept (NaN ranks lowest).
+/// No query of the benchmark is made, and no time is simulated.
+fn training_free<A: Categorical>(
+    o: &Options,
+    tf: &TrainingFree,
+    api: &Api,
+    source: &FileSource,
+) -> anyhow::Result<(String, Vec<serde_json::Value>)> {
+    let other;
+    let scored = match &tf.file {
+        Some(path) => {
+            other = Api::open(path)?;
+            &other
+        }
+        None => api,
+    };
+    if scored.space() != A::SPACE {
+        bail!("--proxy-file: expected scores of the {} space, found the {} space's", A::SPACE, scored.space());
+    }
+    let filter = nb102_api::ProxyFilter { setting: tf.setting, ..Default::default() };
+    let column = scored.proxy_column(&tf.proxy, &filter)?;
+    let candidates: Vec<usize> = (0..A::SPACE.num_archs()).filter(|&i| column.has(i)).collect();
+    let score = |i: usize| column.get(i).filter(|s| !s.is_nan()).unwrap_or(f64::NEG_INFINITY);
+    let (mut lines, mut rows) = (String::new(), Vec::new());
+    for n in TRAINING_FREE_DRAWS.into_iter().filter(|&n| n <= candidates.len()) {
+        let chosen: Vec<usize> = (0..o.runs)
+            .map(|r| {
+                let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(o.seed + r as u64);
+                let drawn = rand::seq::index::sample(&mut rng, candidates.len(), n);
+                let best = drawn.iter().map(|k| candidates[k]).max_by(|&a, &b| score(a).total_cmp(&score(b)));
+                best.expect("n > 0 draws")
+            })
+            .collect();
+        let name = format!("{} best of {n}", tf.proxy);
+        let (mut row, line) = table_row(&name, &chosen, source);
+        row["training_free"] = json!({"proxy": column.key().to_string(), "draws": n});
+        row["queries"] = json!({ "mean": 0 });
+        lines += &format!("{line} 0 |\n");
+        rows.push(row);
+    }
+    Ok((lines, rows))
 }
 
 fn write(path: &Path, text: &str) -> anyhow::Result<()> {

@@ -232,3 +232,57 @@ fn size_space_files_are_searched_in_their_space() {
     assert!(!status.status.success());
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn training_free_rows_keep_the_best_scored_of_random_cells() {
+    use nb102_store::{BenchmarkWriter, ProxyKey, ProxyTable, ProxyVariant};
+    let dir = std::env::temp_dir().join(format!("nb102-bench-algos-proxy-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // Twelve cells of a table; CIFAR-10 test accuracy 50 + the cell's position.
+    let header = "index,arch_str,c10valid_valid_200ep_mean,c10_test_200ep_mean,c100_valid_200ep_mean,\
+                  c100_test_200ep_mean,in16_valid_200ep_mean,in16_test_200ep_mean,c10_test_12ep,c10valid_valid_12ep,\
+                  c100_test_12ep,c100_valid_12ep,in16_test_12ep,in16_valid_12ep";
+    let cells: Vec<usize> = (0..12).map(|k| 100 + 37 * k).collect();
+    let mut text = format!("{header}\n");
+    for (k, &index) in cells.iter().enumerate() {
+        let values: Vec<String> = (0..12).map(|_| format!("{}", 50 + k)).collect();
+        text += &format!("{index},{},{}\n", Arch::from_official_index(index).unwrap(), values.join(","));
+    }
+    let table = dir.join("table.csv");
+    std::fs::write(&table, text).unwrap();
+    // A proxy that ranks the cells as their accuracy does, and one that ranks them backwards.
+    let mut scores = ProxyTable::new(nb102_space::Space::Topology);
+    for (k, &index) in cells.iter().enumerate() {
+        for (proxy, score) in [("oracle", k as f64), ("backwards", -(k as f64))] {
+            let key = ProxyKey {
+                proxy: proxy.into(),
+                setting: Setting::Cifar10,
+                batch_size: 1,
+                seed: Some(0),
+                variant: ProxyVariant::Raw,
+            };
+            scores.insert(&key, "test", index, score).unwrap();
+        }
+    }
+    let meta = BenchmarkMeta { description: "scores".into(), kind: BenchmarkKind::Demo };
+    let mut writer = BenchmarkWriter::create(&dir.join("scores"), meta).unwrap();
+    writer.set_proxies(scores);
+    let file = writer.finish().unwrap();
+    let archive = archive();
+    let run = |proxy: &str, out: &str| {
+        let args = ["--runs", "6", "--budget", "2000", "--table", table.to_str().unwrap(), "--algos", "rs"];
+        let more = ["--calibrate", archive.to_str().unwrap(), "--proxy", proxy, "--proxy-file", file.to_str().unwrap()];
+        bench_algos(&[&args[..], &more[..]].concat(), &dir.join(out))
+    };
+    let json = run("oracle", "oracle");
+    let rows = json["rows"].as_array().unwrap();
+    // Twelve cells allow ten draws, not 100 or 1000; ten of twelve always include one of the best three.
+    assert_eq!(rows[1]["algorithm"], "oracle best of 10");
+    assert_eq!(rows[2]["algorithm"], "optimal");
+    assert!(rows[1]["cifar10-test"]["mean"].as_f64().unwrap() >= 59.0, "{}", rows[1]);
+    assert_eq!(rows[1]["queries"]["mean"], 0);
+    let backwards = run("backwards", "backwards");
+    assert!(backwards["rows"][1]["cifar10-test"]["mean"].as_f64().unwrap() <= 52.0, "{}", backwards["rows"][1]);
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -177,7 +177,7 @@ impl ScoreRun {
         };
         let mut writer = BenchmarkWriter::create(&self.prefix, meta).map_err(Failure::written)?;
         writer.set_proxies(table);
-        Ok(writer.finish().map_err(Failure::written)?)
+        writer.finish().map_err(Failure::written)
     }
 }
 
