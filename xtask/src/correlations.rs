@@ -7,6 +7,10 @@
 //! accuracy that NAS-Bench-Suite-Zero calls `val_accuracy` (CIFAR-10: `cifar10-valid` on `ori-test`). A column's
 //! cells without a score, or without an accuracy, are left out (as `nan_policy='omit'`); scores of ±∞ rank at the
 //! ends. Spearman's ρ uses average ranks for ties; Kendall's τ is τ-b, as scipy's defaults.
+//!
+//! `--own`: against the file's own trained accuracies instead (a benchmark regenerated on Fashion-MNIST, say): per
+//! column, the seed-mean last-epoch accuracy of its setting on the test and validation sets, at the file's longest
+//! schedule; then the cells ranked by the proxy with the best test ρ beside their trained ranking.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -28,13 +32,21 @@ pub(crate) fn run(mut args: impl Iterator<Item = String>) -> anyhow::Result<()> 
     let file = args.next().map(PathBuf::from).ok_or_else(|| anyhow!("--correlations: expected a benchmark file"))?;
     let mut table = reference_dir(&root()).join("nb201_groundtruth_merged.csv");
     let mut json_out = None;
+    let mut own = false;
     while let Some(arg) = args.next() {
+        if arg == "--own" {
+            own = true;
+            continue;
+        }
         let mut value = || args.next().ok_or_else(|| anyhow!("{arg}: expected a value"));
         match arg.as_str() {
             "--table" => table = PathBuf::from(value()?),
             "--json" => json_out = Some(PathBuf::from(value()?)),
-            other => bail!("unknown option: expected --table or --json, found {other:?}"),
+            other => bail!("unknown option: expected --table, --json or --own, found {other:?}"),
         }
+    }
+    if own {
+        return own_accuracies(&file);
     }
     let accuracies = read_accuracies(&table)?;
     let bench = BenchmarkFile::open(&file)?;
@@ -88,6 +100,66 @@ pub(crate) fn run(mut args: impl Iterator<Item = String>) -> anyhow::Result<()> 
     if let Some(out) = json_out {
         let text = serde_json::to_string_pretty(&rows)? + "\n";
         nb102_store::write_atomically(&out, |w| std::io::Write::write_all(w, text.as_bytes()))?;
+    }
+    Ok(())
+}
+
+/// Every column's correlations with the file's own trained accuracies, and the ranking of the best proxy's cells.
+fn own_accuracies(path: &Path) -> anyhow::Result<()> {
+    let api = nb102_api::Api::open(path)?;
+    let columns = api.proxy_columns()?;
+    if columns.is_empty() {
+        bail!("{}: expected proxy scores, found none", path.display());
+    }
+    let rows = api.summary()?;
+    println!("Spearman rho / Kendall tau-b of each score with the accuracies {} holds\n", path.display());
+    println!(
+        "| proxy | setting | batch | cells | test ρ | test τ | valid ρ | valid τ |\n|---|---|---|---|---|---|---|---|"
+    );
+    let mut best: Option<(f64, usize, Vec<(usize, f64, f64)>)> = None;
+    for (position, column) in columns.iter().enumerate() {
+        let key = column.key();
+        let Some(hp) = rows.iter().filter(|r| r.setting == key.setting).map(|r| r.hp).max() else { continue };
+        let mut figures = Vec::new();
+        let mut cells = Vec::new();
+        for set in [Some(key.setting.test_set()), key.setting.valid_set()] {
+            let means = api.cell_means(key.setting, set, hp)?;
+            let pairs: Vec<(usize, f64, f64)> = means
+                .iter()
+                .filter_map(|m| Some((m.index, column.get(m.index)?, m.accuracy?)))
+                .filter(|(_, s, a)| !s.is_nan() && !a.is_nan())
+                .collect();
+            let (x, y): (Vec<f64>, Vec<f64>) = pairs.iter().map(|&(_, s, a)| (s, a)).unzip();
+            figures.push((spearman(&x, &y), kendall_tau_b(&x, &y)));
+            if cells.is_empty() {
+                cells = pairs;
+            }
+        }
+        let f = |v: f64| if v.is_nan() { "–".to_owned() } else { format!("{v:.3}") };
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            key.proxy,
+            key.setting,
+            key.batch_size,
+            cells.len(),
+            f(figures[0].0),
+            f(figures[0].1),
+            f(figures.get(1).map_or(f64::NAN, |v| v.0)),
+            f(figures.get(1).map_or(f64::NAN, |v| v.1))
+        );
+        if !figures[0].0.is_nan() && best.as_ref().is_none_or(|b| figures[0].0 > b.0) {
+            best = Some((figures[0].0, position, cells));
+        }
+    }
+    let Some((rho, position, mut cells)) = best else { return Ok(()) };
+    let key = columns[position].key();
+    println!("\nThe cells by trained test accuracy, beside their rank by {} (ρ {rho:.3}):\n", key.proxy);
+    println!("| trained rank | cell | test accuracy | {} rank | {} |\n|---|---|---|---|---|", key.proxy, key.proxy);
+    let ranks = average_ranks(&cells.iter().map(|c| -c.1).collect::<Vec<_>>());
+    let mut ranked: Vec<((usize, f64, f64), f64)> = cells.drain(..).zip(ranks).collect();
+    ranked.sort_by(|a, b| b.0 .2.total_cmp(&a.0 .2));
+    for (n, ((index, score, accuracy), rank)) in ranked.iter().enumerate() {
+        println!("| {} | {index} {} | {accuracy:.2} | {rank} | {score:.6e} |", n + 1, api.arch(*index)?);
     }
     Ok(())
 }

@@ -25,6 +25,29 @@ struct Cli {
 enum Command {
     /// Train one cell on one setting with one seed; write its record.
     Run(Box<RunArgs>),
+    /// The first training batch of a run's first epoch, exactly as `run` draws it (the setting's training images
+    /// shuffled by the seed, cropped and flipped, normalised), written as `x` and `y` to a safetensors file: the
+    /// batch `nb102-model proxies --input` and `score --input` take (the reference's dataload 'random').
+    Batch {
+        /// cifar10-valid, cifar10, cifar100, ImageNet16-120 or fashion-mnist.
+        #[arg(long)]
+        setting: Setting,
+        /// The folder holding the dataset (docs/TRAINING.md has the layouts).
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// The folder of the official split files (cifar-split.txt, …); default: the splits built in.
+        #[arg(long)]
+        splits_dir: Option<PathBuf>,
+        /// The run's seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u32,
+        /// Images in the batch.
+        #[arg(long, default_value_t = 64)]
+        batch_size: usize,
+        /// The safetensors file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Check a dataset's files against the published MD5s and the official sizes.
     CheckData {
         /// cifar10, cifar100, ImageNet16-120 or fashion-mnist.
@@ -136,7 +159,29 @@ fn main() -> ExitCode {
     nb102_command::main::<Cli>("nb102-train", |cli| match cli.command {
         Command::Run(args) => run(*args),
         Command::CheckData { dataset, data_dir } => check_data(dataset, &data_dir),
+        Command::Batch { setting, data_dir, splits_dir, seed, batch_size, out } => {
+            batch(setting, &data_dir, splits_dir.as_deref(), seed, batch_size, &out)
+        }
     })
+}
+
+fn batch(
+    setting: Setting,
+    data_dir: &std::path::Path,
+    splits_dir: Option<&std::path::Path>,
+    seed: u32,
+    batch_size: usize,
+    out: &std::path::Path,
+) -> Result<(), Failure> {
+    nb102_store::check_output(out).map_err(Failure::input)?;
+    if batch_size == 0 {
+        return Err(Failure::input(anyhow::anyhow!("invalid --batch-size: expected a positive number, found 0")));
+    }
+    let data = nb102_train::SettingData::load(setting, data_dir, splits_dir).map_err(Failure::input)?;
+    let (x, y) = nb102_train::epoch::first_batch(&data, seed, batch_size, tch::Device::Cpu);
+    nb102_model::write_safetensors(&[("x".to_owned(), x), ("y".to_owned(), y)], out).map_err(Failure::of)?;
+    println!("{}", out.display());
+    Ok(())
 }
 
 fn check_data(dataset: nb102_model::Dataset, dir: &std::path::Path) -> Result<(), Failure> {

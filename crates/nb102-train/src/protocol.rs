@@ -24,10 +24,10 @@ use serde::{Deserialize, Serialize};
 use tch::nn::{ModuleT, VarStore};
 use tch::{Device, Kind, Tensor};
 
-use crate::augment::{Augmenter, Draws};
+use crate::augment::Augmenter;
 use crate::checkpoint::{restore_weights, weight_bytes, write_sealed, Start};
 use crate::data::Images;
-use crate::epoch::{correct, epoch_rng, evaluate, shuffled};
+use crate::epoch::{augmented_batch, correct, epoch_rng, evaluate, shuffled};
 use crate::error::Result;
 use crate::setting::SettingData;
 
@@ -163,9 +163,8 @@ pub fn train(
         let start = Instant::now();
         let (mut loss_sum, mut top1, mut top5, mut seen) = (0.0, 0i64, 0i64, 0usize);
         for batch in order.chunks(config.batch_size) {
-            let (images, labels) = train_data.batch(batch);
-            let draws = Draws::new(&mut rng, batch.len(), augmenter.pad());
-            let logits = net.forward_t(&augmenter.train_batch(&images, &draws), true);
+            let (images, labels) = augmented_batch(&train_data, &augmenter, batch, &mut rng);
+            let logits = net.forward_t(&images, true);
             let loss = logits.cross_entropy_for_logits(&labels);
             let (c1, c5) = correct(&logits, &labels);
             loss_sum += loss.double_value(&[]) * batch.len() as f64;

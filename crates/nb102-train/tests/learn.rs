@@ -48,3 +48,35 @@ fn learns_real_fashion_mnist() {
     assert!(record.train[3].loss < 0.7 * record.train[0].loss, "{:?}", record.train);
     assert!(valid > 50.0 && test > 50.0, "x-valid {valid:.2}%, ori-test {test:.2}% (chance: 10%)");
 }
+
+#[test]
+fn the_proxies_batch_is_a_runs_first_training_batch() {
+    let dir = std::env::var_os("NB102_FASHION_MNIST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/share/datasets/fashion-mnist"));
+    let data = SettingData::load(Setting::FashionMnist, &dir, None).unwrap();
+    let (x, y) = nb102_train::epoch::first_batch(&data, 777, 32, tch::Device::Cpu);
+    assert_eq!((x.size(), y.size()), (vec![32, 1, 28, 28], vec![32]));
+    // The images of the first 32 positions of epoch 0's order, with their labels.
+    let mut rng = nb102_train::epoch::epoch_rng(777, 0);
+    let order = nb102_train::epoch::shuffled(data.train.len(), &mut rng);
+    assert!(y.equal(&data.train.batch(&order[..32]).1));
+    let (again, _) = nb102_train::epoch::first_batch(&data, 777, 32, tch::Device::Cpu);
+    assert!(x.equal(&again));
+    assert!(!x.equal(&nb102_train::epoch::first_batch(&data, 888, 32, tch::Device::Cpu).0));
+
+    // From the command line, as nb102-model proxies --input takes it.
+    let out = std::env::temp_dir().join(format!("nb102-batch-{}.safetensors", std::process::id()));
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_nb102-train"))
+        .args(["batch", "--setting", "fashion-mnist", "--seed", "777", "--batch-size", "32", "--data-dir"])
+        .arg(&dir)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let written: std::collections::HashMap<String, tch::Tensor> =
+        tch::Tensor::read_safetensors(&out).unwrap().into_iter().collect();
+    assert!(written["x"].equal(&x) && written["y"].equal(&y));
+    std::fs::remove_file(&out).unwrap();
+}
