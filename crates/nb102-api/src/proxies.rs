@@ -1,6 +1,7 @@
 //! Zero-cost proxy scores of a benchmark file's cells: the columns of its proxy-score section
 //! ([`nb102_store::ProxyTable`]), chosen by proxy and whatever of the rest of their key a caller gives.
 
+use nb102_space::Architecture;
 use nb102_store::{ProxyColumn, ProxyKey, ProxyVariant, Setting};
 
 use crate::error::{ApiError, Result};
@@ -78,6 +79,41 @@ impl Api {
         column
             .get(index)
             .ok_or_else(|| ApiError::Proxy(format!("expected a cell that {} scores, found cell {index}", column.key())))
+    }
+}
+
+impl Api {
+    /// The cell with the highest score in the one column of `proxy` that `filter` picks (a NaN score ranks lowest),
+    /// among the cells it scores within the FLOP and parameter limits (millions; the benchmark's counts for the
+    /// column's setting, whether or not the file has the cell's records); `None` when no cell is within them.
+    ///
+    /// # Errors
+    /// As [`Api::proxy_column`].
+    pub fn find_best_by_proxy(
+        &self,
+        proxy: &str,
+        filter: &ProxyFilter,
+        flop_max: Option<f64>,
+        param_max: Option<f64>,
+    ) -> Result<Option<(usize, f64)>> {
+        let column = self.proxy_column(proxy, filter)?;
+        let dataset = column.key().setting.dataset();
+        let space = self.space();
+        let mut best: Option<(usize, f64)> = None;
+        for index in (0..space.num_archs()).filter(|&i| column.has(i)) {
+            if flop_max.is_some() || param_max.is_some() {
+                let costs = Architecture::from_official_index(space, index)?.benchmark_network(dataset).costs()?;
+                if flop_max.is_some_and(|m| costs.flops_m() > m) || param_max.is_some_and(|m| costs.params_mb() > m) {
+                    continue;
+                }
+            }
+            let score = column.get(index).expect("a scored cell");
+            let rank = |s: f64| if s.is_nan() { f64::NEG_INFINITY } else { s };
+            if best.is_none_or(|(_, b)| rank(score) > rank(b)) {
+                best = Some((index, score));
+            }
+        }
+        Ok(best)
     }
 }
 

@@ -81,15 +81,19 @@ pub(crate) struct CostArgs {
 pub(crate) struct BestArgs {
     /// A benchmark file.
     file: PathBuf,
-    /// cifar10, cifar10-valid, cifar100, ImageNet16-120 (or fashion-mnist).
-    #[arg(long)]
-    dataset: String,
+    /// cifar10, cifar10-valid, cifar100, ImageNet16-120 (or fashion-mnist); with --proxy, the setting of its scores
+    /// (needed where the file holds several).
+    #[arg(long, required_unless_present = "proxy")]
+    dataset: Option<String>,
     /// valid, test, train, or a set name (x-valid, x-test, ori-test); cifar10 valid means cifar10-valid x-valid.
-    #[arg(long)]
-    set: String,
+    #[arg(long, required_unless_present = "proxy")]
+    set: Option<String>,
     /// The schedule: 12 or 200 epochs.
-    #[arg(long)]
-    hp: u16,
+    #[arg(long, required_unless_present = "proxy")]
+    hp: Option<u16>,
+    /// Rank by this zero-cost proxy's scores instead of an accuracy: the best-scoring cell of the file's column.
+    #[arg(long, conflicts_with_all = ["set", "hp"])]
+    proxy: Option<String>,
     /// Only cells with at most this many FLOPs (millions).
     #[arg(long)]
     flop_max: Option<f64>,
@@ -283,8 +287,30 @@ pub(crate) fn cost(args: CostArgs, out: &mut impl Write) -> Result<(), Failure> 
 
 pub(crate) fn best(args: BestArgs, out: &mut impl Write) -> Result<(), Failure> {
     let api = open(&args.file)?;
-    let (setting, set) = remap_names(&args.dataset, &args.set).map_err(Failure::input)?;
-    let found = api.find_best(setting, set, Hp::new(args.hp), args.flop_max, args.param_max).map_err(Failure::input)?;
+    if let Some(proxy) = &args.proxy {
+        let setting = args.dataset.as_deref().map(str::parse::<Setting>).transpose().map_err(Failure::input)?;
+        let filter = ProxyFilter { setting, ..ProxyFilter::default() };
+        let found = api.find_best_by_proxy(proxy, &filter, args.flop_max, args.param_max).map_err(Failure::input)?;
+        let column = api.proxy_column(proxy, &filter).map_err(Failure::input)?.key().to_string();
+        match (found, args.json) {
+            (Some((index, score)), true) => {
+                let arch = api.arch(index).map_err(Failure::input)?.to_string();
+                let score = score.is_finite().then_some(score);
+                writeln!(out, "{}", json!({"index": index, "arch": arch, "column": column, "score": score}))?
+            }
+            (Some((index, score)), false) => {
+                writeln!(out, "{index}\t{}\t{score}", api.arch(index).map_err(Failure::input)?)?
+            }
+            (None, true) => writeln!(out, "{}", json!({"index": null, "column": column}))?,
+            (None, false) => writeln!(out, "no cell scored by {column} within the limits")?,
+        }
+        return Ok(());
+    }
+    let (Some(dataset), Some(set_name), Some(hp)) = (&args.dataset, &args.set, args.hp) else {
+        unreachable!("clap requires --dataset, --set and --hp without --proxy");
+    };
+    let (setting, set) = remap_names(dataset, set_name).map_err(Failure::input)?;
+    let found = api.find_best(setting, set, Hp::new(hp), args.flop_max, args.param_max).map_err(Failure::input)?;
     let set_name = set.map_or("train", |s| s.name());
     match (found, args.json) {
         (Some((index, accuracy)), true) => {
@@ -292,7 +318,7 @@ pub(crate) fn best(args: BestArgs, out: &mut impl Write) -> Result<(), Failure> 
             writeln!(
                 out,
                 "{}",
-                json!({"index": index, "arch": arch, "dataset": setting.name(), "set": set_name, "hp": args.hp, "accuracy": accuracy})
+                json!({"index": index, "arch": arch, "dataset": setting.name(), "set": set_name, "hp": hp, "accuracy": accuracy})
             )?
         }
         (Some((index, accuracy)), false) => {
@@ -300,11 +326,9 @@ pub(crate) fn best(args: BestArgs, out: &mut impl Write) -> Result<(), Failure> 
             writeln!(out, "{index}\t{arch}\t{accuracy}")?
         }
         (None, true) => {
-            writeln!(out, "{}", json!({"index": null, "dataset": setting.name(), "set": set_name, "hp": args.hp}))?
+            writeln!(out, "{}", json!({"index": null, "dataset": setting.name(), "set": set_name, "hp": hp}))?
         }
-        (None, false) => {
-            writeln!(out, "no cell of {} hp {} has {set_name} within the limits", setting.name(), args.hp)?
-        }
+        (None, false) => writeln!(out, "no cell of {} hp {hp} has {set_name} within the limits", setting.name())?,
     }
     Ok(())
 }

@@ -315,6 +315,13 @@ fn import_suite_zero_scores_alone_or_into_a_copy_of_a_benchmark() {
     );
     assert!(text.trim_end().ends_with("-inf"), "{text}");
     fails_with(&["proxy", s(&alone), "1"], "expected proxy scores of cell 1, found none (4 proxy columns in the file)");
+    // Ranking by a proxy: the best-scoring cell, within the benchmark's parameter counts if asked.
+    let best = ok(&["best", s(&alone), "--proxy", "params", "--dataset", "cifar10"]);
+    assert!(best.starts_with("13990\t") && best.trim_end().ends_with("\t0.802426"), "{best}");
+    let best = ok(&["best", s(&alone), "--proxy", "params", "--dataset", "cifar10", "--param-max", "0.7", "--json"]);
+    let best: serde_json::Value = serde_json::from_str(&best).unwrap();
+    assert_eq!((best["index"].as_u64(), best["score"].as_f64()), (Some(4811), Some(0.615386)));
+    fails_with(&["best", s(&alone), "--proxy", "params"], "expected one params column, found 2");
     fails_with(&["proxy", s(&alone), "4811", "--variant", "rawish"], "expected raw or naslib");
 
     // Into a copy of a benchmark: its cells and summary stay, the scores come along; the original is untouched.

@@ -29,6 +29,15 @@ impl Architecture {
         }
     }
 
+    /// The network the benchmark trains it as on `dataset`: the cell at the topology space's C=16, N=5, or the size
+    /// space's network.
+    pub fn benchmark_network(&self, dataset: crate::Dataset) -> crate::Network {
+        match self {
+            Architecture::Cell(cell) => crate::NetworkConfig::nb201(*cell, dataset).into(),
+            Architecture::Widths(widths) => crate::SizeConfig::nats(*widths, dataset).into(),
+        }
+    }
+
     /// The architecture of `space` with official index `index`.
     ///
     /// # Errors
