@@ -37,6 +37,22 @@ pub(crate) struct Plan {
     pub(crate) latency_batches: Option<usize>,
     /// Every trial, in the order shards take them.
     pub(crate) trials: Vec<Trial>,
+    /// The zero-cost proxies scored of every cell of the plan on each of its settings (`--proxies`), into the
+    /// benchmark file; left out when none, so that plans without them read as they were written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) proxies: Option<ProxyPlan>,
+}
+
+/// What the proxies stage scores: `nb102-train batch` draws the batch of each setting, `nb102-model score` scores
+/// the plan's cells (docs/PROXIES.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ProxyPlan {
+    /// The proxies' names.
+    pub(crate) proxies: Vec<String>,
+    /// The seed of the batch and of every cell's weights (and zen's draws).
+    pub(crate) seed: u32,
+    /// Images in the batch.
+    pub(crate) batch_size: usize,
 }
 
 impl Plan {
@@ -55,6 +71,18 @@ impl Plan {
             plan.trials.iter_mut().for_each(|t| t.hp = t.hp.min(epochs));
         }
         Ok(plan)
+    }
+
+    /// Its cells, increasing, each once.
+    pub(crate) fn cells(&self) -> Vec<usize> {
+        let cells: std::collections::BTreeSet<usize> = self.trials.iter().map(|t| t.index).collect();
+        cells.into_iter().collect()
+    }
+
+    /// Its settings, each once.
+    pub(crate) fn settings(&self) -> Vec<Setting> {
+        let settings: std::collections::BTreeSet<Setting> = self.trials.iter().map(|t| t.setting).collect();
+        settings.into_iter().collect()
     }
 
     /// The space of its architectures.

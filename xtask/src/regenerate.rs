@@ -19,10 +19,10 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use nb102_api::Api;
 use nb102_space::{Arch, Channels, Space};
-use nb102_store::{BenchmarkKind, BenchmarkMeta, EvalSet, Hp, Role, Setting};
+use nb102_store::{BenchmarkKind, BenchmarkMeta, EvalSet, Hp, ProxyTable, Role, Setting};
 use rand::SeedableRng;
 
-use crate::plan::{Plan, Trial};
+use crate::plan::{Plan, ProxyPlan, Trial};
 use crate::slurm::SlurmOptions;
 use crate::workspace::{progress, release_binaries, root};
 
@@ -50,6 +50,10 @@ struct Options {
     shard: (usize, usize),
     stage: String,
     quiet: bool,
+    /// The zero-cost proxies to score of every cell (`--proxies`), with their batch's seed and size.
+    proxies: Option<Vec<nb102_protocol::Proxy>>,
+    proxy_seed: u32,
+    proxy_batch_size: usize,
 }
 
 impl Options {
@@ -69,7 +73,8 @@ impl Options {
 const USAGE: &str = "cargo xtask regenerate [--profile demo|nb201|demo-sss|nats-sss] [--out DIR] [--data-dir D] \
     [--splits-dir D] [--archs I,J,..|resnet,..|8:16:24:32:40,..] [--settings S,..] [--seeds N,..] [--hp 12,200] \
     [--channels C] [--cells N] \
-    [--subset K] [--batch-size B] [--device cpu|auto|cuda:0,cuda:1] [--jobs J] [--shard I/N] [--stage all|meta|train|cal|merge] \
+    [--subset K] [--batch-size B] [--proxies P,..] [--proxy-seed S] [--proxy-batch-size B] \
+    [--device cpu|auto|cuda:0,cuda:1] [--jobs J] [--shard I/N] [--stage all|meta|train|cal|proxies|merge] \
     [--quiet] [--plan PLAN.json] [--bin-dir DIR] [--slurm [--shards N] [--partition P] [--account A] [--gres G] \
     [--time T] [--array-parallel K] [--sbatch-arg ARG].. [--retries R] [--poll SECONDS] [--emit DIR]]";
 
@@ -187,7 +192,11 @@ pub(crate) fn run(args: impl Iterator<Item = String>) -> anyhow::Result<()> {
         }
         bar.finish_and_clear();
     }
-    // 4. merge
+    // 4. proxies
+    if let (Some(proxies), true) = (&plan.proxies, matches!(stage, "all" | "proxies")) {
+        score_cells(&plan, proxies, &out, &bins, options.shard, &options.devices[0], &say)?;
+    }
+    // 5. merge
     if !matches!(stage, "all" | "merge") {
         return Ok(());
     }
@@ -227,6 +236,9 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
         shard: (0, 1),
         stage: "all".into(),
         quiet: false,
+        proxies: None,
+        proxy_seed: 0,
+        proxy_batch_size: 64,
     };
     fn list<T: std::str::FromStr>(value: &str, what: &str) -> anyhow::Result<Vec<T>>
     where
@@ -281,10 +293,18 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
                 o.shard = (i, n);
             }
             "--stage" => {
-                if !matches!(value.as_str(), "all" | "meta" | "train" | "cal" | "merge") {
-                    bail!("invalid --stage: expected all, meta, train, cal or merge, found {value}");
+                if !matches!(value.as_str(), "all" | "meta" | "train" | "cal" | "proxies" | "merge") {
+                    bail!("invalid --stage: expected all, meta, train, cal, proxies or merge, found {value}");
                 }
                 o.stage = value;
+            }
+            "--proxies" => o.proxies = Some(nb102_protocol::parse_proxies(&value)?),
+            "--proxy-seed" => o.proxy_seed = value.parse().context("--proxy-seed needs a number")?,
+            "--proxy-batch-size" => {
+                o.proxy_batch_size = value.parse().context("--proxy-batch-size needs a number")?;
+                if o.proxy_batch_size == 0 {
+                    bail!("invalid --proxy-batch-size: expected a positive number, found 0");
+                }
             }
             other => bail!("unexpected argument {other:?}; usage: {USAGE}"),
         }
@@ -297,7 +317,9 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Options> {
     if o.slurm.is_some() && (o.stage != "all" || o.shard != (0, 1)) {
         bail!("--slurm runs every stage over its own shards: expected no --stage or --shard, found them");
     }
-    if o.plan.is_some() && (o.customises_plan() || o.data_dir.is_some() || o.splits_dir.is_some()) {
+    if o.plan.is_some()
+        && (o.customises_plan() || o.data_dir.is_some() || o.splits_dir.is_some() || o.proxies.is_some())
+    {
         bail!("--plan gives the whole plan: expected no option that changes it (--archs, --hp, ...), found some");
     }
     Ok(o)
@@ -342,6 +364,7 @@ fn make_plan(o: &Options) -> anyhow::Result<Plan> {
                     batch_size: Some(128),
                     latency_batches: Some(3),
                     trials: Vec::new(),
+                    proxies: None,
                 },
             )
         }
@@ -367,6 +390,7 @@ fn make_plan(o: &Options) -> anyhow::Result<Plan> {
                     batch_size: None,
                     latency_batches: None,
                     trials: Vec::new(),
+                    proxies: None,
                 },
             )
         }
@@ -394,6 +418,7 @@ fn make_plan(o: &Options) -> anyhow::Result<Plan> {
                     batch_size: Some(128),
                     latency_batches: Some(3),
                     trials: Vec::new(),
+                    proxies: None,
                 },
             )
         }
@@ -420,6 +445,7 @@ fn make_plan(o: &Options) -> anyhow::Result<Plan> {
                     batch_size: None,
                     latency_batches: None,
                     trials: Vec::new(),
+                    proxies: None,
                 },
             )
         }
@@ -444,6 +470,11 @@ fn make_plan(o: &Options) -> anyhow::Result<Plan> {
     plan.cells = o.cells.unwrap_or(plan.cells);
     plan.subset = o.subset.or(plan.subset);
     plan.batch_size = o.batch_size.or(plan.batch_size);
+    plan.proxies = o.proxies.as_ref().map(|proxies| ProxyPlan {
+        proxies: proxies.iter().map(|p| p.name().to_owned()).collect(),
+        seed: o.proxy_seed,
+        batch_size: o.proxy_batch_size,
+    });
     for &index in &archs {
         for &hp in &hps {
             for &setting in &settings {
@@ -606,7 +637,126 @@ fn merge(plan: &Plan, out: &Path) -> anyhow::Result<PathBuf> {
     };
     let meta = BenchmarkMeta { description: plan.description.clone(), kind };
     let benchmark = nb102_store::merge(meta, records)?;
-    Ok(nb102_store::write_benchmark(&benchmark, &out.join(&plan.profile))?)
+    let scores = merged_scores(plan, out)?;
+    Ok(nb102_store::write_benchmark_with(&benchmark, scores, &out.join(&plan.profile))?)
+}
+
+/// The proxies stage of one shard: per setting of the plan, the batch (`nb102-train batch`, when a proxy reads
+/// images) and this shard's cells scored (`nb102-model score --shard`, resumable) into
+/// `OUT/proxies/SETTING-I-of-N-XXXXXX.nb102`; a shard whose file is there is done.
+fn score_cells(
+    plan: &Plan,
+    proxies: &ProxyPlan,
+    out: &Path,
+    (train_bin, model_bin): &(PathBuf, PathBuf),
+    (shard, shards): (usize, usize),
+    device: &str,
+    say: &dyn Fn(String),
+) -> anyhow::Result<()> {
+    let dir = out.join("proxies");
+    std::fs::create_dir_all(&dir)?;
+    let names = proxies.proxies.join(",");
+    let reads_images = nb102_protocol::parse_proxies(&names)?.iter().any(|p| p.needs() == nb102_protocol::Needs::Batch);
+    let cells: Vec<String> = plan.cells().iter().map(usize::to_string).collect();
+    for setting in plan.settings() {
+        let prefix = dir.join(format!("{setting}-{shard}-of-{shards}"));
+        if scores_file(&prefix)?.is_some() {
+            continue;
+        }
+        let mut score = Command::new(model_bin);
+        score.args(["score", "--archs", &cells.join(","), "--dataset", setting.name(), "--proxies", &names]);
+        score.args(["--seed", &proxies.seed.to_string(), "--shard", &format!("{shard}/{shards}"), "--device", device]);
+        score.arg("--batch-size").arg(proxies.batch_size.to_string()).arg("--quiet").arg("-o").arg(&prefix);
+        match plan.space() {
+            Space::Topology => {
+                score.args(["--channels", &plan.channels.to_string(), "--cells", &plan.cells.to_string()]);
+            }
+            Space::Size => {
+                score.args(["--space", "sss"]);
+            }
+        }
+        if reads_images {
+            let batch = dir.join(format!("{setting}.batch.safetensors"));
+            if !batch.exists() {
+                let mut draw = Command::new(train_bin);
+                draw.args(["batch", "--setting", setting.name(), "--seed", &proxies.seed.to_string()]);
+                draw.arg("--batch-size").arg(proxies.batch_size.to_string()).arg("--data-dir").arg(&plan.data_dir);
+                if let Some(splits) = &plan.splits_dir {
+                    draw.arg("--splits-dir").arg(splits);
+                }
+                run_quietly(draw.arg("--out").arg(&batch), "nb102-train batch")?;
+            }
+            score.arg("--input").arg(&batch);
+        }
+        say(format!("proxies: scoring the {} cells of shard {shard}/{shards} on {setting}", cells.len()));
+        run_quietly(&mut score, "nb102-model score")?;
+    }
+    Ok(())
+}
+
+/// The file `nb102-model score` wrote for `prefix` (`PREFIX-XXXXXX.nb102`), if any.
+fn scores_file(prefix: &Path) -> anyhow::Result<Option<PathBuf>> {
+    let name = prefix.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let dir = prefix.parent().unwrap_or(Path::new("."));
+    Ok(std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).find(|p| {
+        let file = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        file.strip_prefix(&name)
+            .and_then(|rest| rest.strip_prefix('-'))
+            .and_then(|rest| rest.strip_suffix(".nb102"))
+            .is_some_and(|digest| digest.len() == 6 && digest.chars().all(|c| c.is_ascii_hexdigit()))
+    }))
+}
+
+/// Runs a child to completion; its failure is this stage's, with the last line it printed.
+fn run_quietly(command: &mut Command, what: &str) -> anyhow::Result<()> {
+    let output = command.output().with_context(|| format!("starting {what}"))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        bail!("{what} failed ({}): {}", output.status, stderr.lines().last().unwrap_or(""));
+    }
+    Ok(())
+}
+
+/// The proxy scores of every shard of the proxies stage, merged, checked to score every cell of the plan on each
+/// of its settings.
+fn merged_scores(plan: &Plan, out: &Path) -> anyhow::Result<Option<ProxyTable>> {
+    let Some(proxies) = &plan.proxies else { return Ok(None) };
+    let mut table = ProxyTable::new(plan.space());
+    let dir = out.join("proxies");
+    let files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .with_context(|| format!("expected {} (the proxies stage), found none", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "nb102"))
+        .collect();
+    for path in &files {
+        let file = nb102_store::BenchmarkFile::open(path)?;
+        if let Some(scores) = file.proxies()? {
+            table.merge(scores).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        }
+    }
+    let cells = plan.cells();
+    for setting in plan.settings() {
+        for proxy in &proxies.proxies {
+            let scored = table
+                .columns()
+                .iter()
+                .find(|c| {
+                    c.key().proxy == *proxy
+                        && c.key().setting == setting
+                        && c.key().seed == Some(u64::from(proxies.seed))
+                })
+                .map_or(0, |c| cells.iter().filter(|&&i| c.has(i)).count());
+            if scored != cells.len() {
+                bail!(
+                    "expected {proxy} scores of all {} cells on {setting} in {}, found {scored}; run the proxies stage \
+                     (of every shard)",
+                    cells.len(),
+                    dir.display()
+                );
+            }
+        }
+    }
+    Ok(Some(table))
 }
 
 /// What the file holds, and the best cell of each setting and schedule by its validation accuracy.

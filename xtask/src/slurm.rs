@@ -297,9 +297,11 @@ fn write_scripts(
             ]
         ),
     );
+    // A plan with zero-cost proxies scores them between the two (`--stage proxies`, every cell in this one job).
+    let proxies = if s.plan.proxies.is_some() { format!("{common} --stage proxies\n") } else { String::new() };
     let merge = format!(
         "#!/bin/bash\n# The cal and merge stages of the plan (--plan below), once every shard is trained (cargo \
-         xtask regenerate --slurm).\n{}set -euo pipefail\n{common} --stage cal\nexec {common} --stage merge\n",
+         xtask regenerate --slurm).\n{}set -euo pipefail\n{common} --stage cal\n{proxies}exec {common} --stage merge\n",
         sbatch_lines("merge", &[path_directive("output", &format!("{logs_path}/merge-%j.out"))?]),
     );
     let submit =

@@ -121,3 +121,48 @@ fn a_size_space_plan_regenerates_a_size_space_file() {
     assert!(String::from_utf8_lossy(&refused.stderr).contains("expected none for the size space"));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// `--proxies`: the proxies stage draws each setting's batch, scores the plan's cells per shard, and the merge
+/// writes the scores into the benchmark file, once every shard has scored its cells.
+#[test]
+fn a_plan_with_proxies_scores_its_cells_into_the_file() {
+    let dir = scratch("proxies");
+    dataset(&dir);
+    let out = dir.join("scored");
+    let extra = ["--proxies", "synflow,grad_norm,params", "--proxy-batch-size", "8"];
+    let run = |more: &[&str]| {
+        let o = regenerate(&dir, &out, &[&extra[..], more].concat()).output().unwrap();
+        (
+            o.status.success(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (ok, _, err) = run(&["--shard", "0/2"]);
+    assert!(ok, "{err}");
+    for stage in ["train", "cal"] {
+        let (ok, _, err) = run(&["--shard", "1/2", "--stage", stage]);
+        assert!(ok, "{err}");
+    }
+    // Shard 1 has not scored its cells: the merge says so rather than write a file without them.
+    let (ok, _, err) = run(&["--stage", "merge"]);
+    assert!(!ok && err.contains("run the proxies stage (of every shard)"), "{err}");
+    let (ok, _, err) = run(&["--shard", "1/2", "--stage", "proxies"]);
+    assert!(ok, "{err}");
+    let (ok, stdout, err) = run(&["--stage", "merge"]);
+    assert!(ok, "{err}");
+    let line = stdout.lines().find_map(|l| l.strip_prefix("wrote ")).unwrap();
+    let file = BenchmarkFile::open(Path::new(line)).unwrap();
+    assert_eq!(file.len(), 2);
+    let table = file.proxies().unwrap().expect("the file holds the scores");
+    let names: Vec<&str> = table.columns().iter().map(|c| c.key().proxy.as_str()).collect();
+    assert_eq!(names, ["grad_norm", "params", "synflow"]);
+    for column in table.columns() {
+        let key = column.key();
+        assert_eq!((key.setting.name(), key.batch_size, key.seed), ("fashion-mnist", 8, Some(0)));
+        assert!([11472, 1462].iter().all(|&i| column.get(i).is_some_and(f64::is_finite)), "{key}");
+    }
+    let plan = std::fs::read_to_string(out.join("plan.json")).unwrap();
+    assert!(plan.contains("\"proxies\": {"), "{plan}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -84,9 +84,24 @@ struct CellEntry {
 /// # Errors
 /// [`StoreError::Io`].
 pub fn write_benchmark(benchmark: &MergedBenchmark, prefix: &Path) -> Result<PathBuf> {
+    write_benchmark_with(benchmark, None, prefix)
+}
+
+/// Writes `benchmark` with proxy scores, if any, as [`write_benchmark`] does.
+///
+/// # Errors
+/// As [`BenchmarkWriter::finish`].
+pub fn write_benchmark_with(
+    benchmark: &MergedBenchmark,
+    proxies: Option<ProxyTable>,
+    prefix: &Path,
+) -> Result<PathBuf> {
     let mut writer = BenchmarkWriter::create(prefix, benchmark.meta.clone())?;
     for (index, cell) in benchmark.cells() {
         writer.add_cell(*index, cell)?;
+    }
+    if let Some(proxies) = proxies {
+        writer.set_proxies(proxies);
     }
     writer.finish()
 }
