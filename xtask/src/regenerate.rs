@@ -660,7 +660,7 @@ fn score_cells(
     let cells: Vec<String> = plan.cells().iter().map(usize::to_string).collect();
     for setting in plan.settings() {
         let prefix = dir.join(format!("{setting}-{shard}-of-{shards}"));
-        if scores_file(&prefix)?.is_some() {
+        if nb102_store::find_benchmark(&prefix)?.is_some() {
             continue;
         }
         let mut score = Command::new(model_bin);
@@ -692,19 +692,6 @@ fn score_cells(
         run_quietly(&mut score, "nb102-model score")?;
     }
     Ok(())
-}
-
-/// The file `nb102-model score` wrote for `prefix` (`PREFIX-XXXXXX.nb102`), if any.
-fn scores_file(prefix: &Path) -> anyhow::Result<Option<PathBuf>> {
-    let name = prefix.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let dir = prefix.parent().unwrap_or(Path::new("."));
-    Ok(std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).find(|p| {
-        let file = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        file.strip_prefix(&name)
-            .and_then(|rest| rest.strip_prefix('-'))
-            .and_then(|rest| rest.strip_suffix(".nb102"))
-            .is_some_and(|digest| digest.len() == 6 && digest.chars().all(|c| c.is_ascii_hexdigit()))
-    }))
 }
 
 /// Runs a child to completion; its failure is this stage's, with the last line it printed.

@@ -120,22 +120,37 @@ pub fn write_summary_only(cells: &[(usize, Vec<TrialSummary>)], meta: BenchmarkM
 }
 
 /// Writes `file` without any weights as `PREFIX-XXXXXX.nb102`, one cell at a time (so in little memory, whatever
-/// the file's size), and returns that path. Every section is checked as it is read; summary-only records are
-/// copied as they are.
+/// the file's size), and returns that path. Every section is checked as it is read; summary-only records and proxy
+/// scores are copied as they are.
 ///
 /// # Errors
 /// A damaged section, or [`StoreError::Io`].
 pub fn simplify_file(file: &BenchmarkFile, prefix: &Path) -> Result<PathBuf> {
     let mut writer = BenchmarkWriter::create(prefix, file.meta().clone())?;
+    copy_cells(file, &mut writer, false)?;
+    if let Some(table) = file.proxies()? {
+        writer.set_proxies(table.clone());
+    }
+    writer.finish()
+}
+
+/// Adds every cell of `file` to `writer`, one at a time: its records (without their weights unless `keep_weights`),
+/// or its summary-only records as they are.
+fn copy_cells(file: &BenchmarkFile, writer: &mut BenchmarkWriter, keep_weights: bool) -> Result<()> {
     for index in file.indices() {
-        writer.add_cell(index, &file.cell(index)?.expect("listed cells exist").without_weights())?;
+        let cell = file.cell(index)?.expect("listed cells exist");
+        if keep_weights {
+            writer.add_cell(index, &cell)?;
+        } else {
+            writer.add_cell(index, &cell.without_weights())?;
+        }
     }
     for rows in file.summary()?.chunk_by(|a, b| a.index == b.index) {
         if !file.has_section(rows[0].index) {
             writer.add_summary_only(rows[0].index, rows)?;
         }
     }
-    writer.finish()
+    Ok(())
 }
 
 /// Writes `file` with `scores` added to its proxy scores as `PREFIX-XXXXXX.nb102` (atomically), one cell at a time,
@@ -152,14 +167,7 @@ pub fn with_proxies(file: &BenchmarkFile, scores: &ProxyTable, prefix: &Path) ->
         found,
     })?;
     let mut writer = BenchmarkWriter::create(prefix, file.meta().clone())?;
-    for index in file.indices() {
-        writer.add_cell(index, &file.cell(index)?.expect("listed cells exist"))?;
-    }
-    for rows in file.summary()?.chunk_by(|a, b| a.index == b.index) {
-        if !file.has_section(rows[0].index) {
-            writer.add_summary_only(rows[0].index, rows)?;
-        }
-    }
+    copy_cells(file, &mut writer, true)?;
     writer.set_proxies(table);
     writer.finish()
 }
@@ -791,6 +799,23 @@ fn read_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result
 }
 
 /// The six hex digits that end a benchmark file's name, `PREFIX-XXXXXX.nb102`.
+/// The benchmark file a writer of `prefix` finished, `PREFIX-XXXXXX.nb102`, if there is one in its folder.
+///
+/// # Errors
+/// [`StoreError::Io`] if the folder cannot be listed.
+pub fn find_benchmark(prefix: &Path) -> Result<Option<PathBuf>> {
+    let name = prefix.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let dir = match prefix.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let entries = std::fs::read_dir(dir).map_err(|error| StoreError::Io { path: dir.to_owned(), error })?;
+    Ok(entries.filter_map(|e| e.ok().map(|e| e.path())).find(|path| {
+        let stem = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.rsplit_once('-')).map(|(stem, _)| stem);
+        stem == Some(name.as_str()) && named_digest(path).is_some()
+    }))
+}
+
 fn named_digest(path: &Path) -> Option<String> {
     let name = path.file_name()?.to_str()?;
     let stem = name.strip_suffix(&format!(".{BENCHMARK_EXTENSION}")).unwrap_or(name);

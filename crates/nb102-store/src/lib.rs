@@ -36,8 +36,8 @@ pub use atomic::{
     temporary_path, write_atomically, write_atomically_checked, STALE_TEMPORARY_AGE,
 };
 pub use bench_file::{
-    simplify_file, with_proxies, write_benchmark, write_benchmark_with, write_summary_only, BenchmarkFile,
-    BenchmarkWriter, BENCHMARK_EXTENSION, BENCHMARK_FORMAT_VERSION, DEFAULT_CACHED_CELLS,
+    find_benchmark, simplify_file, with_proxies, write_benchmark, write_benchmark_with, write_summary_only,
+    BenchmarkFile, BenchmarkWriter, BENCHMARK_EXTENSION, BENCHMARK_FORMAT_VERSION, DEFAULT_CACHED_CELLS,
 };
 pub use error::{cbor_problem, Result, StoreError};
 pub use import::{

@@ -571,6 +571,9 @@ fn proxy_scores_are_a_section_added_to_a_copy_of_a_file() {
     with.verify(|| {}).unwrap();
     assert_eq!(with.to_merged().unwrap(), file.to_merged().unwrap());
     assert_eq!(with.proxies().unwrap(), Some(&scores));
+    // Simplifying keeps them.
+    let simple = BenchmarkFile::open(&nb102_store::simplify_file(&with, &dir.0.join("simple")).unwrap()).unwrap();
+    assert_eq!(simple.proxies().unwrap(), Some(&scores));
     let column = with.proxies().unwrap().unwrap().column(&key("synflow", ProxyVariant::Raw)).unwrap();
     assert_eq!((column.get(11472), column.get(0), column.source()), (Some(3.9e34), None, "a test batch"));
 
