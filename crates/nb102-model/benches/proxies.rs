@@ -20,23 +20,10 @@ use nb102_space::Arch;
 use tch::nn::VarStore;
 use tch::{Device, Kind, Tensor};
 
-/// The proxies the reference code computes (params and flops are counts, not measures).
-const MEASURED: [Proxy; 14] = [
-    Proxy::GradNorm,
-    Proxy::Snip,
-    Proxy::Grasp,
-    Proxy::Fisher,
-    Proxy::JacobCov,
-    Proxy::Plain,
-    Proxy::Synflow,
-    Proxy::SynflowBn,
-    Proxy::L2Norm,
-    Proxy::Jacov,
-    Proxy::EpeNas,
-    Proxy::Nwot,
-    Proxy::Zen,
-    Proxy::NwotRelu,
-];
+/// The proxies that are measured (params and flops are counts, not measures).
+fn measured() -> Vec<Proxy> {
+    Proxy::ALL.into_iter().filter(|p| !matches!(p, Proxy::Params | Proxy::Flops)).collect()
+}
 
 struct Options {
     cells: Vec<Arch>,
@@ -62,7 +49,7 @@ fn main() {
             None
         };
         println!("| proxy | nb102 (s) | reference (s) | reference / nb102 |\n|---|---|---|---|");
-        let mut rows: Vec<(String, f64)> = MEASURED.iter().map(|p| (p.name().to_owned(), ours[p.name()])).collect();
+        let mut rows: Vec<(String, f64)> = measured().iter().map(|p| (p.name().to_owned(), ours[p.name()])).collect();
         rows.push(("all".to_owned(), ours["all"]));
         for (name, t) in rows {
             // nwot_relu has no reference measure of its own (it is NASLib's nwot with other hooks).
@@ -97,8 +84,8 @@ fn time_ours(options: &Options, arch: Arch) -> HashMap<String, f64> {
         samples.sort_by(f64::total_cmp);
         samples[samples.len() / 2]
     };
-    let mut times: HashMap<String, f64> = MEASURED.iter().map(|&p| (p.name().to_owned(), timed(&[p]))).collect();
-    times.insert("all".to_owned(), timed(&MEASURED));
+    let mut times: HashMap<String, f64> = measured().into_iter().map(|p| (p.name().to_owned(), timed(&[p]))).collect();
+    times.insert("all".to_owned(), timed(&measured()));
     times
 }
 
@@ -107,7 +94,7 @@ fn time_reference(options: &Options, arch: Arch) -> Result<HashMap<String, f64>,
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let python =
         std::env::var_os("NB102_REFERENCE_PYTHON").map_or_else(|| root.join(".venv/bin/python"), PathBuf::from);
-    let reference: Vec<&str> = MEASURED.iter().filter(|p| **p != Proxy::NwotRelu).map(|p| p.name()).collect();
+    let reference: Vec<&str> = measured().into_iter().filter(|&p| p != Proxy::NwotRelu).map(Proxy::name).collect();
     let out = Command::new(&python)
         .arg(root.join("scripts/bench/proxies_reference.py"))
         .args(["--arch", &arch.to_string(), "--batch", &options.batch.to_string()])

@@ -11,9 +11,9 @@ use anyhow::anyhow;
 use clap::{Args, Parser, Subcommand};
 use nb102_command::Failure;
 use nb102_model::{
-    load_weights, measure_latency, read_tensors, reference_batches, score_proxies, write_safetensors, Batch, CellMode,
-    Dataset, DeviceSpec, GumbelSample, Network, NetworkConfig, ProxyInput, SearchConfig, SearchModel, SearchNetwork,
-    SizeConfig, Skeleton, TinyNetwork,
+    load_weights, measure_latency, read_tensors, reference_batches, write_safetensors, Batch, CellMode, Dataset,
+    DeviceSpec, GumbelSample, Network, NetworkConfig, SearchConfig, SearchModel, SearchNetwork, SizeConfig, Skeleton,
+    TinyNetwork,
 };
 use nb102_protocol::{Needs, Proxy};
 use nb102_space::{Arch, Channels, Genotype, Space};
@@ -385,19 +385,10 @@ fn run(command: Command) -> Result<(), Failure> {
         Command::Proxies { net, weights, options, json } => {
             let (proxies, network, batch, device) = options.prepare(net.config()?.0)?;
             let (seed, naslib) = (options.seed, options.naslib);
-            tch::manual_seed(seed);
-            let mut vs = VarStore::new(device);
-            TinyNetwork::new(&vs.root(), network)?;
-            if let Some(weights) = &weights {
-                load_weights(&mut vs, weights)?;
-            }
-            let state = nb102_model::state_dict(&vs).into_iter().collect();
-            let input = ProxyInput { network, state: &state, batch: &batch, seed, device };
-            let scores = score_proxies(&input, &proxies)?;
-            let scores = scores.into_iter().map(|(p, s)| (p, if naslib { p.naslib_postprocess(s) } else { s }));
+            let scores = score::score_network(network, weights.as_deref(), &batch, seed, device, &proxies, naslib)?;
             if json {
                 let object: serde_json::Map<String, serde_json::Value> =
-                    scores.map(|(p, s)| (p.name().to_owned(), json!(s.is_finite().then_some(s)))).collect();
+                    scores.into_iter().map(|(p, s)| (p.name().to_owned(), json!(s.is_finite().then_some(s)))).collect();
                 println!("{}", serde_json::Value::Object(object));
             } else {
                 for (proxy, score) in scores {
@@ -575,13 +566,13 @@ fn proxy_batch(
     };
     let (x, y) = (take("x", "the images")?, take("y", "their labels")?);
     let n = x.size().first().copied().unwrap_or(0);
-    match batch_size {
-        Some(b) if b > n => {
-            Err(anyhow!("invalid --batch-size: expected at most the {n} images of the input, found {b}"))
-        }
-        Some(b) => Ok(Batch { x: x.narrow(0, 0, b), y: y.narrow(0, 0, b.min(y.size().first().copied().unwrap_or(0))) }),
-        None => Ok(Batch { x, y }),
+    let Some(b) = batch_size else { return Ok(Batch { x, y }) };
+    if b > n {
+        return Err(anyhow!("invalid --batch-size: expected at most the {n} images of the input, found {b}"));
     }
+    // The first b images and labels; a tensor too short to cut is left for `Batch::checked` to refuse.
+    let first = |t: tch::Tensor| if t.size().first().is_some_and(|&len| len >= b) { t.narrow(0, 0, b) } else { t };
+    Ok(Batch { x: first(x), y: first(y) })
 }
 
 fn parse_size(text: &str) -> anyhow::Result<(i64, i64)> {

@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, Context};
 use indicatif::{ProgressBar, ProgressStyle};
 use nb102_command::Failure;
-use nb102_model::{score_proxies, state_dict, Batch, Network, NetworkConfig, ProxyInput, SizeConfig, TinyNetwork};
+use nb102_model::{
+    load_weights, score_proxies, state_dict, Batch, Network, NetworkConfig, ProxyInput, SizeConfig, TinyNetwork,
+};
 use nb102_protocol::Proxy;
 use nb102_space::{Arch, Channels, Space};
 use nb102_store::{BenchmarkKind, BenchmarkMeta, BenchmarkWriter, ProxyKey, ProxyTable, ProxyVariant, Setting};
@@ -99,13 +101,8 @@ impl ScoreRun {
     /// One cell's scores, in the order of `proxies`.
     fn score(&self, index: usize) -> Result<Vec<f64>, Failure> {
         let network = with_arch(self.network, index)?;
-        tch::manual_seed(self.seed);
-        let vs = VarStore::new(self.device);
-        TinyNetwork::new(&vs.root(), network)?;
-        let state: HashMap<_, _> = state_dict(&vs).into_iter().collect();
-        let input = ProxyInput { network, state: &state, batch: &self.batch, seed: self.seed, device: self.device };
-        let scores = score_proxies(&input, &self.proxies)?;
-        Ok(scores.into_iter().map(|(p, s)| if self.naslib { p.naslib_postprocess(s) } else { s }).collect())
+        let scores = score_network(network, None, &self.batch, self.seed, self.device, &self.proxies, self.naslib)?;
+        Ok(scores.into_iter().map(|(_, s)| s).collect())
     }
 
     /// The cells a journal of this run holds; a journal of another run is refused.
@@ -179,6 +176,30 @@ impl ScoreRun {
         writer.set_proxies(table);
         writer.finish().map_err(Failure::written)
     }
+}
+
+/// The scores of `proxies` for `network` with the reference's initialisation drawn after `manual_seed(seed)` (then
+/// `weights` loaded, if given), NASLib's post-processing applied when `naslib`: what `proxies` prints and `score`
+/// stores per cell.
+pub(crate) fn score_network(
+    network: Network,
+    weights: Option<&Path>,
+    batch: &Batch,
+    seed: i64,
+    device: Device,
+    proxies: &[Proxy],
+    naslib: bool,
+) -> Result<Vec<(Proxy, f64)>, Failure> {
+    tch::manual_seed(seed);
+    let mut vs = VarStore::new(device);
+    TinyNetwork::new(&vs.root(), network)?;
+    if let Some(weights) = weights {
+        load_weights(&mut vs, weights)?;
+    }
+    let state: HashMap<_, _> = state_dict(&vs).into_iter().collect();
+    let input = ProxyInput { network, state: &state, batch, seed, device };
+    let scores = score_proxies(&input, proxies)?;
+    Ok(scores.into_iter().map(|(p, s)| (p, if naslib { p.naslib_postprocess(s) } else { s })).collect())
 }
 
 /// The network of official index `index` in the space and shape of `network`.

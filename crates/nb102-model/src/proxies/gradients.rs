@@ -125,8 +125,9 @@ pub(super) fn score(vs: &VarStore, net: &TinyNetwork, batch: &Batch, wanted: &Wa
                 } else {
                     &a * &g
                 };
-                let delta = g_nk.pow_tensor_scalar(2).mean_dim(0, false, Kind::Float) * 0.5; // [c_out]
-                                                                                             // Each channel's value is counted once per weight of the channel, as foresight broadcasts it.
+                // Per output channel ([c_out]); each channel's value is counted once per weight of the channel, as
+                // foresight broadcasts it.
+                let delta = g_nk.pow_tensor_scalar(2).mean_dim(0, false, Kind::Float) * 0.5;
                 let mut shape = vec![-1i64];
                 shape.resize(w.dim(), 1);
                 delta.abs().view(shape.as_slice()).expand(w.size(), false).contiguous()
@@ -151,9 +152,9 @@ pub(super) fn score(vs: &VarStore, net: &TinyNetwork, batch: &Batch, wanted: &Wa
         }
     }
     if !wanted.jacobian.is_empty() {
+        // Logits that do not depend on the input (no cell reaches the output) have a zero Jacobian: the
+        // reference's `x * 0` of `none` keeps the input in its graph.
         let jac = Tensor::f_run_backward(&[&logits], &[&x], false, false)?.remove(0); // [n, c, h, w]
-                                                                                      // Logits that do not depend on the input (no cell reaches the output) have a zero Jacobian: the
-                                                                                      // reference's `x * 0` of `none` keeps the input in its graph.
         let jac = if jac.defined() { jac } else { x.zeros_like() };
         let jac = jac.flatten(1, -1).to_kind(Kind::Double).to_device(tch::Device::Cpu);
         let classes = logits.size()[1];
