@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context};
-use nb102_store::{BenchmarkFile, Setting};
+use nb102_store::{BenchmarkFile, ProxyColumn, Setting};
 use serde_json::json;
 
 use crate::workspace::{reference_dir, root};
@@ -67,13 +67,9 @@ pub(crate) fn run(mut args: impl Iterator<Item = String>) -> anyhow::Result<()> 
         let mut cells = 0;
         let mut figures = Vec::new();
         for target in targets {
-            let acc = &accuracies[target];
-            let (x, y): (Vec<f64>, Vec<f64>) = (0..acc.len())
-                .filter_map(|i| Some((column.get(i)?, acc[i])))
-                .filter(|(s, a)| !s.is_nan() && !a.is_nan())
-                .unzip();
-            cells = x.len();
-            figures.push((spearman(&x, &y), kendall_tau_b(&x, &y)));
+            let (scored, rho, tau) = correlate(column, accuracies[target].iter().copied().map(Some).enumerate());
+            cells = scored.len();
+            figures.push((rho, tau));
         }
         let f = |v: f64| format!("{v:.3}");
         println!(
@@ -116,7 +112,8 @@ fn own_accuracies(path: &Path) -> anyhow::Result<()> {
     println!(
         "| proxy | setting | batch | cells | test ρ | test τ | valid ρ | valid τ |\n|---|---|---|---|---|---|---|---|"
     );
-    let mut best: Option<(f64, usize, Vec<(usize, f64, f64)>)> = None;
+    // The proxy with the best test ρ so far: ρ, its column, its cells.
+    let mut best: Option<(f64, usize, Vec<Scored>)> = None;
     for (position, column) in columns.iter().enumerate() {
         let key = column.key();
         let Some(hp) = rows.iter().filter(|r| r.setting == key.setting).map(|r| r.hp).max() else { continue };
@@ -124,15 +121,10 @@ fn own_accuracies(path: &Path) -> anyhow::Result<()> {
         let mut cells = Vec::new();
         for set in [Some(key.setting.test_set()), key.setting.valid_set()] {
             let means = api.cell_means(key.setting, set, hp)?;
-            let pairs: Vec<(usize, f64, f64)> = means
-                .iter()
-                .filter_map(|m| Some((m.index, column.get(m.index)?, m.accuracy?)))
-                .filter(|(_, s, a)| !s.is_nan() && !a.is_nan())
-                .collect();
-            let (x, y): (Vec<f64>, Vec<f64>) = pairs.iter().map(|&(_, s, a)| (s, a)).unzip();
-            figures.push((spearman(&x, &y), kendall_tau_b(&x, &y)));
+            let (scored, rho, tau) = correlate(column, means.iter().map(|m| (m.index, m.accuracy)));
+            figures.push((rho, tau));
             if cells.is_empty() {
-                cells = pairs;
+                cells = scored;
             }
         }
         let f = |v: f64| if v.is_nan() { "–".to_owned() } else { format!("{v:.3}") };
@@ -155,13 +147,32 @@ fn own_accuracies(path: &Path) -> anyhow::Result<()> {
     let key = columns[position].key();
     println!("\nThe cells by trained test accuracy, beside their rank by {} (ρ {rho:.3}):\n", key.proxy);
     println!("| trained rank | cell | test accuracy | {} rank | {} |\n|---|---|---|---|---|", key.proxy, key.proxy);
-    let ranks = average_ranks(&cells.iter().map(|c| -c.1).collect::<Vec<_>>());
-    let mut ranked: Vec<((usize, f64, f64), f64)> = cells.drain(..).zip(ranks).collect();
-    ranked.sort_by(|a, b| b.0 .2.total_cmp(&a.0 .2));
-    for (n, ((index, score, accuracy), rank)) in ranked.iter().enumerate() {
+    let ranks = average_ranks(&cells.iter().map(|c| -c.score).collect::<Vec<_>>());
+    let mut ranked: Vec<(Scored, f64)> = cells.drain(..).zip(ranks).collect();
+    ranked.sort_by(|a, b| b.0.accuracy.total_cmp(&a.0.accuracy));
+    for (n, (Scored { index, score, accuracy }, rank)) in ranked.iter().enumerate() {
         println!("| {} | {index} {} | {accuracy:.2} | {rank} | {score:.6e} |", n + 1, api.arch(*index)?);
     }
     Ok(())
+}
+
+/// A cell with both a score and an accuracy.
+struct Scored {
+    index: usize,
+    score: f64,
+    accuracy: f64,
+}
+
+/// The cells of `accuracies` (official index, accuracy) that `column` scores, leaving out NaN scores and accuracies,
+/// and Spearman's ρ and Kendall's τ-b of their scores with their accuracies.
+fn correlate(column: &ProxyColumn, accuracies: impl Iterator<Item = (usize, Option<f64>)>) -> (Vec<Scored>, f64, f64) {
+    let cells: Vec<Scored> = accuracies
+        .filter_map(|(index, accuracy)| Some(Scored { index, score: column.get(index)?, accuracy: accuracy? }))
+        .filter(|c| !c.score.is_nan() && !c.accuracy.is_nan())
+        .collect();
+    let (x, y): (Vec<f64>, Vec<f64>) = cells.iter().map(|c| (c.score, c.accuracy)).unzip();
+    let (rho, tau) = (spearman(&x, &y), kendall_tau_b(&x, &y));
+    (cells, rho, tau)
 }
 
 /// The table's accuracy columns named in [`TARGETS`], by official index (NaN where empty).
@@ -302,9 +313,7 @@ mod tests {
         let rho = |proxy: &str, setting: Setting, target: &str| {
             let column =
                 scores.columns().iter().find(|c| c.key().proxy == proxy && c.key().setting == setting).unwrap();
-            let (x, y): (Vec<f64>, Vec<f64>) =
-                (0..nb102_space::NUM_ARCHS).filter_map(|i| Some((column.get(i)?, accuracies[target][i]))).unzip();
-            format!("{:.3}", spearman(&x, &y))
+            format!("{:.3}", correlate(column, accuracies[target].iter().copied().map(Some).enumerate()).1)
         };
         assert_eq!(rho("params", Setting::Cifar10, "c10valid_oritest_200ep_seed888"), "0.738");
         assert_eq!(rho("synflow", Setting::Cifar100, "c100_test_200ep_seed888"), "0.762");

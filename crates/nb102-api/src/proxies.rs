@@ -21,10 +21,9 @@ pub struct ProxyFilter {
 }
 
 impl ProxyFilter {
-    /// Whether `key` is of `proxy` and matches every field given.
-    pub fn matches(&self, proxy: &str, key: &ProxyKey) -> bool {
-        key.proxy == proxy
-            && self.setting.is_none_or(|s| s == key.setting)
+    /// Whether `key` matches every field given (whatever its proxy).
+    pub fn matches(&self, key: &ProxyKey) -> bool {
+        self.setting.is_none_or(|s| s == key.setting)
             && self.batch_size.is_none_or(|b| b == key.batch_size)
             && self.seed.is_none_or(|s| key.seed == Some(s))
             && self.variant.is_none_or(|v| v == key.variant)
@@ -47,7 +46,8 @@ impl Api {
     /// a damaged section.
     pub fn proxy_column(&self, proxy: &str, filter: &ProxyFilter) -> Result<&ProxyColumn> {
         let columns = self.proxy_columns()?;
-        let matching: Vec<&ProxyColumn> = columns.iter().filter(|c| filter.matches(proxy, c.key())).collect();
+        let matching: Vec<&ProxyColumn> =
+            columns.iter().filter(|c| c.key().proxy == proxy && filter.matches(c.key())).collect();
         match matching.as_slice() {
             [one] => Ok(one),
             [] => {

@@ -145,7 +145,7 @@ pub(crate) fn proxy(args: ProxyArgs, out: &mut impl Write) -> Result<(), Failure
     let columns = api.proxy_columns().map_err(Failure::input)?;
     let rows: Vec<_> = columns
         .iter()
-        .filter(|c| args.proxy.as_ref().is_none_or(|p| *p == c.key().proxy) && filter.matches(&c.key().proxy, c.key()))
+        .filter(|c| args.proxy.as_ref().is_none_or(|p| *p == c.key().proxy) && filter.matches(c.key()))
         .filter_map(|c| c.get(index).map(|score| (c, score)))
         .collect();
     if rows.is_empty() {
