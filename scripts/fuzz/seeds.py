@@ -7,7 +7,7 @@ Seeds are small (a fuzzer mutates small inputs faster and keeps the corpus in th
 so that mutations start deep inside each reader:
 - arch: the official spellings of a few cells, an index, a short spelling;
 - nats_record, pickle: the 12-epoch half of the NATS-like fixture record (crates/nb102-store/tests/data/nats-like),
-  and a meta file of a few strings; the pickle target also gets nb102-train's pickled dataset batches;
+  and a meta file of a few strings; the pickle target also gets nb102-loader's pickled dataset batches;
 - nb201_pth: a per-cell archive `{'full', 'less'}` of 4- and 2-epoch runs without weights, in both torch.save
   serializations, built by scripts/golden/nb201_pth.py's functions with the real nas-bench-201 package;
 - csv_table: a table with NAS-Bench-201's columns and made-up numbers (the real table is never committed);
@@ -48,7 +48,7 @@ def main():
     meta = pickle.dumps({"meta_archs": nb201_pth.meta_archs()[:3], "total_archs": 3}, protocol=4)
     write("nats_record", "meta-3", meta)
     write("pickle", "meta-3", meta)
-    data = ROOT / "crates/nb102-train/tests/data"
+    data = ROOT / "crates/nb102-loader/tests/data"
     for path in [data / "cifar-10-batches-py/test_batch", data / "cifar-100-python/test", data / "ImageNet16/val_data"]:
         write("pickle", f"{path.parent.name}-{path.name}", path.read_bytes())
 

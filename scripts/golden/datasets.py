@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Tiny CIFAR-10, CIFAR-100 and ImageNet16 folders in the pickled layouts of the real ones, for nb102-train's tests.
+"""Tiny CIFAR-10, CIFAR-100 and ImageNet16 folders in the pickled layouts of the real ones, for nb102-loader's tests.
 
     .venv/bin/python scripts/golden/datasets.py
 
@@ -7,7 +7,7 @@ The real batches are Python 2 pickles (protocol 2) of {'data': uint8 array (N, 3
 with Python 2 strings for the keys and the array's bytes; `Py2Pickler` writes bytes that way (SHORT_BINSTRING /
 BINSTRING) so these files have the same opcodes. Pixel (n, c, y, x) of batch b is (7·b + 5·n + 3·c + y + 2·x) mod
 256; labels follow a fixed rule, written beside as expected.json, together with what each folder should load as.
-Output: crates/nb102-train/tests/data/{cifar-10-batches-py, cifar-100-python, ImageNet16}/, expected.json.
+Output: crates/nb102-loader/tests/data/{cifar-10-batches-py, cifar-100-python, ImageNet16}/, expected.json.
 """
 import json
 import pickle
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-OUT = Path(__file__).resolve().parents[2] / "crates/nb102-train/tests/data"
+OUT = Path(__file__).resolve().parents[2] / "crates/nb102-loader/tests/data"
 
 
 class Py2Pickler(pickle._Pickler):

@@ -43,8 +43,8 @@ pub(crate) struct Plan {
     pub(crate) proxies: Option<ProxyPlan>,
 }
 
-/// What the proxies stage scores: `nb102-train batch` draws the batch of each setting, `nb102-model score` scores
-/// the plan's cells (docs/PROXIES.md).
+/// What the proxies stage scores: `nb102-model score` scores the plan's cells on each setting, from a batch it draws
+/// from the plan's data (docs/PROXIES.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct ProxyPlan {
     /// The proxies' names.

@@ -194,7 +194,7 @@ pub(crate) fn run(args: impl Iterator<Item = String>) -> anyhow::Result<()> {
     }
     // 4. proxies
     if let (Some(proxies), true) = (&plan.proxies, matches!(stage, "all" | "proxies")) {
-        score_cells(&plan, proxies, &out, &bins, options.shard, &options.devices[0], &say)?;
+        score_cells(&plan, proxies, &out, &bins.1, options.shard, &options.devices[0], &say)?;
     }
     // 5. merge
     if !matches!(stage, "all" | "merge") {
@@ -641,14 +641,14 @@ fn merge(plan: &Plan, out: &Path) -> anyhow::Result<PathBuf> {
     Ok(nb102_store::write_benchmark_with(&benchmark, scores, &out.join(&plan.profile))?)
 }
 
-/// The proxies stage of one shard: per setting of the plan, the batch (`nb102-train batch`, when a proxy reads
-/// images) and this shard's cells scored (`nb102-model score --shard`, resumable) into
-/// `OUT/proxies/SETTING-I-of-N-XXXXXX.nb102`; a shard whose file is there is done.
+/// The proxies stage of one shard: per setting of the plan, this shard's cells scored (`nb102-model score --shard`,
+/// resumable; the batch, when a proxy reads images, drawn from the plan's data as a run seeded with the proxies'
+/// seed draws its first) into `OUT/proxies/SETTING-I-of-N-XXXXXX.nb102`; a shard whose file is there is done.
 fn score_cells(
     plan: &Plan,
     proxies: &ProxyPlan,
     out: &Path,
-    (train_bin, model_bin): &(PathBuf, PathBuf),
+    model_bin: &Path,
     (shard, shards): (usize, usize),
     device: &str,
     say: &dyn Fn(String),
@@ -659,7 +659,7 @@ fn score_cells(
     let reads_images = nb102_protocol::parse_proxies(&names)?.iter().any(|p| p.needs() == nb102_protocol::Needs::Batch);
     let cells: Vec<String> = plan.cells().iter().map(usize::to_string).collect();
     for setting in plan.settings() {
-        let prefix = dir.join(format!("{setting}-{shard}-of-{shards}"));
+        let prefix = scores_prefix(out, setting, (shard, shards));
         if nb102_store::find_benchmark(&prefix)?.is_some() {
             continue;
         }
@@ -676,22 +676,34 @@ fn score_cells(
             }
         }
         if reads_images {
-            let batch = dir.join(format!("{setting}.batch.safetensors"));
-            if !batch.exists() {
-                let mut draw = Command::new(train_bin);
-                draw.args(["batch", "--setting", setting.name(), "--seed", &proxies.seed.to_string()]);
-                draw.arg("--batch-size").arg(proxies.batch_size.to_string()).arg("--data-dir").arg(&plan.data_dir);
-                if let Some(splits) = &plan.splits_dir {
-                    draw.arg("--splits-dir").arg(splits);
-                }
-                run_quietly(draw.arg("--out").arg(&batch), "nb102-train batch")?;
+            score.arg("--data-dir").arg(&plan.data_dir);
+            if let Some(splits) = &plan.splits_dir {
+                score.arg("--splits-dir").arg(splits);
             }
-            score.arg("--input").arg(&batch);
         }
         say(format!("proxies: scoring the {} cells of shard {shard}/{shards} on {setting}", cells.len()));
         run_quietly(&mut score, "nb102-model score")?;
     }
     Ok(())
+}
+
+/// Where the proxies stage of shard `shard` of `shards` writes its scores of `setting`.
+fn scores_prefix(out: &Path, setting: Setting, (shard, shards): (usize, usize)) -> PathBuf {
+    out.join("proxies").join(format!("{setting}-{shard}-of-{shards}"))
+}
+
+/// Whether the proxies stage of shard `shard` of `shards` is done: its scores of every setting of the plan are
+/// written (at once when the plan has no proxies).
+pub(crate) fn shard_scored(plan: &Plan, out: &Path, shard: (usize, usize)) -> anyhow::Result<bool> {
+    if plan.proxies.is_none() {
+        return Ok(true);
+    }
+    for setting in plan.settings() {
+        if nb102_store::find_benchmark(&scores_prefix(out, setting, shard))?.is_none() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Runs a child to completion; its failure is this stage's, with the last line it printed.

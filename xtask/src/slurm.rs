@@ -1,12 +1,12 @@
 //! `cargo xtask regenerate --slurm`: the plan as a Slurm job array (one task per shard, each the train stage of
-//! its shard) and a dependent job (`afterok`) running cal and merge; submitted with `sbatch`, followed with
+//! its shard, then its proxies stage when the plan has proxies) and a dependent job (`afterok`) running cal and merge; submitted with `sbatch`, followed with
 //! `squeue` (and `sacct` where the cluster keeps accounting), failed shards resubmitted up to a retry limit
 //! (docs/REGENERATE.md).
 //!
 //! Everything the submitter knows is kept in `OUT/slurm/` (scripts, the binaries the jobs run, logs, and
 //! `jobs.json`: every submission), so the same command run again after the submitter died follows the jobs it
-//! submitted instead of submitting again. Whether a shard is done is read off its trial files, which outlive the
-//! scheduler's memory of its jobs.
+//! submitted instead of submitting again. Whether a shard is done is read off its trial files (and proxy scores), which
+//! outlive the scheduler's memory of its jobs.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -285,10 +285,15 @@ fn write_scripts(
     let common = common.join(" ");
     let throttle = o.array_parallel.map_or(String::new(), |k| format!("%{k}"));
     // Comments name no path: a path's text belongs in quoted words only.
+    let shard = format!("{common} --shard \"$SLURM_ARRAY_TASK_ID/{shards}\"");
+    // A plan with zero-cost proxies scores each shard's share of the cells in the same task, after its training.
+    let (what, stages) = match s.plan.proxies {
+        Some(_) => ("train and proxies stages", format!("{shard} --stage train\nexec {shard} --stage proxies\n")),
+        None => ("train stage", format!("exec {shard} --stage train\n")),
+    };
     let train = format!(
-        "#!/bin/bash\n# The train stage of one shard of the plan (--plan below) per array task (cargo xtask \
-         regenerate --slurm).\n{}set -euo pipefail\nexec {common} --shard \"$SLURM_ARRAY_TASK_ID/{shards}\" --stage \
-         train\n",
+        "#!/bin/bash\n# The {what} of one shard of the plan (--plan below) per array task (cargo xtask regenerate \
+         --slurm).\n{}set -euo pipefail\n{stages}",
         sbatch_lines(
             "train",
             &[
@@ -297,11 +302,9 @@ fn write_scripts(
             ]
         ),
     );
-    // A plan with zero-cost proxies scores them between the two (`--stage proxies`, every cell in this one job).
-    let proxies = if s.plan.proxies.is_some() { format!("{common} --stage proxies\n") } else { String::new() };
     let merge = format!(
-        "#!/bin/bash\n# The cal and merge stages of the plan (--plan below), once every shard is trained (cargo \
-         xtask regenerate --slurm).\n{}set -euo pipefail\n{common} --stage cal\n{proxies}exec {common} --stage merge\n",
+        "#!/bin/bash\n# The cal and merge stages of the plan (--plan below), once every shard is done (cargo xtask \
+         regenerate --slurm).\n{}set -euo pipefail\n{common} --stage cal\nexec {common} --stage merge\n",
         sbatch_lines("merge", &[path_directive("output", &format!("{logs_path}/merge-%j.out"))?]),
     );
     let submit =
@@ -458,6 +461,7 @@ fn follow(
         save(state_path, jobs)?;
     }
     let bar = progress(shards, "slurm", s.quiet);
+    // A shard is done when its trials are, and its proxy scores when the plan has proxies.
     let trained = |shard: usize| {
         s.plan
             .trials
@@ -465,6 +469,8 @@ fn follow(
             .enumerate()
             .filter(|(i, _)| i % shards == shard)
             .all(|(_, t)| s.out.join("trials").join(t.file_name()).exists())
+            // A scores folder that cannot be read counts as not done: the shard runs again, and its task says why.
+            && crate::regenerate::shard_scored(s.plan, s.out, (shard, shards)).unwrap_or(false)
     };
     let mut unanswered = 0;
     loop {

@@ -205,5 +205,21 @@ fn emitted_scripts_take_no_injected_lines() {
     let words: Vec<&str> = printed.lines().collect();
     let at = words.iter().position(|w| *w == "--out").unwrap();
     assert_eq!(words[at + 1], out.to_str().unwrap());
+
+    // A plan with proxies: each array task trains its shard, then scores its shard's cells; the merge job scores
+    // nothing itself.
+    let o = regenerate(&dir, &dir.join("scored"), &["--slurm", "--emit", emitted.to_str().unwrap()])
+        .args(["--proxies", "synflow"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let train = std::fs::read_to_string(emitted.join("train.sbatch")).unwrap();
+    let commands: Vec<&str> = train.lines().filter(|l| !l.starts_with('#') && l.contains("regenerate")).collect();
+    assert_eq!(commands.len(), 2, "{train}");
+    let shard = "--shard \"$SLURM_ARRAY_TASK_ID/4\"";
+    assert!(commands[0].ends_with(&format!("{shard} --stage train")), "{train}");
+    assert!(commands[1].starts_with("exec ") && commands[1].ends_with(&format!("{shard} --stage proxies")), "{train}");
+    let merge = std::fs::read_to_string(emitted.join("merge.sbatch")).unwrap();
+    assert!(!merge.contains("--stage proxies") && merge.contains("--stage merge"), "{merge}");
     std::fs::remove_dir_all(dir).unwrap();
 }

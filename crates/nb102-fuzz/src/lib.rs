@@ -135,7 +135,7 @@ struct DatasetFolders {
 fn dataset_folders() -> &'static DatasetFolders {
     static FOLDERS: OnceLock<DatasetFolders> = OnceLock::new();
     FOLDERS.get_or_init(|| {
-        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../nb102-train/tests/data");
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../nb102-loader/tests/data");
         let mut files = Vec::new();
         for (dataset, folder) in [
             (Dataset::Cifar10, "cifar-10-batches-py"),

@@ -140,17 +140,27 @@ enum Command {
 struct ProxyOptions {
     /// Safetensors file holding the batch: images `x` [b, channels, h, w] (the network takes their shape) and
     /// labels `y` [b]. Needed by every proxy but synflow, synflow_bn, zen, l2_norm, params and flops, which read
-    /// no image.
-    #[arg(long)]
+    /// no image (or --data-dir).
+    #[arg(long, conflicts_with = "data_dir")]
     input: Option<PathBuf>,
-    /// Seed of the initial weights, and of zen's draws (manual_seed right before them).
+    /// The folder holding the --dataset setting's data (docs/TRAINING.md has the layouts): the batch is then the
+    /// first training batch of a run of that setting seeded with --seed (shuffled, cropped, flipped, normalised),
+    /// the reference's dataload 'random', as `nb102-train batch` writes it.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// The folder of the official split files, for cifar10-valid's training part (default: the split built in).
+    #[arg(long, requires = "data_dir")]
+    splits_dir: Option<PathBuf>,
+    /// Seed of the initial weights, and of zen's draws (manual_seed right before them); with --data-dir, also the
+    /// run seed the batch is drawn with.
     #[arg(long, default_value_t = 0)]
     seed: i64,
-    /// Images of the batch to use: the first B of --input, or the shape's batch without one (default: all of
-    /// --input, else 64).
+    /// Images of the batch to use: the first B of --input, or B drawn from --data-dir, or the shape's batch
+    /// without either (default: all of --input, else 64).
     #[arg(long)]
     batch_size: Option<i64>,
-    /// Comma-separated proxy names (default: all of them with --input, else those that read no image).
+    /// Comma-separated proxy names (default: all of them with --input or --data-dir, else those that read no
+    /// image).
     #[arg(long)]
     proxies: Option<String>,
     /// NASLib's post-processing, as NAS-Bench-Suite-Zero's scores: NaN and infinities become -1e8, synflow its
@@ -163,24 +173,62 @@ struct ProxyOptions {
 }
 
 impl ProxyOptions {
-    /// The proxies asked for, the batch for `network` (whose input takes the batch's shape) on the device, and the
-    /// device.
-    fn prepare(&self, network: Network) -> anyhow::Result<(Vec<Proxy>, Network, Batch, tch::Device)> {
+    /// The proxies asked for, the batch for `network` (whose input takes the batch's shape) on the device, where
+    /// the batch came from (for a file's record), and the device. `dataset` is the --dataset argument: the setting
+    /// --data-dir's batch is drawn from.
+    fn prepare(&self, network: Network, dataset: &str) -> anyhow::Result<Prepared> {
         let device = self.device.parse::<DeviceSpec>()?.resolve()?;
         let proxies = match &self.proxies {
             Some(list) => nb102_protocol::parse_proxies(list)?,
-            None if self.input.is_some() => Proxy::ALL.to_vec(),
+            None if self.input.is_some() || self.data_dir.is_some() => Proxy::ALL.to_vec(),
             None => Proxy::ALL.into_iter().filter(|p| p.needs() != Needs::Batch).collect(),
         };
-        let batch = proxy_batch(&network, self.input.as_deref(), self.batch_size, &proxies)?;
+        if let Some(b) = self.batch_size.filter(|&b| b < 1) {
+            return Err(anyhow!("invalid --batch-size: expected a positive number, found {b}"));
+        }
+        let (batch, source) = match (&self.input, &self.data_dir) {
+            (Some(input), _) => file_batch(input, self.batch_size).map(|(b, s)| (b, Some(s)))?,
+            (None, Some(dir)) => self.drawn_batch(dir, dataset).map(|(b, s)| (b, Some(s)))?,
+            (None, None) => (no_batch(&network, self.batch_size, &proxies)?, None),
+        };
         // The network takes the batch's images as they are, as `forward` does.
         let network = match batch.x.size().as_slice() {
             &[_, c, h, w] => network.with_input(c, (h, w)),
             _ => network,
         };
         let batch = batch.checked(&network, device)?;
-        Ok((proxies, network, batch, device))
+        Ok(Prepared { proxies, network, batch, source, device })
     }
+
+    /// The first training batch of a run of `dataset`'s setting seeded with --seed, from --data-dir.
+    fn drawn_batch(&self, dir: &Path, dataset: &str) -> anyhow::Result<(Batch, String)> {
+        let setting: nb102_store::Setting = dataset.parse()?;
+        let seed = u32::try_from(self.seed).map_err(|_| {
+            anyhow!("invalid --seed with --data-dir: expected a run seed in 0..=4294967295, found {}", self.seed)
+        })?;
+        let train = nb102_loader::SettingData::load_train(setting, dir, self.splits_dir.as_deref())?;
+        let size = self.batch_size.unwrap_or(64) as usize;
+        if size > train.len() {
+            let n = train.len();
+            return Err(anyhow!(
+                "invalid --batch-size: expected at most the {n} training images of {setting}, found {size}"
+            ));
+        }
+        let normalization = nb102_loader::Normalization::of(setting.dataset());
+        let (x, y) = nb102_loader::batches::first_batch(&train, &normalization, seed, size, tch::Device::Cpu);
+        let source = format!("the first training batch of a {setting} run seeded {seed} ({size} images)");
+        Ok((Batch { x, y }, source))
+    }
+}
+
+/// What [`ProxyOptions::prepare`] makes.
+struct Prepared {
+    proxies: Vec<Proxy>,
+    network: Network,
+    batch: Batch,
+    /// Where the batch came from, in words (none for zeros).
+    source: Option<String>,
+    device: tch::Device,
 }
 
 #[derive(Args)]
@@ -383,7 +431,8 @@ fn run(command: Command) -> Result<(), Failure> {
             write_output(&named, &output)?;
         }
         Command::Proxies { net, weights, options, json } => {
-            let (proxies, network, batch, device) = options.prepare(net.config()?.0)?;
+            let Prepared { proxies, network, batch, device, .. } =
+                options.prepare(net.config()?.0, &net.shape.dataset)?;
             let (seed, naslib) = (options.seed, options.naslib);
             let scores = score::score_network(network, weights.as_deref(), &batch, seed, device, &proxies, naslib)?;
             if json {
@@ -408,14 +457,12 @@ fn run(command: Command) -> Result<(), Failure> {
             let space = shape.space("0")?;
             let cells = score::cells(&archs, space.num_archs(), shard.as_deref())?;
             let first = cells.first().ok_or_else(|| anyhow!("--archs with --shard: expected cells, found none"))?;
-            let (proxies, network, batch, device) = options.prepare(shape.network(&first.to_string())?.0)?;
-            let (seed, naslib, input) = (options.seed, options.naslib, options.input);
-            let source = match &input {
-                Some(path) => format!(
-                    "the batch x, y of {} ({} images), one for every cell",
-                    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
-                    batch.x.size()[0]
-                ),
+            let Prepared { proxies, network, batch, source, device } =
+                options.prepare(shape.network(&first.to_string())?.0, &shape.dataset)?;
+            let (seed, naslib) = (options.seed, options.naslib);
+            // A batch no proxy reads is recorded by its shape alone.
+            let source = match source.filter(|_| proxies.iter().any(|p| p.needs() == Needs::Batch)) {
+                Some(source) => format!("{source}, one for every cell"),
                 None => format!("no images: the batch's shape {:?} only", batch.x.size()),
             };
             let run = score::ScoreRun {
@@ -534,30 +581,23 @@ fn test_images(dataset: Dataset) -> usize {
     }
 }
 
-/// The batch the proxies read: `x` and `y` of `input` (its first `batch_size` images), or, where no proxy asked for
-/// reads an image, zeros of the network's input shape.
-fn proxy_batch(
-    network: &Network,
-    input: Option<&Path>,
-    batch_size: Option<i64>,
-    proxies: &[Proxy],
-) -> anyhow::Result<Batch> {
-    if let Some(b) = batch_size.filter(|&b| b < 1) {
-        return Err(anyhow!("invalid --batch-size: expected a positive number, found {b}"));
+/// Where no batch is given: zeros of the network's input shape, if no proxy asked for reads an image.
+fn no_batch(network: &Network, batch_size: Option<i64>, proxies: &[Proxy]) -> anyhow::Result<Batch> {
+    let reading: Vec<&str> = proxies.iter().filter(|p| p.needs() == Needs::Batch).map(|p| p.name()).collect();
+    if !reading.is_empty() {
+        return Err(anyhow!(
+            "expected --input (a safetensors file with the batch x, y) or --data-dir for {}, found neither",
+            reading.join(", ")
+        ));
     }
-    let Some(input) = input else {
-        let reading: Vec<&str> = proxies.iter().filter(|p| p.needs() == Needs::Batch).map(|p| p.name()).collect();
-        if !reading.is_empty() {
-            return Err(anyhow!(
-                "expected --input, a safetensors file with the batch (x, y) for {}, found none",
-                reading.join(", ")
-            ));
-        }
-        let (h, w) = network.input_size();
-        let b = batch_size.unwrap_or(64);
-        let x = tch::Tensor::zeros([b, network.in_channels(), h, w], tch::kind::FLOAT_CPU);
-        return Ok(Batch { x, y: tch::Tensor::zeros([b], (Kind::Int64, tch::Device::Cpu)) });
-    };
+    let (h, w) = network.input_size();
+    let b = batch_size.unwrap_or(64);
+    let x = tch::Tensor::zeros([b, network.in_channels(), h, w], tch::kind::FLOAT_CPU);
+    Ok(Batch { x, y: tch::Tensor::zeros([b], (Kind::Int64, tch::Device::Cpu)) })
+}
+
+/// `x` and `y` of `input` (its first `batch_size` images).
+fn file_batch(input: &Path, batch_size: Option<i64>) -> anyhow::Result<(Batch, String)> {
     let mut tensors = read_tensors(input)?;
     let mut take = |name: &str, what: &str| {
         tensors
@@ -566,13 +606,21 @@ fn proxy_batch(
     };
     let (x, y) = (take("x", "the images")?, take("y", "their labels")?);
     let n = x.size().first().copied().unwrap_or(0);
-    let Some(b) = batch_size else { return Ok(Batch { x, y }) };
-    if b > n {
-        return Err(anyhow!("invalid --batch-size: expected at most the {n} images of the input, found {b}"));
-    }
-    // The first b images and labels; a tensor too short to cut is left for `Batch::checked` to refuse.
-    let first = |t: tch::Tensor| if t.size().first().is_some_and(|&len| len >= b) { t.narrow(0, 0, b) } else { t };
-    Ok(Batch { x: first(x), y: first(y) })
+    let batch = match batch_size {
+        None => Batch { x, y },
+        Some(b) if b > n => {
+            return Err(anyhow!("invalid --batch-size: expected at most the {n} images of the input, found {b}"));
+        }
+        Some(b) => {
+            // The first b images and labels; a tensor too short to cut is left for `Batch::checked` to refuse.
+            let first =
+                |t: tch::Tensor| if t.size().first().is_some_and(|&len| len >= b) { t.narrow(0, 0, b) } else { t };
+            Batch { x: first(x), y: first(y) }
+        }
+    };
+    let name = input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let source = format!("the batch x, y of {name} ({} images)", batch.x.size()[0]);
+    Ok((batch, source))
 }
 
 fn parse_size(text: &str) -> anyhow::Result<(i64, i64)> {

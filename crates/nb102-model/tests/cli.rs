@@ -367,7 +367,7 @@ fn proxies_score_a_network_as_the_reference_code_does() {
 
     check_input_error(
         &["proxies", "--arch", "11472", "--dataset", "cifar10", "--proxies", "snip,zen,fisher"],
-        "expected --input, a safetensors file with the batch (x, y) for snip, fisher, found none",
+        "expected --input (a safetensors file with the batch x, y) or --data-dir for snip, fisher, found neither",
     );
     check_input_error(&["proxies", "--arch", "11472", "--dataset", "cifar10", "--proxies", "snipp"], "invalid proxy");
     let weights = data("conv3x3.weights.safetensors");
@@ -398,6 +398,49 @@ fn proxies_score_a_network_as_the_reference_code_does() {
             "99",
         ],
         "invalid --batch-size: expected at most the 16 images of the input, found 99",
+    );
+}
+
+/// `--data-dir` draws a run's first training batch from the setting's data: the scores equal those of `--input`
+/// given that batch; its seed is a run seed.
+#[test]
+fn proxies_draw_their_batch_from_a_dataset() {
+    // The small CIFAR-10 files of nb102-loader's tests (15 training images).
+    let data_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../nb102-loader/tests/data");
+    let train = nb102_loader::SettingData::load_train(nb102_store::Setting::Cifar10, &data_dir, None).unwrap();
+    let normalization = nb102_loader::Normalization::of(nb102_model::Dataset::Cifar10);
+    let (x, y) = nb102_loader::batches::first_batch(&train, &normalization, 5, 8, tch::Device::Cpu);
+    let file = std::env::temp_dir().join(format!("nb102-model-drawn-{}.safetensors", std::process::id()));
+    nb102_model::write_safetensors(&[("x".to_owned(), x), ("y".to_owned(), y)], &file).unwrap();
+    let args = |batch: &[&str]| -> Vec<String> {
+        let mut args: Vec<String> =
+            ["proxies", "--arch", "1462", "--dataset", "cifar10", "--channels", "4", "--cells", "1"]
+                .map(String::from)
+                .to_vec();
+        args.extend(batch.iter().map(|a| a.to_string()));
+        args.extend(["--proxies", "grad_norm,nwot,epe_nas", "--json"].map(String::from));
+        args
+    };
+    let scores = |batch: &[&str]| stdout_of(&args(batch).iter().map(String::as_str).collect::<Vec<_>>());
+    let dir = data_dir.to_str().unwrap();
+    let drawn = scores(&["--data-dir", dir, "--seed", "5", "--batch-size", "8"]);
+    assert_eq!(drawn, scores(&["--input", file.to_str().unwrap(), "--seed", "5"]));
+    assert_ne!(drawn, scores(&["--data-dir", dir, "--seed", "5", "--batch-size", "6"]));
+    std::fs::remove_file(&file).unwrap();
+
+    let with = |extra: &[&str]| args(&[&["--data-dir", dir][..], extra].concat());
+    let check = |extra: &[&str], needle: &str| {
+        check_input_error(&with(extra).iter().map(String::as_str).collect::<Vec<_>>(), needle)
+    };
+    check(
+        &["--batch-size", "16"],
+        "invalid --batch-size: expected at most the 15 training images of cifar10, found 16",
+    );
+    check(&["--seed=-1"], "invalid --seed with --data-dir: expected a run seed in 0..=4294967295, found -1");
+    check(&["--input", "x.safetensors"], "cannot be used with");
+    check_input_error(
+        &["proxies", "--arch", "1462", "--dataset", "cifar10", "--data-dir", "/nonexistent-dir", "--proxies", "nwot"],
+        "/nonexistent-dir",
     );
 }
 

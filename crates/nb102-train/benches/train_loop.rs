@@ -14,12 +14,13 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 
+use nb102_loader::Images;
+use nb102_loader::SettingData;
 use nb102_model::{Dataset, DeviceSpec};
 use nb102_protocol::RunConfig;
 use nb102_space::Arch;
 use nb102_store::{EvalSet, Hp, Setting};
-use nb102_train::data::Images;
-use nb102_train::{train, SettingData, TrainOptions};
+use nb102_train::{train, TrainOptions};
 use tch::{Device, Kind, Tensor};
 
 struct Options {

@@ -11,7 +11,7 @@ use nb102_model::DeviceSpec;
 use nb102_store::Setting;
 use tch::Device;
 
-use crate::SettingData;
+use nb102_loader::SettingData;
 
 /// Where a run reads its data, writes its output and runs.
 #[derive(Debug, clap::Args)]

@@ -8,29 +8,9 @@ use nb102_command::Blame;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TrainError {
-    /// A split file that is missing, truncated or not of the expected shape.
-    #[error("{path}: expected {expected}, found {found}")]
-    Data {
-        /// The file (or folder).
-        path: PathBuf,
-        /// What it should be.
-        expected: String,
-        /// What it is.
-        found: String,
-    },
-    /// A dataset's files (`nb102-data`).
+    /// The data, its split files, or an option that chooses them (`nb102-loader`).
     #[error(transparent)]
-    Dataset(#[from] nb102_data::DataError),
-    /// A training option out of range.
-    #[error("invalid {what}: expected {expected}, found {found}")]
-    Config {
-        /// Which option.
-        what: &'static str,
-        /// What it must be.
-        expected: String,
-        /// What it was.
-        found: String,
-    },
+    Loader(#[from] nb102_loader::LoaderError),
     /// The run's config ([`RunConfig::check`](nb102_protocol::RunConfig::check)), or reading it.
     #[error(transparent)]
     Protocol(#[from] nb102_protocol::ProtocolError),
@@ -79,6 +59,7 @@ impl Blame for TrainError {
     fn is_machine(&self) -> bool {
         match self {
             TrainError::Io { .. } | TrainError::Torch(_) => true,
+            TrainError::Loader(err) => err.is_machine(),
             TrainError::Store(err) => err.is_machine(),
             TrainError::Protocol(err) => err.is_machine(),
             TrainError::Model(err) => err.is_machine(),

@@ -177,15 +177,16 @@ fn batch(
     if batch_size == 0 {
         return Err(Failure::input(anyhow::anyhow!("invalid --batch-size: expected a positive number, found 0")));
     }
-    let data = nb102_train::SettingData::load(setting, data_dir, splits_dir).map_err(Failure::input)?;
-    let (x, y) = nb102_train::epoch::first_batch(&data, seed, batch_size, tch::Device::Cpu);
+    let train = nb102_loader::SettingData::load_train(setting, data_dir, splits_dir).map_err(Failure::input)?;
+    let normalization = nb102_loader::Normalization::of(setting.dataset());
+    let (x, y) = nb102_loader::batches::first_batch(&train, &normalization, seed, batch_size, tch::Device::Cpu);
     nb102_model::write_safetensors(&[("x".to_owned(), x), ("y".to_owned(), y)], out).map_err(Failure::of)?;
     println!("{}", out.display());
     Ok(())
 }
 
 fn check_data(dataset: nb102_model::Dataset, dir: &std::path::Path) -> Result<(), Failure> {
-    let report = nb102_train::data::check_official(dataset, dir).map_err(|e| Failure::Input(e.into()))?;
+    let report = nb102_loader::images::check_official(dataset, dir).map_err(|e| Failure::Input(e.into()))?;
     for line in report {
         println!("{line}");
     }

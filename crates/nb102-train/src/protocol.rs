@@ -17,6 +17,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
+use nb102_loader::batches::{augmented_batch, epoch_rng, shuffled};
+use nb102_loader::{Augmenter, Images, SettingData};
 use nb102_model::{Sgd, SgdConfig, TinyNetwork};
 use nb102_protocol::RunConfig;
 use nb102_store::{EvalPoint, EvalSet, NetConfig, Provenance, TrainEpoch, TrialRecord};
@@ -24,12 +26,9 @@ use serde::{Deserialize, Serialize};
 use tch::nn::{ModuleT, VarStore};
 use tch::{Device, Kind, Tensor};
 
-use crate::augment::Augmenter;
 use crate::checkpoint::{restore_weights, weight_bytes, write_sealed, Start};
-use crate::data::Images;
-use crate::epoch::{augmented_batch, correct, epoch_rng, evaluate, shuffled};
+use crate::epoch::{correct, evaluate};
 use crate::error::Result;
-use crate::setting::SettingData;
 
 /// What a run reports while it runs.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,9 +4,10 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use nb102_loader::SettingData;
 use nb102_protocol::RunConfig;
 use nb102_store::{EvalSet, Hp, Setting};
-use nb102_train::{train, SettingData, TrainOptions};
+use nb102_train::{train, TrainOptions};
 
 #[test]
 fn learns_real_fashion_mnist() {
@@ -19,7 +20,7 @@ fn learns_real_fashion_mnist() {
          NB102_FASHION_MNIST_DIR), found none",
         dir.display()
     );
-    let checked = nb102_train::data::check_official(nb102_model::Dataset::FashionMnist, &dir).unwrap();
+    let checked = nb102_loader::images::check_official(nb102_model::Dataset::FashionMnist, &dir).unwrap();
     assert_eq!(checked, ["fashion-mnist: 60000 training and 10000 test images, the official sizes"]);
     let data = SettingData::load(Setting::FashionMnist, &dir, None).unwrap();
     assert_eq!(
@@ -55,15 +56,17 @@ fn the_proxies_batch_is_a_runs_first_training_batch() {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/usr/share/datasets/fashion-mnist"));
     let data = SettingData::load(Setting::FashionMnist, &dir, None).unwrap();
-    let (x, y) = nb102_train::epoch::first_batch(&data, 777, 32, tch::Device::Cpu);
+    let (x, y) = nb102_loader::batches::first_batch(&data.train, &data.normalization(), 777, 32, tch::Device::Cpu);
     assert_eq!((x.size(), y.size()), (vec![32, 1, 28, 28], vec![32]));
     // The images of the first 32 positions of epoch 0's order, with their labels.
-    let mut rng = nb102_train::epoch::epoch_rng(777, 0);
-    let order = nb102_train::epoch::shuffled(data.train.len(), &mut rng);
+    let mut rng = nb102_loader::batches::epoch_rng(777, 0);
+    let order = nb102_loader::batches::shuffled(data.train.len(), &mut rng);
     assert!(y.equal(&data.train.batch(&order[..32]).1));
-    let (again, _) = nb102_train::epoch::first_batch(&data, 777, 32, tch::Device::Cpu);
+    let (again, _) = nb102_loader::batches::first_batch(&data.train, &data.normalization(), 777, 32, tch::Device::Cpu);
     assert!(x.equal(&again));
-    assert!(!x.equal(&nb102_train::epoch::first_batch(&data, 888, 32, tch::Device::Cpu).0));
+    assert!(
+        !x.equal(&nb102_loader::batches::first_batch(&data.train, &data.normalization(), 888, 32, tch::Device::Cpu).0)
+    );
 
     // From the command line, as nb102-model proxies --input takes it.
     let out = std::env::temp_dir().join(format!("nb102-batch-{}.safetensors", std::process::id()));

@@ -1,14 +1,15 @@
-//! Every setting end to end on the small data files of `tests/data` (and Fashion-MNIST-shaped IDX files written
-//! here): data, splits, one epoch of the protocol, and a valid record with the setting's evaluation sets.
+//! Every setting end to end on the small data files of nb102-loader's `tests/data` (and Fashion-MNIST-shaped IDX
+//! files written here): data, splits, one epoch of the protocol, and a valid record with the setting's evaluation sets.
 
 mod common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use nb102_loader::SettingData;
 use nb102_protocol::RunConfig;
 use nb102_store::{EvalSet, Hp, Setting};
-use nb102_train::{train, SettingData, TrainOptions};
+use nb102_train::{train, TrainOptions};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("nb102-train-settings-{name}-{}", std::process::id()));
@@ -39,7 +40,7 @@ fn fashion(dir: &Path) {
 
 #[test]
 fn every_setting_runs_one_epoch() {
-    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../nb102-loader/tests/data");
     let dir = scratch("all");
     let splits = dir.join("splits");
     std::fs::create_dir_all(&splits).unwrap();

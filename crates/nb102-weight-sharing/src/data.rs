@@ -9,11 +9,11 @@
 //! Every draw comes from the caller's generator (an epoch's ChaCha8 stream), so a search is repeatable and a
 //! resumed one draws what the uninterrupted one drew.
 
+use nb102_loader::augment::{Augmenter, Draws};
+use nb102_loader::batches::shuffled;
+use nb102_loader::Images;
+use nb102_loader::SettingData;
 use nb102_store::{EvalSet, Setting};
-use nb102_train::augment::{Augmenter, Draws};
-use nb102_train::data::Images;
-use nb102_train::epoch::shuffled;
-use nb102_train::SettingData;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use tch::{Device, Tensor};

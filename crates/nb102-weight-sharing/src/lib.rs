@@ -12,7 +12,7 @@
 //! use nb102_protocol::{Algorithm, SearchRun};
 //! use nb102_weight_sharing::{search, SearchOptions};
 //!
-//! let data = nb102_train::SettingData::load(Setting::FashionMnist, "/usr/share/datasets/fashion-mnist".as_ref(), None)?;
+//! let data = nb102_loader::SettingData::load(Setting::FashionMnist, "/usr/share/datasets/fashion-mnist".as_ref(), None)?;
 //! let run = SearchRun::paper(Algorithm::Gdas, Setting::FashionMnist, 19677).with_epochs(2);
 //! let options = SearchOptions { device: tch::Device::Cpu, checkpoint: "gdas.ckpt".as_ref(), resume: true };
 //! let result = search(&run, &data, &options, &mut |_| {})?;

@@ -12,12 +12,12 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Instant;
 
+use nb102_loader::batches::epoch_rng;
+use nb102_loader::SettingData;
 use nb102_model::Skeleton;
 use nb102_protocol::{EpochRecord, SearchResult, SearchRun};
 use nb102_space::Arch;
 use nb102_train::checkpoint::{restore_weights, tensor_bytes, tensors_from_bytes, weight_bytes, write_sealed, Start};
-use nb102_train::epoch::epoch_rng;
-use nb102_train::SettingData;
 use serde::{Deserialize, Serialize};
 use tch::{Device, Tensor};
 

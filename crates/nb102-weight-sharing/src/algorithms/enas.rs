@@ -32,7 +32,7 @@ impl Strategy for Enas {
         let Epoch { run, supernet, data, rng, step, .. } = e;
         let controller = &mut self.controller;
         // `train_shared_cnn`: per training batch, a cell sampled by the controller (no gradient), one path step.
-        let order = nb102_train::epoch::shuffled(data.base.len(), rng);
+        let order = nb102_loader::batches::shuffled(data.base.len(), rng);
         let batches: Vec<&[i64]> = order.chunks(run.batch_size).collect();
         let n = batches.len();
         for (i, indices) in batches.into_iter().enumerate() {

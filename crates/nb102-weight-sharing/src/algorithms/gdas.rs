@@ -38,7 +38,7 @@ mod tests {
 
     #[test]
     fn exponentials_are_nonnegative_draws_of_every_edge_and_op() {
-        let mut rng = nb102_train::epoch::epoch_rng(1, 0);
+        let mut rng = nb102_loader::batches::epoch_rng(1, 0);
         let e = exponentials(&mut rng);
         assert_eq!(e.size(), [6, 5]);
         assert!(e.min().double_value(&[]) >= 0.0);

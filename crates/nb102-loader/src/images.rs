@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use nb102_data::RawImages;
-use nb102_model::Dataset;
+use nb102_space::Dataset;
 use tch::Tensor;
 
 use crate::error::Result;
@@ -81,7 +81,7 @@ fn bytes_of(t: &Tensor) -> Vec<u8> {
 /// The training and test parts of `dataset` under `dir` (`nb102_data::load`), as tensors.
 ///
 /// # Errors
-/// [`TrainError::Dataset`](crate::TrainError::Dataset) naming the missing, truncated or malformed file.
+/// [`LoaderError::Dataset`](crate::LoaderError::Dataset) naming the missing, truncated or malformed file.
 pub fn load(dataset: Dataset, dir: &Path) -> Result<(Images, Images)> {
     let (train, test) = nb102_data::load(dataset, dir)?;
     Ok((Images::from_raw(&train), Images::from_raw(&test)))
@@ -90,7 +90,7 @@ pub fn load(dataset: Dataset, dir: &Path) -> Result<(Images, Images)> {
 /// The official files' check of `nb102_data::check_official`: MD5s and sizes, a line each.
 ///
 /// # Errors
-/// [`TrainError::Dataset`](crate::TrainError::Dataset) naming the first file or count that differs.
+/// [`LoaderError::Dataset`](crate::LoaderError::Dataset) naming the first file or count that differs.
 pub fn check_official(dataset: Dataset, dir: &Path) -> Result<Vec<String>> {
     Ok(nb102_data::check_official(dataset, dir)?)
 }

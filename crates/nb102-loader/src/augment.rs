@@ -4,7 +4,7 @@
 //! The draws (flips and offsets) come from the caller's seeded generator, and one batch is one gather over the
 //! padded images, so on CUDA the whole batch is augmented by a few kernels, and a CPU run is repeatable.
 
-use nb102_model::Dataset;
+use nb102_space::Dataset;
 use rand::Rng;
 use tch::{Device, Kind, Tensor};
 

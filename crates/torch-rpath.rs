@@ -1,4 +1,5 @@
-//! Makes every binary and test of this crate find libtorch at run time, with no LD_LIBRARY_PATH.
+//! The build script of every crate whose binaries or tests link libtorch (the `build` key of its Cargo.toml):
+//! makes them find libtorch at run time, with no LD_LIBRARY_PATH.
 //!
 //! torch-sys sets an rpath only for its own C++ shim, and tch's link arguments apply only to tch's own
 //! targets, so our binaries get both here. `-ltorch` under `--no-as-needed` keeps `libtorch_cuda.so`

@@ -5,10 +5,10 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use nb102_model::Dataset;
+use nb102_loader::images::load;
+use nb102_loader::{LoaderError, SettingData};
+use nb102_space::Dataset;
 use nb102_store::{EvalSet, Setting};
-use nb102_train::data::load;
-use nb102_train::{SettingData, TrainError};
 use serde_json::Value;
 use tch::Tensor;
 
@@ -34,7 +34,7 @@ fn pixel(batch: i64, n: i64, c: i64, y: i64, x: i64) -> u8 {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("nb102-train-data-{name}-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("nb102-loader-data-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -146,7 +146,7 @@ fn fashion_mnist_idx_files_and_its_setting() {
     let err = load(Dataset::FashionMnist, &dir).unwrap_err().to_string();
     assert!(err.contains("t10k-labels-idx1-ubyte") && err.contains("label 10"), "{err}");
     std::fs::write(dir.join("t10k-labels-idx1-ubyte"), [0, 0, 9, 1]).unwrap();
-    assert!(matches!(load(Dataset::FashionMnist, &dir), Err(TrainError::Dataset(nb102_data::DataError::Data { .. }))));
+    assert!(matches!(load(Dataset::FashionMnist, &dir), Err(LoaderError::Dataset(nb102_data::DataError::Data { .. }))));
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -179,7 +179,7 @@ fn the_cifar10_split_file_is_the_regenerated_split() {
         eprintln!("{} not found (set NB102_SPEC_DIR): the regenerated split was not compared", path.display());
         return;
     }
-    let file = nb102_train::setting::read_split(&path).unwrap();
+    let file = nb102_loader::setting::read_split(&path).unwrap();
     let split = nb102_space::TrainValidSplit::cifar10();
     assert_eq!(file["train"], split.train());
     assert_eq!(file["valid"], split.valid());
@@ -188,7 +188,7 @@ fn the_cifar10_split_file_is_the_regenerated_split() {
 #[test]
 fn official_checks_name_what_differs() {
     // These small pickled files are not the published ones: the first is named, with both digests.
-    let err = nb102_train::data::check_official(Dataset::Cifar10, &fixtures()).unwrap_err().to_string();
+    let err = nb102_loader::images::check_official(Dataset::Cifar10, &fixtures()).unwrap_err().to_string();
     assert!(
         err.contains("data_batch_1: expected md5 c99cafc152244af753f735de768cd75f (the published file), found md5"),
         "{err}"
@@ -200,7 +200,7 @@ fn official_checks_name_what_differs() {
     idx(&dir.join("train-labels-idx1-ubyte"), &[3], &[0, 1, 2], true);
     idx(&dir.join("t10k-images-idx3-ubyte"), &[1, 28, 28], &pixels[..784], true);
     idx(&dir.join("t10k-labels-idx1-ubyte"), &[1], &[4], true);
-    let err = nb102_train::data::check_official(Dataset::FashionMnist, &dir).unwrap_err().to_string();
+    let err = nb102_loader::images::check_official(Dataset::FashionMnist, &dir).unwrap_err().to_string();
     assert!(
         err.contains("expected the official 60000 training and 10000 test images of fashion-mnist, found 3 and 1"),
         "{err}"
