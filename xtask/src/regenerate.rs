@@ -658,6 +658,10 @@ fn score_cells(
     let names = proxies.proxies.join(",");
     let reads_images = nb102_protocol::parse_proxies(&names)?.iter().any(|p| p.needs() == nb102_protocol::Needs::Batch);
     let cells: Vec<String> = plan.cells().iter().map(usize::to_string).collect();
+    if !has_cells(cells.len(), shard) {
+        say(format!("proxies: shard {shard}/{shards} has none of the {} cells", cells.len()));
+        return Ok(());
+    }
     for setting in plan.settings() {
         let prefix = scores_prefix(out, setting, (shard, shards));
         if nb102_store::find_benchmark(&prefix)?.is_some() {
@@ -695,7 +699,7 @@ fn scores_prefix(out: &Path, setting: Setting, (shard, shards): (usize, usize)) 
 /// Whether the proxies stage of shard `shard` of `shards` is done: its scores of every setting of the plan are
 /// written (at once when the plan has no proxies).
 pub(crate) fn shard_scored(plan: &Plan, out: &Path, shard: (usize, usize)) -> anyhow::Result<bool> {
-    if plan.proxies.is_none() {
+    if plan.proxies.is_none() || !has_cells(plan.cells().len(), shard.0) {
         return Ok(true);
     }
     for setting in plan.settings() {
@@ -704,6 +708,12 @@ pub(crate) fn shard_scored(plan: &Plan, out: &Path, shard: (usize, usize)) -> an
         }
     }
     Ok(true)
+}
+
+/// Whether shard `shard` of a list of `len` cells scores any: `--shard i/N` takes every N-th cell from the i-th, so
+/// there are more shards than cells when training trials (several per cell) are what the shards divide.
+fn has_cells(len: usize, shard: usize) -> bool {
+    shard < len
 }
 
 /// Runs a child to completion; its failure is this stage's, with the last line it printed.

@@ -1,11 +1,13 @@
 //! `cargo xtask regenerate --slurm` through a real Slurm: the one-node loopback cluster of
 //! `scripts/slurm/cluster.sh` (Debian's slurmctld, slurmd and munge, which `scripts/setup.sh` installs).
 //!
-//! The tiny plan of the regenerate test (4 trials, so 4 shards) is submitted while the partition is down, so its
-//! tasks wait; the submitter is killed, one task is cancelled (a shard lost, as when its node dies), the partition
-//! comes up and the same command is run again. It must follow the jobs already submitted (no second array), resubmit
-//! only the lost shard, point the merge job at the new array, and end with the file a local run gives: the same
-//! records (but for wall times and latencies), and byte for byte the file a local merge of the same trials writes.
+//! The tiny plan of the regenerate test (4 trials, so 4 shards), with zero-cost proxies (each task scores its
+//! shard's cells after training; two of the shards have none of the 2 cells), is submitted while the partition is
+//! down, so its tasks wait; the submitter is killed, one task is cancelled (a shard lost, as when its node dies), the
+//! partition comes up and the same command is run again. It must follow the jobs already submitted (no second
+//! array), resubmit only the lost shard, point the merge job at the new array, and end with the file a local run
+//! gives: the same records (but for wall times and latencies), and byte for byte the file a local merge of the same
+//! trials and scores writes, which holds every cell's scores.
 //! `--emit` writes the scripts and submits nothing.
 
 use std::collections::BTreeSet;
@@ -64,7 +66,9 @@ fn a_lost_shard_is_resubmitted_and_a_rerun_follows_the_jobs() {
     let cluster = Cluster::start(&dir.join("cluster"));
     let partition = cluster.client("sinfo", &["-h", "-o", "%R"]).trim().to_owned();
     let out = dir.join("out");
-    let slurm = ["--slurm", "--poll", "0.2", "--array-parallel", "2", "--retries", "1"];
+    // With zero-cost proxies, which each array task scores for its shard's cells after training them.
+    let proxies = ["--proxies", "synflow,params"];
+    let slurm = [&["--slurm", "--poll", "0.2", "--array-parallel", "2", "--retries", "1"][..], &proxies].concat();
 
     // Submitted while no task can start; the submitter is killed once both jobs are recorded.
     cluster.client("scontrol", &["update", &format!("PartitionName={partition}"), "State=DOWN"]);
@@ -109,11 +113,11 @@ fn a_lost_shard_is_resubmitted_and_a_rerun_follows_the_jobs() {
     assert_eq!(state.trim(), "COMPLETED");
 
     // The file of a local run: the same records; a local merge of the same trials writes the same bytes.
-    let local = regenerate(&dir, &dir.join("local"), &[]).output().unwrap();
+    let local = regenerate(&dir, &dir.join("local"), &proxies).output().unwrap();
     assert!(local.status.success(), "{}", String::from_utf8_lossy(&local.stderr));
     assert_eq!(records(&again.stdout), records(&local.stdout));
     let copy = dir.join("copy");
-    for part in ["trials", "cal"] {
+    for part in ["trials", "cal", "proxies"] {
         std::fs::create_dir_all(copy.join(part)).unwrap();
         for entry in std::fs::read_dir(out.join(part)).unwrap() {
             let path = entry.unwrap().path();
@@ -121,7 +125,7 @@ fn a_lost_shard_is_resubmitted_and_a_rerun_follows_the_jobs() {
         }
     }
     std::fs::copy(out.join("plan.json"), copy.join("plan.json")).unwrap();
-    let merged = regenerate(&dir, &copy, &["--stage", "merge"]).output().unwrap();
+    let merged = regenerate(&dir, &copy, &[&proxies[..], &["--stage", "merge"]].concat()).output().unwrap();
     assert!(merged.status.success(), "{}", String::from_utf8_lossy(&merged.stderr));
     let written = |stdout: &[u8]| -> PathBuf {
         let text = String::from_utf8_lossy(stdout).into_owned();
@@ -130,6 +134,12 @@ fn a_lost_shard_is_resubmitted_and_a_rerun_follows_the_jobs() {
     let (on_slurm, here) = (written(&again.stdout), written(&merged.stdout));
     assert_eq!(on_slurm.file_name(), here.file_name());
     assert!(std::fs::read(&on_slurm).unwrap() == std::fs::read(&here).unwrap(), "the same bytes");
+    let file = nb102_store::BenchmarkFile::open(&on_slurm).unwrap();
+    let table = file.proxies().unwrap().expect("the array's proxy scores are in the file");
+    assert_eq!(table.columns().len(), 2);
+    for column in table.columns() {
+        assert!(file.indices().all(|i| column.get(i).is_some_and(f64::is_finite)), "{}", column.key());
+    }
 
     // --emit: the scripts, and nothing submitted.
     let before = cluster.jobs();
